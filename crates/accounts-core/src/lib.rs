@@ -1,0 +1,11 @@
+//! The domain of Element Accounts, with no Tauri in it.
+//!
+//! Everything a user's accounts depend on lives here so that it can be tested without a
+//! webview: opening the system browser, and (in later modules) the EMS client, Matrix
+//! accounts, the sign-in bridge, seats and the vault. The desktop shell in `src-tauri`
+//! wires these into commands and leaves the logic here.
+
+pub mod browser;
+pub mod launch;
+pub mod loopback;
+pub mod vault;

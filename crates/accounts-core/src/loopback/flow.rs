@@ -1,0 +1,341 @@
+//! The task that owns one flow: it accepts connections, judges each request, hands served
+//! callbacks to the caller and closes the port when the flow ends.
+//!
+//! Each connection is read in its own task (bounded in size and time, so a slow or idle socket
+//! such as a browser's speculative preconnect cannot hold up the others) and its parsed head is
+//! sent here; only this task reads or changes which paths were served, so two requests can never
+//! both be served for one path. When the flow ends the listening socket is dropped first, then
+//! answers still owed are finished (on completion) or replaced by the "ended" page (on
+//! cancellation, timeout, or when the caller went away), and only then does the caller hear the
+//! end. The public handle in `mod.rs` talks to this task only through channels.
+
+use std::time::Duration;
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::{mpsc, oneshot, watch},
+    task::JoinSet,
+    time::{self, Instant},
+};
+
+use super::{
+    callback::Callback,
+    request::{parse_head, read_head, HeadError, RequestHead},
+    response::{render_reply, render_stock, Reply, StockPage},
+    routes::Routes,
+};
+
+/// At most this many connections are read or answered at once; more are closed unanswered.
+const MAX_CONNECTIONS: usize = 32;
+/// After an answer is sent, unread input is drained (up to this much) so that closing the
+/// socket does not reset the connection before the browser has read the answer.
+const LINGER_BYTES: usize = 256 * 1024;
+const LINGER_TIME: Duration = Duration::from_secs(1);
+/// How long answers still being written may take once a flow is cancelled or timed out.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// A pause after a failed `accept` (for example, out of file descriptors) to avoid spinning.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// What the handle asks of the task.
+#[derive(Debug)]
+pub(super) enum Command {
+    /// The user gave up.
+    Cancel,
+}
+
+/// What the task tells the handle, in order: callbacks, then exactly one end.
+#[derive(Debug)]
+pub(super) enum Event {
+    Callback(Callback),
+    Ended(End),
+}
+
+/// How a flow ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum End {
+    /// Every expected path was served and answered.
+    Completed,
+    /// A cancel handle was used.
+    Cancelled,
+    /// The overall timeout passed.
+    TimedOut,
+    /// The caller dropped the listener handle; nobody is told.
+    Abandoned,
+}
+
+/// Where the flow is, as connection tasks see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Accepting and serving.
+    Open,
+    /// All paths served: stop reading new requests, but finish the answers still owed.
+    Closing,
+    /// Cancelled, timed out or abandoned: answer everyone still waiting with the "ended" page.
+    Aborting,
+}
+
+/// A parsed request waiting for this task's verdict.
+struct Incoming {
+    head: RequestHead,
+    verdict: oneshot::Sender<Verdict>,
+}
+
+enum Verdict {
+    Refuse(StockPage),
+    /// Served: the caller's reply will arrive here.
+    Serve(oneshot::Receiver<Reply>),
+}
+
+/// Everything one flow task owns.
+pub(super) struct Flow {
+    pub(super) listener: TcpListener,
+    pub(super) routes: Routes,
+    /// The only `Host` header accepted: `127.0.0.1:PORT`.
+    pub(super) own_host: String,
+    pub(super) deadline: Instant,
+    pub(super) read_timeout: Duration,
+    pub(super) commands: mpsc::Receiver<Command>,
+    pub(super) events: mpsc::Sender<Event>,
+}
+
+impl Flow {
+    /// Runs the flow to its end; spawn it.
+    pub(super) async fn run(self) {
+        let Self {
+            listener,
+            mut routes,
+            own_host,
+            deadline,
+            read_timeout,
+            mut commands,
+            events,
+        } = self;
+        let (phase_tx, phase_rx) = watch::channel(Phase::Open);
+        let (incoming_tx, mut incoming_rx) = mpsc::channel::<Incoming>(MAX_CONNECTIONS);
+        let mut connections = JoinSet::new();
+        let expiry = time::sleep_until(deadline);
+        tokio::pin!(expiry);
+
+        let mut end = loop {
+            if routes.all_served() {
+                break End::Completed;
+            }
+            tokio::select! {
+                biased;
+                command = commands.recv() => match command {
+                    Some(Command::Cancel) => break End::Cancelled,
+                    None => break End::Abandoned,
+                },
+                () = &mut expiry => break End::TimedOut,
+                () = events.closed() => break End::Abandoned,
+                Some(incoming) = incoming_rx.recv() => {
+                    if let Err(end) = dispatch(&mut routes, &own_host, &events, incoming) {
+                        break end;
+                    }
+                }
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _peer)) if connections.len() < MAX_CONNECTIONS => {
+                        let connection = Connection {
+                            incoming: incoming_tx.clone(),
+                            phase: phase_rx.clone(),
+                            read_timeout,
+                        };
+                        connections.spawn(connection.serve(stream));
+                    }
+                    Ok((stream, _peer)) => {
+                        log::warn!("loopback listener: too many connections; closing one unanswered");
+                        drop(stream);
+                    }
+                    Err(error) => {
+                        log::warn!("loopback listener: accepting a connection failed: {error}");
+                        time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                },
+            }
+        };
+
+        // The port stops accepting now; requests not yet judged get the "ended" page.
+        drop(listener);
+        drop(incoming_rx);
+        drop(incoming_tx);
+
+        if end == End::Completed {
+            phase_tx.send_replace(Phase::Closing);
+            end = finish_owed_answers(&mut connections, &mut commands, &mut expiry).await;
+        }
+        if end != End::Completed {
+            phase_tx.send_replace(Phase::Aborting);
+            let drained = time::timeout(SHUTDOWN_GRACE, async {
+                while connections.join_next().await.is_some() {}
+            });
+            if drained.await.is_err() {
+                log::debug!(
+                    "loopback listener: aborting connections that outlived the grace period"
+                );
+            }
+            connections.abort_all();
+        }
+        log::debug!("loopback listener: flow ended ({end:?})");
+        // The channel has room for one event per route plus this one, so this cannot be full.
+        if events.try_send(Event::Ended(end)).is_err() && end != End::Abandoned {
+            log::debug!("loopback listener: nobody is left to hear that the flow ended");
+        }
+    }
+}
+
+/// After the last path was served: waits for the owed answers to be written, unless the user
+/// cancels or the deadline passes first.
+async fn finish_owed_answers(
+    connections: &mut JoinSet<()>,
+    commands: &mut mpsc::Receiver<Command>,
+    expiry: &mut std::pin::Pin<&mut time::Sleep>,
+) -> End {
+    let mut commands_open = true;
+    loop {
+        tokio::select! {
+            biased;
+            command = commands.recv(), if commands_open => match command {
+                Some(Command::Cancel) => return End::Cancelled,
+                // The handle is gone, but a caller may still hold its last callback.
+                None => commands_open = false,
+            },
+            () = expiry.as_mut() => return End::TimedOut,
+            joined = connections.join_next() => if joined.is_none() {
+                return End::Completed;
+            },
+        }
+    }
+}
+
+/// Judges one request. Only an accepted request changes state, and only after the caller
+/// has been handed its callback.
+fn dispatch(
+    routes: &mut Routes,
+    own_host: &str,
+    events: &mpsc::Sender<Event>,
+    incoming: Incoming,
+) -> Result<(), End> {
+    let Incoming { head, verdict } = incoming;
+    let accepted = match routes.judge(&head, own_host) {
+        Ok(accepted) => accepted,
+        Err(page) => {
+            log::debug!(
+                "loopback listener: refused {} {:?}: {page:?}",
+                head.method.escape_debug(),
+                head.path
+            );
+            // The connection may have gone already; nothing to do then.
+            let _ = verdict.send(Verdict::Refuse(page));
+            return Ok(());
+        }
+    };
+    let path = routes.path(accepted.index).unwrap_or_default().to_owned();
+    let (reply_tx, reply_rx) = oneshot::channel();
+    if events
+        .try_send(Event::Callback(Callback::new(
+            path,
+            accepted.query,
+            reply_tx,
+        )))
+        .is_err()
+    {
+        let _ = verdict.send(Verdict::Refuse(StockPage::FlowEnded));
+        return Err(End::Abandoned);
+    }
+    routes.mark_served(accepted.index);
+    let _ = verdict.send(Verdict::Serve(reply_rx));
+    Ok(())
+}
+
+/// One browser connection: read a head, get a verdict, write one answer, close.
+struct Connection {
+    incoming: mpsc::Sender<Incoming>,
+    phase: watch::Receiver<Phase>,
+    read_timeout: Duration,
+}
+
+impl Connection {
+    async fn serve(mut self, mut stream: TcpStream) {
+        if let Some(answer) = self.answer(&mut stream).await {
+            self.write_and_close(stream, &answer).await;
+        }
+    }
+
+    /// The bytes to send back, or `None` to close without answering.
+    async fn answer(&mut self, stream: &mut TcpStream) -> Option<Vec<u8>> {
+        let read = tokio::select! {
+            read = time::timeout(self.read_timeout, read_head(stream)) => read,
+            // A connection still being read when the flow ends has nothing worth answering.
+            () = wait_for_phase(&mut self.phase, |phase| phase != Phase::Open) => return None,
+        };
+        let head = match read {
+            Err(_elapsed) => return Some(render_stock(StockPage::SlowRequest)),
+            Ok(Err(HeadError::Incomplete)) => return None,
+            Ok(Err(error)) => return Some(render_stock(stock_page_for(error))),
+            Ok(Ok(bytes)) => match parse_head(&bytes) {
+                Ok(head) => head,
+                Err(error) => return Some(render_stock(stock_page_for(error))),
+            },
+        };
+        let (verdict_tx, verdict_rx) = oneshot::channel();
+        let incoming = Incoming {
+            head,
+            verdict: verdict_tx,
+        };
+        if self.incoming.send(incoming).await.is_err() {
+            return Some(render_stock(StockPage::FlowEnded));
+        }
+        let reply_rx = match verdict_rx.await {
+            Ok(Verdict::Serve(reply_rx)) => reply_rx,
+            Ok(Verdict::Refuse(page)) => return Some(render_stock(page)),
+            Err(_) => return Some(render_stock(StockPage::FlowEnded)),
+        };
+        tokio::select! {
+            reply = reply_rx => Some(match reply {
+                Ok(reply) => render_reply(&reply),
+                Err(_) => render_stock(StockPage::NoAnswer),
+            }),
+            () = wait_for_phase(&mut self.phase, |phase| phase == Phase::Aborting) => {
+                Some(render_stock(StockPage::FlowEnded))
+            }
+        }
+    }
+
+    async fn write_and_close(&self, mut stream: TcpStream, answer: &[u8]) {
+        let written = time::timeout(self.read_timeout, async {
+            stream.write_all(answer).await?;
+            stream.shutdown().await
+        })
+        .await;
+        if !matches!(written, Ok(Ok(()))) {
+            return;
+        }
+        // Read (and discard) what the client still sends, briefly, so the close is clean.
+        let mut sink = [0_u8; 4096];
+        let mut drained = 0;
+        let _ = time::timeout(LINGER_TIME, async {
+            while drained < LINGER_BYTES {
+                match stream.read(&mut sink).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => drained += read,
+                }
+            }
+        })
+        .await;
+    }
+}
+
+/// Resolves once the phase satisfies `reached`, or the flow task is gone.
+async fn wait_for_phase(phase: &mut watch::Receiver<Phase>, reached: impl Fn(Phase) -> bool) {
+    let _ = phase.wait_for(|&current| reached(current)).await;
+}
+
+fn stock_page_for(error: HeadError) -> StockPage {
+    match error {
+        HeadError::RequestLineTooLong => StockPage::RequestLineTooLong,
+        HeadError::HeadersTooLarge => StockPage::HeadersTooLarge,
+        HeadError::Malformed | HeadError::Incomplete => StockPage::Malformed,
+    }
+}

@@ -1,0 +1,287 @@
+//! The sandbox's config file: token lifetimes and the registered OAuth clients.
+//!
+//! The format (TOML) is described in `docs/ems-sandbox.md`. Everything here is plain data with
+//! checks; the endpoints that use it live in [`crate::oauth`].
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use url::{Host, Url};
+
+use crate::secret::Secret;
+use crate::SandboxError;
+
+/// The provider's settings, as read from the config file.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// The issuer; when absent, `http://<bound address>/`. Must end in `/`.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// How long an access token is valid, in seconds.
+    #[serde(default = "default_access_token_lifetime")]
+    pub access_token_lifetime_secs: u32,
+    /// How long an authorization code is valid, in seconds.
+    #[serde(default = "default_code_lifetime")]
+    pub code_lifetime_secs: u32,
+    /// How long a browser session (the sign-in cookie) lasts, in seconds.
+    #[serde(default = "default_session_lifetime")]
+    pub session_lifetime_secs: u32,
+    /// The registered clients.
+    #[serde(default)]
+    pub clients: Vec<ClientConfig>,
+}
+
+/// One registered OAuth client.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// The `client_id`.
+    pub client_id: String,
+    /// The secret of a confidential client (`client_secret_basic` or `client_secret_post`); a
+    /// client without one is public and must use PKCE S256.
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    /// Redirect URIs that must match exactly.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Whether any `http://127.0.0.1:{port}/{path}` (or `http://[::1]:...`) redirect URI is
+    /// allowed, whatever the port, as RFC 8252 §7.3 asks for native apps.
+    #[serde(default)]
+    pub loopback_redirects: bool,
+    /// Where end-session may send the browser afterwards (exact match).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+}
+
+fn default_access_token_lifetime() -> u32 {
+    300
+}
+fn default_code_lifetime() -> u32 {
+    60
+}
+fn default_session_lifetime() -> u32 {
+    7 * 24 * 3600
+}
+
+impl Default for ProviderConfig {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            access_token_lifetime_secs: default_access_token_lifetime(),
+            code_lifetime_secs: default_code_lifetime(),
+            session_lifetime_secs: default_session_lifetime(),
+            clients: Vec::new(),
+        }
+    }
+}
+
+impl ProviderConfig {
+    /// Reads and checks a TOML config file.
+    pub fn load(path: &Path) -> Result<Self, SandboxError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SandboxError::ReadConfig {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text)
+    }
+
+    /// Parses and checks TOML text.
+    pub fn from_toml(text: &str) -> Result<Self, SandboxError> {
+        let config: Self = toml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: unique client ids, usable redirect URIs, a well-formed issuer.
+    pub fn validate(&self) -> Result<(), SandboxError> {
+        if let Some(issuer) = &self.issuer {
+            let ok = Url::parse(issuer).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.query().is_none()
+                    && u.fragment().is_none()
+                    && u.as_str() == issuer
+                    && issuer.ends_with('/')
+            });
+            if !ok {
+                return Err(SandboxError::InvalidIssuer(issuer.clone()));
+            }
+        }
+        let mut seen = HashSet::new();
+        for client in &self.clients {
+            let invalid = |reason| SandboxError::InvalidClient {
+                client_id: client.client_id.clone(),
+                reason,
+            };
+            if client.client_id.is_empty() {
+                return Err(invalid("client_id is empty"));
+            }
+            if !seen.insert(client.client_id.as_str()) {
+                return Err(invalid("client_id appears twice"));
+            }
+            if client
+                .client_secret
+                .as_ref()
+                .is_some_and(|s| s.expose().is_empty())
+            {
+                return Err(invalid("client_secret is empty"));
+            }
+            let uris = client
+                .redirect_uris
+                .iter()
+                .chain(&client.post_logout_redirect_uris);
+            for uri in uris {
+                if !Url::parse(uri).is_ok_and(|u| u.fragment().is_none() && !u.cannot_be_a_base()) {
+                    return Err(invalid(
+                        "a redirect URI is not an absolute URL without fragment",
+                    ));
+                }
+            }
+            if client.redirect_uris.is_empty() && !client.loopback_redirects {
+                return Err(invalid(
+                    "it has no redirect_uris and loopback_redirects is off",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The client with this id.
+    #[must_use]
+    pub fn client(&self, client_id: &str) -> Option<&ClientConfig> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+}
+
+impl ClientConfig {
+    /// A public native client (the desktop app): no secret, PKCE S256, any loopback redirect.
+    #[must_use]
+    pub fn public_native(client_id: &str) -> Self {
+        Self {
+            client_id: client_id.to_owned(),
+            client_secret: None,
+            redirect_uris: Vec::new(),
+            loopback_redirects: true,
+            post_logout_redirect_uris: Vec::new(),
+        }
+    }
+
+    /// A confidential client (a homeserver) with a secret and one exact redirect URI.
+    #[must_use]
+    pub fn confidential(client_id: &str, secret: &str, redirect_uri: &str) -> Self {
+        Self {
+            client_id: client_id.to_owned(),
+            client_secret: Some(Secret::new(secret)),
+            redirect_uris: vec![redirect_uri.to_owned()],
+            loopback_redirects: false,
+            post_logout_redirect_uris: Vec::new(),
+        }
+    }
+
+    /// Whether the client is public (has no secret) and so must use PKCE.
+    #[must_use]
+    pub fn is_public(&self) -> bool {
+        self.client_secret.is_none()
+    }
+
+    /// Whether `uri` is one of this client's redirect URIs: an exact registered one, or, for a
+    /// client with `loopback_redirects`, `http` to 127.0.0.1 or `[::1]` on any port (RFC 8252
+    /// §7.3) without credentials or fragment.
+    #[must_use]
+    pub fn allows_redirect(&self, uri: &str) -> bool {
+        if self.redirect_uris.iter().any(|r| r == uri) {
+            return true;
+        }
+        if !self.loopback_redirects {
+            return false;
+        }
+        let Ok(url) = Url::parse(uri) else {
+            return false;
+        };
+        url.scheme() == "http"
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.fragment().is_none()
+            && match url.host() {
+                Some(Host::Ipv4(ip)) => ip.is_loopback() && ip.octets() == [127, 0, 0, 1],
+                Some(Host::Ipv6(ip)) => ip.is_loopback(),
+                _ => false,
+            }
+    }
+
+    /// Whether end-session may redirect to `uri`.
+    #[must_use]
+    pub fn allows_post_logout_redirect(&self, uri: &str) -> bool {
+        self.post_logout_redirect_uris.iter().any(|r| r == uri)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_redirects_allow_any_port_but_only_loopback_http() {
+        let app = ClientConfig::public_native("app");
+        assert!(
+            app.allows_redirect("http://127.0.0.1:49152/ems"),
+            "RFC 8252: any port"
+        );
+        assert!(
+            app.allows_redirect("http://[::1]:8080/cb"),
+            "IPv6 loopback is loopback too"
+        );
+        assert!(
+            !app.allows_redirect("https://127.0.0.1:1/x"),
+            "the loopback rule is for http"
+        );
+        assert!(
+            !app.allows_redirect("http://localhost:1/x"),
+            "RFC 8252 §8.3: not localhost"
+        );
+        assert!(
+            !app.allows_redirect("http://127.0.0.2:1/x"),
+            "only 127.0.0.1 is registered"
+        );
+        assert!(
+            !app.allows_redirect("http://evil@127.0.0.1:1/x"),
+            "no credentials"
+        );
+        assert!(
+            !app.allows_redirect("http://127.0.0.1.evil.example/x"),
+            "host must be the IP"
+        );
+    }
+
+    #[test]
+    fn confidential_redirects_match_exactly() {
+        let hs = ClientConfig::confidential("hs", "s", "http://127.0.0.1:8008/cb");
+        assert!(hs.allows_redirect("http://127.0.0.1:8008/cb"));
+        assert!(
+            !hs.allows_redirect("http://127.0.0.1:8009/cb"),
+            "the port is part of an exact URI"
+        );
+        assert!(
+            !hs.allows_redirect("http://127.0.0.1:8008/cb?x=1"),
+            "no extra query"
+        );
+    }
+
+    #[test]
+    fn the_config_file_parses_and_unknown_keys_are_refused() {
+        let config = ProviderConfig::from_toml(
+            "access_token_lifetime_secs = 5\n[[clients]]\nclient_id = \"app\"\nloopback_redirects = true\n",
+        )
+        .expect("valid config");
+        assert_eq!(config.access_token_lifetime_secs, 5);
+        assert!(config.client("app").is_some_and(ClientConfig::is_public));
+        assert!(
+            ProviderConfig::from_toml("acess_token_lifetime_secs = 5").is_err(),
+            "a misspelt key must not be silently ignored"
+        );
+        assert!(
+            ProviderConfig::from_toml("[[clients]]\nclient_id = \"x\"\n").is_err(),
+            "a client with nowhere to redirect is a config mistake"
+        );
+    }
+}

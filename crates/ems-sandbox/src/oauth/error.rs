@@ -1,0 +1,89 @@
+//! OAuth 2.0 error responses: the `error` codes of RFC 6749 §4.1.2.1 and §5.2, OIDC's
+//! `login_required`, and how each is answered (JSON at the token endpoint, a redirect to a
+//! verified redirect URI, or an HTML page).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::SandboxError;
+
+/// Why an OAuth request was refused. Each description is for the client's developer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OAuthError {
+    /// A parameter is missing, repeated, malformed or has an unsupported value (`invalid_request`).
+    #[error("{0}")]
+    InvalidRequest(&'static str),
+    /// Client authentication failed: unknown client, or a wrong or missing secret (`invalid_client`).
+    #[error("{0}")]
+    InvalidClient(&'static str),
+    /// The code or refresh token is unknown, expired, spent or revoked, or does not match the
+    /// client, redirect URI or PKCE verifier (`invalid_grant`).
+    #[error("{0}")]
+    InvalidGrant(&'static str),
+    /// The grant type is not one this server supports (`unsupported_grant_type`).
+    #[error("{0}")]
+    UnsupportedGrantType(&'static str),
+    /// The response type is not `code` (`unsupported_response_type`).
+    #[error("{0}")]
+    UnsupportedResponseType(&'static str),
+    /// A requested scope is unknown or wider than the grant (`invalid_scope`).
+    #[error("{0}")]
+    InvalidScope(&'static str),
+    /// `prompt=none` was asked but the browser has no session (`login_required`).
+    #[error("{0}")]
+    LoginRequired(&'static str),
+    /// The server's database failed (`server_error`); the details are logged, not sent.
+    #[error("the server could not complete the request; try again")]
+    Server(#[from] SandboxError),
+}
+
+impl OAuthError {
+    /// The RFC 6749 `error` code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient(_) => "invalid_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::UnsupportedResponseType(_) => "unsupported_response_type",
+            Self::InvalidScope(_) => "invalid_scope",
+            Self::LoginRequired(_) => "login_required",
+            Self::Server(_) => "server_error",
+        }
+    }
+
+    /// Logs server-side failures; returns the error for chaining.
+    pub(crate) fn logged(self) -> Self {
+        if let Self::Server(e) = &self {
+            log::error!("request failed: {e}");
+        }
+        self
+    }
+
+    /// The RFC 6749 §5.2 JSON answer (for the token and revocation endpoints). `basic` says
+    /// whether the client tried HTTP Basic authentication, which a 401 must then challenge.
+    #[must_use]
+    pub fn into_json_response(self, basic: bool) -> Response {
+        let this = self.logged();
+        let status = match this {
+            OAuthError::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+            OAuthError::Server(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let body = json!({ "error": this.code(), "error_description": this.to_string() });
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if basic && status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"ems-sandbox\""),
+            );
+        }
+        response
+    }
+}

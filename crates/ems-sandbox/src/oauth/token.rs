@@ -1,0 +1,301 @@
+//! The token endpoint (authorization code with PKCE, refresh with rotation) and RFC 7009
+//! revocation, with client authentication by `client_secret_basic`, `client_secret_post`, or
+//! none for public clients.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::{has_scope, identity_claims, OAuthError, Params, Provider, ID_TOKEN_LIFETIME};
+use crate::config::ClientConfig;
+use crate::secret::{new_token, now, s256_challenge, secrets_match};
+use crate::store::{CodeRedemption, RefreshRedemption};
+
+/// The authenticated client.
+struct Caller<'a> {
+    client: &'a ClientConfig,
+}
+
+/// Credentials from `Authorization: Basic`, each part form-urldecoded (RFC 6749 §2.3.1).
+fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), OAuthError>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let malformed = OAuthError::InvalidClient("the Basic credentials are malformed");
+    let Some(decoded) = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return Some(Err(malformed));
+    };
+    let Some((id, secret)) = decoded.split_once(':') else {
+        return Some(Err(malformed));
+    };
+    let unescape = |s: &str| {
+        url::form_urlencoded::parse(format!("v={s}").as_bytes())
+            .map(|(_, v)| v.into_owned())
+            .next()
+    };
+    Some(Ok((
+        unescape(id).unwrap_or_default(),
+        unescape(secret).unwrap_or_default(),
+    )))
+}
+
+fn authenticate<'a>(
+    provider: &'a Provider,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<Caller<'a>, OAuthError> {
+    let (client_id, secret) = if let Some((id, secret)) = basic_credentials(headers).transpose()? {
+        if params.get("client_secret").is_some() {
+            return Err(OAuthError::InvalidRequest(
+                "use one client authentication method, not two",
+            ));
+        }
+        if params.get("client_id").is_some_and(|body_id| body_id != id) {
+            return Err(OAuthError::InvalidRequest(
+                "client_id differs from the Basic credentials",
+            ));
+        }
+        (id, Some(secret).filter(|s| !s.is_empty()))
+    } else {
+        let Some(id) = params.get("client_id") else {
+            return Err(OAuthError::InvalidClient("the client is not identified"));
+        };
+        (
+            id.to_owned(),
+            params.get("client_secret").map(str::to_owned),
+        )
+    };
+    let Some(client) = provider.config.client(&client_id) else {
+        return Err(OAuthError::InvalidClient("unknown client"));
+    };
+    match (&client.client_secret, secret) {
+        (None, None) => {}
+        (None, Some(_)) => {
+            return Err(OAuthError::InvalidClient(
+                "this public client has no secret",
+            ))
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::InvalidClient(
+                "this client must authenticate with its secret",
+            ))
+        }
+        (Some(expected), Some(given)) => {
+            if !secrets_match(&given, expected.expose()) {
+                return Err(OAuthError::InvalidClient("the client secret is wrong"));
+            }
+        }
+    }
+    Ok(Caller { client })
+}
+
+/// `POST /oauth2/token`.
+pub(super) async fn token(
+    State(provider): State<Provider>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let basic = headers.contains_key(header::AUTHORIZATION);
+    let result = Params::parse(&body).and_then(|params| {
+        let caller = authenticate(&provider, &headers, &params)?;
+        match params.get("grant_type") {
+            Some("authorization_code") => exchange_code(&provider, &caller, &params),
+            Some("refresh_token") => refresh(&provider, &caller, &params),
+            Some(_) => Err(OAuthError::UnsupportedGrantType(
+                "use authorization_code or refresh_token",
+            )),
+            None => Err(OAuthError::InvalidRequest("grant_type is missing")),
+        }
+    });
+    match result {
+        Ok(body) => {
+            let mut response = (StatusCode::OK, Json(body)).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+                .headers_mut()
+                .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            response
+        }
+        Err(e) => e.into_json_response(basic),
+    }
+}
+
+fn exchange_code(
+    provider: &Provider,
+    caller: &Caller<'_>,
+    params: &Params,
+) -> Result<Value, OAuthError> {
+    let code = params
+        .get("code")
+        .ok_or(OAuthError::InvalidRequest("code is missing"))?;
+    let grant = match provider.store.redeem_code(code)? {
+        CodeRedemption::Unknown => return Err(OAuthError::InvalidGrant("the code is not valid")),
+        CodeRedemption::Reused => {
+            return Err(OAuthError::InvalidGrant(
+                "the code was already used; tokens issued with it are revoked",
+            ));
+        }
+        CodeRedemption::Fresh(grant) => grant,
+    };
+    // The code is spent from here on, whatever follows: a failed attempt cannot be retried.
+    if grant.client_id != caller.client.client_id {
+        return Err(OAuthError::InvalidGrant(
+            "the code was issued to another client",
+        ));
+    }
+    if grant.expires_at <= now() {
+        return Err(OAuthError::InvalidGrant("the code has expired"));
+    }
+    if params.get("redirect_uri") != Some(grant.redirect_uri.as_str()) {
+        return Err(OAuthError::InvalidGrant(
+            "redirect_uri differs from the authorization request",
+        ));
+    }
+    match (&grant.code_challenge, params.get("code_verifier")) {
+        (None, None) => {}
+        (Some(_), None) => return Err(OAuthError::InvalidGrant("code_verifier is missing")),
+        (None, Some(_)) => {
+            return Err(OAuthError::InvalidGrant(
+                "the authorization request had no code_challenge",
+            ))
+        }
+        (Some(challenge), Some(verifier)) => {
+            let well_formed = (43..=128).contains(&verifier.len())
+                && verifier
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            if !well_formed || s256_challenge(verifier) != *challenge {
+                return Err(OAuthError::InvalidGrant(
+                    "code_verifier does not match the code_challenge",
+                ));
+            }
+        }
+    }
+    let access_token = new_token();
+    let refresh_token = has_scope(&grant.scope, "offline_access").then(new_token);
+    let expires_in = i64::from(provider.config.access_token_lifetime_secs);
+    provider.store.create_grant(
+        code,
+        &grant,
+        &access_token,
+        now() + expires_in,
+        refresh_token.as_deref(),
+    )?;
+    let mut body = json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "scope": grant.scope,
+    });
+    if let Some(refresh_token) = refresh_token {
+        body["refresh_token"] = Value::from(refresh_token);
+    }
+    if has_scope(&grant.scope, "openid") {
+        let iat = now();
+        let mut claims = identity_claims(&grant.user, &grant.scope);
+        claims.insert("iss".into(), Value::from(&*provider.issuer));
+        claims.insert("aud".into(), Value::from(grant.client_id.clone()));
+        claims.insert("azp".into(), Value::from(grant.client_id.clone()));
+        claims.insert("iat".into(), Value::from(iat));
+        claims.insert("exp".into(), Value::from(iat + ID_TOKEN_LIFETIME));
+        claims.insert("auth_time".into(), Value::from(grant.auth_time));
+        if let Some(nonce) = &grant.nonce {
+            claims.insert("nonce".into(), Value::from(nonce.clone()));
+        }
+        body["id_token"] = Value::from(provider.key.sign_jwt(&Value::Object(claims)));
+    }
+    Ok(body)
+}
+
+fn refresh(provider: &Provider, caller: &Caller<'_>, params: &Params) -> Result<Value, OAuthError> {
+    let token = params
+        .get("refresh_token")
+        .ok_or(OAuthError::InvalidRequest("refresh_token is missing"))?;
+    let (grant_id, client_id, granted) = match provider.store.redeem_refresh_token(token)? {
+        RefreshRedemption::Invalid => {
+            return Err(OAuthError::InvalidGrant("the refresh token is not valid"))
+        }
+        RefreshRedemption::Reused => {
+            return Err(OAuthError::InvalidGrant(
+                "the refresh token was already used; its whole family is revoked",
+            ));
+        }
+        RefreshRedemption::Fresh {
+            grant_id,
+            client_id,
+            scope,
+            ..
+        } => (grant_id, client_id, scope),
+    };
+    if client_id != caller.client.client_id {
+        return Err(OAuthError::InvalidGrant(
+            "the refresh token was issued to another client",
+        ));
+    }
+    let scope = match params.get("scope") {
+        None => granted,
+        Some(asked) => {
+            let asked = super::parse_scope(asked)?;
+            if !asked.split(' ').all(|s| has_scope(&granted, s)) {
+                return Err(OAuthError::InvalidScope(
+                    "the scope is wider than the original grant",
+                ));
+            }
+            asked
+        }
+    };
+    let access_token = new_token();
+    let refresh_token = new_token();
+    let expires_in = i64::from(provider.config.access_token_lifetime_secs);
+    provider.store.add_tokens(
+        grant_id,
+        &scope,
+        &access_token,
+        now() + expires_in,
+        Some(&refresh_token),
+    )?;
+    Ok(json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "refresh_token": refresh_token,
+        "scope": scope,
+    }))
+}
+
+/// `POST /oauth2/revoke` (RFC 7009): always 200 for an authenticated client, whether or not the
+/// token was known, so the answer tells nothing about other clients' tokens.
+pub(super) async fn revoke(
+    State(provider): State<Provider>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let basic = headers.contains_key(header::AUTHORIZATION);
+    let result = Params::parse(&body).and_then(|params| {
+        let caller = authenticate(&provider, &headers, &params)?;
+        let token = params
+            .get("token")
+            .ok_or(OAuthError::InvalidRequest("token is missing"))?;
+        provider
+            .store
+            .revoke_token(token, &caller.client.client_id)?;
+        Ok(())
+    });
+    match result {
+        Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response(),
+        Err(e) => e.into_json_response(basic),
+    }
+}

@@ -1,0 +1,185 @@
+//! The sandbox's `SQLite` database: schema migrations, users, the signing key, browser sessions,
+//! authorization codes and token grants.
+//!
+//! rusqlite is blocking; one connection sits behind a std mutex that is held only for short,
+//! synchronous statements and never across an `.await`. Slow work (argon2) runs outside it.
+//! Codes, tokens and session ids are stored only as SHA-256 hashes.
+
+mod grants;
+mod users;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rusqlite::{params, Connection, OptionalExtension as _};
+
+pub use grants::{AccessTokenInfo, CodeGrant, CodeRedemption, NewCode, RefreshRedemption};
+pub use users::{password_matches, NewUser, User};
+
+use crate::keys::IdTokenKey;
+use crate::secret::now;
+use crate::SandboxError;
+
+/// The schema, one entry per version; `PRAGMA user_version` records how many have run.
+/// Never edit a released entry: append a new one.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE signing_keys (
+    kid TEXT PRIMARY KEY,
+    secret_key BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE browser_sessions (
+    id_hash BLOB PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    auth_time INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE grants (
+    id INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    scope TEXT NOT NULL,
+    auth_time INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE authorization_codes (
+    code_hash BLOB PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    redirect_uri TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    nonce TEXT,
+    code_challenge TEXT,
+    auth_time INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    grant_id INTEGER REFERENCES grants(id) ON DELETE CASCADE
+);
+CREATE TABLE access_tokens (
+    token_hash BLOB PRIMARY KEY,
+    grant_id INTEGER NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+    scope TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE refresh_tokens (
+    token_hash BLOB PRIMARY KEY,
+    grant_id INTEGER NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    used_at INTEGER
+);
+CREATE INDEX access_tokens_grant ON access_tokens(grant_id);
+CREATE INDEX refresh_tokens_grant ON refresh_tokens(grant_id);
+"];
+
+/// The database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, SandboxError> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves at worst an uncommitted transaction, which
+        // rusqlite rolls back on drop: the connection is still good.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The ID-token signing key, generated and stored on first use.
+    pub fn signing_key(&self) -> Result<IdTokenKey, SandboxError> {
+        let conn = self.conn();
+        let stored: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT secret_key FROM signing_keys ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(bytes) = stored {
+            return IdTokenKey::from_secret_bytes(&bytes);
+        }
+        let key = IdTokenKey::generate();
+        conn.execute(
+            "INSERT INTO signing_keys (kid, secret_key, created_at) VALUES (?1, ?2, ?3)",
+            params![key.kid(), key.secret_bytes(), now()],
+        )?;
+        Ok(key)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), SandboxError> {
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > known {
+        return Err(SandboxError::DatabaseTooNew { found, known });
+    }
+    for (version, sql) in (1..)
+        .zip(MIGRATIONS)
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_the_key_survives_reopening() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("ems.db");
+        let kid = Store::open(&path)
+            .and_then(|s| s.signing_key())
+            .expect("first open")
+            .kid()
+            .to_owned();
+        let store = Store::open(&path).expect("reopening must not re-run migrations");
+        assert_eq!(
+            store.signing_key().expect("key").kid(),
+            kid,
+            "the key must persist"
+        );
+    }
+
+    #[test]
+    fn a_database_from_a_newer_sandbox_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("ems.db");
+        Connection::open(&path)
+            .and_then(|c| c.pragma_update(None, "user_version", 99))
+            .expect("set version");
+        assert!(
+            matches!(
+                Store::open(&path),
+                Err(SandboxError::DatabaseTooNew { found: 99, .. })
+            ),
+            "an unknown schema must not be written to"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Builds the app from the top-level `tauri.conf.json` and declares the app's commands, so that
+//! the window may call only what its capability file grants.
+
+/// Every command the app exposes; `capabilities/main.json` grants the main window exactly these.
+const COMMANDS: &[&str] = &[
+    "app_overview",
+    "ui_ready",
+    "keyring_status",
+    "remove_account",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {error:#}");
+    }
+}

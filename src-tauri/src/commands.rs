@@ -1,0 +1,91 @@
+//! The app's commands: each maps its arguments onto the core and its errors onto [`IpcError`].
+
+// Tauri hands `State` and `AppHandle` to commands by value; that is its calling convention.
+#![allow(clippy::needless_pass_by_value)]
+
+use accounts_core::vault::{self, RegistryNotice};
+use tauri::{AppHandle, Manager, Runtime, State};
+
+use crate::error::{ErrorCode, IpcError};
+use crate::ipc::AppOverview;
+use crate::{AppState, RegistryState};
+
+/// What the shell shows at start-up: version, configured servers, accounts, data locations.
+#[tauri::command]
+pub fn app_overview<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    registry: State<'_, RegistryState>,
+) -> AppOverview {
+    let path = app.path();
+    let (accounts, registry_problem) = match registry.inner() {
+        RegistryState::Ready(registry) => {
+            let registry = registry
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let problem = registry.notice().map(|notice| {
+                let code = match notice {
+                    RegistryNotice::NewerVersion { .. } => ErrorCode::RegistryNewerVersion,
+                    _ => ErrorCode::RegistryMovedAside,
+                };
+                IpcError::new(code, notice.message(registry.path()))
+            });
+            (registry.accounts().to_vec(), problem)
+        }
+        RegistryState::Failed(error) => (Vec::new(), Some(error.clone())),
+    };
+    AppOverview {
+        version: app.package_info().version.to_string(),
+        ems_issuer: state.launch.ems_issuer.clone(),
+        homeserver: state.launch.homeserver.clone(),
+        data_dir: path.app_data_dir().ok().map(|p| p.display().to_string()),
+        log_dir: path.app_log_dir().ok().map(|p| p.display().to_string()),
+        accounts,
+        registry_problem,
+    }
+}
+
+/// The front end calls this once it has rendered the shell: the signal the run command's check
+/// mode and the start-up benchmark wait for.
+#[tauri::command]
+pub fn ui_ready(state: State<'_, AppState>) -> Result<(), IpcError> {
+    log::info!("the front end has rendered the shell");
+    if let Some(path) = &state.launch.ready_file {
+        std::fs::write(path, b"ready\n").map_err(|error| {
+            IpcError::new(
+                ErrorCode::Io,
+                format!(
+                    "Could not write the ready signal to {}: {error}",
+                    path.display()
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Whether secrets can be kept: `Ok` when the keyring takes a write, else why not.
+#[tauri::command]
+pub async fn keyring_status(state: State<'_, AppState>) -> Result<(), IpcError> {
+    state.vault.check().await.map_err(|error| {
+        log::warn!("keyring check failed: {error}");
+        IpcError::from(error)
+    })
+}
+
+/// Removes an account from this computer: its keyring entries and its record.
+#[tauri::command]
+pub async fn remove_account(
+    id: String,
+    state: State<'_, AppState>,
+    registry: State<'_, RegistryState>,
+) -> Result<(), IpcError> {
+    match registry.inner() {
+        RegistryState::Ready(registry) => {
+            vault::remove_account(&state.vault, registry, &id).await?;
+            log::info!("removed account {id}");
+            Ok(())
+        }
+        RegistryState::Failed(error) => Err(error.clone()),
+    }
+}

@@ -1,0 +1,71 @@
+//! The types that cross the IPC boundary, and the generated TypeScript that mirrors them.
+//!
+//! `ui/src/bindings.ts` is generated from these types (and [`crate::error`]'s and the core's) by
+//! the test at the bottom of this file; the test fails when the committed file is stale.
+//! Regenerate it with `UPDATE_BINDINGS=1 cargo test -p element-accounts bindings`.
+
+use accounts_core::vault::AccountRecord;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::IpcError;
+
+/// What the shell shows at start-up. Nothing here is secret.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AppOverview {
+    /// The app's version.
+    pub version: String,
+    /// The EMS issuer the app was pointed at, if any.
+    pub ems_issuer: Option<String>,
+    /// The homeserver the app was pointed at, if any.
+    pub homeserver: Option<String>,
+    /// Where the app keeps its non-secret data.
+    pub data_dir: Option<String>,
+    /// Where the app writes its log.
+    pub log_dir: Option<String>,
+    /// The accounts on this computer.
+    pub accounts: Vec<AccountRecord>,
+    /// A problem with the account registry the user must know of.
+    pub registry_problem: Option<IpcError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use accounts_core::vault::AccountKind;
+
+    fn render_bindings() -> String {
+        let decls = [
+            AppOverview::decl(),
+            AccountRecord::decl(),
+            AccountKind::decl(),
+            ErrorCode::decl(),
+            IpcError::decl(),
+        ];
+        let mut out = String::from(
+            "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\
+             // Regenerate: UPDATE_BINDINGS=1 cargo test -p element-accounts bindings\n\n",
+        );
+        for decl in decls {
+            out.push_str("export ");
+            out.push_str(&decl);
+            out.push_str("\n\n");
+        }
+        out.trim_end().to_owned() + "\n"
+    }
+
+    #[test]
+    fn bindings_are_fresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
+        let fresh = render_bindings();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).expect("write bindings");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/bindings.ts is stale: regenerate it with UPDATE_BINDINGS=1 cargo test -p element-accounts bindings"
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! The Element Accounts desktop shell.
+//!
+//! This crate only wires things together: plugins, managed state and thin
+//! `#[tauri::command]`s over `accounts-core`, where the logic lives. [`run_app`] takes any
+//! [`tauri::Runtime`] so that the wiring can be exercised without a real window.
+
+mod commands;
+mod error;
+pub mod ipc;
+
+use std::sync::Mutex;
+
+use accounts_core::launch::LaunchSettings;
+use accounts_core::vault::{AccountRegistry, Vault};
+use tauri::{Builder, Manager, Runtime};
+
+use crate::error::{ErrorCode, IpcError};
+
+/// The label of the app's one window; `capabilities/main.json` grants it the app's commands.
+pub const MAIN_WINDOW: &str = "main";
+
+/// State shared by every command.
+pub struct AppState {
+    /// How the app was launched (the servers it was pointed at).
+    pub launch: LaunchSettings,
+    /// Secrets in the OS keyring.
+    pub vault: Vault,
+}
+
+/// The account registry, or why it could not be opened (the app still starts and says so).
+pub enum RegistryState {
+    /// The registry is open.
+    Ready(Mutex<AccountRegistry>),
+    /// The registry's folder could not be used.
+    Failed(IpcError),
+}
+
+fn open_registry<R: Runtime>(app: &tauri::App<R>) -> RegistryState {
+    let opened = app
+        .path()
+        .app_data_dir()
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Io,
+                format!("The app's data folder is unknown: {e}"),
+            )
+        })
+        .and_then(|dir| AccountRegistry::open(&dir).map_err(IpcError::from));
+    match opened {
+        Ok(registry) => RegistryState::Ready(Mutex::new(registry)),
+        Err(error) => {
+            log::error!("account registry unavailable: {error}");
+            RegistryState::Failed(error)
+        }
+    }
+}
+
+/// Registers the plugins, state and commands of the app on `builder`.
+pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Builder<R> {
+    builder
+        // First, so that a second launch hands over to the running app before anything else runs.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                // Best effort: the window manager may refuse focus, which is not worth an error.
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_opener::init())
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .clear_targets()
+                .target(tauri_plugin_log::Target::new(
+                    tauri_plugin_log::TargetKind::LogDir {
+                        file_name: Some("element-accounts".into()),
+                    },
+                ))
+                .target(tauri_plugin_log::Target::new(
+                    tauri_plugin_log::TargetKind::Stderr,
+                ))
+                .level(log::LevelFilter::Info)
+                .build(),
+        )
+        .manage(AppState {
+            launch,
+            vault: Vault::keyring(),
+        })
+        .setup(|app| {
+            let registry = open_registry(app);
+            app.manage(registry);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_overview,
+            commands::ui_ready,
+            commands::keyring_status,
+            commands::remove_account
+        ])
+}
+
+/// Starts the desktop app; returns when the last window closes.
+pub fn run() {
+    let context = tauri::generate_context!("../tauri.conf.json");
+    if let Err(error) = run_app(Builder::default(), LaunchSettings::from_env()).run(context) {
+        eprintln!("Element Accounts could not start: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,180 @@
+//! A scripted browser for sign-in tests: an HTTP client that never follows redirects (the test
+//! follows them, one hop at a time, and sees each) and keeps cookies by name the way a browser
+//! does on 127.0.0.1, where cookies ignore ports. `Secure` cookies are sent over http too, as
+//! browsers do for loopback origins (Synapse sets its `oidc_session` cookies `Secure`).
+//!
+//! Include with `#[path = "support/browser.rs"] mod browser;`.
+
+// Each test binary includes this file and uses a part of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+
+/// One answer, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `Location` header, for redirects.
+    pub location: Option<String>,
+    /// The raw `Set-Cookie` headers.
+    pub set_cookies: Vec<String>,
+    /// The body as text.
+    pub body: String,
+}
+
+/// A browser with its own cookie jar.
+pub struct Browser {
+    http: reqwest::Client,
+    jar: Mutex<BTreeMap<String, String>>,
+}
+
+impl Browser {
+    /// A browser with an empty cookie jar.
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        Self {
+            http,
+            jar: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// `GET url`.
+    pub async fn get(&self, url: &str) -> Answer {
+        self.send(self.http.get(url)).await
+    }
+
+    /// `POST url` with a form body.
+    pub async fn post_form(&self, url: &str, fields: &[(String, String)]) -> Answer {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.send(
+            self.http
+                .post(url)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body),
+        )
+        .await
+    }
+
+    /// The value of a cookie in the jar.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar.lock().expect("jar").get(name).cloned()
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let cookie_header = {
+            let jar = self.jar.lock().expect("jar");
+            jar.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let request = if cookie_header.is_empty() {
+            request
+        } else {
+            request.header(COOKIE, cookie_header)
+        };
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect();
+        {
+            let mut jar = self.jar.lock().expect("jar");
+            for line in &set_cookies {
+                let mut parts = line.split(';').map(str::trim);
+                let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
+                    continue;
+                };
+                let expired = parts.any(|a| {
+                    a.eq_ignore_ascii_case("max-age=0")
+                        || a.to_ascii_lowercase()
+                            .starts_with("expires=thu, 01 jan 1970")
+                });
+                if expired || value.is_empty() {
+                    jar.remove(name);
+                } else {
+                    jar.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        let body = response.text().await.expect("a readable body");
+        Answer {
+            status,
+            location,
+            set_cookies,
+            body,
+        }
+    }
+}
+
+/// The first form of an HTML page: its `action` and its fields (`name`, `value`), entities
+/// decoded.
+pub fn form(html: &str) -> (String, Vec<(String, String)>) {
+    let start = html.find("<form").expect("the page has a form");
+    let end = html[start..].find('>').map_or(html.len(), |e| start + e);
+    let action = attribute(&html[start..end], "action").unwrap_or_default();
+    let mut fields = Vec::new();
+    let mut rest = &html[end..];
+    while let Some(i) = rest.find("<input") {
+        let tag_end = rest[i..].find('>').map_or(rest.len(), |e| i + e);
+        let tag = &rest[i..tag_end];
+        if let Some(name) = attribute(tag, "name") {
+            fields.push((name, attribute(tag, "value").unwrap_or_default()));
+        }
+        rest = &rest[tag_end..];
+    }
+    (action, fields)
+}
+
+/// A double-quoted attribute's value, entities decoded.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let needle = format!(" {name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let len = tag[start..].find('"')?;
+    Some(
+        tag[start..start + len]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#x2F;", "/")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Sets `name` in a form's fields (replacing or adding it).
+pub fn set_field(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    fields.retain(|(n, _)| n != name);
+    fields.push((name.to_owned(), value.to_owned()));
+}
+
+/// A query parameter of a URL.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}

@@ -1,0 +1,72 @@
+//! Looking for a secret where it must never be: every file under some folders, in the forms a
+//! leak would take (plain, JSON-escaped, percent-encoded, base64 at each of the three alignments).
+//!
+//! Include with `#[path = "support/canary.rs"] mod canary;`.
+
+// Each test binary includes this file and uses a part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+
+/// The text forms in which `secret` could appear in a file.
+pub fn secret_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    let json = serde_json::to_string(secret).expect("a string serialises");
+    forms.push(json.trim_matches('"').to_owned());
+    forms.push(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect());
+    forms.push(
+        secret
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect(),
+    );
+    for engine in [
+        &base64::engine::general_purpose::STANDARD,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ] {
+        for shift in 0..3 {
+            let mut bytes = vec![0u8; shift];
+            bytes.extend_from_slice(secret.as_bytes());
+            let encoded = engine.encode(&bytes);
+            // Only the characters that depend on the secret alone, whatever surrounds it.
+            let start = shift.div_ceil(3) * 4;
+            let end = encoded.len().saturating_sub(4);
+            if end > start + 8 {
+                forms.push(encoded[start..end].to_owned());
+            }
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Every file under `roots` that contains `secret` in any of its forms, with the form found.
+pub fn files_containing(secret: &str, roots: &[&Path]) -> Vec<(PathBuf, String)> {
+    let forms = secret_forms(secret);
+    let mut found = Vec::new();
+    let mut stack: Vec<PathBuf> = roots.iter().map(|p| p.to_path_buf()).collect();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                stack.extend(entries.filter_map(Result::ok).map(|e| e.path()));
+            }
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            let text = String::from_utf8_lossy(&bytes);
+            for form in &forms {
+                if text.contains(form.as_str()) {
+                    found.push((path.clone(), form.clone()));
+                }
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,142 @@
+//! Private D-Bus session buses for keyring tests: one with no services at all (no Secret
+//! Service can be found or activated), and one with its own gnome-keyring that a test may lock
+//! without disturbing the run's shared keyring.
+//!
+//! Include with `#[path = "support/secret_service.rs"] mod secret_service;`.
+
+// Each test binary includes this file and uses a part of it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `dbus-daemon` of our own, stopped on drop (with the keyring daemon, if any).
+pub struct PrivateBus {
+    /// The value for `DBUS_SESSION_BUS_ADDRESS`.
+    pub address: String,
+    daemon: Child,
+    keyring: Option<Child>,
+    dir: tempfile::TempDir,
+}
+
+const CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=DIR</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+impl PrivateBus {
+    /// A session bus on which nothing provides, or can activate, a Secret Service.
+    pub fn without_services() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for the bus");
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            CONFIG.replace("DIR", &dir.path().display().to_string()),
+        )
+        .expect("write bus config");
+        let mut daemon = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .arg("--nofork")
+            .arg("--print-address=1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon is installed");
+        let mut address = String::new();
+        BufReader::new(daemon.stdout.take().expect("stdout"))
+            .read_line(&mut address)
+            .expect("the bus prints its address");
+        Self {
+            address: address.trim().to_owned(),
+            daemon,
+            keyring: None,
+            dir,
+        }
+    }
+
+    /// A bus with its own gnome-keyring whose "login" collection is created and unlocked.
+    pub fn with_keyring() -> Self {
+        let mut bus = Self::without_services();
+        for sub in ["data", "runtime"] {
+            std::fs::create_dir_all(bus.dir.path().join(sub)).expect("keyring dirs");
+        }
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("XDG_DATA_HOME", bus.dir.path().join("data"))
+            .env("XDG_RUNTIME_DIR", bus.dir.path().join("runtime"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon is installed");
+        {
+            let mut stdin = keyring.stdin.take().expect("stdin");
+            stdin.write_all(b"private-bus-keyring").expect("password");
+        }
+        bus.keyring = Some(keyring);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !bus.has_name("org.freedesktop.secrets") {
+            assert!(
+                Instant::now() < deadline,
+                "the private gnome-keyring never took its bus name"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bus
+    }
+
+    fn has_name(&self, name: &str) -> bool {
+        Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.freedesktop.DBus",
+                "--object-path",
+                "/org/freedesktop/DBus",
+            ])
+            .args(["--method", "org.freedesktop.DBus.NameHasOwner", name])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"))
+    }
+
+    /// Locks every collection of this bus's keyring (the way a screen lock or timeout would).
+    pub fn lock_keyring(&self) {
+        let output = Command::new("gdbus")
+            .args(["call", "--session", "--dest", "org.freedesktop.secrets"])
+            .args(["--object-path", "/org/freedesktop/secrets"])
+            .args(["--method", "org.freedesktop.Secret.Service.Lock"])
+            .arg("['/org/freedesktop/secrets/collection/login', '/org/freedesktop/secrets/aliases/default']")
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .expect("gdbus is installed");
+        assert!(
+            output.status.success(),
+            "locking the private keyring failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for PrivateBus {
+    fn drop(&mut self) {
+        if let Some(keyring) = &mut self.keyring {
+            let _ = keyring.kill();
+            let _ = keyring.wait();
+        }
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}

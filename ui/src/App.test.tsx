@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import type { AppOverview, IpcError } from './bindings';
+
+const invoke = vi.fn();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+const { App } = await import('./App');
+
+const overview: AppOverview = {
+  version: '0.1.0',
+  ems_issuer: 'http://127.0.0.1:8480/',
+  homeserver: null,
+  data_dir: '/home/u/.local/share/io.element.accounts',
+  log_dir: '/home/u/.local/share/io.element.accounts/logs',
+  accounts: [],
+  registry_problem: null,
+};
+
+describe('the shell', () => {
+  beforeEach(() => {
+    invoke.mockReset();
+    invoke.mockImplementation(async (command: string) => (command === 'app_overview' ? overview : undefined));
+  });
+  afterEach(cleanup);
+
+  it('reports ready once after rendering, and shows the configured EMS server', async () => {
+    render(<App />);
+    expect(screen.getByTestId('account-list').textContent).toContain('No accounts yet');
+    await waitFor(() => expect(screen.getByTestId('ems-server').textContent).toContain('http://127.0.0.1:8480/'));
+    expect(invoke.mock.calls.filter(([c]) => c === 'ui_ready')).toHaveLength(1);
+    expect(screen.queryByTestId('error')).toBeNull();
+  });
+
+  it('switches between the three panes', async () => {
+    render(<App />);
+    fireEvent.click(screen.getByTestId('nav-matrix'));
+    await waitFor(() => expect(screen.getByTestId('matrix-homeserver').textContent).toContain('none configured'));
+    expect(screen.queryByTestId('pane-ems')).toBeNull();
+    fireEvent.click(screen.getByTestId('nav-seats'));
+    expect(screen.getByTestId('pane-seats').textContent).toContain('hosted homeserver');
+  });
+
+  it('shows an error from Rust as an alert with its code', async () => {
+    const failure: IpcError = { code: 'io', message: 'Could not read the data directory.' };
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'app_overview') throw failure;
+      return undefined;
+    });
+    render(<App />);
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.testid).toBe('error');
+    expect(alert.dataset.code).toBe('io');
+    expect(alert.textContent).toBe('Could not read the data directory.');
+  });
+
+  it('turns a non-IPC failure into an internal error rather than crashing', async () => {
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'ui_ready') throw new Error('boom');
+      return overview;
+    });
+    render(<App />);
+    const alert = await screen.findByTestId('error');
+    expect(alert.dataset.code).toBe('internal');
+    expect(alert.textContent).toContain('boom');
+  });
+
+  it('shows the keyring banner only when the keyring has a problem', async () => {
+    const problem: IpcError = { code: 'keyring_unavailable', message: 'No system keyring is available.' };
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'keyring_status') throw problem;
+      return command === 'app_overview' ? overview : undefined;
+    });
+    render(<App />);
+    const banner = await screen.findByTestId('keyring-status');
+    expect(banner.querySelector('[role="alert"]')?.getAttribute('data-code')).toBe('keyring_unavailable');
+    cleanup();
+
+    invoke.mockImplementation(async (command: string) => (command === 'app_overview' ? overview : undefined));
+    render(<App />);
+    await waitFor(() => expect(invoke).toHaveBeenCalledWith('keyring_status', undefined));
+    expect(screen.queryByTestId('keyring-status')).toBeNull();
+  });
+
+  it('removes an account and shows the list Rust returns afterwards', async () => {
+    const account = { id: 'a1', kind: 'matrix' as const, server: 'http://127.0.0.1:8448', user_id: '@alice:127.0.0.1:8448', display_name: null };
+    let accounts = [account];
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'app_overview') return { ...overview, accounts };
+      if (command === 'remove_account') {
+        expect(args).toEqual({ id: 'a1' });
+        accounts = [];
+      }
+      return undefined;
+    });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId('account-remove-a1'));
+    await waitFor(() => expect(screen.queryByTestId('account-item-a1')).toBeNull());
+    expect(screen.getByTestId('account-list-empty')).toBeTruthy();
+  });
+
+  it('keeps the account and shows why when removal fails', async () => {
+    const account = { id: 'a1', kind: 'ems' as const, server: 'http://127.0.0.1:8480/', user_id: 'sub-1', display_name: 'Alice' };
+    const failure: IpcError = { code: 'keyring_locked', message: 'The system keyring is locked.' };
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'app_overview') return { ...overview, accounts: [account] };
+      if (command === 'remove_account') throw failure;
+      return undefined;
+    });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId('account-remove-a1'));
+    const alert = await screen.findByTestId('error');
+    expect(alert.dataset.code).toBe('keyring_locked');
+    expect(screen.getByTestId('account-item-a1').textContent).toContain('Alice');
+  });
+});

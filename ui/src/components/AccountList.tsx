@@ -1,0 +1,42 @@
+import type { AccountRecord } from '../ipc';
+
+interface Props {
+  accounts: readonly AccountRecord[];
+  busy: string | null;
+  onRemove: (id: string) => void;
+}
+
+const KIND_LABEL = { ems: 'EMS', matrix: 'Matrix' } as const;
+
+/** The accounts sidebar: every account on this computer, each removable. */
+export function AccountList({ accounts, busy, onRemove }: Props) {
+  return (
+    <aside class="sidebar" data-testid="account-list" aria-label="Accounts">
+      <h2>Accounts</h2>
+      {accounts.length === 0 ? (
+        <p class="empty" data-testid="account-list-empty">
+          No accounts yet. An EMS account is added from the EMS pane and a Matrix account from the
+          Matrix pane, once this version can sign in to them.
+        </p>
+      ) : (
+        <ul class="accounts">
+          {accounts.map((account) => (
+            <li key={account.id} data-testid={`account-item-${account.id}`}>
+              <span class="kind">{KIND_LABEL[account.kind]}</span>
+              <span class="name">{account.display_name ?? account.user_id}</span>
+              <span class="server">{account.server}</span>
+              <button
+                type="button"
+                data-testid={`account-remove-${account.id}`}
+                disabled={busy !== null}
+                onClick={() => onRemove(account.id)}
+              >
+                {busy === account.id ? 'Removing…' : 'Remove from this computer'}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}
