@@ -2,7 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { appOverview, keyringStatus, removeAccount, toIpcError, uiReady, type AppOverview, type IpcError } from './ipc';
 import { AccountList } from './components/AccountList';
 import { ErrorBanner } from './components/ErrorBanner';
-import { EmsPane, MatrixPane, SeatsPane } from './components/Panes';
+import { EmsPane } from './components/EmsPane';
+import { MatrixPane } from './components/MatrixPane';
+import { SeatsPane } from './components/SeatsPane';
 
 export type PaneId = 'ems' | 'matrix' | 'seats';
 
