@@ -7,6 +7,17 @@ const COMMANDS: &[&str] = &[
     "ui_ready",
     "keyring_status",
     "remove_account",
+    "ems_sign_in_start",
+    "ems_sign_in_finish",
+    "ems_sign_in_cancel",
+    "ems_accounts",
+    "ems_sign_out",
+    "ems_remove",
+    "matrix_discover",
+    "matrix_sign_in",
+    "matrix_accounts",
+    "matrix_sign_out",
+    "matrix_remove",
 ];
 
 fn main() {

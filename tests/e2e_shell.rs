@@ -25,19 +25,19 @@ async fn the_shell_shows_the_sidebar_and_three_panes() {
         ems.contains("EMS account"),
         "the EMS pane opens first: {ems}"
     );
-    assert!(
-        app.text_of("ems-server").await.contains("none configured"),
-        "no EMS server was passed to this instance"
+    assert_eq!(
+        app.value_of("ems-server").await,
+        "http://127.0.0.1:8480/",
+        "with no EMS server passed, the field offers the local sandbox's address"
     );
 
     app.click("nav-matrix").await;
     let matrix = app.text_of("pane-matrix").await;
     assert!(matrix.contains("Matrix accounts"), "matrix pane: {matrix}");
-    assert!(
-        app.text_of("matrix-homeserver")
-            .await
-            .contains("http://127.0.0.1:8448"),
-        "the homeserver the app was pointed at is shown"
+    assert_eq!(
+        app.value_of("matrix-homeserver").await,
+        "http://127.0.0.1:8448",
+        "with no account yet, the sign-in field is prefilled with the homeserver the app was pointed at"
     );
     assert_eq!(app.count("pane-ems").await, 0, "one pane at a time");
 

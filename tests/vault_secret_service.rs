@@ -136,6 +136,7 @@ async fn canary_secret_is_in_the_keyring_and_nowhere_on_disk() {
             server: "http://127.0.0.1:8480/".to_owned(),
             user_id: "subject-1".to_owned(),
             display_name: Some("Canary".to_owned()),
+            email: None,
         })
         .expect("registry written beside the secret");
 

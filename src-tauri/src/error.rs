@@ -4,6 +4,8 @@
 //! generated TypeScript bindings: the UI branches on it, never on the message, which is for
 //! people and says what happened and what to do.
 
+use accounts_core::ems::EmsError;
+use accounts_core::matrix::{DiscoveryError, MatrixError};
 use accounts_core::vault::{RegistryError, RemoveError, VaultError};
 use serde::Serialize;
 use ts_rs::TS;
@@ -31,6 +33,62 @@ pub enum ErrorCode {
     UnknownAccount,
     /// A fault in the app itself; the message says what to report.
     Internal,
+    /// The EMS server address is not a valid URL.
+    EmsInvalidIssuer,
+    /// The EMS server could not be reached.
+    EmsUnreachable,
+    /// The server is not an OpenID Connect provider speaking the EMS API.
+    EmsNotOidcProvider,
+    /// The user cancelled the EMS sign-in.
+    EmsCancelled,
+    /// The browser did not come back in time.
+    EmsTimedOut,
+    /// The EMS server refused the sign-in (for example `access_denied`).
+    EmsRefused,
+    /// The EMS sign-in could not be completed (code exchange or ID-token verification).
+    EmsSignInFailed,
+    /// The EMS session was ended on the server; sign in again.
+    EmsSignedOutOnServer,
+    /// The EMS account is signed out on this computer.
+    EmsNotSignedIn,
+    /// The EMS server failed a request.
+    EmsServer,
+    /// What was typed is not a server name, Matrix ID or homeserver URL.
+    MatrixInvalidServerName,
+    /// A plain-http URL for a server that is not on this computer.
+    MatrixInsecureUrl,
+    /// The homeserver's host name does not resolve.
+    MatrixNoSuchHost,
+    /// Nothing listens at the homeserver's address.
+    MatrixConnectionRefused,
+    /// The TLS handshake with the homeserver failed.
+    MatrixTls,
+    /// The homeserver could not be reached (timeout, reset).
+    MatrixUnreachable,
+    /// The server answered, but is not a Matrix homeserver.
+    MatrixNotAHomeserver,
+    /// The server's `/.well-known/matrix/client` is unusable.
+    MatrixWellKnownInvalid,
+    /// The well-known names a homeserver that cannot be used.
+    MatrixWellKnownDeadServer,
+    /// Wrong user name or password (or a deactivated account, on Synapse).
+    MatrixWrongCredentials,
+    /// The server says the account is deactivated.
+    MatrixDeactivated,
+    /// Too many sign-in attempts; the message gives the delay.
+    MatrixRateLimited,
+    /// The homeserver does not accept password sign-in.
+    MatrixPasswordNotOffered,
+    /// The account is already signed in on this computer.
+    MatrixAlreadySignedIn,
+    /// The account has no session here.
+    MatrixNotSignedIn,
+    /// The server no longer accepts the account's session.
+    MatrixSignedOutOnServer,
+    /// The homeserver answered unexpectedly.
+    MatrixServerError,
+    /// The account's local store could not be opened or written.
+    MatrixStore,
 }
 
 /// An error as the UI receives it.
@@ -78,6 +136,67 @@ impl From<RegistryError> for IpcError {
     }
 }
 
+impl From<DiscoveryError> for IpcError {
+    fn from(error: DiscoveryError) -> Self {
+        let code = match error {
+            DiscoveryError::InvalidName { .. } => ErrorCode::MatrixInvalidServerName,
+            DiscoveryError::InsecureUrl { .. } => ErrorCode::MatrixInsecureUrl,
+            DiscoveryError::NoSuchHost { .. } => ErrorCode::MatrixNoSuchHost,
+            DiscoveryError::ConnectionRefused { .. } => ErrorCode::MatrixConnectionRefused,
+            DiscoveryError::Tls { .. } => ErrorCode::MatrixTls,
+            DiscoveryError::NotMatrix { .. } => ErrorCode::MatrixNotAHomeserver,
+            DiscoveryError::WellKnownInvalid { .. } => ErrorCode::MatrixWellKnownInvalid,
+            DiscoveryError::WellKnownDeadServer { .. } => ErrorCode::MatrixWellKnownDeadServer,
+            _ => ErrorCode::MatrixUnreachable,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<EmsError> for IpcError {
+    fn from(error: EmsError) -> Self {
+        let message = error.to_string();
+        let code = match error {
+            EmsError::InvalidIssuer(_) => ErrorCode::EmsInvalidIssuer,
+            EmsError::Unreachable { .. } => ErrorCode::EmsUnreachable,
+            EmsError::NotOidcProvider { .. } => ErrorCode::EmsNotOidcProvider,
+            EmsError::Cancelled => ErrorCode::EmsCancelled,
+            EmsError::TimedOut => ErrorCode::EmsTimedOut,
+            EmsError::Refused { .. } => ErrorCode::EmsRefused,
+            EmsError::TokenExchange(_) | EmsError::IdTokenInvalid(_) => ErrorCode::EmsSignInFailed,
+            EmsError::SignedOutOnServer => ErrorCode::EmsSignedOutOnServer,
+            EmsError::NotSignedIn => ErrorCode::EmsNotSignedIn,
+            EmsError::Server { .. } => ErrorCode::EmsServer,
+            EmsError::Vault(inner) => Self::from(inner).code,
+            EmsError::Registry(inner) => Self::from(inner).code,
+            _ => ErrorCode::Internal,
+        };
+        Self::new(code, message)
+    }
+}
+
+impl From<MatrixError> for IpcError {
+    fn from(error: MatrixError) -> Self {
+        let message = error.to_string();
+        let code = match error {
+            MatrixError::Discovery(inner) => Self::from(inner).code,
+            MatrixError::Vault(inner) => Self::from(inner).code,
+            MatrixError::Registry(inner) => Self::from(inner).code,
+            MatrixError::Remove(inner) => Self::from(inner).code,
+            MatrixError::WrongCredentials => ErrorCode::MatrixWrongCredentials,
+            MatrixError::Deactivated => ErrorCode::MatrixDeactivated,
+            MatrixError::RateLimited { .. } => ErrorCode::MatrixRateLimited,
+            MatrixError::PasswordNotOffered { .. } => ErrorCode::MatrixPasswordNotOffered,
+            MatrixError::AlreadySignedIn { .. } => ErrorCode::MatrixAlreadySignedIn,
+            MatrixError::NotSignedIn { .. } => ErrorCode::MatrixNotSignedIn,
+            MatrixError::SignedOutOnServer { .. } => ErrorCode::MatrixSignedOutOnServer,
+            MatrixError::Store { .. } => ErrorCode::MatrixStore,
+            _ => ErrorCode::MatrixServerError,
+        };
+        Self::new(code, message)
+    }
+}
+
 impl From<RemoveError> for IpcError {
     fn from(error: RemoveError) -> Self {
         let message = error.to_string();
@@ -118,6 +237,55 @@ mod tests {
             (ErrorCode::RegistryMovedAside, "registry_moved_aside"),
             (ErrorCode::UnknownAccount, "unknown_account"),
             (ErrorCode::Internal, "internal"),
+            (ErrorCode::EmsInvalidIssuer, "ems_invalid_issuer"),
+            (ErrorCode::EmsUnreachable, "ems_unreachable"),
+            (ErrorCode::EmsNotOidcProvider, "ems_not_oidc_provider"),
+            (ErrorCode::EmsCancelled, "ems_cancelled"),
+            (ErrorCode::EmsTimedOut, "ems_timed_out"),
+            (ErrorCode::EmsRefused, "ems_refused"),
+            (ErrorCode::EmsSignInFailed, "ems_sign_in_failed"),
+            (ErrorCode::EmsSignedOutOnServer, "ems_signed_out_on_server"),
+            (ErrorCode::EmsNotSignedIn, "ems_not_signed_in"),
+            (ErrorCode::EmsServer, "ems_server"),
+            (
+                ErrorCode::MatrixInvalidServerName,
+                "matrix_invalid_server_name",
+            ),
+            (ErrorCode::MatrixInsecureUrl, "matrix_insecure_url"),
+            (ErrorCode::MatrixNoSuchHost, "matrix_no_such_host"),
+            (
+                ErrorCode::MatrixConnectionRefused,
+                "matrix_connection_refused",
+            ),
+            (ErrorCode::MatrixTls, "matrix_tls"),
+            (ErrorCode::MatrixUnreachable, "matrix_unreachable"),
+            (ErrorCode::MatrixNotAHomeserver, "matrix_not_a_homeserver"),
+            (
+                ErrorCode::MatrixWellKnownInvalid,
+                "matrix_well_known_invalid",
+            ),
+            (
+                ErrorCode::MatrixWellKnownDeadServer,
+                "matrix_well_known_dead_server",
+            ),
+            (
+                ErrorCode::MatrixWrongCredentials,
+                "matrix_wrong_credentials",
+            ),
+            (ErrorCode::MatrixDeactivated, "matrix_deactivated"),
+            (ErrorCode::MatrixRateLimited, "matrix_rate_limited"),
+            (
+                ErrorCode::MatrixPasswordNotOffered,
+                "matrix_password_not_offered",
+            ),
+            (ErrorCode::MatrixAlreadySignedIn, "matrix_already_signed_in"),
+            (ErrorCode::MatrixNotSignedIn, "matrix_not_signed_in"),
+            (
+                ErrorCode::MatrixSignedOutOnServer,
+                "matrix_signed_out_on_server",
+            ),
+            (ErrorCode::MatrixServerError, "matrix_server_error"),
+            (ErrorCode::MatrixStore, "matrix_store"),
         ];
         for (code, text) in codes {
             assert_eq!(
@@ -137,6 +305,27 @@ mod tests {
             removal.code,
             ErrorCode::KeyringUnavailable,
             "the UI can tell the user to start a keyring"
+        );
+    }
+
+    #[test]
+    fn matrix_failures_keep_their_category() {
+        let refused: IpcError = MatrixError::Discovery(DiscoveryError::ConnectionRefused {
+            host: "127.0.0.1:1".into(),
+        })
+        .into();
+        assert_eq!(refused.code, ErrorCode::MatrixConnectionRefused);
+        let limited: IpcError = MatrixError::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(5)),
+        }
+        .into();
+        assert_eq!(limited.code, ErrorCode::MatrixRateLimited);
+        assert!(limited.message.contains("5 seconds"), "{}", limited.message);
+        let locked: IpcError = MatrixError::Vault(VaultError::Locked { detail: "x".into() }).into();
+        assert_eq!(
+            locked.code,
+            ErrorCode::KeyringLocked,
+            "a keyring problem during sign-in is still a keyring problem"
         );
     }
 }

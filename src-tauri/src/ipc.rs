@@ -33,6 +33,10 @@ pub struct AppOverview {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+    use accounts_core::ems::{EmsAccountStatus, EmsAccountView};
+    use accounts_core::matrix::{
+        HomeserverInfo, IdentityProvider, LoginMethods, MatrixAccountView, SessionState,
+    };
     use accounts_core::vault::AccountKind;
 
     fn render_bindings() -> String {
@@ -42,6 +46,14 @@ mod tests {
             AccountKind::decl(),
             ErrorCode::decl(),
             IpcError::decl(),
+            HomeserverInfo::decl(),
+            LoginMethods::decl(),
+            IdentityProvider::decl(),
+            MatrixAccountView::decl(),
+            SessionState::decl(),
+            EmsAccountView::decl(),
+            EmsAccountStatus::decl(),
+            crate::commands::ems::EmsSignInStarted::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

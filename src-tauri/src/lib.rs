@@ -4,13 +4,16 @@
 //! `#[tauri::command]`s over `accounts-core`, where the logic lives. [`run_app`] takes any
 //! [`tauri::Runtime`] so that the wiring can be exercised without a real window.
 
+mod browser;
 mod commands;
 mod error;
 pub mod ipc;
 
 use std::sync::Mutex;
 
+use accounts_core::ems::EmsAccounts;
 use accounts_core::launch::LaunchSettings;
+use accounts_core::matrix::{MatrixAccounts, STORES_DIR};
 use accounts_core::vault::{AccountRegistry, Vault};
 use tauri::{Builder, Manager, Runtime};
 
@@ -55,6 +58,38 @@ fn open_registry<R: Runtime>(app: &tauri::App<R>) -> RegistryState {
     }
 }
 
+/// Manages the Matrix account set and restores its sessions in the background, so that the
+/// window never waits on the keyring or a homeserver; the Matrix pane polls until they settle.
+fn manage_matrix_accounts<R: Runtime>(app: &tauri::App<R>) {
+    // Without a data folder the registry failed too, and every Matrix command reports that
+    // before a store path is used.
+    let stores = app
+        .path()
+        .app_data_dir()
+        .map(|dir| dir.join(STORES_DIR))
+        .unwrap_or_default();
+    let vault = app.state::<AppState>().vault.clone();
+    app.manage(MatrixAccounts::new(stores, vault));
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        if let RegistryState::Ready(registry) = handle.state::<RegistryState>().inner() {
+            handle.state::<MatrixAccounts>().restore_all(registry).await;
+        }
+    });
+}
+
+/// The EMS accounts, checked in the background after start-up (a refresh may be due).
+fn manage_ems_accounts<R: Runtime>(app: &tauri::App<R>) {
+    let vault = app.state::<AppState>().vault.clone();
+    app.manage(EmsAccounts::new(vault));
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        if let RegistryState::Ready(registry) = handle.state::<RegistryState>().inner() {
+            handle.state::<EmsAccounts>().check_all(registry).await;
+        }
+    });
+}
+
 /// Registers the plugins, state and commands of the app on `builder`.
 pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Builder<R> {
     builder
@@ -88,13 +123,26 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
         .setup(|app| {
             let registry = open_registry(app);
             app.manage(registry);
+            manage_matrix_accounts(app);
+            manage_ems_accounts(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_overview,
             commands::ui_ready,
             commands::keyring_status,
-            commands::remove_account
+            commands::remove_account,
+            commands::ems::ems_sign_in_start,
+            commands::ems::ems_sign_in_finish,
+            commands::ems::ems_sign_in_cancel,
+            commands::ems::ems_accounts,
+            commands::ems::ems_sign_out,
+            commands::ems::ems_remove,
+            commands::matrix::matrix_discover,
+            commands::matrix::matrix_sign_in,
+            commands::matrix::matrix_accounts,
+            commands::matrix::matrix_sign_out,
+            commands::matrix::matrix_remove
         ])
 }
 

@@ -11,6 +11,7 @@
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -30,7 +31,7 @@ pub struct AppUnderTest {
     /// The WebDriver session on the app's window.
     pub client: Client,
     driver: Child,
-    home: tempfile::TempDir,
+    home: Arc<tempfile::TempDir>,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -44,13 +45,29 @@ impl AppUnderTest {
     /// files the app will find at start-up).
     pub async fn launch_with(env: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> Self {
         let turn = ONE_APP_AT_A_TIME.lock().await;
-        let home = tempfile::tempdir().expect("temp dir for the app");
+        let home = Arc::new(tempfile::tempdir().expect("temp dir for the app"));
         for sub in ["data", "config", "cache", "state"] {
             std::fs::create_dir_all(home.path().join(sub)).expect("xdg dir");
         }
         let data_dir = home.path().join("data/io.element.accounts");
         std::fs::create_dir_all(&data_dir).expect("app data dir");
         prepare(&data_dir);
+        Self::start(home, env, turn).await
+    }
+
+    /// Starts the app again over the directories of an earlier instance (see
+    /// [`Self::close_keeping_home`]): what a user sees after quitting and starting it again.
+    pub async fn relaunch(home: Arc<tempfile::TempDir>, env: &[(&str, &str)]) -> Self {
+        let turn = ONE_APP_AT_A_TIME.lock().await;
+        Self::start(home, env, turn).await
+    }
+
+    async fn start(
+        home: Arc<tempfile::TempDir>,
+        env: &[(&str, &str)],
+        turn: tokio::sync::MutexGuard<'static, ()>,
+    ) -> Self {
+        let _ = std::fs::remove_file(home.path().join("ready"));
         let browser = home.path().join("browser.sh");
         std::fs::write(
             &browser,
@@ -121,6 +138,23 @@ impl AppUnderTest {
         self.home.path().join("data/io.element.accounts")
     }
 
+    /// Waits for the `n`-th URL (counting from 1) the app handed to `$BROWSER`.
+    pub async fn browser_url(&self, n: usize) -> String {
+        let file = self.home.path().join("browser-urls");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let urls = std::fs::read_to_string(&file).unwrap_or_default();
+            if let Some(url) = urls.lines().nth(n - 1) {
+                return url.to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the app never opened browser URL #{n}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The root of this instance's private directories.
     pub fn home(&self) -> &Path {
         self.home.path()
@@ -177,6 +211,89 @@ impl AppUnderTest {
             .find_all(Locator::Css(&format!("[data-testid='{id}']")))
             .await
             .map_or(0, |v| v.len())
+    }
+
+    /// The value of the input with `data-testid` = `id`.
+    pub async fn value_of(&self, id: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"))
+            .prop("value")
+            .await
+            .expect("element value")
+            .unwrap_or_default()
+    }
+
+    /// Types `text` into the input with `data-testid` = `id`, replacing what it held.
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let input = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"));
+        input
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("could not clear {id}: {e}"));
+        input
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("could not type into {id}: {e}"));
+    }
+
+    /// Clicks the element matching the CSS selector `css` (e.g. a button inside one card).
+    pub async fn click_css(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element matches {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+    }
+
+    /// The texts of every element with `data-testid` = `id`, in document order.
+    pub async fn texts_of(&self, id: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for element in self
+            .client
+            .find_all(Locator::Css(&format!("[data-testid='{id}']")))
+            .await
+            .unwrap_or_default()
+        {
+            texts.push(element.text().await.unwrap_or_default());
+        }
+        texts
+    }
+
+    /// Waits until exactly `n` elements match `data-testid` = `id` (up to `timeout`).
+    pub async fn wait_count(&self, id: &str, n: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.count(id).await;
+            if found == n {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let errors = self.texts_of("error").await;
+                panic!("expected {n} of {id}, found {found}; errors shown: {errors:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Closes the app but keeps its directories, for [`Self::relaunch`].
+    pub async fn close_keeping_home(self) -> Arc<tempfile::TempDir> {
+        let home = Arc::clone(&self.home);
+        self.close().await;
+        home
     }
 
     /// Ends the session and stops tauri-driver with SIGTERM (SIGKILL would orphan WebKitWebDriver).

@@ -27,7 +27,7 @@ describe('the shell', () => {
   it('reports ready once after rendering, and shows the configured EMS server', async () => {
     render(<App />);
     expect(screen.getByTestId('account-list').textContent).toContain('No accounts yet');
-    await waitFor(() => expect(screen.getByTestId('ems-server').textContent).toContain('http://127.0.0.1:8480/'));
+    await waitFor(() => expect((screen.getByTestId('ems-server') as HTMLInputElement).value).toBe('http://127.0.0.1:8480/'));
     expect(invoke.mock.calls.filter(([c]) => c === 'ui_ready')).toHaveLength(1);
     expect(screen.queryByTestId('error')).toBeNull();
   });
@@ -35,7 +35,8 @@ describe('the shell', () => {
   it('switches between the three panes', async () => {
     render(<App />);
     fireEvent.click(screen.getByTestId('nav-matrix'));
-    await waitFor(() => expect(screen.getByTestId('matrix-homeserver').textContent).toContain('none configured'));
+    // No homeserver configured and no account yet: the sign-in form opens with an empty field.
+    await waitFor(() => expect((screen.getByTestId('matrix-homeserver') as HTMLInputElement).value).toBe(''));
     expect(screen.queryByTestId('pane-ems')).toBeNull();
     fireEvent.click(screen.getByTestId('nav-seats'));
     expect(screen.getByTestId('pane-seats').textContent).toContain('hosted homeserver');
@@ -112,5 +113,50 @@ describe('the shell', () => {
     const alert = await screen.findByTestId('error');
     expect(alert.dataset.code).toBe('keyring_locked');
     expect(screen.getByTestId('account-item-a1').textContent).toContain('Alice');
+  });
+
+  it('signs in to EMS through the browser and shows the account email', async () => {
+    const account = { id: 'e1', issuer: 'http://127.0.0.1:8480/', email: 'demo@example.org', name: 'Demo', status: 'signed_in' as const };
+    let signedIn = false;
+    let release: () => void = () => {};
+    const calls: string[] = [];
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      calls.push(command);
+      if (command === 'app_overview') return overview;
+      if (command === 'ems_accounts') return signedIn ? [account] : [];
+      if (command === 'ems_sign_in_start') {
+        expect(args).toEqual({ issuer: 'http://127.0.0.1:8480/' });
+        return { authorize_url: 'http://127.0.0.1:8480/oauth2/authorize?x=1', browser_error: 'no browser' };
+      }
+      if (command === 'ems_sign_in_finish') {
+        await new Promise<void>((resolve) => (release = resolve));
+        signedIn = true;
+        return account;
+      }
+      return undefined;
+    });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId('ems-sign-in'));
+    expect((await screen.findByTestId('ems-sign-in-url')).textContent).toContain('oauth2/authorize');
+    expect(screen.getByTestId('ems-sign-in-cancel')).toBeTruthy();
+    release();
+    await waitFor(() => expect(screen.getByTestId('ems-account-email').textContent).toBe('demo@example.org'));
+    expect(screen.queryByTestId('ems-waiting')).toBeNull();
+    expect(calls).toContain('ems_sign_in_finish');
+  });
+
+  it('shows a cancelled EMS sign-in as an error and offers the form again', async () => {
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'app_overview') return overview;
+      if (command === 'ems_accounts') return [];
+      if (command === 'ems_sign_in_start') return { authorize_url: 'http://x/', browser_error: null };
+      if (command === 'ems_sign_in_finish') throw { code: 'ems_cancelled', message: 'Sign-in was cancelled. Nothing was changed.' };
+      return undefined;
+    });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId('ems-sign-in'));
+    const alert = await screen.findByTestId('error');
+    expect(alert.dataset.code).toBe('ems_cancelled');
+    expect(await screen.findByTestId('ems-sign-in')).toBeTruthy();
   });
 });

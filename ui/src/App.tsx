@@ -76,8 +76,8 @@ export function App() {
         {errors.map((error, i) => (
           <ErrorBanner key={i} error={error} />
         ))}
-        {pane === 'ems' && <EmsPane overview={overview} />}
-        {pane === 'matrix' && <MatrixPane overview={overview} />}
+        {pane === 'ems' && <EmsPane overview={overview} onAccountsChanged={refresh} />}
+        {pane === 'matrix' && <MatrixPane overview={overview} onAccountsChanged={refresh} />}
         {pane === 'seats' && <SeatsPane />}
         {overview && (
           <footer class="footer" data-testid="app-footer">

@@ -1,12 +1,29 @@
 // The one module that talks to the Rust side. Components call these typed functions; no
 // component calls `invoke` itself. Payload types come from ./bindings.ts, generated from Rust.
 import { invoke } from '@tauri-apps/api/core';
-import type { AppOverview, ErrorCode, IpcError } from './bindings';
+import type { AppOverview, EmsAccountView, EmsSignInStarted, ErrorCode, HomeserverInfo, IpcError, MatrixAccountView } from './bindings';
 
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
+export type { EmsAccountStatus, EmsAccountView, EmsSignInStarted } from './bindings';
+export type { HomeserverInfo, IdentityProvider, LoginMethods, MatrixAccountView, SessionState } from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
-type Command = 'app_overview' | 'ui_ready' | 'keyring_status' | 'remove_account';
+type Command =
+  | 'app_overview'
+  | 'ui_ready'
+  | 'keyring_status'
+  | 'remove_account'
+  | 'ems_sign_in_start'
+  | 'ems_sign_in_finish'
+  | 'ems_sign_in_cancel'
+  | 'ems_accounts'
+  | 'ems_sign_out'
+  | 'ems_remove'
+  | 'matrix_discover'
+  | 'matrix_sign_in'
+  | 'matrix_accounts'
+  | 'matrix_sign_out'
+  | 'matrix_remove';
 
 // A Record forces every code of the generated union to be listed here.
 const KNOWN_CODES: Record<ErrorCode, true> = {
@@ -19,6 +36,34 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   registry_moved_aside: true,
   unknown_account: true,
   internal: true,
+  ems_invalid_issuer: true,
+  ems_unreachable: true,
+  ems_not_oidc_provider: true,
+  ems_cancelled: true,
+  ems_timed_out: true,
+  ems_refused: true,
+  ems_sign_in_failed: true,
+  ems_signed_out_on_server: true,
+  ems_not_signed_in: true,
+  ems_server: true,
+  matrix_invalid_server_name: true,
+  matrix_insecure_url: true,
+  matrix_no_such_host: true,
+  matrix_connection_refused: true,
+  matrix_tls: true,
+  matrix_unreachable: true,
+  matrix_not_a_homeserver: true,
+  matrix_well_known_invalid: true,
+  matrix_well_known_dead_server: true,
+  matrix_wrong_credentials: true,
+  matrix_deactivated: true,
+  matrix_rate_limited: true,
+  matrix_password_not_offered: true,
+  matrix_already_signed_in: true,
+  matrix_not_signed_in: true,
+  matrix_signed_out_on_server: true,
+  matrix_server_error: true,
+  matrix_store: true,
 };
 const ERROR_CODES = Object.keys(KNOWN_CODES);
 
@@ -59,3 +104,44 @@ export const keyringStatus = (): Promise<void> => call<void>('keyring_status');
 
 /** Removes an account from this computer: its keyring entries and its record. */
 export const removeAccount = (id: string): Promise<void> => call<void>('remove_account', { id });
+
+/** Resolves a server name, Matrix ID or URL to a homeserver and its sign-in methods. */
+export const matrixDiscover = (input: string): Promise<HomeserverInfo> =>
+  call<HomeserverInfo>('matrix_discover', { input });
+
+/** Signs in with a password (sent once, never kept here); `accountId` signs an account in again. */
+export const matrixSignIn = (
+  homeserver: string,
+  identifier: string,
+  password: string,
+  accountId: string | null,
+): Promise<MatrixAccountView> =>
+  call<MatrixAccountView>('matrix_sign_in', { homeserver, identifier, password, accountId });
+
+/** Every Matrix account on this computer and where its session stands. */
+export const matrixAccounts = (): Promise<MatrixAccountView[]> => call<MatrixAccountView[]>('matrix_accounts');
+
+/** Ends the account's session on the server; the account stays, signed out. */
+export const matrixSignOut = (id: string): Promise<void> => call<void>('matrix_sign_out', { id });
+
+/** Removes the Matrix account from this computer: session, local store, keyring entries. */
+export const matrixRemove = (id: string): Promise<void> => call<void>('matrix_remove', { id });
+
+/** Discovers the EMS server and opens the browser at its sign-in page. */
+export const emsSignInStart = (issuer: string): Promise<EmsSignInStarted> =>
+  call<EmsSignInStarted>('ems_sign_in_start', { issuer });
+
+/** Waits for the browser to come back from the EMS sign-in. */
+export const emsSignInFinish = (): Promise<EmsAccountView> => call<EmsAccountView>('ems_sign_in_finish');
+
+/** Gives up the EMS sign-in in progress. */
+export const emsSignInCancel = (): Promise<void> => call<void>('ems_sign_in_cancel');
+
+/** Every EMS account on this computer. */
+export const emsAccounts = (): Promise<EmsAccountView[]> => call<EmsAccountView[]>('ems_accounts');
+
+/** Signs an EMS account out (tokens revoked, browser session ended). */
+export const emsSignOut = (id: string): Promise<void> => call<void>('ems_sign_out', { id });
+
+/** Signs out and removes an EMS account from this computer. */
+export const emsRemove = (id: string): Promise<void> => call<void>('ems_remove', { id });

@@ -6,6 +6,8 @@
 //! wires these into commands and leaves the logic here.
 
 pub mod browser;
+pub mod ems;
 pub mod launch;
 pub mod loopback;
+pub mod matrix;
 pub mod vault;

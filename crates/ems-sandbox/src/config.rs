@@ -1,4 +1,5 @@
-//! The sandbox's config file: token lifetimes and the registered OAuth clients.
+//! The sandbox's config file: token lifetimes, the registered OAuth clients, and the homeservers
+//! the control-panel API hands out (cloud-hosted ones and the Element One homeserver).
 //!
 //! The format (TOML) is described in `docs/ems-sandbox.md`. Everything here is plain data with
 //! checks; the endpoints that use it live in [`crate::oauth`].
@@ -30,6 +31,47 @@ pub struct ProviderConfig {
     /// The registered clients.
     #[serde(default)]
     pub clients: Vec<ClientConfig>,
+    /// The homeservers a new hosted-homeserver subscription can be given, in order.
+    #[serde(default)]
+    pub homeservers: Vec<HomeserverConfig>,
+    /// The Element One homeserver (one whose identity provider is this sandbox), if any.
+    #[serde(default)]
+    pub element_one: Option<ElementOneConfig>,
+}
+
+/// A real homeserver the sandbox can assign to a hosted-homeserver subscription.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeserverConfig {
+    /// The server name (`127.0.0.1:8448`, `example.org`); unique in the list.
+    pub server_name: String,
+    /// The client-server API URL.
+    pub url: String,
+    /// The dedicated web client; the homeserver URL when absent.
+    #[serde(default)]
+    pub web_client_url: Option<String>,
+    /// A server admin's Matrix ID there (for seat management). Never served by the API.
+    pub admin_user: String,
+    /// That admin's password. Never logged or served.
+    pub admin_password: Secret,
+}
+
+/// The Element One homeserver.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElementOneConfig {
+    /// Its server name: Element One Matrix IDs are `@username:<server_name>`.
+    pub server_name: String,
+    /// Its client-server API URL.
+    pub url: String,
+}
+
+impl HomeserverConfig {
+    /// The dedicated web client's URL.
+    #[must_use]
+    pub fn web_client(&self) -> &str {
+        self.web_client_url.as_deref().unwrap_or(&self.url)
+    }
 }
 
 /// One registered OAuth client.
@@ -72,6 +114,8 @@ impl Default for ProviderConfig {
             code_lifetime_secs: default_code_lifetime(),
             session_lifetime_secs: default_session_lifetime(),
             clients: Vec::new(),
+            homeservers: Vec::new(),
+            element_one: None,
         }
     }
 }
@@ -141,6 +185,47 @@ impl ProviderConfig {
                 return Err(invalid(
                     "it has no redirect_uris and loopback_redirects is off",
                 ));
+            }
+        }
+        self.validate_homeservers()
+    }
+
+    fn validate_homeservers(&self) -> Result<(), SandboxError> {
+        let http_url = |u: &str| {
+            Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        };
+        let mut names = HashSet::new();
+        for hs in &self.homeservers {
+            let invalid = |reason| SandboxError::InvalidHomeserver {
+                server_name: hs.server_name.clone(),
+                reason,
+            };
+            if hs.server_name.is_empty() || hs.server_name.contains(char::is_whitespace) {
+                return Err(invalid("server_name is empty or has spaces"));
+            }
+            if !names.insert(hs.server_name.as_str()) {
+                return Err(invalid("server_name appears twice"));
+            }
+            if !http_url(&hs.url) || !http_url(hs.web_client()) {
+                return Err(invalid(
+                    "url and web_client_url must be absolute http(s) URLs",
+                ));
+            }
+            if !hs.admin_user.starts_with('@') || hs.admin_password.expose().is_empty() {
+                return Err(invalid(
+                    "admin_user must be a Matrix ID and admin_password must not be empty",
+                ));
+            }
+        }
+        if let Some(one) = &self.element_one {
+            if one.server_name.is_empty()
+                || one.server_name.contains(char::is_whitespace)
+                || !http_url(&one.url)
+            {
+                return Err(SandboxError::InvalidHomeserver {
+                    server_name: one.server_name.clone(),
+                    reason: "element_one needs a server_name and an absolute http(s) url",
+                });
             }
         }
         Ok(())
@@ -278,6 +363,27 @@ mod tests {
         assert!(
             ProviderConfig::from_toml("acess_token_lifetime_secs = 5").is_err(),
             "a misspelt key must not be silently ignored"
+        );
+        let with_homeservers = ProviderConfig::from_toml(
+            "[[homeservers]]\nserver_name = \"hs.test\"\nurl = \"http://127.0.0.1:1\"\n\
+             admin_user = \"@admin:hs.test\"\nadmin_password = \"pw\"\n\
+             [element_one]\nserver_name = \"one.test\"\nurl = \"http://127.0.0.1:2\"\n",
+        )
+        .expect("homeservers parse");
+        assert_eq!(
+            with_homeservers.homeservers[0].web_client(),
+            "http://127.0.0.1:1"
+        );
+        assert!(
+            !format!("{with_homeservers:?}").contains("\"pw\""),
+            "admin passwords must not reach Debug output"
+        );
+        assert!(
+            ProviderConfig::from_toml(
+                "[[homeservers]]\nserver_name = \"a\"\nurl = \"ftp://x\"\nadmin_user = \"@a:a\"\nadmin_password = \"p\"\n"
+            )
+            .is_err(),
+            "a homeserver URL must be http(s)"
         );
         assert!(
             ProviderConfig::from_toml("[[clients]]\nclient_id = \"x\"\n").is_err(),

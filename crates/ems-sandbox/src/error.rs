@@ -31,6 +31,23 @@ pub enum SandboxError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A homeserver in the config file is unusable.
+    #[error("homeserver {server_name:?} in the config file is not valid: {reason}")]
+    InvalidHomeserver {
+        /// The homeserver's server name as written.
+        server_name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// No user has this email address (for `seed` and `token issue`).
+    #[error("no user has the email address {0}")]
+    NoSuchUser(String),
+    /// A requested scope is not one the sandbox knows.
+    #[error("unknown scope {0:?}; known: openid profile email offline_access ems.account ems.subscriptions")]
+    UnknownScope(String),
+    /// Seeding needs something the config file lacks, or a seed step was refused.
+    #[error("cannot seed: {0}")]
+    Seed(String),
     /// The configured issuer is not an absolute http(s) URL without query or fragment.
     #[error(
         "the issuer {0:?} must be an absolute http(s) URL ending in '/' without query or fragment"

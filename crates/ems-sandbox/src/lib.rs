@@ -1,15 +1,18 @@
 //! The EMS reference server ("sandbox"): an OIDC provider over `SQLite` that the desktop
-//! app and a local Synapse both trust. Part 2 adds the control-panel API.
+//! app and a local Synapse both trust, and the control-panel REST API ([`api`], the contract in
+//! the `ems-api` crate) that its access tokens open.
 //!
 //! Tests start it in-process with [`Sandbox::start`] on a listener they bound themselves (so the
 //! port, and with it the issuer, is known before anything else starts); the `ems-sandbox`
 //! binary does the same from the command line.
 
+pub mod api;
 mod config;
 mod error;
 mod keys;
 pub mod oauth;
 mod secret;
+pub mod seed;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -20,10 +23,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{ClientConfig, ProviderConfig};
+pub use config::{ClientConfig, ElementOneConfig, HomeserverConfig, ProviderConfig};
 pub use error::SandboxError;
 pub use secret::Secret;
-pub use store::{NewUser, Store, User};
+pub use store::{Homeservers, NewUser, Store, User};
 
 /// What a sandbox needs to start.
 #[derive(Debug, Clone)]
@@ -32,6 +35,16 @@ pub struct SandboxConfig {
     pub database: PathBuf,
     /// The provider settings and clients (normally from the config file).
     pub provider: ProviderConfig,
+}
+
+/// Unknown paths: a problem+json 404 under `api/`, an empty one elsewhere.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if uri.path().starts_with("/api/") {
+        api::not_found()
+    } else {
+        axum::http::StatusCode::NOT_FOUND.into_response()
+    }
 }
 
 /// Starts sandboxes.
@@ -64,20 +77,39 @@ impl Sandbox {
             .clone()
             .unwrap_or_else(|| format!("http://{addr}/"));
         let database = config.database.clone();
+        let homeservers = Arc::new(Homeservers::from_config(&config.provider));
+        let hs = homeservers.clone();
         let (store, key) = tokio::task::spawn_blocking(move || {
             let store = Store::open(&database)?;
             let key = store.signing_key()?;
+            // The config may list more homeservers than last time: serve the waiting first.
+            store.assign_pending(&hs)?;
             Ok::<_, SandboxError>((store, key))
         })
         .await??;
+        let store = Arc::new(store);
+        let deletion_key: [u8; 32] = {
+            use sha2::Digest as _;
+            let mut hash = sha2::Sha256::new();
+            hash.update(b"ems-sandbox account deletion confirmation v1\0");
+            hash.update(key.secret_bytes());
+            hash.finalize().into()
+        };
+        let api_state = api::ApiState {
+            store: store.clone(),
+            homeservers,
+            deletion_key: Arc::new(deletion_key),
+        };
         let provider = oauth::Provider {
-            store: Arc::new(store),
+            store,
             config: Arc::new(config.provider),
             key: Arc::new(key),
             issuer: issuer.clone().into(),
         };
         let (shutdown, stop) = oneshot::channel::<()>();
-        let app = oauth::router(provider);
+        let app = oauth::router(provider)
+            .merge(api::router(api_state))
+            .fallback(not_found);
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {

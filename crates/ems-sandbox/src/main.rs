@@ -1,4 +1,4 @@
-//! `ems-sandbox`: serve the EMS reference server, or add a customer to its database.
+//! `ems-sandbox`: serve the EMS reference server, add or seed customers, or mint an access token.
 
 use std::io::{BufRead as _, Write as _};
 use std::net::SocketAddr;
@@ -6,9 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ems_sandbox::{NewUser, ProviderConfig, Sandbox, SandboxConfig, SandboxError, Secret, Store};
+use ems_sandbox::seed::{seed, SeedOutcome};
+use ems_sandbox::{
+    Homeservers, NewUser, ProviderConfig, Sandbox, SandboxConfig, SandboxError, Secret, Store,
+};
 
-/// The EMS reference server: an OIDC provider over `SQLite`.
+/// The EMS reference server: an OIDC provider and the control-panel API over `SQLite`.
 #[derive(Parser)]
 #[command(name = "ems-sandbox", version)]
 struct Cli {
@@ -34,6 +37,53 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Create the demo customer (once): company details, billing address, a card, and one
+    /// subscription of each kind on the homeservers the config lists.
+    Seed {
+        /// The database file (created if missing).
+        #[arg(long)]
+        db: PathBuf,
+        /// The TOML config file; it must list [[homeservers]] and [element_one].
+        #[arg(long)]
+        config: PathBuf,
+        /// The demo customer's email.
+        #[arg(long, default_value = "demo@example.org")]
+        email: String,
+        /// The demo customer's name.
+        #[arg(long, default_value = "Demo Customer")]
+        name: String,
+        /// Read the password from standard input; otherwise one is generated and printed.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Access tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Mint an access token for a customer directly in the database, without a browser, and
+    /// print it. For scripts and API testing against a local sandbox.
+    Issue {
+        /// The database file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The customer's email.
+        #[arg(long)]
+        email: String,
+        /// The space-separated scopes, e.g. "ems.account ems.subscriptions".
+        #[arg(long)]
+        scope: String,
+        /// The client the token is issued to.
+        #[arg(long, default_value = "element-accounts")]
+        client_id: String,
+        /// How long the token is valid, in seconds.
+        #[arg(long, default_value_t = 3600)]
+        lifetime_secs: u32,
     },
 }
 
@@ -106,6 +156,35 @@ async fn run(cli: Cli) -> Result<(), SandboxError> {
             println!("EMS_SANDBOX_ISSUER={}", sandbox.issuer());
             sandbox.wait().await
         }
+        Command::Seed {
+            db,
+            config,
+            email,
+            name,
+            password_stdin,
+        } => run_seed(db, &config, email, name, password_stdin).await,
+        Command::Token {
+            command:
+                TokenCommand::Issue {
+                    db,
+                    email,
+                    scope,
+                    client_id,
+                    lifetime_secs,
+                },
+        } => {
+            let token = tokio::task::spawn_blocking(move || {
+                Store::open(&db)?.issue_access_token(
+                    &email,
+                    &client_id,
+                    &scope,
+                    i64::from(lifetime_secs),
+                )
+            })
+            .await??;
+            println!("{token}");
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Add {
@@ -116,9 +195,7 @@ async fn run(cli: Cli) -> Result<(), SandboxError> {
                     password_stdin: _,
                 },
         } => {
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line)?;
-            let password = Secret::new(line.trim_end_matches(['\r', '\n']));
+            let password = read_password()?;
             let user = tokio::task::spawn_blocking(move || {
                 Store::open(&db)?.add_user(&NewUser {
                     email,
@@ -135,4 +212,74 @@ async fn run(cli: Cli) -> Result<(), SandboxError> {
             Ok(())
         }
     }
+}
+
+/// The first line of standard input.
+fn read_password() -> Result<Secret, SandboxError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(Secret::new(line.trim_end_matches(['\r', '\n'])))
+}
+
+/// A random 16-character password (letters and digits).
+fn random_password() -> String {
+    use rand::Rng as _;
+    rand::thread_rng()
+        .sample_iter(rand::distributions::Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect()
+}
+
+async fn run_seed(
+    db: PathBuf,
+    config: &std::path::Path,
+    email: String,
+    name: String,
+    password_stdin: bool,
+) -> Result<(), SandboxError> {
+    let homeservers = Homeservers::from_config(&ProviderConfig::load(config)?);
+    let (password, generated) = if password_stdin {
+        (read_password()?, false)
+    } else {
+        (Secret::new(random_password()), true)
+    };
+    let shown = generated.then(|| password.expose().to_owned());
+    let new = NewUser {
+        email,
+        name,
+        username: None,
+        password,
+    };
+    let outcome = tokio::task::spawn_blocking(move || {
+        seed(&Store::open(&db)?, &homeservers, &new).map(|o| (o, new.email))
+    })
+    .await??;
+    match outcome {
+        (
+            SeedOutcome::Seeded {
+                user,
+                subscriptions,
+            },
+            _,
+        ) => {
+            println!("EMS_SANDBOX_DEMO_EMAIL={}", user.email);
+            if let Some(password) = shown {
+                println!("EMS_SANDBOX_DEMO_PASSWORD={password}");
+            }
+            for sub in subscriptions {
+                eprintln!(
+                    "seeded {} subscription {} ({})",
+                    sub.kind().as_str(),
+                    sub.id(),
+                    sub.status().as_str()
+                );
+            }
+        }
+        (_, email) => {
+            println!("EMS_SANDBOX_DEMO_EMAIL={email}");
+            eprintln!("{email} already exists; the database is left as it is");
+        }
+    }
+    Ok(())
 }

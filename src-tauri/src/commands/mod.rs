@@ -3,12 +3,27 @@
 // Tauri hands `State` and `AppHandle` to commands by value; that is its calling convention.
 #![allow(clippy::needless_pass_by_value)]
 
-use accounts_core::vault::{self, RegistryNotice};
+pub mod ems;
+pub mod matrix;
+
+use accounts_core::ems::EmsAccounts;
+use accounts_core::matrix::MatrixAccounts;
+use accounts_core::vault::{self, AccountKind, RegistryNotice};
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::error::{ErrorCode, IpcError};
 use crate::ipc::AppOverview;
 use crate::{AppState, RegistryState};
+
+/// The open registry, or why it could not be opened.
+pub(crate) fn registry_ready(
+    registry: &RegistryState,
+) -> Result<&std::sync::Mutex<vault::AccountRegistry>, IpcError> {
+    match registry {
+        RegistryState::Ready(registry) => Ok(registry),
+        RegistryState::Failed(error) => Err(error.clone()),
+    }
+}
 
 /// What the shell shows at start-up: version, configured servers, accounts, data locations.
 #[tauri::command]
@@ -73,19 +88,35 @@ pub async fn keyring_status(state: State<'_, AppState>) -> Result<(), IpcError> 
     })
 }
 
-/// Removes an account from this computer: its keyring entries and its record.
+/// Removes an account from this computer: its keyring entries and its record (and, for a
+/// Matrix account, its session and local store).
 #[tauri::command]
-pub async fn remove_account(
+pub async fn remove_account<R: Runtime>(
     id: String,
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     registry: State<'_, RegistryState>,
+    matrix: State<'_, MatrixAccounts>,
+    ems: State<'_, EmsAccounts>,
 ) -> Result<(), IpcError> {
-    match registry.inner() {
-        RegistryState::Ready(registry) => {
-            vault::remove_account(&state.vault, registry, &id).await?;
-            log::info!("removed account {id}");
-            Ok(())
+    let registry = registry_ready(registry.inner())?;
+    let kind = registry
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&id)
+        .map(|record| record.kind);
+    match kind {
+        // Each kind signs out at its server first, then removes secrets and record.
+        Some(AccountKind::Matrix) => matrix.remove(registry, &id).await?,
+        Some(AccountKind::Ems) => {
+            if let Some(url) = ems.remove(&id, registry).await? {
+                if let Err(error) = crate::browser::open(&app, &url) {
+                    log::warn!("could not open the browser to end the EMS session: {error}");
+                }
+            }
         }
-        RegistryState::Failed(error) => Err(error.clone()),
+        None => vault::remove_account(&state.vault, registry, &id).await?,
     }
+    log::info!("removed account {id}");
+    Ok(())
 }

@@ -1,7 +1,97 @@
-import type { AppOverview } from '../ipc';
-import { Configured } from './Configured';
+import { useEffect, useState } from 'preact/hooks';
+import {
+  emsAccounts,
+  emsRemove,
+  emsSignInCancel,
+  emsSignInFinish,
+  emsSignInStart,
+  emsSignOut,
+  toIpcError,
+  type AppOverview,
+  type EmsAccountView,
+  type IpcError,
+} from '../ipc';
+import { ErrorBanner } from './ErrorBanner';
 
-export function EmsPane({ overview }: { overview: AppOverview | null }) {
+/** The local stack's EMS sandbox, offered when the app was not pointed at a server. */
+export const LOCAL_SANDBOX_ISSUER = 'http://127.0.0.1:8480/';
+
+/** How often the pane asks again while accounts are being checked after start-up. */
+const POLL_MS = 700;
+
+interface Props {
+  overview: AppOverview | null;
+  /** Called after an account was added, signed out or removed, so the sidebar can refresh. */
+  onAccountsChanged: () => void;
+}
+
+interface Waiting {
+  url: string;
+  browserError: string | null;
+}
+
+const STATUS_TEXT = {
+  checking: 'Checking…',
+  signed_in: 'Signed in',
+  signed_out: 'Signed out',
+  signed_out_on_server: 'Signed out on the server: sign in again to continue.',
+} as const;
+
+export function EmsPane({ overview, onAccountsChanged }: Props) {
+  const [accounts, setAccounts] = useState<EmsAccountView[]>([]);
+  const [issuer, setIssuer] = useState<string | null>(null);
+  const [waiting, setWaiting] = useState<Waiting | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const server = issuer ?? overview?.ems_issuer ?? LOCAL_SANDBOX_ISSUER;
+
+  const load = () =>
+    emsAccounts().then(
+      (list) => setAccounts(Array.isArray(list) ? list : []),
+      (e: unknown) => setError(toIpcError(e)),
+    );
+
+  useEffect(() => {
+    load();
+  }, []);
+
+  useEffect(() => {
+    if (!accounts.some((a) => a.status === 'checking')) return undefined;
+    const timer = setTimeout(load, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [accounts]);
+
+  const signIn = async (at: string) => {
+    setError(null);
+    setBusy('sign-in');
+    try {
+      const started = await emsSignInStart(at);
+      setWaiting({ url: started.authorize_url, browserError: started.browser_error });
+      await emsSignInFinish();
+      onAccountsChanged();
+    } catch (e) {
+      setError(toIpcError(e));
+    } finally {
+      setWaiting(null);
+      setBusy(null);
+      load();
+    }
+  };
+
+  const act = async (id: string, action: (id: string) => Promise<void>) => {
+    setError(null);
+    setBusy(id);
+    try {
+      await action(id);
+      onAccountsChanged();
+    } catch (e) {
+      setError(toIpcError(e));
+    } finally {
+      setBusy(null);
+      load();
+    }
+  };
+
   return (
     <section class="pane" data-testid="pane-ems" aria-labelledby="pane-ems-title">
       <h2 id="pane-ems-title">EMS account</h2>
@@ -10,10 +100,76 @@ export function EmsPane({ overview }: { overview: AppOverview | null }) {
         billing address and payment method, and your subscriptions: cloud-hosted homeservers,
         Element One and On-Premise licences.
       </p>
-      <p class="status" data-testid="ems-status">
-        No EMS account is signed in. Signing in to EMS is not available in this version yet.
-      </p>
-      <Configured label="EMS server" value={overview?.ems_issuer ?? null} testid="ems-server" />
+      {error && <ErrorBanner error={error} />}
+
+      {accounts.map((account) => (
+        <div class="card" key={account.id} data-testid={`ems-account-${account.id}`}>
+          <p>
+            <strong data-testid="ems-account-email">{account.email ?? account.id}</strong>
+            {account.name && <span> ({account.name})</span>}
+          </p>
+          <p class="server">{account.issuer}</p>
+          <p class="status" data-testid="ems-account-status" data-status={account.status}>
+            {STATUS_TEXT[account.status]}
+          </p>
+          <div class="actions">
+            {account.status === 'signed_in' ? (
+              <button type="button" data-testid="ems-sign-out" disabled={busy !== null} onClick={() => act(account.id, emsSignOut)}>
+                Sign out
+              </button>
+            ) : (
+              account.status !== 'checking' && (
+                <button type="button" data-testid="ems-sign-in-again" disabled={busy !== null} onClick={() => signIn(account.issuer)}>
+                  Sign in again
+                </button>
+              )
+            )}
+            <button type="button" data-testid="ems-remove" disabled={busy !== null} onClick={() => act(account.id, emsRemove)}>
+              Remove from this computer
+            </button>
+          </div>
+        </div>
+      ))}
+
+      {waiting ? (
+        <div class="card" data-testid="ems-waiting">
+          <p>Waiting for you to sign in in your browser…</p>
+          {waiting.browserError && (
+            <p>
+              The browser could not be opened ({waiting.browserError}). Open this address yourself:{' '}
+              <code data-testid="ems-sign-in-url">{waiting.url}</code>
+            </p>
+          )}
+          <button type="button" data-testid="ems-sign-in-cancel" onClick={() => emsSignInCancel()}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <form
+          class="card"
+          onSubmit={(event) => {
+            event.preventDefault();
+            signIn(server);
+          }}
+        >
+          <label>
+            EMS server{' '}
+            <input
+              data-testid="ems-server"
+              type="url"
+              value={server}
+              onInput={(event) => setIssuer((event.target as HTMLInputElement).value)}
+            />
+          </label>
+          <p class="hint">
+            The server must speak the documented EMS API (OpenID Connect sign-in and the control-panel
+            API in docs/ems-api.yaml). You sign in in your browser; this app never sees your password.
+          </p>
+          <button type="submit" data-testid="ems-sign-in" disabled={busy !== null || server.trim() === ''}>
+            {accounts.length > 0 ? 'Sign in to another EMS account' : 'Sign in to EMS'}
+          </button>
+        </form>
+      )}
     </section>
   );
 }

@@ -1,19 +1,124 @@
-import type { AppOverview } from '../ipc';
-import { Configured } from './Configured';
+import { useEffect, useState } from 'preact/hooks';
+import {
+  matrixAccounts,
+  matrixRemove,
+  matrixSignOut,
+  toIpcError,
+  type AppOverview,
+  type IpcError,
+  type MatrixAccountView,
+} from '../ipc';
+import { ErrorBanner } from './ErrorBanner';
+import { MatrixAccountCard } from './MatrixAccountCard';
+import { MatrixSignInForm } from './MatrixSignInForm';
 
-export function MatrixPane({ overview }: { overview: AppOverview | null }) {
+/** How often the pane asks again while sessions are being restored or checked. */
+const POLL_MS = 500;
+
+interface Props {
+  overview: AppOverview | null;
+  /** Called after an account was added, signed out or removed, so the sidebar can refresh. */
+  onAccountsChanged: () => void;
+}
+
+/** What the sign-in form is for: a new account, or an existing one signed in again. */
+interface FormTarget {
+  accountId: string | null;
+  homeserver: string;
+  identifier: string;
+}
+
+export function MatrixPane({ overview, onAccountsChanged }: Props) {
+  const [accounts, setAccounts] = useState<MatrixAccountView[] | null>(null);
+  const [form, setForm] = useState<FormTarget | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const configured = overview?.homeserver ?? '';
+
+  const load = () =>
+    matrixAccounts().then(
+      (list) => setAccounts(Array.isArray(list) ? list : []),
+      (e: unknown) => setError(toIpcError(e)),
+    );
+
+  // Reload when the sidebar's list changes (an account removed there).
+  useEffect(() => {
+    load();
+  }, [overview?.accounts.length]);
+
+  // Sessions restored at start-up settle in the background: ask again until they have.
+  useEffect(() => {
+    const pending = accounts?.some((a) => a.session.state === 'restoring' || a.session.state === 'checking');
+    if (!pending) return undefined;
+    const timer = setTimeout(load, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [accounts]);
+
+  const act = (id: string, action: (id: string) => Promise<void>) => {
+    setBusy(id);
+    setError(null);
+    action(id)
+      .catch((e: unknown) => setError(toIpcError(e)))
+      .finally(() => {
+        setBusy(null);
+        load();
+        onAccountsChanged();
+      });
+  };
+
+  const showForm = form ?? (accounts !== null && accounts.length === 0 ? { accountId: null, homeserver: configured, identifier: '' } : null);
+
   return (
     <section class="pane" data-testid="pane-matrix" aria-labelledby="pane-matrix-title">
       <h2 id="pane-matrix-title">Matrix accounts</h2>
       <p>
-        Your Matrix account lives on a homeserver and is what you use in any Matrix client to
-        message people, make calls and join rooms.
+        Your Matrix account lives on a homeserver and is what you use in any Matrix client to message people, make
+        calls and join rooms. Several accounts, on the same or different homeservers, can be signed in side by side.
       </p>
-      <p class="status" data-testid="matrix-status">
-        No Matrix account is signed in. Signing in to a Matrix account is not available in this
-        version yet.
-      </p>
-      <Configured label="Homeserver" value={overview?.homeserver ?? null} testid="matrix-homeserver" />
+      {accounts !== null && accounts.length === 0 && (
+        <p class="status" data-testid="matrix-status">
+          No Matrix account is signed in on this computer yet.
+        </p>
+      )}
+      {accounts !== null && accounts.length > 0 && (
+        <ul class="accounts" data-testid="matrix-accounts">
+          {accounts.map((account) => (
+            <MatrixAccountCard
+              key={account.id}
+              account={account}
+              busy={busy !== null}
+              onSignOut={() => act(account.id, matrixSignOut)}
+              onRemove={() => act(account.id, matrixRemove)}
+              onSignInAgain={() =>
+                setForm({ accountId: account.id, homeserver: account.homeserver, identifier: account.user_id })
+              }
+            />
+          ))}
+        </ul>
+      )}
+      {error && <ErrorBanner error={error} />}
+      {showForm ? (
+        <MatrixSignInForm
+          key={showForm.accountId ?? 'new'}
+          initialHomeserver={showForm.homeserver}
+          initialIdentifier={showForm.identifier}
+          accountId={showForm.accountId}
+          onSignedIn={() => {
+            setForm(null);
+            load();
+            onAccountsChanged();
+          }}
+          onCancel={form && accounts !== null && accounts.length > 0 ? () => setForm(null) : null}
+        />
+      ) : (
+        <button
+          type="button"
+          data-testid="matrix-add"
+          onClick={() => setForm({ accountId: null, homeserver: configured, identifier: '' })}
+        >
+          Add a Matrix account
+        </button>
+      )}
     </section>
   );
 }

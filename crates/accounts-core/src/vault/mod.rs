@@ -163,6 +163,7 @@ mod tests {
             server: "http://127.0.0.1:8480/".to_owned(),
             user_id: "user-1".to_owned(),
             display_name: Some("Alice".to_owned()),
+            email: None,
         }
     }
 

@@ -44,6 +44,9 @@ pub struct AccountRecord {
     /// A name to show, when known.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// The account's email, when known (EMS accounts).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -320,6 +323,7 @@ mod tests {
             server: "http://127.0.0.1:8448".to_owned(),
             user_id: format!("@{id}:127.0.0.1:8448"),
             display_name: None,
+            email: None,
         }
     }
 

@@ -5,7 +5,9 @@
 //! synchronous statements and never across an `.await`. Slow work (argon2) runs outside it.
 //! Codes, tokens and session ids are stored only as SHA-256 hashes.
 
+mod account;
 mod grants;
+mod subscriptions;
 mod users;
 
 use std::path::Path;
@@ -14,6 +16,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{params, Connection, OptionalExtension as _};
 
 pub use grants::{AccessTokenInfo, CodeGrant, CodeRedemption, NewCode, RefreshRedemption};
+pub use subscriptions::Homeservers;
 pub use users::{password_matches, NewUser, User};
 
 use crate::keys::IdTokenKey;
@@ -22,7 +25,8 @@ use crate::SandboxError;
 
 /// The schema, one entry per version; `PRAGMA user_version` records how many have run.
 /// Never edit a released entry: append a new one.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
     email TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -79,7 +83,58 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX access_tokens_grant ON access_tokens(grant_id);
 CREATE INDEX refresh_tokens_grant ON refresh_tokens(grant_id);
-"];
+",
+    r"
+-- The control-panel API. Subscriptions and hosts do not cascade from users: account deletion
+-- removes them explicitly, first, so a user row can never vanish from under them.
+CREATE TABLE companies (
+    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    number TEXT,
+    size TEXT
+);
+CREATE TABLE billing_addresses (
+    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    line1 TEXT NOT NULL,
+    line2 TEXT,
+    city TEXT NOT NULL,
+    region TEXT,
+    postal_code TEXT NOT NULL,
+    country TEXT NOT NULL
+);
+-- Only the brand, last four digits and expiry: never a whole card number.
+CREATE TABLE payment_methods (
+    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    brand TEXT NOT NULL,
+    last4 TEXT NOT NULL,
+    expiry_month INTEGER NOT NULL,
+    expiry_year INTEGER NOT NULL,
+    holder_name TEXT NOT NULL
+);
+CREATE TABLE subscriptions (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    seats INTEGER,
+    admin_contact TEXT,
+    matrix_id TEXT,
+    server_name TEXT,
+    homeserver_url TEXT,
+    web_client_domain TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX subscriptions_user ON subscriptions(user_id);
+CREATE TABLE hosts (
+    subscription_id TEXT PRIMARY KEY REFERENCES subscriptions(id),
+    server_name TEXT NOT NULL UNIQUE,
+    homeserver_url TEXT NOT NULL,
+    web_client_url TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+",
+];
 
 /// The database.
 #[derive(Debug)]

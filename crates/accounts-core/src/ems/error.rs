@@ -1,0 +1,85 @@
+//! What can go wrong with an EMS account, in words a person can act on.
+
+use crate::loopback::LoopbackError;
+use crate::vault::{RegistryError, VaultError};
+
+/// A failure of EMS sign-in, tokens or sign-out.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmsError {
+    /// The issuer URL is not a valid http(s) URL.
+    #[error("\"{0}\" is not a valid EMS server address. Enter its full URL, such as https://ems.example.com/.")]
+    InvalidIssuer(String),
+    /// The EMS server could not be reached.
+    #[error("Could not reach the EMS server at {issuer}: {detail}. Check the address and your network, then try again.")]
+    Unreachable {
+        /// The issuer URL.
+        issuer: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The server answered but is not an OpenID Connect provider speaking the EMS API.
+    #[error(
+        "{issuer} is not an EMS server: it does not publish OpenID Connect discovery ({detail}). \
+         The server must speak the documented EMS API (docs/ems-api.yaml and OpenID Connect)."
+    )]
+    NotOidcProvider {
+        /// The issuer URL.
+        issuer: String,
+        /// What was wrong with its answer.
+        detail: String,
+    },
+    /// The user cancelled the sign-in.
+    #[error("Sign-in was cancelled. Nothing was changed.")]
+    Cancelled,
+    /// The browser did not come back in time.
+    #[error("The sign-in took too long and was stopped. Start it again.")]
+    TimedOut,
+    /// The EMS server refused the sign-in (the user declined, or the server said no).
+    #[error("The EMS server did not sign you in ({error}{}). Try again, or check your EMS account.", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Refused {
+        /// The OAuth error code, such as `access_denied`.
+        error: String,
+        /// The server's description, if any.
+        description: Option<String>,
+    },
+    /// The authorization code could not be exchanged for tokens.
+    #[error("The EMS server did not complete the sign-in ({0}). Start it again.")]
+    TokenExchange(String),
+    /// The ID token was missing, or its signature, issuer, audience, expiry or nonce was wrong.
+    #[error("The EMS server's answer could not be verified ({0}); you were not signed in. If it keeps happening, the server may be misconfigured.")]
+    IdTokenInvalid(String),
+    /// The refresh token is no longer valid: the session was ended on the server.
+    #[error("This EMS account was signed out on the server. Sign in again to continue; its settings are kept.")]
+    SignedOutOnServer,
+    /// The account has no tokens on this computer (signed out here).
+    #[error("This EMS account is signed out. Sign in again to continue.")]
+    NotSignedIn,
+    /// The EMS server failed a request.
+    #[error("The EMS server answered {status} to {what}. Try again later.")]
+    Server {
+        /// What was being done.
+        what: &'static str,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The browser callback listener failed.
+    #[error(transparent)]
+    Listener(LoopbackError),
+    /// The keyring failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The account registry failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+impl From<LoopbackError> for EmsError {
+    fn from(error: LoopbackError) -> Self {
+        match error {
+            LoopbackError::Cancelled => Self::Cancelled,
+            LoopbackError::TimedOut => Self::TimedOut,
+            other => Self::Listener(other),
+        }
+    }
+}

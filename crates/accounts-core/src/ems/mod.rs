@@ -1,0 +1,50 @@
+//! The EMS account: OpenID Connect sign-in in the system browser, tokens that refresh one at a
+//! time, sign-out.
+//!
+//! Sign-in is the authorization code flow with PKCE S256, `state` and `nonce` (RFC 8252): the
+//! browser comes back to a [`crate::loopback`] listener, the code is exchanged, the ID token is
+//! verified against the issuer's JWKS, and the tokens go to the [`crate::vault`]. An
+//! [`EmsSession`] hands out access tokens, refreshing them before they expire and after a 401,
+//! with one refresh at a time (the server revokes the whole token family when a spent refresh
+//! token is presented, so two racing refreshes would sign the user out). Opening the browser
+//! and the UI are the shell's; the control-panel API comes in a later module.
+
+mod accounts;
+mod error;
+mod provider;
+mod session;
+mod signin;
+mod tokens;
+
+pub use accounts::{EmsAccountStatus, EmsAccountView, EmsAccounts};
+pub use error::EmsError;
+pub use provider::{EmsProvider, Identity, EMS_CLIENT_ID, EMS_SCOPES};
+pub use session::{EmsSession, SessionStatus};
+pub use signin::{begin_sign_in, PendingSignIn, SignedIn, CALLBACK_PATH, DEFAULT_SIGN_IN_TIMEOUT};
+pub use tokens::TokenSet;
+
+/// An HTTP client for EMS: no redirects followed (the protocol's redirects are the browser's).
+#[must_use]
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap_or_default()
+}
+
+/// An error and its causes on one line ("a: b: c"), for messages.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

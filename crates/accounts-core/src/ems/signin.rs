@@ -1,0 +1,194 @@
+//! One EMS sign-in in the system browser: authorization code + PKCE S256, `state` and `nonce`,
+//! back through a loopback listener (RFC 8252).
+//!
+//! [`begin_sign_in`] discovers the server, opens the listener and builds the authorization URL;
+//! the shell opens the browser at it (or shows it for copying) and awaits
+//! [`PendingSignIn::finish`], which the user can cancel through its [`CancelHandle`].
+
+use std::time::Duration;
+
+use openidconnect::core::CoreAuthenticationFlow;
+use openidconnect::{
+    AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RequestTokenError, Scope, TokenResponse,
+};
+use url::Url;
+
+use super::provider::{EmsProvider, Identity, EMS_SCOPES};
+use super::tokens::{now, TokenSet};
+use super::EmsError;
+use crate::loopback::{CallbackListener, CallbackState, CancelHandle, Reply, StaticPage};
+use crate::vault::Secret;
+
+/// The loopback path the browser returns to.
+pub const CALLBACK_PATH: &str = "/ems";
+
+/// How long the app waits for the browser to come back.
+pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_mins(5);
+
+const SIGNED_IN: StaticPage = StaticPage::new(
+    "Signed in to EMS",
+    "You are signed in. You can close this tab and return to Element Accounts.",
+);
+const NOT_SIGNED_IN: StaticPage = StaticPage::new(
+    "Not signed in",
+    "The sign-in was not completed. Return to Element Accounts to see why and try again.",
+);
+
+/// A completed sign-in.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The issuer signed in to.
+    pub issuer: String,
+    /// Who signed in.
+    pub identity: Identity,
+    /// The new tokens (not yet saved).
+    pub tokens: TokenSet,
+}
+
+/// A sign-in waiting for the browser.
+pub struct PendingSignIn {
+    provider: EmsProvider,
+    listener: CallbackListener,
+    authorize_url: Url,
+    redirect_url: RedirectUrl,
+    verifier: PkceCodeVerifier,
+    nonce: Nonce,
+}
+
+impl std::fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSignIn")
+            .field("issuer", &self.provider.issuer())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Discovers `issuer`, opens the loopback listener and prepares the authorization URL.
+pub async fn begin_sign_in(
+    http: &reqwest::Client,
+    issuer: &str,
+    timeout: Duration,
+) -> Result<PendingSignIn, EmsError> {
+    let provider = EmsProvider::discover(http, issuer).await?;
+    let csrf = CsrfToken::new_random();
+    let listener = CallbackListener::builder(timeout)
+        .path(CALLBACK_PATH, CallbackState::new(csrf.secret().clone()))
+        .bind()
+        .await?;
+    let callback = listener
+        .callback_url(CALLBACK_PATH)
+        .ok_or_else(|| EmsError::TokenExchange("the callback path is not served".to_owned()))?;
+    let redirect_url = RedirectUrl::new(callback.to_string())
+        .map_err(|e| EmsError::TokenExchange(e.to_string()))?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let nonce = Nonce::new_random();
+    let nonce_for_url = nonce.clone();
+    let client = provider.client().set_redirect_uri(redirect_url.clone());
+    let mut request = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            move || csrf,
+            move || nonce_for_url,
+        )
+        .set_pkce_challenge(challenge);
+    for scope in EMS_SCOPES {
+        request = request.add_scope(Scope::new(scope.to_owned()));
+    }
+    let (authorize_url, _, _) = request.url();
+    Ok(PendingSignIn {
+        provider,
+        listener,
+        authorize_url,
+        redirect_url,
+        verifier,
+        nonce,
+    })
+}
+
+impl PendingSignIn {
+    /// Where the browser must go.
+    #[must_use]
+    pub fn authorize_url(&self) -> &Url {
+        &self.authorize_url
+    }
+
+    /// Ends the flow with [`EmsError::Cancelled`] from anywhere.
+    #[must_use]
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.listener.cancel_handle()
+    }
+
+    /// The discovered server.
+    #[must_use]
+    pub fn provider(&self) -> &EmsProvider {
+        &self.provider
+    }
+
+    /// Waits for the browser, exchanges the code and verifies the ID token.
+    pub async fn finish(mut self) -> Result<(SignedIn, EmsProvider), EmsError> {
+        let callback = self.listener.next_callback().await?;
+        if let Some(error) = callback.param("error").map(str::to_owned) {
+            let description = callback.param("error_description").map(str::to_owned);
+            callback.respond(Reply::Page(NOT_SIGNED_IN));
+            return Err(EmsError::Refused { error, description });
+        }
+        let Some(code) = callback.param("code").map(str::to_owned) else {
+            callback.respond(Reply::Page(NOT_SIGNED_IN));
+            return Err(EmsError::TokenExchange(
+                "the server sent no authorization code".to_owned(),
+            ));
+        };
+        match self.exchange(code).await {
+            Ok(signed_in) => {
+                callback.respond(Reply::Page(SIGNED_IN));
+                Ok((signed_in, self.provider))
+            }
+            Err(error) => {
+                callback.respond(Reply::Page(NOT_SIGNED_IN));
+                Err(error)
+            }
+        }
+    }
+
+    async fn exchange(&mut self, code: String) -> Result<SignedIn, EmsError> {
+        let verifier = PkceCodeVerifier::new(self.verifier.secret().clone());
+        let response = self
+            .provider
+            .client()
+            .set_redirect_uri(self.redirect_url.clone())
+            .exchange_code(AuthorizationCode::new(code))
+            .map_err(|e| EmsError::NotOidcProvider {
+                issuer: self.provider.issuer().to_owned(),
+                detail: e.to_string(),
+            })?
+            .set_pkce_verifier(verifier)
+            .request_async(self.provider.http())
+            .await
+            .map_err(|error| match error {
+                RequestTokenError::ServerResponse(response) => {
+                    EmsError::TokenExchange(response.to_string())
+                }
+                other => EmsError::TokenExchange(super::error_chain(&other)),
+            })?;
+        let id_token = response
+            .id_token()
+            .ok_or_else(|| EmsError::IdTokenInvalid("the server sent no ID token".to_owned()))?;
+        let identity = self.provider.identity(id_token, &self.nonce)?;
+        let tokens = TokenSet {
+            access_token: Secret::new(response.access_token().secret().clone()),
+            refresh_token: response
+                .refresh_token()
+                .map(|t| Secret::new(t.secret().clone())),
+            expires_at: response
+                .expires_in()
+                .map(|d| now() + i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)),
+            id_token: Some(Secret::new(id_token.to_string())),
+        };
+        Ok(SignedIn {
+            issuer: self.provider.issuer().to_owned(),
+            identity,
+            tokens,
+        })
+    }
+}

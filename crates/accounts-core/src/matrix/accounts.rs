@@ -1,0 +1,515 @@
+//! The set of Matrix accounts on this computer, each with its own session, side by side.
+//!
+//! [`MatrixAccounts`] signs in, restores at start-up, confirms sessions with the server, signs
+//! out and removes. The non-secret records live in the shared [`AccountRegistry`] (passed in, as
+//! the shell owns it); tokens and store passphrases in the [`Vault`]; each account's matrix-sdk
+//! store in its own folder under `stores`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use matrix_sdk::{Client, HttpError, RefreshTokenError};
+use url::Url;
+
+use super::account::{lock, LiveAccount, MatrixAccountView, SessionState};
+use super::discovery::{discover, display_url, http_client, join, network_error, HomeserverInfo};
+use super::error::{DiscoveryError, MatrixError};
+use super::input::check_scheme;
+use super::login::{device_display_name, password_login, LoginGrant};
+use super::session::{
+    build_client, ids_of, load_session, new_store_passphrase, restore, save_session,
+    session_from_grant, store_dir,
+};
+use crate::vault::{
+    self, new_account_id, AccountKind, AccountRecord, AccountRegistry, RegistryError, Secret,
+    SecretKey, SecretKind, Vault,
+};
+
+/// The folder, inside the app's data folder, that holds one matrix-sdk store per account.
+pub const STORES_DIR: &str = "matrix";
+
+/// How long removing an account waits for the server to end its session.
+const LOGOUT_ON_REMOVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a password sign-in needs.
+#[derive(Debug)]
+pub struct PasswordSignIn {
+    /// The homeserver URL, as discovery resolved it.
+    pub homeserver: String,
+    /// A user name, a Matrix ID or an email address.
+    pub identifier: String,
+    /// The password; it is sent once and dropped.
+    pub password: Secret,
+    /// The account to sign in again (keeping its settings), if any.
+    pub account_id: Option<String>,
+}
+
+/// Every Matrix account of this computer and its live session.
+pub struct MatrixAccounts {
+    stores: PathBuf,
+    vault: Vault,
+    http: reqwest::Client,
+    device_name: String,
+    live: Mutex<HashMap<String, LiveAccount>>,
+}
+
+impl std::fmt::Debug for MatrixAccounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixAccounts")
+            .field("stores", &self.stores)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MatrixAccounts {
+    /// The accounts whose stores live under `stores` and whose secrets are in `vault`.
+    #[must_use]
+    pub fn new(stores: PathBuf, vault: Vault) -> Self {
+        Self {
+            stores,
+            vault,
+            http: http_client(),
+            device_name: device_display_name(),
+            live: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The folder of the account's matrix-sdk store.
+    #[must_use]
+    pub fn store_dir(&self, account_id: &str) -> PathBuf {
+        store_dir(&self.stores, account_id)
+    }
+
+    /// The name new sessions get on the server.
+    #[must_use]
+    pub fn device_name(&self) -> &str {
+        &self.device_name
+    }
+
+    /// Resolves what the user typed to a homeserver and its sign-in methods.
+    pub async fn discover(&self, input: &str) -> Result<HomeserverInfo, DiscoveryError> {
+        discover(&self.http, input).await
+    }
+
+    /// The matrix-sdk client of a signed-in account.
+    #[must_use]
+    pub fn client(&self, account_id: &str) -> Option<Client> {
+        lock(&self.live)
+            .get(account_id)
+            .and_then(|a| a.client.clone())
+    }
+
+    /// Every Matrix account in the registry, with where its session stands.
+    #[must_use]
+    pub fn list(&self, registry: &Mutex<AccountRegistry>) -> Vec<MatrixAccountView> {
+        let records: Vec<AccountRecord> = lock(registry)
+            .accounts()
+            .iter()
+            .filter(|r| r.kind == AccountKind::Matrix)
+            .cloned()
+            .collect();
+        records.into_iter().map(|r| self.view_of(r)).collect()
+    }
+
+    fn view_of(&self, record: AccountRecord) -> MatrixAccountView {
+        let session = self.state_of(&record.id);
+        MatrixAccountView {
+            id: record.id,
+            user_id: record.user_id,
+            homeserver: record.server,
+            display_name: record.display_name,
+            session,
+        }
+    }
+
+    fn state_of(&self, id: &str) -> SessionState {
+        lock(&self.live)
+            .get(id)
+            .map_or(SessionState::Restoring, LiveAccount::state)
+    }
+
+    /// Signs in with a password and keeps the session; returns the account once the server has
+    /// confirmed the session (or said why it could not).
+    pub async fn sign_in(
+        &self,
+        registry: &Mutex<AccountRegistry>,
+        request: PasswordSignIn,
+    ) -> Result<MatrixAccountView, MatrixError> {
+        let homeserver =
+            Url::parse(request.homeserver.trim()).map_err(|e| DiscoveryError::InvalidName {
+                input: request.homeserver.clone(),
+                reason: e.to_string(),
+            })?;
+        check_scheme(&homeserver)?;
+        let grant = password_login(
+            &self.http,
+            &homeserver,
+            &request.identifier,
+            &request.password,
+            &self.device_name,
+        )
+        .await?;
+        drop(request.password);
+        let server = display_url(&homeserver);
+
+        let previous = account_of(
+            registry,
+            request.account_id.as_deref(),
+            &grant.user_id,
+            &server,
+        );
+        let id = previous
+            .as_ref()
+            .map_or_else(new_account_id, |record| record.id.clone());
+        if previous.is_some() && self.state_of(&id).has_session() {
+            logout_token(&self.http, &homeserver, &grant.access_token).await;
+            return Err(MatrixError::AlreadySignedIn {
+                user_id: grant.user_id,
+            });
+        }
+
+        let client = self
+            .keep_session(registry, &id, &homeserver, &grant, previous.as_ref())
+            .await?;
+        log::info!(
+            "signed in Matrix account {id} ({}) on {server}",
+            grant.user_id
+        );
+        let account = LiveAccount::with_client(
+            client.clone(),
+            SessionState::Checking,
+            self.vault.clone(),
+            id.clone(),
+        );
+        let state = Arc::clone(&account.state);
+        lock(&self.live).insert(id.clone(), account);
+        confirm(client, state, homeserver).await;
+        let record = lock(registry)
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| RegistryError::UnknownAccount(id.clone()))?;
+        Ok(self.view_of(record))
+    }
+
+    /// Keeps a fresh session: a new store, its passphrase and the tokens in the vault, the record
+    /// in the registry. On failure, everything made for it is undone and the session is ended.
+    async fn keep_session(
+        &self,
+        registry: &Mutex<AccountRegistry>,
+        id: &str,
+        homeserver: &Url,
+        grant: &LoginGrant,
+        previous: Option<&AccountRecord>,
+    ) -> Result<Client, MatrixError> {
+        // A new session starts with a new store: the old one belongs to a device that is gone.
+        lock(&self.live).remove(id);
+        let dir = self.store_dir(id);
+        remove_dir(&dir)?;
+        let passphrase = new_store_passphrase();
+        let session = session_from_grant(grant)?;
+        let kept = async {
+            let client = build_client(homeserver, &dir, &passphrase).await?;
+            restore(&client, session.clone()).await?;
+            self.vault
+                .set(
+                    &SecretKey::new(id, SecretKind::StorePassphrase),
+                    passphrase.clone(),
+                )
+                .await?;
+            save_session(&self.vault, id, &session).await?;
+            let display_name = client
+                .account()
+                .get_display_name()
+                .await
+                .ok()
+                .flatten()
+                .or_else(|| previous.and_then(|p| p.display_name.clone()));
+            lock(registry).upsert(AccountRecord {
+                id: id.to_owned(),
+                kind: AccountKind::Matrix,
+                server: display_url(homeserver),
+                user_id: grant.user_id.clone(),
+                display_name,
+                email: None,
+            })?;
+            Ok::<_, MatrixError>(client)
+        }
+        .await;
+        if kept.is_err() {
+            logout_token(&self.http, homeserver, &grant.access_token).await;
+            for kind in [SecretKind::MatrixSession, SecretKind::StorePassphrase] {
+                let _ = self.vault.delete(&SecretKey::new(id, kind)).await;
+            }
+            let _ = remove_dir(&dir);
+            if previous.is_some() {
+                lock(&self.live).insert(
+                    id.to_owned(),
+                    LiveAccount::without_client(SessionState::SignedOut),
+                );
+            }
+        }
+        kept
+    }
+
+    /// Restores every Matrix account of the registry from the keyring and its store (no network),
+    /// then asks each server to confirm its session. Returns when every check has answered.
+    pub async fn restore_all(&self, registry: &Mutex<AccountRegistry>) {
+        let records: Vec<AccountRecord> = lock(registry)
+            .accounts()
+            .iter()
+            .filter(|r| r.kind == AccountKind::Matrix)
+            .cloned()
+            .collect();
+        let mut checks = Vec::new();
+        for record in records {
+            if lock(&self.live).contains_key(&record.id) {
+                continue;
+            }
+            let account = self.restore(&record).await;
+            if let (Some(client), SessionState::Checking, Ok(url)) = (
+                account.client.clone(),
+                account.state(),
+                Url::parse(&record.server),
+            ) {
+                checks.push(tokio::spawn(confirm(
+                    client,
+                    Arc::clone(&account.state),
+                    url,
+                )));
+            }
+            lock(&self.live).insert(record.id.clone(), account);
+        }
+        for check in checks {
+            let _ = check.await;
+        }
+    }
+
+    /// Restores one account locally; the result says where it stands.
+    async fn restore(&self, record: &AccountRecord) -> LiveAccount {
+        let id = record.id.clone();
+        let attempt = async {
+            let homeserver = Url::parse(&record.server).map_err(|e| MatrixError::Store {
+                detail: format!("the homeserver URL {} is invalid ({e})", record.server),
+            })?;
+            let Some(session) = load_session(&self.vault, &id).await? else {
+                return Ok(None);
+            };
+            let passphrase = self
+                .vault
+                .get(&SecretKey::new(id.clone(), SecretKind::StorePassphrase))
+                .await?
+                .ok_or_else(|| MatrixError::Store {
+                    detail: "its store passphrase is missing from the keyring".into(),
+                })?;
+            let client = build_client(&homeserver, &self.store_dir(&id), &passphrase).await?;
+            restore(&client, session.clone()).await?;
+            log::info!(
+                "restored Matrix account {id} ({}, device {})",
+                ids_of(&session).user_id,
+                ids_of(&session).device_id
+            );
+            Ok::<_, MatrixError>(Some(client))
+        };
+        match attempt.await {
+            Ok(Some(client)) => {
+                LiveAccount::with_client(client, SessionState::Checking, self.vault.clone(), id)
+            }
+            Ok(None) => LiveAccount::without_client(SessionState::SignedOut),
+            Err(error) => {
+                log::error!("could not restore Matrix account {id}: {error}");
+                LiveAccount::without_client(SessionState::Failed {
+                    message: error.to_string(),
+                })
+            }
+        }
+    }
+
+    /// Asks the server whether the account's session is still valid; returns where it stands.
+    pub async fn check(&self, account_id: &str) -> SessionState {
+        let found = lock(&self.live)
+            .get(account_id)
+            .and_then(|a| a.client.clone().map(|c| (c, Arc::clone(&a.state))));
+        match found {
+            Some((client, state)) => {
+                let homeserver = client.homeserver();
+                confirm(client, Arc::clone(&state), homeserver).await;
+                lock(&state).clone()
+            }
+            None => self.state_of(account_id),
+        }
+    }
+
+    /// Ends the account's session on the server and forgets its tokens; the account stays, so
+    /// that it can be signed in again.
+    pub async fn sign_out(
+        &self,
+        registry: &Mutex<AccountRegistry>,
+        account_id: &str,
+    ) -> Result<(), MatrixError> {
+        let record = lock(registry)
+            .get(account_id)
+            .cloned()
+            .ok_or_else(|| RegistryError::UnknownAccount(account_id.to_owned()))?;
+        let (client, state) = {
+            let live = lock(&self.live);
+            let account = live.get(account_id);
+            (
+                account.and_then(|a| a.client.clone()),
+                account.map_or(SessionState::Restoring, LiveAccount::state),
+            )
+        };
+        let Some(client) = client else {
+            return Err(MatrixError::NotSignedIn {
+                user_id: record.user_id,
+            });
+        };
+        if state != SessionState::SignedOutOnServer {
+            if let Err(error) = client.matrix_auth().logout().await {
+                if !is_signed_out(&error) {
+                    return Err(http_failure(&client.homeserver(), &error));
+                }
+            }
+        }
+        self.vault
+            .delete(&SecretKey::new(account_id, SecretKind::MatrixSession))
+            .await?;
+        lock(&self.live).insert(
+            account_id.to_owned(),
+            LiveAccount::without_client(SessionState::SignedOut),
+        );
+        log::info!("signed out Matrix account {account_id}");
+        Ok(())
+    }
+
+    /// Removes the account from this computer: ends its session on the server when it can (a
+    /// server that cannot be reached does not stop the removal), deletes its store, its keyring
+    /// entries and its record.
+    pub async fn remove(
+        &self,
+        registry: &Mutex<AccountRegistry>,
+        account_id: &str,
+    ) -> Result<(), MatrixError> {
+        if lock(registry).get(account_id).is_none() {
+            return Err(RegistryError::UnknownAccount(account_id.to_owned()).into());
+        }
+        let account = lock(&self.live).remove(account_id);
+        if let Some(account) = account {
+            if let (Some(client), true) = (account.client.clone(), account.state().has_session()) {
+                match tokio::time::timeout(LOGOUT_ON_REMOVE_TIMEOUT, client.matrix_auth().logout())
+                    .await
+                {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => log::warn!(
+                        "removing Matrix account {account_id}: the server did not end the session: {error}"
+                    ),
+                    Err(_) => log::warn!(
+                        "removing Matrix account {account_id}: the server did not answer the sign-out in time"
+                    ),
+                }
+            }
+        }
+        if let Err(error) = remove_dir(&self.store_dir(account_id)) {
+            log::warn!("removing Matrix account {account_id}: {error}");
+        }
+        vault::remove_account(&self.vault, registry, account_id).await?;
+        log::info!("removed Matrix account {account_id}");
+        Ok(())
+    }
+}
+
+/// The account a new session of `user_id` on `server` belongs to: the one being signed in again
+/// (`requested`), or an earlier record of the same user on the same server; `None` for a new one.
+fn account_of(
+    registry: &Mutex<AccountRegistry>,
+    requested: Option<&str>,
+    user_id: &str,
+    server: &str,
+) -> Option<AccountRecord> {
+    let registry = lock(registry);
+    let same_user = |r: &&AccountRecord| {
+        r.kind == AccountKind::Matrix && r.user_id == user_id && r.server == server
+    };
+    requested
+        .and_then(|id| registry.get(id))
+        .filter(|r| same_user(r))
+        .or_else(|| registry.accounts().iter().find(|r| same_user(r)))
+        .cloned()
+}
+
+/// Asks the server `whoami` and records the answer in `state`.
+async fn confirm(client: Client, state: Arc<Mutex<SessionState>>, homeserver: Url) {
+    let next = match client.whoami().await {
+        Ok(answer) => match answer.device_id {
+            Some(device_id) => SessionState::SignedIn {
+                device_id: device_id.to_string(),
+            },
+            None => SessionState::Unreachable {
+                message: format!(
+                    "{} did not say which session this is. Try again later.",
+                    display_url(&homeserver)
+                ),
+            },
+        },
+        Err(error) if is_signed_out(&error) => SessionState::SignedOutOnServer,
+        Err(error) => SessionState::Unreachable {
+            message: http_failure(&homeserver, &error).to_string(),
+        },
+    };
+    *lock(&state) = next;
+}
+
+/// Whether a failed request means the server no longer knows the session.
+fn is_signed_out(error: &HttpError) -> bool {
+    use matrix_sdk::ruma::api::error::ErrorKind;
+    let unknown_token =
+        |e: &HttpError| matches!(e.client_api_error_kind(), Some(ErrorKind::UnknownToken(_)));
+    match error {
+        HttpError::RefreshToken(RefreshTokenError::MatrixAuth(inner)) => {
+            unknown_token(inner)
+                || inner
+                    .as_client_api_error()
+                    .is_some_and(|e| matches!(e.status_code.as_u16(), 401 | 403))
+        }
+        HttpError::RefreshToken(RefreshTokenError::RefreshTokenRequired) => true,
+        other => unknown_token(other),
+    }
+}
+
+/// A matrix-sdk request failure as the error a person reads.
+fn http_failure(homeserver: &Url, error: &HttpError) -> MatrixError {
+    match error {
+        HttpError::Reqwest(inner) => network_error(homeserver, inner).into(),
+        other => MatrixError::Server {
+            homeserver: display_url(homeserver),
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// Ends a session the app will not keep (best effort: it is only a clean-up).
+async fn logout_token(http: &reqwest::Client, homeserver: &Url, token: &Secret) {
+    let Ok(url) = join(homeserver, "_matrix/client/v3/logout") else {
+        return;
+    };
+    let result = http
+        .post(url)
+        .bearer_auth(token.expose())
+        .json(&serde_json::json!({}))
+        .send()
+        .await;
+    if let Err(error) = result {
+        log::warn!("could not end an unused session on {homeserver}: {error}");
+    }
+}
+
+fn remove_dir(dir: &Path) -> Result<(), MatrixError> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(MatrixError::Store {
+            detail: format!("could not delete {}: {e}", dir.display()),
+        }),
+    }
+}

@@ -1,0 +1,212 @@
+//! What can go wrong with a Matrix account, in words a person can act on.
+//!
+//! [`DiscoveryError`] covers finding the homeserver (and reaching it later); [`MatrixError`] covers
+//! signing in, keeping and ending sessions. Neither ever carries a token or a password.
+
+use std::time::Duration;
+
+use crate::vault::{RegistryError, RemoveError, VaultError};
+
+/// Finding or reaching a homeserver failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiscoveryError {
+    /// What was typed is neither a server name, a Matrix ID nor a homeserver URL.
+    #[error(
+        "\"{input}\" is not a valid server name ({reason}). Type a server name such as \
+         example.org, a Matrix ID such as @alice:example.org, or the homeserver's URL."
+    )]
+    InvalidName {
+        /// What the user typed.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A plain-http URL for a host that is not this computer.
+    #[error(
+        "{url} uses plain http, which would send your password unencrypted. Use its https:// \
+         address (plain http is allowed only for servers on this computer)."
+    )]
+    InsecureUrl {
+        /// The refused URL.
+        url: String,
+    },
+    /// The host name does not resolve.
+    #[error("There is no server called {host}: its name could not be found. Check the spelling of the server name.")]
+    NoSuchHost {
+        /// The host that did not resolve.
+        host: String,
+    },
+    /// Nothing listens on the address.
+    #[error("Could not reach {host}: connection refused. Check the server name and port, or whether the server is running.")]
+    ConnectionRefused {
+        /// `host:port` that refused.
+        host: String,
+    },
+    /// The TLS handshake failed, typically an untrusted or wrong certificate.
+    #[error(
+        "Could not establish a secure connection to {host}: {detail}. The server's certificate \
+         is not trusted for this name; check the address, or ask the server's administrator."
+    )]
+    Tls {
+        /// `host:port`.
+        host: String,
+        /// What the TLS layer said.
+        detail: String,
+    },
+    /// Any other network failure (timeout, reset).
+    #[error("Could not reach {host}: {detail}. Check your network and try again.")]
+    Unreachable {
+        /// `host:port`.
+        host: String,
+        /// What the network layer said.
+        detail: String,
+    },
+    /// The server answered, but not as a Matrix homeserver.
+    #[error(
+        "{url} is not a Matrix homeserver ({detail}). Check the address; your server's \
+         administrator can tell you the right one."
+    )]
+    NotMatrix {
+        /// The base URL that was checked.
+        url: String,
+        /// What it answered.
+        detail: String,
+    },
+    /// `/.well-known/matrix/client` exists but cannot be used.
+    #[error(
+        "{url} could not be used to find the homeserver ({detail}). The server's administrator \
+         needs to fix it; meanwhile you can type the homeserver's URL instead."
+    )]
+    WellKnownInvalid {
+        /// The well-known URL.
+        url: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The well-known names a homeserver that cannot be used.
+    #[error(
+        "{server_name} says its homeserver is {base_url}, but that server cannot be used: \
+         {cause} The server's administrator needs to fix its /.well-known/matrix/client."
+    )]
+    WellKnownDeadServer {
+        /// The server name whose well-known was read.
+        server_name: String,
+        /// The homeserver URL it names.
+        base_url: String,
+        /// Why that homeserver cannot be used.
+        cause: Box<DiscoveryError>,
+    },
+}
+
+/// Signing in, restoring, checking or ending a Matrix session failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MatrixError {
+    /// The homeserver could not be found or reached.
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    /// The server refused the user name and password.
+    #[error(
+        "Wrong user name or password. Check them and try again. If they are right, the account \
+         may have been deactivated: ask the server's administrator."
+    )]
+    WrongCredentials,
+    /// The server says the account is deactivated.
+    #[error("This account has been deactivated and can no longer sign in. Ask the server's administrator if this is a mistake.")]
+    Deactivated,
+    /// Too many sign-in attempts.
+    #[error("{}", rate_limited_message(*.retry_after))]
+    RateLimited {
+        /// How long the server asks to wait, when it says.
+        retry_after: Option<Duration>,
+    },
+    /// The server does not accept password sign-in.
+    #[error("{homeserver} does not accept sign-in with a password. It offers other sign-in methods, which this version cannot use yet.")]
+    PasswordNotOffered {
+        /// The homeserver URL.
+        homeserver: String,
+    },
+    /// The account is already signed in on this computer.
+    #[error("{user_id} is already signed in on this computer.")]
+    AlreadySignedIn {
+        /// The Matrix ID.
+        user_id: String,
+    },
+    /// The account has no session here (signed out).
+    #[error("{user_id} is not signed in on this computer. Sign in again first.")]
+    NotSignedIn {
+        /// The Matrix ID.
+        user_id: String,
+    },
+    /// The server no longer accepts this session's token.
+    #[error("{user_id} was signed out on the server (the session was ended elsewhere or its password changed). Sign in again; the account's settings are kept.")]
+    SignedOutOnServer {
+        /// The Matrix ID.
+        user_id: String,
+    },
+    /// The server answered in a way the app did not expect.
+    #[error("{homeserver} answered unexpectedly: {detail}. Try again later.")]
+    Server {
+        /// The homeserver URL.
+        homeserver: String,
+        /// What it answered (never a token).
+        detail: String,
+    },
+    /// The account's local store could not be opened or written.
+    #[error("The local data of this account could not be opened ({detail}). Remove the account from this computer and sign in again.")]
+    Store {
+        /// What matrix-sdk said.
+        detail: String,
+    },
+    /// A keyring failure.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// An account registry failure.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// Removing the account's secrets and record failed.
+    #[error(transparent)]
+    Remove(#[from] RemoveError),
+}
+
+fn rate_limited_message(retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(delay) => {
+            let seconds = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+            format!(
+                "Too many sign-in attempts: the server asks you to wait {seconds} seconds before \
+                 trying again."
+            )
+        }
+        None => "Too many sign-in attempts: wait a few minutes before trying again.".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_limit_message_gives_the_delay_rounded_up() {
+        let message = MatrixError::RateLimited {
+            retry_after: Some(Duration::from_millis(29_500)),
+        }
+        .to_string();
+        assert!(message.contains("wait 30 seconds"), "{message}");
+    }
+
+    #[test]
+    fn a_dead_well_known_names_both_servers_and_the_cause() {
+        let message = DiscoveryError::WellKnownDeadServer {
+            server_name: "example.org".into(),
+            base_url: "https://matrix.example.org".into(),
+            cause: Box::new(DiscoveryError::ConnectionRefused {
+                host: "matrix.example.org:443".into(),
+            }),
+        }
+        .to_string();
+        assert!(message.contains("example.org says its homeserver is https://matrix.example.org"));
+        assert!(message.contains("connection refused"), "{message}");
+    }
+}

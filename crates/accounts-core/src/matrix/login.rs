@@ -1,0 +1,150 @@
+//! Password sign-in: one `POST /_matrix/client/v3/login`, never retried.
+//!
+//! matrix-sdk's `LoginBuilder::send` forces its own retry policy (three attempts, each waiting
+//! out the server's `retry_after`), which leaves the user looking at a frozen button for minutes
+//! when the server rate-limits. So the request is sent here, once, and a 429 comes back at once
+//! with its delay; the session it yields is handed to matrix-sdk with `restore_session`.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use super::discovery::{display_url, join, network_error};
+use super::error::MatrixError;
+use crate::vault::Secret;
+
+/// What the server returned for a successful sign-in.
+#[derive(Debug)]
+pub struct LoginGrant {
+    /// The full Matrix ID.
+    pub user_id: String,
+    /// The new session's device id.
+    pub device_id: String,
+    /// The access token.
+    pub access_token: Secret,
+    /// The refresh token, when the server issues them.
+    pub refresh_token: Option<Secret>,
+}
+
+/// The name the new session gets on the server: "Element Accounts on <host name>".
+#[must_use]
+pub fn device_display_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this computer".to_owned());
+    format!("Element Accounts on {host}")
+}
+
+/// Signs in with `identifier` (user name, Matrix ID or email) and `password`, asking for a
+/// refresh token.
+pub async fn password_login(
+    http: &reqwest::Client,
+    homeserver: &Url,
+    identifier: &str,
+    password: &Secret,
+    device_name: &str,
+) -> Result<LoginGrant, MatrixError> {
+    #[derive(Deserialize)]
+    struct Grant {
+        user_id: String,
+        device_id: String,
+        access_token: String,
+        refresh_token: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        errcode: Option<String>,
+        error: Option<String>,
+        retry_after_ms: Option<u64>,
+    }
+
+    let identifier = identifier.trim();
+    let id_json = if !identifier.starts_with('@') && identifier.contains('@') {
+        serde_json::json!({ "type": "m.id.thirdparty", "medium": "email", "address": identifier })
+    } else {
+        serde_json::json!({ "type": "m.id.user", "user": identifier })
+    };
+    let body = serde_json::json!({
+        "type": "m.login.password",
+        "identifier": id_json,
+        "password": password.expose(),
+        "initial_device_display_name": device_name,
+        "refresh_token": true,
+    });
+    let url = join(homeserver, "_matrix/client/v3/login")?;
+    let response = http
+        .post(url.clone())
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| network_error(&url, &e))?;
+    drop(body);
+    let status = response.status();
+    let retry_header = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| network_error(&url, &e))?;
+    if status.is_success() {
+        let grant: Grant = serde_json::from_slice(&bytes).map_err(|e| MatrixError::Server {
+            homeserver: display_url(homeserver),
+            detail: format!("its sign-in answer could not be read ({e})"),
+        })?;
+        return Ok(LoginGrant {
+            user_id: grant.user_id,
+            device_id: grant.device_id,
+            access_token: Secret::new(grant.access_token),
+            refresh_token: grant.refresh_token.map(Secret::new),
+        });
+    }
+    let error: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    let errcode = error.as_ref().and_then(|e| e.errcode.clone());
+    Err(match (status.as_u16(), errcode.as_deref()) {
+        (_, Some("M_LIMIT_EXCEEDED")) | (429, _) => MatrixError::RateLimited {
+            retry_after: retry_header.or_else(|| {
+                error
+                    .as_ref()
+                    .and_then(|e| e.retry_after_ms)
+                    .map(Duration::from_millis)
+            }),
+        },
+        (_, Some("M_USER_DEACTIVATED")) => MatrixError::Deactivated,
+        (_, Some("M_FORBIDDEN")) | (403, None) => MatrixError::WrongCredentials,
+        (_, Some("M_UNKNOWN" | "M_UNRECOGNIZED")) if status.as_u16() == 400 => {
+            MatrixError::PasswordNotOffered {
+                homeserver: display_url(homeserver),
+            }
+        }
+        _ => MatrixError::Server {
+            homeserver: display_url(homeserver),
+            detail: format!(
+                "HTTP {status}{}",
+                error
+                    .and_then(|e| e.error.map(|m| format!(": {m}")))
+                    .unwrap_or_default()
+            ),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_device_is_named_after_this_computer() {
+        let name = device_display_name();
+        assert!(name.starts_with("Element Accounts on "), "{name}");
+        assert!(name.len() > "Element Accounts on ".len());
+    }
+}

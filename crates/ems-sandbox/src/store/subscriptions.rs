@@ -1,0 +1,458 @@
+//! Subscriptions and hosts: creating one of each kind, assigning real homeservers from the
+//! config, raising seats, cancelling, and deleting a whole account in one transaction.
+//!
+//! A hosted-homeserver subscription is a queue entry until a listed homeserver is free: it is
+//! created `pending` and the oldest pending one takes each homeserver that becomes free.
+
+use ems_api::{
+    DeletionReport, ElementOneSubscription, Host, HostedHomeserver, HostedHomeserverSubscription,
+    LicenceStatus, NewSubscription, OnPremiseSubscription, Problem, ProblemCode, Subscription,
+    SubscriptionKind, SubscriptionStatus,
+};
+use rand::RngCore as _;
+use rusqlite::{params, Connection, OptionalExtension as _, Transaction};
+
+use super::Store;
+use crate::api::ApiError;
+use crate::config::ProviderConfig;
+use crate::secret::now;
+use crate::SandboxError;
+
+/// The homeservers the API may hand out, without their admin credentials (which stay in the
+/// config, out of reach of every handler).
+#[derive(Debug, Clone, Default)]
+pub struct Homeservers {
+    /// Homeservers for hosted subscriptions, in the config's order.
+    pub hosted: Vec<HostedHomeserver>,
+    /// The Element One homeserver: server name and URL.
+    pub element_one: Option<(String, String)>,
+}
+
+impl Homeservers {
+    /// The homeservers a config lists.
+    #[must_use]
+    pub fn from_config(config: &ProviderConfig) -> Self {
+        Self {
+            hosted: config
+                .homeservers
+                .iter()
+                .map(|h| HostedHomeserver {
+                    server_name: h.server_name.clone(),
+                    homeserver_url: h.url.clone(),
+                    web_client_url: h.web_client().to_owned(),
+                })
+                .collect(),
+            element_one: config
+                .element_one
+                .as_ref()
+                .map(|e| (e.server_name.clone(), e.url.clone())),
+        }
+    }
+}
+
+const SELECT: &str = "SELECT s.id, s.kind, s.status, s.seats, s.admin_contact, s.matrix_id, s.server_name,
+        s.homeserver_url, s.web_client_domain, s.created_at, h.server_name, h.homeserver_url, h.web_client_url
+    FROM subscriptions s LEFT JOIN hosts h ON h.subscription_id = s.id";
+
+fn status_from(s: &str) -> SubscriptionStatus {
+    match s {
+        "active" => SubscriptionStatus::Active,
+        "pending" => SubscriptionStatus::Pending,
+        _ => SubscriptionStatus::Cancelled,
+    }
+}
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Subscription> {
+    let id: String = r.get(0)?;
+    let kind: String = r.get(1)?;
+    let status = status_from(&r.get::<_, String>(2)?);
+    let seats: Option<u32> = r.get(3)?;
+    let created_at: i64 = r.get(9)?;
+    Ok(match kind.as_str() {
+        "hosted_homeserver" => {
+            let server_name: Option<String> = r.get(10)?;
+            let homeserver = match server_name {
+                Some(server_name) => Some(HostedHomeserver {
+                    server_name,
+                    homeserver_url: r.get(11)?,
+                    web_client_url: r.get(12)?,
+                }),
+                None => None,
+            };
+            Subscription::HostedHomeserver(HostedHomeserverSubscription {
+                id,
+                status,
+                seats: seats.unwrap_or_default(),
+                admin_contact: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                homeserver,
+                created_at,
+            })
+        }
+        "element_one" => Subscription::ElementOne(ElementOneSubscription {
+            id,
+            status,
+            matrix_id: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            server_name: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            homeserver_url: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+            created_at,
+        }),
+        _ => Subscription::OnPremise(OnPremiseSubscription {
+            id,
+            licence_status: if status == SubscriptionStatus::Cancelled {
+                LicenceStatus::Revoked
+            } else {
+                LicenceStatus::Valid
+            },
+            status,
+            seats: seats.unwrap_or_default(),
+            web_client_domain: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+            created_at,
+        }),
+    })
+}
+
+fn list(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<Subscription>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} WHERE s.user_id = ?1 ORDER BY s.seq"))?;
+    let rows = stmt.query_map([user_id], from_row)?;
+    rows.collect()
+}
+
+fn one(conn: &Connection, user_id: &str, id: &str) -> rusqlite::Result<Option<Subscription>> {
+    conn.query_row(
+        &format!("{SELECT} WHERE s.user_id = ?1 AND s.id = ?2"),
+        [user_id, id],
+        from_row,
+    )
+    .optional()
+}
+
+fn hosts(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<Host>> {
+    let mut stmt = conn.prepare(
+        "SELECT h.subscription_id, h.server_name, h.homeserver_url FROM hosts h
+         JOIN subscriptions s ON s.id = h.subscription_id WHERE s.user_id = ?1 ORDER BY s.seq",
+    )?;
+    let rows = stmt.query_map([user_id], |r| {
+        Ok(Host {
+            subscription_id: r.get(0)?,
+            server_name: r.get(1)?,
+            homeserver_url: r.get(2)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Gives free homeservers to pending subscriptions, oldest first.
+fn assign_pending(tx: &Transaction<'_>, homeservers: &Homeservers) -> rusqlite::Result<()> {
+    let pending: Vec<String> = {
+        let mut stmt = tx.prepare(
+            "SELECT id FROM subscriptions WHERE kind = 'hosted_homeserver' AND status = 'pending' ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut pending = pending.into_iter();
+    for hs in &homeservers.hosted {
+        let taken = tx
+            .query_row(
+                "SELECT 1 FROM hosts WHERE server_name = ?1",
+                [&hs.server_name],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if taken {
+            continue;
+        }
+        let Some(id) = pending.next() else { break };
+        tx.execute(
+            "INSERT INTO hosts (subscription_id, server_name, homeserver_url, web_client_url, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, hs.server_name, hs.homeserver_url, hs.web_client_url, now()],
+        )?;
+        tx.execute(
+            "UPDATE subscriptions SET status = 'active' WHERE id = ?1",
+            [&id],
+        )?;
+    }
+    Ok(())
+}
+
+/// Whether the user has an Element One subscription that is not cancelled.
+fn has_element_one(conn: &Connection, user_id: &str) -> Result<bool, SandboxError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM subscriptions WHERE user_id = ?1 AND kind = 'element_one' AND status <> 'cancelled'",
+            [user_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+fn new_id() -> String {
+    format!("sub_{:016x}", rand::rngs::OsRng.next_u64())
+}
+
+fn refused(code: ProblemCode, detail: &str) -> ApiError {
+    Problem::new(code, detail).into()
+}
+
+fn not_found() -> ApiError {
+    refused(
+        ProblemCode::NotFound,
+        "this account has no subscription with that id",
+    )
+}
+
+impl Store {
+    /// Every subscription of `user_id`, oldest first.
+    pub fn subscriptions(&self, user_id: &str) -> Result<Vec<Subscription>, SandboxError> {
+        Ok(list(&self.conn(), user_id)?)
+    }
+
+    /// One subscription of `user_id`; another customer's is `None`, like an unknown one.
+    pub fn subscription(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<Option<Subscription>, SandboxError> {
+        Ok(one(&self.conn(), user_id, id)?)
+    }
+
+    /// Every host of `user_id`.
+    pub fn hosts(&self, user_id: &str) -> Result<Vec<Host>, SandboxError> {
+        Ok(hosts(&self.conn(), user_id)?)
+    }
+
+    /// Gives free homeservers to waiting subscriptions (at start-up: the config may list more).
+    pub fn assign_pending(&self, homeservers: &Homeservers) -> Result<(), SandboxError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        assign_pending(&tx, homeservers)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Creates a subscription (already validated) for `user_id`.
+    pub fn create_subscription(
+        &self,
+        user_id: &str,
+        new: &NewSubscription,
+        homeservers: &Homeservers,
+    ) -> Result<Subscription, ApiError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(SandboxError::from)?;
+        let id = new_id();
+        let (email, username): (String, String) = tx
+            .query_row(
+                "SELECT email, username FROM users WHERE id = ?1",
+                [user_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(SandboxError::from)?
+            .ok_or_else(|| refused(ProblemCode::InvalidToken, "the account no longer exists"))?;
+        let insert = |kind: SubscriptionKind,
+                      status: &str,
+                      seats: Option<u32>,
+                      contact: Option<&str>,
+                      one: Option<(&str, &str, &str)>,
+                      domain: Option<&str>| {
+            tx.execute(
+                "INSERT INTO subscriptions (id, user_id, kind, status, seats, admin_contact, matrix_id,
+                     server_name, homeserver_url, web_client_domain, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    id,
+                    user_id,
+                    kind.as_str(),
+                    status,
+                    seats,
+                    contact,
+                    one.map(|o| o.0),
+                    one.map(|o| o.1),
+                    one.map(|o| o.2),
+                    domain,
+                    now()
+                ],
+            )
+        };
+        match new {
+            NewSubscription::HostedHomeserver(h) => {
+                let contact = h.admin_contact.as_deref().unwrap_or(&email);
+                insert(
+                    SubscriptionKind::HostedHomeserver,
+                    "pending",
+                    Some(h.seats),
+                    Some(contact),
+                    None,
+                    None,
+                )
+                .map_err(SandboxError::from)?;
+                assign_pending(&tx, homeservers).map_err(SandboxError::from)?;
+            }
+            NewSubscription::ElementOne(_) => {
+                let Some((server_name, url)) = &homeservers.element_one else {
+                    return Err(refused(
+                        ProblemCode::ElementOneUnavailable,
+                        "this EMS has no Element One homeserver configured",
+                    ));
+                };
+                if has_element_one(&tx, user_id)? {
+                    return Err(refused(
+                        ProblemCode::ElementOneExists,
+                        "this account already has an Element One subscription; cancel it first",
+                    ));
+                }
+                let matrix_id = format!("@{username}:{server_name}");
+                insert(
+                    SubscriptionKind::ElementOne,
+                    "active",
+                    None,
+                    None,
+                    Some((&matrix_id, server_name, url)),
+                    None,
+                )
+                .map_err(SandboxError::from)?;
+            }
+            NewSubscription::OnPremise(o) => {
+                insert(
+                    SubscriptionKind::OnPremise,
+                    "active",
+                    Some(o.seats),
+                    None,
+                    None,
+                    Some(&o.web_client_domain),
+                )
+                .map_err(SandboxError::from)?;
+            }
+        }
+        let created = one(&tx, user_id, &id)
+            .map_err(SandboxError::from)?
+            .ok_or_else(not_found)?;
+        tx.commit().map_err(SandboxError::from)?;
+        Ok(created)
+    }
+
+    /// Raises the seats of a hosted homeserver or On-Premise licence; lowering is a conflict.
+    pub fn raise_seats(
+        &self,
+        user_id: &str,
+        id: &str,
+        seats: u32,
+    ) -> Result<Subscription, ApiError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(SandboxError::from)?;
+        let sub = one(&tx, user_id, id)
+            .map_err(SandboxError::from)?
+            .ok_or_else(not_found)?;
+        let current = match &sub {
+            Subscription::ElementOne(_) => {
+                return Err(refused(
+                    ProblemCode::SeatsNotApplicable,
+                    "an Element One subscription is one Matrix ID and has no seats",
+                ))
+            }
+            Subscription::HostedHomeserver(h) => h.seats,
+            Subscription::OnPremise(o) => o.seats,
+        };
+        if sub.status() == SubscriptionStatus::Cancelled {
+            return Err(refused(
+                ProblemCode::SubscriptionCancelled,
+                "the subscription is cancelled; its seats cannot change",
+            ));
+        }
+        if seats < current {
+            return Err(Problem::new(
+                ProblemCode::SeatsCannotDecrease,
+                format!(
+                    "the subscription has {current} seats; EMS raises seats but never lowers them"
+                ),
+            )
+            .with_field("seats")
+            .into());
+        }
+        tx.execute(
+            "UPDATE subscriptions SET seats = ?1 WHERE id = ?2",
+            params![seats, id],
+        )
+        .map_err(SandboxError::from)?;
+        let updated = one(&tx, user_id, id)
+            .map_err(SandboxError::from)?
+            .ok_or_else(not_found)?;
+        tx.commit().map_err(SandboxError::from)?;
+        Ok(updated)
+    }
+
+    /// Cancels a subscription; a hosted homeserver's host is released for the next in line.
+    pub fn cancel_subscription(
+        &self,
+        user_id: &str,
+        id: &str,
+        homeservers: &Homeservers,
+    ) -> Result<Subscription, ApiError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(SandboxError::from)?;
+        let sub = one(&tx, user_id, id)
+            .map_err(SandboxError::from)?
+            .ok_or_else(not_found)?;
+        if sub.status() == SubscriptionStatus::Cancelled {
+            return Err(refused(
+                ProblemCode::SubscriptionCancelled,
+                "the subscription is already cancelled",
+            ));
+        }
+        let write = || -> rusqlite::Result<()> {
+            tx.execute("DELETE FROM hosts WHERE subscription_id = ?1", [id])?;
+            tx.execute(
+                "UPDATE subscriptions SET status = 'cancelled' WHERE id = ?1",
+                [id],
+            )?;
+            assign_pending(&tx, homeservers)
+        };
+        write().map_err(SandboxError::from)?;
+        let updated = one(&tx, user_id, id)
+            .map_err(SandboxError::from)?
+            .ok_or_else(not_found)?;
+        tx.commit().map_err(SandboxError::from)?;
+        Ok(updated)
+    }
+
+    /// Deletes the account in one transaction: its hosts, then its subscriptions, then the user
+    /// (whose sessions, grants and tokens go with it). `confirm` sees exactly what would go and
+    /// may refuse; nothing changes then.
+    pub fn delete_account(
+        &self,
+        user_id: &str,
+        homeservers: &Homeservers,
+        confirm: impl FnOnce(&[Subscription], &[Host]) -> Result<(), ApiError>,
+    ) -> Result<DeletionReport, ApiError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(SandboxError::from)?;
+        let subscriptions = list(&tx, user_id).map_err(SandboxError::from)?;
+        let hosts = hosts(&tx, user_id).map_err(SandboxError::from)?;
+        confirm(&subscriptions, &hosts)?;
+        let write = || -> rusqlite::Result<usize> {
+            tx.execute(
+                "DELETE FROM hosts WHERE subscription_id IN (SELECT id FROM subscriptions WHERE user_id = ?1)",
+                [user_id],
+            )?;
+            tx.execute("DELETE FROM subscriptions WHERE user_id = ?1", [user_id])?;
+            let users = tx.execute("DELETE FROM users WHERE id = ?1", [user_id])?;
+            assign_pending(&tx, homeservers)?;
+            Ok(users)
+        };
+        if write().map_err(SandboxError::from)? == 0 {
+            return Err(refused(
+                ProblemCode::InvalidToken,
+                "the account no longer exists",
+            ));
+        }
+        tx.commit().map_err(SandboxError::from)?;
+        Ok(DeletionReport {
+            account_id: user_id.to_owned(),
+            hosts,
+            subscriptions,
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! The EMS pane's commands: sign-in in the system browser (start, finish, cancel), the account
+//! list, sign-out and removal. Each maps onto [`EmsAccounts`] and its errors onto [`IpcError`].
+
+// Tauri hands `State` and arguments to commands by value; that is its calling convention.
+#![allow(clippy::needless_pass_by_value)]
+
+use accounts_core::ems::{EmsAccountView, EmsAccounts};
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+use ts_rs::TS;
+
+use super::registry_ready as ready;
+use crate::error::IpcError;
+use crate::RegistryState;
+
+/// A sign-in waiting for the browser.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EmsSignInStarted {
+    /// The address the browser was sent to (shown for copying when it could not be opened).
+    pub authorize_url: String,
+    /// Why the browser could not be opened, if it could not.
+    pub browser_error: Option<String>,
+}
+
+/// Discovers the EMS server and opens the system browser at its sign-in page.
+#[tauri::command]
+pub async fn ems_sign_in_start<R: Runtime>(
+    issuer: String,
+    app: AppHandle<R>,
+    ems: State<'_, EmsAccounts>,
+) -> Result<EmsSignInStarted, IpcError> {
+    let url = ems.begin_sign_in(&issuer).await.map_err(|error| {
+        log::info!("EMS sign-in could not start: {error}");
+        IpcError::from(error)
+    })?;
+    let browser_error = crate::browser::open(&app, &url).err();
+    if let Some(error) = &browser_error {
+        log::warn!("could not open the browser for EMS sign-in: {error}");
+    }
+    Ok(EmsSignInStarted {
+        authorize_url: url.to_string(),
+        browser_error,
+    })
+}
+
+/// Waits for the browser to come back and keeps the new session.
+#[tauri::command]
+pub async fn ems_sign_in_finish(
+    ems: State<'_, EmsAccounts>,
+    registry: State<'_, RegistryState>,
+) -> Result<EmsAccountView, IpcError> {
+    let registry = ready(registry.inner())?;
+    ems.finish_sign_in(registry).await.map_err(|error| {
+        log::info!("EMS sign-in did not complete: {error}");
+        IpcError::from(error)
+    })
+}
+
+/// Gives up the sign-in in progress.
+#[tauri::command]
+pub fn ems_sign_in_cancel(ems: State<'_, EmsAccounts>) {
+    ems.cancel_sign_in();
+}
+
+/// Every EMS account on this computer and where it stands.
+#[tauri::command]
+pub fn ems_accounts(
+    ems: State<'_, EmsAccounts>,
+    registry: State<'_, RegistryState>,
+) -> Result<Vec<EmsAccountView>, IpcError> {
+    Ok(ems.list(ready(registry.inner())?))
+}
+
+/// Signs out: revokes the tokens and ends the browser session at the server.
+#[tauri::command]
+pub async fn ems_sign_out<R: Runtime>(
+    id: String,
+    app: AppHandle<R>,
+    ems: State<'_, EmsAccounts>,
+    registry: State<'_, RegistryState>,
+) -> Result<(), IpcError> {
+    let end_session = ems.sign_out(&id, ready(registry.inner())?).await?;
+    end_browser_session(&app, end_session.as_ref());
+    Ok(())
+}
+
+/// Signs out and removes the account from this computer (keyring entries and record).
+#[tauri::command]
+pub async fn ems_remove<R: Runtime>(
+    id: String,
+    app: AppHandle<R>,
+    ems: State<'_, EmsAccounts>,
+    registry: State<'_, RegistryState>,
+) -> Result<(), IpcError> {
+    let end_session = ems.remove(&id, ready(registry.inner())?).await?;
+    end_browser_session(&app, end_session.as_ref());
+    Ok(())
+}
+
+/// Best effort: the tokens are already revoked; the browser session only spares a password.
+fn end_browser_session<R: Runtime>(app: &AppHandle<R>, url: Option<&url::Url>) {
+    if let Some(url) = url {
+        if let Err(error) = crate::browser::open(app, url) {
+            log::warn!("could not open the browser to end the EMS session: {error}");
+        }
+    }
+}

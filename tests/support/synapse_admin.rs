@@ -1,0 +1,141 @@
+//! The Synapse Admin API and a few client-server calls, for setting up and checking Matrix tests
+//! (users, deactivation, devices, whoami). Test fixtures only: the app never uses this.
+//!
+//! Include with `#[path = "support/synapse_admin.rs"] mod synapse_admin;` after `synapse.rs`.
+
+// Each test binary includes this file and uses a part of it.
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+
+/// An admin session on a test Synapse.
+pub struct Admin {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Admin {
+    /// Signs the admin in.
+    pub async fn sign_in(base: &str, admin_user: &str, admin_password: &str) -> Self {
+        let http = reqwest::Client::new();
+        let answer: Value = http
+            .post(format!("{base}/_matrix/client/v3/login"))
+            .json(&json!({
+                "type": "m.login.password",
+                "identifier": { "type": "m.id.user", "user": admin_user },
+                "password": admin_password,
+            }))
+            .send()
+            .await
+            .expect("admin login request")
+            .json()
+            .await
+            .expect("admin login answer");
+        let token = answer["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("admin login failed: {answer}"))
+            .to_owned();
+        Self {
+            base: base.to_owned(),
+            token,
+            http,
+        }
+    }
+
+    /// Creates (or updates) `@localpart:server_name` with `password`; returns the full ID.
+    pub async fn create_user(&self, server_name: &str, localpart: &str, password: &str) -> String {
+        let user_id = format!("@{localpart}:{server_name}");
+        let status = self
+            .http
+            .put(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({ "password": password, "displayname": localpart }))
+            .send()
+            .await
+            .expect("create user")
+            .status();
+        assert!(status.is_success(), "creating {user_id}: HTTP {status}");
+        user_id
+    }
+
+    /// Deactivates `user_id`.
+    pub async fn deactivate(&self, user_id: &str) {
+        let status = self
+            .http
+            .post(format!(
+                "{}/_synapse/admin/v1/deactivate/{user_id}",
+                self.base
+            ))
+            .bearer_auth(&self.token)
+            .json(&json!({ "erase": false }))
+            .send()
+            .await
+            .expect("deactivate")
+            .status();
+        assert!(status.is_success(), "deactivating {user_id}: HTTP {status}");
+    }
+
+    /// The devices of `user_id`: (device id, display name).
+    pub async fn devices(&self, user_id: &str) -> Vec<(String, Option<String>)> {
+        let answer: Value = self
+            .http
+            .get(format!(
+                "{}/_synapse/admin/v2/users/{user_id}/devices",
+                self.base
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("list devices")
+            .json()
+            .await
+            .expect("devices answer");
+        answer["devices"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no devices list: {answer}"))
+            .iter()
+            .map(|d| {
+                (
+                    d["device_id"].as_str().unwrap_or_default().to_owned(),
+                    d["display_name"].as_str().map(str::to_owned),
+                )
+            })
+            .collect()
+    }
+
+    /// Deletes a device of `user_id`, which revokes its tokens.
+    pub async fn delete_device(&self, user_id: &str, device_id: &str) {
+        let status = self
+            .http
+            .delete(format!(
+                "{}/_synapse/admin/v2/users/{user_id}/devices/{device_id}",
+                self.base
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("delete device")
+            .status();
+        assert!(status.is_success(), "deleting {device_id}: HTTP {status}");
+    }
+}
+
+/// What the server's `whoami` says of `access_token`: (user id, device id), or the HTTP status.
+pub async fn whoami(base: &str, access_token: &str) -> Result<(String, String), u16> {
+    let response = reqwest::Client::new()
+        .get(format!("{base}/_matrix/client/v3/account/whoami"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .expect("whoami request");
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(status);
+    }
+    let answer: Value = response.json().await.expect("whoami answer");
+    Ok((
+        answer["user_id"].as_str().unwrap_or_default().to_owned(),
+        answer["device_id"].as_str().unwrap_or_default().to_owned(),
+    ))
+}

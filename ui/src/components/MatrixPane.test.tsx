@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import type { AppOverview, HomeserverInfo, IpcError, MatrixAccountView } from '../bindings';
+
+const invoke = vi.fn();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+const { MatrixPane } = await import('./MatrixPane');
+
+const overview: AppOverview = {
+  version: '0.1.0',
+  ems_issuer: null,
+  homeserver: '127.0.0.1:8448',
+  data_dir: null,
+  log_dir: null,
+  accounts: [],
+  registry_problem: null,
+};
+
+const found: HomeserverInfo = {
+  homeserver_url: 'http://127.0.0.1:8448',
+  via_well_known: '127.0.0.1:8448',
+  methods: { password: true, sso: [{ id: 'oidc-ems', name: 'EMS' }], oauth: true },
+};
+
+const alice: MatrixAccountView = {
+  id: 'a1',
+  user_id: '@alice:127.0.0.1:8448',
+  homeserver: 'http://127.0.0.1:8448',
+  display_name: 'alice',
+  session: { state: 'signed_in', device_id: 'DEVICE1' },
+};
+
+describe('the Matrix pane', () => {
+  beforeEach(() => invoke.mockReset());
+  afterEach(cleanup);
+
+  it('finds the homeserver, shows its methods, and signs in with the password sent once', async () => {
+    let accounts: MatrixAccountView[] = [];
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'matrix_accounts') return accounts;
+      if (command === 'matrix_discover') {
+        expect(args).toEqual({ input: '127.0.0.1:8448' });
+        return found;
+      }
+      if (command === 'matrix_sign_in') {
+        expect(args).toEqual({
+          homeserver: 'http://127.0.0.1:8448',
+          identifier: 'alice',
+          password: 'pw',
+          accountId: null,
+        });
+        accounts = [alice];
+        return alice;
+      }
+      return undefined;
+    });
+    const changed = vi.fn();
+    render(<MatrixPane overview={overview} onAccountsChanged={changed} />);
+    const input = (await screen.findByTestId('matrix-homeserver')) as HTMLInputElement;
+    expect(input.value).toBe('127.0.0.1:8448');
+    fireEvent.click(screen.getByTestId('matrix-discover'));
+    expect((await screen.findByTestId('matrix-homeserver-url')).textContent).toBe('http://127.0.0.1:8448');
+    const methods = screen.getByTestId('matrix-login-methods').textContent ?? '';
+    expect(methods).toContain('Password');
+    expect(methods).toContain('EMS');
+    expect(methods).toContain('OAuth 2.0 next-generation sign-in');
+
+    fireEvent.input(screen.getByTestId('matrix-username'), { target: { value: 'alice' } });
+    fireEvent.input(screen.getByTestId('matrix-password'), { target: { value: 'pw' } });
+    fireEvent.click(screen.getByTestId('matrix-sign-in'));
+    expect((await screen.findByTestId('matrix-user-id')).textContent).toBe('@alice:127.0.0.1:8448');
+    expect(screen.getByTestId('matrix-device-id').textContent).toBe('DEVICE1');
+    expect(screen.queryByTestId('matrix-password')).toBeNull();
+    expect(changed).toHaveBeenCalled();
+    expect(invoke.mock.calls.filter(([c]) => c === 'matrix_sign_in')).toHaveLength(1);
+  });
+
+  it('shows a discovery failure as an alert with its code', async () => {
+    const failure: IpcError = { code: 'matrix_no_such_host', message: 'There is no server called x.invalid.' };
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'matrix_accounts') return [];
+      if (command === 'matrix_discover') throw failure;
+      return undefined;
+    });
+    render(<MatrixPane overview={overview} onAccountsChanged={() => {}} />);
+    fireEvent.click(await screen.findByTestId('matrix-discover'));
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.code).toBe('matrix_no_such_host');
+    expect(screen.queryByTestId('matrix-sign-in')).toBeNull();
+  });
+
+  it('asks again while sessions are restored, then shows the confirmed device', async () => {
+    let calls = 0;
+    invoke.mockImplementation(async (command: string) => {
+      if (command !== 'matrix_accounts') return undefined;
+      calls += 1;
+      return [calls < 2 ? { ...alice, session: { state: 'restoring' } } : alice];
+    });
+    render(<MatrixPane overview={{ ...overview, accounts: [] }} onAccountsChanged={() => {}} />);
+    expect((await screen.findByTestId('matrix-session-state')).textContent).toContain('Restoring');
+    await waitFor(() => expect(screen.getByTestId('matrix-device-id').textContent).toBe('DEVICE1'));
+    expect(screen.queryByTestId('matrix-homeserver')).toBeNull();
+    expect(screen.getByTestId('matrix-add')).toBeTruthy();
+  });
+
+  it('offers to sign in again, keeping the account, when the server signed it out', async () => {
+    const revoked = { ...alice, session: { state: 'signed_out_on_server' as const } };
+    invoke.mockImplementation(async (command: string) => (command === 'matrix_accounts' ? [revoked] : undefined));
+    render(<MatrixPane overview={overview} onAccountsChanged={() => {}} />);
+    expect((await screen.findByTestId('matrix-session-state')).textContent).toContain('Signed out on the server');
+    fireEvent.click(screen.getByTestId('matrix-sign-in-again'));
+    expect(((await screen.findByTestId('matrix-homeserver')) as HTMLInputElement).value).toBe('http://127.0.0.1:8448');
+  });
+});
