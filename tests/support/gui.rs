@@ -67,6 +67,11 @@ impl AppUnderTest {
         env: &[(&str, &str)],
         turn: tokio::sync::MutexGuard<'static, ()>,
     ) -> Self {
+        let bus = env
+            .iter()
+            .find(|(key, _)| *key == "DBUS_SESSION_BUS_ADDRESS")
+            .map(|(_, value)| (*value).to_owned());
+        wait_until_no_instance(bus.as_deref()).await;
         let _ = std::fs::remove_file(home.path().join("ready"));
         let browser = home.path().join("browser.sh");
         std::fs::write(
@@ -119,11 +124,13 @@ impl AppUnderTest {
             "tauri:options".into(),
             serde_json::json!({ "application": env!("CARGO_BIN_EXE_element-accounts") }),
         );
-        let client = ClientBuilder::rustls()
-            .expect("rustls connector")
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
+        let mut builder = ClientBuilder::rustls().expect("rustls connector");
+        builder.capabilities(caps);
+        let webdriver = format!("http://127.0.0.1:{port}");
+        // An app that exits at start-up leaves WebKitWebDriver waiting; fail instead of hanging.
+        let client = tokio::time::timeout(Duration::from_secs(90), builder.connect(&webdriver))
             .await
+            .expect("the app's window did not come up within 90 s")
             .expect("a WebDriver session on the app");
         Self {
             client,
@@ -312,6 +319,42 @@ impl AppUnderTest {
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// The D-Bus name the single-instance plugin takes (`<identifier>.SingleInstance`).
+const SINGLE_INSTANCE_NAME: &str = "io.element.accounts.SingleInstance";
+
+/// Waits until no app instance holds the single-instance name on the session bus (`bus`, or the
+/// test run's). A previous instance that is still shutting down would otherwise receive the new
+/// one's hand-over and vanish without answering, and the new one would exit.
+async fn wait_until_no_instance(bus: Option<&str>) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let mut cmd = Command::new("gdbus");
+        cmd.args([
+            "call",
+            "--session",
+            "--dest",
+            "org.freedesktop.DBus",
+            "--object-path",
+            "/org/freedesktop/DBus",
+        ])
+        .args([
+            "--method",
+            "org.freedesktop.DBus.NameHasOwner",
+            SINGLE_INSTANCE_NAME,
+        ]);
+        if let Some(address) = bus {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", address);
+        }
+        let owned = cmd
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"));
+        if !owned || Instant::now() > deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
