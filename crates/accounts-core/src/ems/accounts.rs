@@ -176,6 +176,20 @@ impl EmsAccounts {
             .collect()
     }
 
+    /// The session of the EMS account `id`, for the control panel.
+    pub fn session_of(
+        &self,
+        id: &str,
+        registry: &Mutex<AccountRegistry>,
+    ) -> Result<Arc<EmsSession>, EmsError> {
+        let record = lock(registry)
+            .get(id)
+            .filter(|r| r.kind == AccountKind::Ems)
+            .cloned()
+            .ok_or_else(|| vault::RegistryError::UnknownAccount(id.to_owned()))?;
+        Ok(self.session(&record))
+    }
+
     /// Every EMS account and where it stands.
     pub fn list(&self, registry: &Mutex<AccountRegistry>) -> Vec<EmsAccountView> {
         Self::ems_records(registry)

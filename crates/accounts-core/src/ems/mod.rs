@@ -7,9 +7,11 @@
 //! [`EmsSession`] hands out access tokens, refreshing them before they expire and after a 401,
 //! with one refresh at a time (the server revokes the whole token family when a spent refresh
 //! token is presented, so two racing refreshes would sign the user out). Opening the browser
-//! and the UI are the shell's; the control-panel API comes in a later module.
+//! and the UI are the shell's; [`EmsControlPanel`] is the control-panel API client.
 
 mod accounts;
+mod api;
+mod deletion;
 mod error;
 mod provider;
 mod session;
@@ -17,6 +19,8 @@ mod signin;
 mod tokens;
 
 pub use accounts::{EmsAccountStatus, EmsAccountView, EmsAccounts};
+pub use api::{EmsApiError, EmsControlPanel};
+pub use deletion::{matrix_accounts_on, DeletionView, EmsDeletions};
 pub use error::EmsError;
 pub use provider::{EmsProvider, Identity, EMS_CLIENT_ID, EMS_SCOPES};
 pub use session::{EmsSession, SessionStatus};
