@@ -98,7 +98,7 @@ pub async fn ems_remove<R: Runtime>(
 }
 
 /// Best effort: the tokens are already revoked; the browser session only spares a password.
-fn end_browser_session<R: Runtime>(app: &AppHandle<R>, url: Option<&url::Url>) {
+pub(crate) fn end_browser_session<R: Runtime>(app: &AppHandle<R>, url: Option<&url::Url>) {
     if let Some(url) = url {
         if let Err(error) = crate::browser::open(app, url) {
             log::warn!("could not open the browser to end the EMS session: {error}");

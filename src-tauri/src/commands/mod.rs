@@ -109,11 +109,8 @@ pub async fn remove_account<R: Runtime>(
         // Each kind signs out at its server first, then removes secrets and record.
         Some(AccountKind::Matrix) => matrix.remove(registry, &id).await?,
         Some(AccountKind::Ems) => {
-            if let Some(url) = ems.remove(&id, registry).await? {
-                if let Err(error) = crate::browser::open(&app, &url) {
-                    log::warn!("could not open the browser to end the EMS session: {error}");
-                }
-            }
+            let end_session = ems.remove(&id, registry).await?;
+            ems::end_browser_session(&app, end_session.as_ref());
         }
         None => vault::remove_account(&state.vault, registry, &id).await?,
     }
