@@ -82,6 +82,7 @@ fn manage_matrix_accounts<R: Runtime>(app: &tauri::App<R>) {
 fn manage_ems_accounts<R: Runtime>(app: &tauri::App<R>) {
     let vault = app.state::<AppState>().vault.clone();
     app.manage(EmsAccounts::new(vault));
+    app.manage(accounts_core::ems::EmsDeletions::default());
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
         if let RegistryState::Ready(registry) = handle.state::<RegistryState>().inner() {
@@ -138,6 +139,15 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::ems::ems_accounts,
             commands::ems::ems_sign_out,
             commands::ems::ems_remove,
+            commands::ems::ems_account,
+            commands::ems::ems_update_details,
+            commands::ems::ems_update_billing_address,
+            commands::ems::ems_subscriptions,
+            commands::ems::ems_create_subscription,
+            commands::ems::ems_raise_seats,
+            commands::ems::ems_cancel_subscription,
+            commands::ems::ems_deletion_preview,
+            commands::ems::ems_delete_account,
             commands::matrix::matrix_discover,
             commands::matrix::matrix_sign_in,
             commands::matrix::matrix_accounts,

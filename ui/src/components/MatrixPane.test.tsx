@@ -112,4 +112,19 @@ describe('the Matrix pane', () => {
     fireEvent.click(screen.getByTestId('matrix-sign-in-again'));
     expect(((await screen.findByTestId('matrix-homeserver')) as HTMLInputElement).value).toBe('http://127.0.0.1:8448');
   });
+
+  it('opened from an EMS subscription, resolves that homeserver at once, even with accounts signed in', async () => {
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'matrix_accounts') return [alice];
+      if (command === 'matrix_discover') {
+        expect(args).toEqual({ input: 'http://hs1.test:8008/' });
+        return { ...found, homeserver_url: 'http://hs1.test:8008/' };
+      }
+      return undefined;
+    });
+    render(<MatrixPane overview={overview} onAccountsChanged={() => {}} openAt="http://hs1.test:8008/" />);
+    expect((await screen.findByTestId('matrix-homeserver-url')).textContent).toBe('http://hs1.test:8008/');
+    expect(((await screen.findByTestId('matrix-homeserver')) as HTMLInputElement).value).toBe('http://hs1.test:8008/');
+    expect(screen.getByTestId('matrix-password'), 'only the sign-in is left to do').toBeTruthy();
+  });
 });

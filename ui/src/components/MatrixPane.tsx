@@ -19,6 +19,8 @@ interface Props {
   overview: AppOverview | null;
   /** Called after an account was added, signed out or removed, so the sidebar can refresh. */
   onAccountsChanged: () => void;
+  /** A homeserver to sign in to right away (from an EMS subscription's "Open Matrix account"). */
+  openAt?: string | null;
 }
 
 /** What the sign-in form is for: a new account, or an existing one signed in again. */
@@ -28,9 +30,11 @@ interface FormTarget {
   identifier: string;
 }
 
-export function MatrixPane({ overview, onAccountsChanged }: Props) {
+export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props) {
   const [accounts, setAccounts] = useState<MatrixAccountView[] | null>(null);
-  const [form, setForm] = useState<FormTarget | null>(null);
+  const [form, setForm] = useState<FormTarget | null>(
+    openAt ? { accountId: null, homeserver: openAt, identifier: '' } : null,
+  );
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   const configured = overview?.homeserver ?? '';
@@ -99,8 +103,9 @@ export function MatrixPane({ overview, onAccountsChanged }: Props) {
       {error && <ErrorBanner error={error} />}
       {showForm ? (
         <MatrixSignInForm
-          key={showForm.accountId ?? 'new'}
+          key={`${showForm.accountId ?? 'new'} ${showForm.homeserver}`}
           initialHomeserver={showForm.homeserver}
+          discoverAtStart={openAt !== null && showForm.homeserver === openAt}
           initialIdentifier={showForm.identifier}
           accountId={showForm.accountId}
           onSignedIn={() => {

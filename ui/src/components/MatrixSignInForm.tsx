@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { matrixDiscover, matrixSignIn, toIpcError, type HomeserverInfo, type IpcError, type MatrixAccountView } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { LoginMethodList } from './LoginMethodList';
@@ -12,10 +12,19 @@ interface Props {
   accountId: string | null;
   onSignedIn: (account: MatrixAccountView) => void;
   onCancel: (() => void) | null;
+  /** Resolve the homeserver at once (it came from an EMS subscription, so the user only signs in). */
+  discoverAtStart?: boolean;
 }
 
 /** Find the homeserver, show how it signs in, then sign in with a password. */
-export function MatrixSignInForm({ initialHomeserver, initialIdentifier, accountId, onSignedIn, onCancel }: Props) {
+export function MatrixSignInForm({
+  initialHomeserver,
+  initialIdentifier,
+  accountId,
+  onSignedIn,
+  onCancel,
+  discoverAtStart = false,
+}: Props) {
   const [input, setInput] = useState(initialHomeserver);
   const [info, setInfo] = useState<HomeserverInfo | null>(null);
   const [identifier, setIdentifier] = useState(initialIdentifier);
@@ -23,8 +32,8 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
   const [busy, setBusy] = useState<'discover' | 'sign-in' | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
 
-  const discover = (event: Event) => {
-    event.preventDefault();
+  const discover = (event: Event | null) => {
+    event?.preventDefault();
     setBusy('discover');
     setError(null);
     setInfo(null);
@@ -32,6 +41,10 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
       .then(setInfo, (e: unknown) => setError(toIpcError(e)))
       .finally(() => setBusy(null));
   };
+
+  useEffect(() => {
+    if (discoverAtStart && initialHomeserver !== '') discover(null);
+  }, []);
 
   const signIn = (event: Event) => {
     event.preventDefault();
