@@ -225,6 +225,7 @@ async fn subscriptions_are_created_raised_and_cancelled() {
         .create_subscription(&NewSubscription::HostedHomeserver(NewHostedHomeserver {
             seats: 5,
             admin_contact: None,
+            server_name: None,
         }))
         .await
         .expect("hosted homeserver created");
@@ -241,7 +242,9 @@ async fn subscriptions_are_created_raised_and_cancelled() {
         Some("hs1.test")
     );
     let one = panel
-        .create_subscription(&NewSubscription::ElementOne(NewElementOne {}))
+        .create_subscription(&NewSubscription::ElementOne(NewElementOne {
+            username: None,
+        }))
         .await
         .expect("Element One created");
     let Subscription::ElementOne(one) = one else {
@@ -305,6 +308,7 @@ async fn the_account_is_deleted_after_a_preview() {
         .create_subscription(&NewSubscription::HostedHomeserver(NewHostedHomeserver {
             seats: 3,
             admin_contact: None,
+            server_name: None,
         }))
         .await
         .expect("created");
@@ -357,6 +361,7 @@ async fn deletion_asks_for_the_typed_email_and_names_the_matrix_accounts_that_go
         .create_subscription(&NewSubscription::HostedHomeserver(NewHostedHomeserver {
             seats: 3,
             admin_contact: None,
+            server_name: None,
         }))
         .await
         .expect("created");
@@ -374,6 +379,7 @@ async fn deletion_asks_for_the_typed_email_and_names_the_matrix_accounts_that_go
                 user_id: user.into(),
                 display_name: None,
                 email: None,
+                subscription: None,
             })
             .expect("record");
     }
