@@ -372,6 +372,31 @@ mod tests {
     }
 
     #[test]
+    fn a_subscription_link_is_kept_and_read_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut registry = AccountRegistry::open(dir.path()).expect("open");
+        registry.upsert(record("alice")).expect("save");
+        let link = SubscriptionLink {
+            ems_account: "ems1".into(),
+            subscription_id: "sub_1".into(),
+        };
+        registry
+            .link_subscription("alice", link.clone())
+            .expect("linked");
+        assert!(matches!(
+            registry.link_subscription("nobody", link.clone()),
+            Err(RegistryError::UnknownAccount(_))
+        ));
+        let reopened = AccountRegistry::open(dir.path()).expect("reopen");
+        assert_eq!(
+            reopened.get("alice").and_then(|r| r.subscription.clone()),
+            Some(link)
+        );
+        let plain = fs::read_to_string(registry.path()).expect("read");
+        assert!(plain.contains("sub_1"), "written to the file");
+    }
+
+    #[test]
     fn a_crash_before_rename_keeps_the_old_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut registry = AccountRegistry::open(dir.path()).expect("open");
