@@ -242,6 +242,36 @@ fn free_homeserver<'a>(
     Ok(hs)
 }
 
+/// The Matrix ID (with the homeserver's name and URL) of a new Element One subscription of
+/// `user_id` for `localpart`, if Element One is offered, the user has none, and the ID is free.
+fn element_one_id<'a>(
+    tx: &Transaction<'_>,
+    homeservers: &'a Homeservers,
+    user_id: &str,
+    localpart: &str,
+) -> Result<(String, &'a str, &'a str), ApiError> {
+    let Some((server_name, url)) = &homeservers.element_one else {
+        return Err(refused(
+            ProblemCode::ElementOneUnavailable,
+            "this EMS has no Element One homeserver configured",
+        ));
+    };
+    if has_element_one(tx, user_id)? {
+        return Err(refused(
+            ProblemCode::ElementOneExists,
+            "this account already has an Element One subscription; cancel it first",
+        ));
+    }
+    let matrix_id = format!("@{localpart}:{server_name}");
+    if matrix_id_taken(tx, &matrix_id).map_err(SandboxError::from)? {
+        return Err(invalid(
+            "username",
+            format!("{matrix_id} is taken; choose another user name"),
+        ));
+    }
+    Ok((matrix_id, server_name, url))
+}
+
 /// Whether another Element One subscription that is not cancelled holds `matrix_id`.
 fn matrix_id_taken(tx: &Transaction<'_>, matrix_id: &str) -> rusqlite::Result<bool> {
     Ok(tx
@@ -357,26 +387,12 @@ impl Store {
                 .map_err(SandboxError::from)?;
             }
             NewSubscription::ElementOne(one) => {
-                let Some((server_name, url)) = &homeservers.element_one else {
-                    return Err(refused(
-                        ProblemCode::ElementOneUnavailable,
-                        "this EMS has no Element One homeserver configured",
-                    ));
-                };
-                if has_element_one(&tx, user_id)? {
-                    return Err(refused(
-                        ProblemCode::ElementOneExists,
-                        "this account already has an Element One subscription; cancel it first",
-                    ));
-                }
-                let localpart = one.username.as_deref().unwrap_or(&username);
-                let matrix_id = format!("@{localpart}:{server_name}");
-                if matrix_id_taken(&tx, &matrix_id).map_err(SandboxError::from)? {
-                    return Err(invalid(
-                        "username",
-                        format!("{matrix_id} is taken; choose another user name"),
-                    ));
-                }
+                let (matrix_id, server_name, url) = element_one_id(
+                    &tx,
+                    homeservers,
+                    user_id,
+                    one.username.as_deref().unwrap_or(&username),
+                )?;
                 insert(
                     SubscriptionKind::ElementOne,
                     "active",
