@@ -190,6 +190,7 @@ describe('deleting the EMS account', () => {
     let accounts = [signedIn];
     invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
       if (command === 'ems_accounts') return accounts;
+      if (command === 'matrix_accounts') return [];
       if (command === 'ems_overview') return overviewOf([hosted]);
       if (command === 'ems_deletion_preview')
         return {
