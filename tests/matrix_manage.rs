@@ -36,11 +36,11 @@ fn sign_in(homeserver: &str, identifier: &str, password: &str) -> PasswordSignIn
     }
 }
 
-fn password(session: &UiaChallenge, password: &str) -> Option<UiaAuth> {
-    Some(UiaAuth::Password {
+fn password(session: &UiaChallenge, password: &str) -> UiaAuth {
+    UiaAuth::Password {
         session: session.session.clone(),
         password: Secret::new(password),
-    })
+    }
 }
 
 fn challenge_of(step: UiaStep) -> UiaChallenge {
@@ -232,7 +232,7 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
         .delete_devices(
             &a.id,
             std::slice::from_ref(&other),
-            password(&challenge, "nope"),
+            Some(password(&challenge, "nope")),
         )
         .await
         .expect_err("a wrong password is refused");
@@ -253,7 +253,7 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
         .delete_devices(
             &a.id,
             std::slice::from_ref(&other),
-            password(&challenge, "alice-pw-1"),
+            Some(password(&challenge, "alice-pw-1")),
         )
         .await
         .expect("the right password, same session");
@@ -378,7 +378,7 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
         .delete_devices(
             &b.id,
             std::slice::from_ref(&other),
-            password(&challenge, "bob-pw-1"),
+            Some(password(&challenge, "bob-pw-1")),
         )
         .await
         .expect_err("the server is down");
@@ -434,7 +434,7 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
         .delete_devices(
             &b.id,
             std::slice::from_ref(&other),
-            password(&challenge, "bob-pw-1"),
+            Some(password(&challenge, "bob-pw-1")),
         )
         .await
         .expect("retried once the server is back");
@@ -451,7 +451,7 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
     );
     let wrong = f
         .accounts
-        .deactivate(&f.registry, &b.id, true, password(&challenge, "nope"))
+        .deactivate(&f.registry, &b.id, true, Some(password(&challenge, "nope")))
         .await
         .expect_err("a wrong password");
     assert!(
@@ -469,7 +469,12 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
     );
     let done = f
         .accounts
-        .deactivate(&f.registry, &b.id, true, password(&challenge, "bob-pw-1"))
+        .deactivate(
+            &f.registry,
+            &b.id,
+            true,
+            Some(password(&challenge, "bob-pw-1")),
+        )
         .await
         .expect("deactivate");
     assert_eq!(done, UiaStep::Done);

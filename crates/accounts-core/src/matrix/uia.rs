@@ -100,6 +100,7 @@ impl UiaChallenge {
 
     /// The server's fallback page for `stage` in this session, to open in the browser
     /// (`/_matrix/client/v3/auth/{stage}/fallback/web?session=...`); `None` without a session.
+    #[must_use]
     pub fn fallback_url(&self, homeserver: &Url, stage: &str) -> Option<Url> {
         let session = self.session.as_deref()?;
         let mut url = join(
