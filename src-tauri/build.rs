@@ -26,6 +26,19 @@ const COMMANDS: &[&str] = &[
     "matrix_accounts",
     "matrix_sign_out",
     "matrix_remove",
+    // Managing a Matrix account (issue 9).
+    "matrix_profile",
+    "matrix_set_display_name",
+    "matrix_avatar",
+    "matrix_set_avatar",
+    "matrix_remove_avatar",
+    "matrix_devices",
+    "matrix_rename_device",
+    "matrix_delete_devices",
+    "matrix_change_password",
+    "matrix_threepids",
+    "matrix_remove_threepid",
+    "matrix_deactivate",
 ];
 
 fn main() {

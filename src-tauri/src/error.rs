@@ -112,6 +112,19 @@ pub enum ErrorCode {
     MatrixServerError,
     /// The account's local store could not be opened or written.
     MatrixStore,
+    // Managing a Matrix account (issue 9).
+    /// The password at the re-authentication step is wrong; the same prompt can be answered again.
+    MatrixUiaWrongPassword,
+    /// The server asks for a re-authentication this app cannot complete.
+    MatrixUiaUnsupported,
+    /// The server refused the action.
+    MatrixRefused,
+    /// The server finds the new password too weak.
+    MatrixWeakPassword,
+    /// The chosen file cannot be an avatar.
+    MatrixInvalidImage,
+    /// What was typed or chosen cannot be used.
+    MatrixInvalidInput,
 }
 
 /// An error as the UI receives it.
@@ -253,9 +266,17 @@ impl From<MatrixError> for IpcError {
             MatrixError::RateLimited { .. } => ErrorCode::MatrixRateLimited,
             MatrixError::PasswordNotOffered { .. } => ErrorCode::MatrixPasswordNotOffered,
             MatrixError::AlreadySignedIn { .. } => ErrorCode::MatrixAlreadySignedIn,
-            MatrixError::NotSignedIn { .. } => ErrorCode::MatrixNotSignedIn,
+            MatrixError::NotSignedIn { .. } | MatrixError::NoSession => {
+                ErrorCode::MatrixNotSignedIn
+            }
             MatrixError::SignedOutOnServer { .. } => ErrorCode::MatrixSignedOutOnServer,
             MatrixError::Store { .. } => ErrorCode::MatrixStore,
+            MatrixError::UiaWrongPassword { .. } => ErrorCode::MatrixUiaWrongPassword,
+            MatrixError::UiaUnsupported { .. } => ErrorCode::MatrixUiaUnsupported,
+            MatrixError::Refused { .. } => ErrorCode::MatrixRefused,
+            MatrixError::WeakPassword { .. } => ErrorCode::MatrixWeakPassword,
+            MatrixError::InvalidImage { .. } => ErrorCode::MatrixInvalidImage,
+            MatrixError::InvalidInput { .. } => ErrorCode::MatrixInvalidInput,
             _ => ErrorCode::MatrixServerError,
         };
         Self::new(code, message)
@@ -371,6 +392,15 @@ mod tests {
             ),
             (ErrorCode::MatrixServerError, "matrix_server_error"),
             (ErrorCode::MatrixStore, "matrix_store"),
+            (
+                ErrorCode::MatrixUiaWrongPassword,
+                "matrix_uia_wrong_password",
+            ),
+            (ErrorCode::MatrixUiaUnsupported, "matrix_uia_unsupported"),
+            (ErrorCode::MatrixRefused, "matrix_refused"),
+            (ErrorCode::MatrixWeakPassword, "matrix_weak_password"),
+            (ErrorCode::MatrixInvalidImage, "matrix_invalid_image"),
+            (ErrorCode::MatrixInvalidInput, "matrix_invalid_input"),
         ];
         for (code, text) in codes {
             assert_eq!(

@@ -77,6 +77,15 @@ mod tests {
             ems_api::Host::decl(),
             accounts_core::ems::DeletionView::decl(),
             accounts_core::ems::EmsOverview::decl(),
+            // Managing a Matrix account (issue 9).
+            accounts_core::matrix::MatrixProfile::decl(),
+            accounts_core::matrix::AvatarImage::decl(),
+            accounts_core::matrix::DeviceView::decl(),
+            accounts_core::matrix::ThreepidView::decl(),
+            accounts_core::matrix::UiaStep::decl(),
+            accounts_core::matrix::UiaChallenge::decl(),
+            accounts_core::matrix::UiaFlow::decl(),
+            crate::commands::matrix_manage::UiaAnswer::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

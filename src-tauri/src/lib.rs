@@ -161,7 +161,20 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix::matrix_sign_in,
             commands::matrix::matrix_accounts,
             commands::matrix::matrix_sign_out,
-            commands::matrix::matrix_remove
+            commands::matrix::matrix_remove,
+            // Managing a Matrix account (issue 9).
+            commands::matrix_manage::matrix_profile,
+            commands::matrix_manage::matrix_set_display_name,
+            commands::matrix_manage::matrix_avatar,
+            commands::matrix_manage::matrix_set_avatar,
+            commands::matrix_manage::matrix_remove_avatar,
+            commands::matrix_manage::matrix_devices,
+            commands::matrix_manage::matrix_rename_device,
+            commands::matrix_manage::matrix_delete_devices,
+            commands::matrix_manage::matrix_change_password,
+            commands::matrix_manage::matrix_threepids,
+            commands::matrix_manage::matrix_remove_threepid,
+            commands::matrix_manage::matrix_deactivate
         ])
 }
 

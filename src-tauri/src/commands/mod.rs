@@ -5,6 +5,7 @@
 
 pub mod ems;
 pub mod matrix;
+pub mod matrix_manage;
 
 use accounts_core::ems::{EmsAccounts, EmsCache};
 use accounts_core::matrix::MatrixAccounts;

@@ -386,6 +386,14 @@ impl MatrixAccounts {
         Ok(())
     }
 
+    /// Marks the account's session as ended on the server (after deactivation, say), so that
+    /// nothing more is sent with it.
+    pub(super) fn mark_signed_out_on_server(&self, account_id: &str) {
+        if let Some(account) = lock(&self.live).get(account_id) {
+            *lock(&account.state) = SessionState::SignedOutOnServer;
+        }
+    }
+
     /// Removes the account from this computer: ends its session on the server when it can (a
     /// server that cannot be reached does not stop the removal), deletes its store, its keyring
     /// entries and its record.
@@ -464,7 +472,7 @@ async fn confirm(client: Client, state: Arc<Mutex<SessionState>>, homeserver: Ur
 }
 
 /// Whether a failed request means the server no longer knows the session.
-fn is_signed_out(error: &HttpError) -> bool {
+pub(super) fn is_signed_out(error: &HttpError) -> bool {
     use matrix_sdk::ruma::api::error::ErrorKind;
     let unknown_token =
         |e: &HttpError| matches!(e.client_api_error_kind(), Some(ErrorKind::UnknownToken(_)));
@@ -481,7 +489,7 @@ fn is_signed_out(error: &HttpError) -> bool {
 }
 
 /// A matrix-sdk request failure as the error a person reads.
-fn http_failure(homeserver: &Url, error: &HttpError) -> MatrixError {
+pub(super) fn http_failure(homeserver: &Url, error: &HttpError) -> MatrixError {
     match error {
         HttpError::Reqwest(inner) => network_error(homeserver, inner).into(),
         other => MatrixError::Server {

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::uia::UiaChallenge;
 use crate::vault::{RegistryError, RemoveError, VaultError};
 
 /// Finding or reaching a homeserver failed.
@@ -168,6 +169,49 @@ pub enum MatrixError {
     /// Removing the account's secrets and record failed.
     #[error(transparent)]
     Remove(#[from] RemoveError),
+    // Managing an account (issue 9).
+    /// The account has no live session here (signed out, or still being restored).
+    #[error("This account has no session on this computer (it is signed out, or still being restored). Wait a moment, or sign in again.")]
+    NoSession,
+    /// The password given at the re-authentication step is wrong; the same challenge can be
+    /// answered again.
+    #[error("That password is wrong, so nothing was changed. Type the account's current password again.")]
+    UiaWrongPassword {
+        /// The challenge to answer again (same session).
+        challenge: UiaChallenge,
+    },
+    /// The server asks for a kind of re-authentication this app cannot complete.
+    #[error("The server asks for a confirmation this app cannot do yet ({stages}). Nothing was changed; do this from Element instead.")]
+    UiaUnsupported {
+        /// The flows the server offers.
+        stages: String,
+    },
+    /// The server refused the action.
+    #[error("{homeserver} refused: {detail}. Nothing was changed.")]
+    Refused {
+        /// The homeserver URL.
+        homeserver: String,
+        /// What it said.
+        detail: String,
+    },
+    /// The server finds the new password too weak.
+    #[error("The server refused the new password as too weak: {detail}. Choose a longer or less common one.")]
+    WeakPassword {
+        /// What the server said.
+        detail: String,
+    },
+    /// The chosen file cannot be an avatar.
+    #[error("This file cannot be used as an avatar: {detail}.")]
+    InvalidImage {
+        /// Why.
+        detail: String,
+    },
+    /// What was typed cannot be used.
+    #[error("{detail}")]
+    InvalidInput {
+        /// What is wrong and what to do.
+        detail: String,
+    },
 }
 
 fn rate_limited_message(retry_after: Option<Duration>) -> String {

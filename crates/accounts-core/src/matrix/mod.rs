@@ -12,7 +12,9 @@ mod discovery;
 mod error;
 mod input;
 mod login;
+mod manage;
 mod session;
+mod uia;
 
 pub use account::{MatrixAccountView, SessionState};
 pub use accounts::{MatrixAccounts, PasswordSignIn, STORES_DIR};
@@ -21,3 +23,12 @@ pub use error::{DiscoveryError, MatrixError};
 pub use input::{is_loopback_host, parse_homeserver_input, HomeserverInput, ServerName};
 pub use login::{device_display_name, password_login, LoginGrant};
 pub use session::{load_session, SessionIds};
+// Managing an account (issue 9): profile, avatar, sessions, password, 3PIDs, deactivation, and
+// the user-interactive auth they need.
+pub use manage::{
+    image_type, AvatarImage, DeviceView, MatrixProfile, PasswordChange, ThreepidView,
+    MAX_AVATAR_BYTES,
+};
+pub use uia::{
+    send_with_auth, UiaAuth, UiaChallenge, UiaFlow, UiaOutcome, UiaStep, PASSWORD_STAGE, SSO_STAGE,
+};
