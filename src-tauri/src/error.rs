@@ -5,7 +5,7 @@
 //! people and says what happened and what to do.
 
 use accounts_core::ems::EmsError;
-use accounts_core::matrix::{DiscoveryError, MatrixError};
+use accounts_core::matrix::{DiscoveryError, MatrixError, RegistrationError};
 use accounts_core::vault::{RegistryError, RemoveError, VaultError};
 use serde::Serialize;
 use ts_rs::TS;
@@ -89,6 +89,31 @@ pub enum ErrorCode {
     MatrixServerError,
     /// The account's local store could not be opened or written.
     MatrixStore,
+    // Matrix account creation (registration).
+    /// The homeserver does not let accounts be created.
+    MatrixRegistrationClosed,
+    /// The homeserver asks for a registration step the app cannot do.
+    MatrixRegistrationUnsupported,
+    /// The user name is taken.
+    MatrixUsernameTaken,
+    /// The user name is not allowed.
+    MatrixUsernameInvalid,
+    /// The password does not meet the server's policy.
+    MatrixWeakPassword,
+    /// The registration token is unknown, expired or used up.
+    MatrixRegistrationTokenInvalid,
+    /// Not every policy was accepted.
+    MatrixTermsNotAccepted,
+    /// The email address is not valid.
+    MatrixEmailInvalid,
+    /// The email address already belongs to an account.
+    MatrixEmailInUse,
+    /// The server does not accept this email address.
+    MatrixEmailDenied,
+    /// No account creation is in progress under this id.
+    MatrixRegistrationNotInProgress,
+    /// The account was created but its session could not be kept here.
+    MatrixRegistrationNotKept,
 }
 
 /// An error as the UI receives it.
@@ -209,6 +234,31 @@ impl From<RemoveError> for IpcError {
     }
 }
 
+// Matrix account creation (registration).
+impl From<RegistrationError> for IpcError {
+    fn from(error: RegistrationError) -> Self {
+        let message = error.to_string();
+        let code = match error {
+            RegistrationError::Discovery(inner) => Self::from(inner).code,
+            RegistrationError::Closed { .. } => ErrorCode::MatrixRegistrationClosed,
+            RegistrationError::Unsupported { .. } => ErrorCode::MatrixRegistrationUnsupported,
+            RegistrationError::UsernameTaken { .. } => ErrorCode::MatrixUsernameTaken,
+            RegistrationError::UsernameInvalid { .. } => ErrorCode::MatrixUsernameInvalid,
+            RegistrationError::WeakPassword { .. } => ErrorCode::MatrixWeakPassword,
+            RegistrationError::TokenInvalid => ErrorCode::MatrixRegistrationTokenInvalid,
+            RegistrationError::TermsNotAccepted { .. } => ErrorCode::MatrixTermsNotAccepted,
+            RegistrationError::EmailInvalid { .. } => ErrorCode::MatrixEmailInvalid,
+            RegistrationError::EmailInUse { .. } => ErrorCode::MatrixEmailInUse,
+            RegistrationError::EmailDenied { .. } => ErrorCode::MatrixEmailDenied,
+            RegistrationError::NotInProgress => ErrorCode::MatrixRegistrationNotInProgress,
+            RegistrationError::RateLimited { .. } => ErrorCode::MatrixRateLimited,
+            RegistrationError::NotKept { .. } => ErrorCode::MatrixRegistrationNotKept,
+            _ => ErrorCode::MatrixServerError,
+        };
+        Self::new(code, message)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +336,37 @@ mod tests {
             ),
             (ErrorCode::MatrixServerError, "matrix_server_error"),
             (ErrorCode::MatrixStore, "matrix_store"),
+            // Matrix account creation (registration).
+            (
+                ErrorCode::MatrixRegistrationClosed,
+                "matrix_registration_closed",
+            ),
+            (
+                ErrorCode::MatrixRegistrationUnsupported,
+                "matrix_registration_unsupported",
+            ),
+            (ErrorCode::MatrixUsernameTaken, "matrix_username_taken"),
+            (ErrorCode::MatrixUsernameInvalid, "matrix_username_invalid"),
+            (ErrorCode::MatrixWeakPassword, "matrix_weak_password"),
+            (
+                ErrorCode::MatrixRegistrationTokenInvalid,
+                "matrix_registration_token_invalid",
+            ),
+            (
+                ErrorCode::MatrixTermsNotAccepted,
+                "matrix_terms_not_accepted",
+            ),
+            (ErrorCode::MatrixEmailInvalid, "matrix_email_invalid"),
+            (ErrorCode::MatrixEmailInUse, "matrix_email_in_use"),
+            (ErrorCode::MatrixEmailDenied, "matrix_email_denied"),
+            (
+                ErrorCode::MatrixRegistrationNotInProgress,
+                "matrix_registration_not_in_progress",
+            ),
+            (
+                ErrorCode::MatrixRegistrationNotKept,
+                "matrix_registration_not_kept",
+            ),
         ];
         for (code, text) in codes {
             assert_eq!(

@@ -54,6 +54,11 @@ mod tests {
             EmsAccountView::decl(),
             EmsAccountStatus::decl(),
             crate::commands::ems::EmsSignInStarted::decl(),
+            // Matrix account creation (registration).
+            accounts_core::matrix::RegistrationOffer::decl(),
+            accounts_core::matrix::RegistrationProgress::decl(),
+            accounts_core::matrix::RegistrationStep::decl(),
+            accounts_core::matrix::TermsPolicy::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

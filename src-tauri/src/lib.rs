@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use accounts_core::ems::EmsAccounts;
 use accounts_core::launch::LaunchSettings;
-use accounts_core::matrix::{MatrixAccounts, STORES_DIR};
+use accounts_core::matrix::{AccountCreation, MatrixAccounts, STORES_DIR};
 use accounts_core::vault::{AccountRegistry, Vault};
 use tauri::{Builder, Manager, Runtime};
 
@@ -125,6 +125,8 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             app.manage(registry);
             manage_matrix_accounts(app);
             manage_ems_accounts(app);
+            // Matrix account creation (registration): the one in progress.
+            app.manage(AccountCreation::new());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -142,7 +144,16 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix::matrix_sign_in,
             commands::matrix::matrix_accounts,
             commands::matrix::matrix_sign_out,
-            commands::matrix::matrix_remove
+            commands::matrix::matrix_remove,
+            // Matrix account creation (registration).
+            commands::matrix_register::matrix_register_offer,
+            commands::matrix_register::matrix_register_check_username,
+            commands::matrix_register::matrix_register_start,
+            commands::matrix_register::matrix_register_token,
+            commands::matrix_register::matrix_register_accept_terms,
+            commands::matrix_register::matrix_register_email,
+            commands::matrix_register::matrix_register_check_email,
+            commands::matrix_register::matrix_register_cancel
         ])
 }
 

@@ -6,6 +6,9 @@ import type { AppOverview, EmsAccountView, EmsSignInStarted, ErrorCode, Homeserv
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
 export type { EmsAccountStatus, EmsAccountView, EmsSignInStarted } from './bindings';
 export type { HomeserverInfo, IdentityProvider, LoginMethods, MatrixAccountView, SessionState } from './bindings';
+// Matrix account creation (registration).
+export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
+import type { RegistrationOffer, RegistrationProgress } from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
 type Command =
@@ -23,7 +26,16 @@ type Command =
   | 'matrix_sign_in'
   | 'matrix_accounts'
   | 'matrix_sign_out'
-  | 'matrix_remove';
+  | 'matrix_remove'
+  // Matrix account creation (registration).
+  | 'matrix_register_offer'
+  | 'matrix_register_check_username'
+  | 'matrix_register_start'
+  | 'matrix_register_token'
+  | 'matrix_register_accept_terms'
+  | 'matrix_register_email'
+  | 'matrix_register_check_email'
+  | 'matrix_register_cancel';
 
 // A Record forces every code of the generated union to be listed here.
 const KNOWN_CODES: Record<ErrorCode, true> = {
@@ -64,6 +76,19 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_signed_out_on_server: true,
   matrix_server_error: true,
   matrix_store: true,
+  // Matrix account creation (registration).
+  matrix_registration_closed: true,
+  matrix_registration_unsupported: true,
+  matrix_username_taken: true,
+  matrix_username_invalid: true,
+  matrix_weak_password: true,
+  matrix_registration_token_invalid: true,
+  matrix_terms_not_accepted: true,
+  matrix_email_invalid: true,
+  matrix_email_in_use: true,
+  matrix_email_denied: true,
+  matrix_registration_not_in_progress: true,
+  matrix_registration_not_kept: true,
 };
 const ERROR_CODES = Object.keys(KNOWN_CODES);
 
@@ -145,3 +170,36 @@ export const emsSignOut = (id: string): Promise<void> => call<void>('ems_sign_ou
 
 /** Signs out and removes an EMS account from this computer. */
 export const emsRemove = (id: string): Promise<void> => call<void>('ems_remove', { id });
+
+// Matrix account creation (registration).
+
+/** How the homeserver lets accounts be created; rejects when it does not (closed, unsupported). */
+export const matrixRegisterOffer = (homeserver: string): Promise<RegistrationOffer> =>
+  call<RegistrationOffer>('matrix_register_offer', { homeserver });
+
+/** Resolves when `username` is free on the homeserver; rejects with why not. */
+export const matrixRegisterCheckUsername = (homeserver: string, username: string): Promise<void> =>
+  call<void>('matrix_register_check_username', { homeserver, username });
+
+/** Starts creating the account (the password is sent once, never kept here). */
+export const matrixRegisterStart = (homeserver: string, username: string, password: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_start', { homeserver, username, password });
+
+/** The registration-token stage. */
+export const matrixRegisterToken = (id: string, token: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_token', { id, token });
+
+/** The terms stage: the ids of every accepted policy. */
+export const matrixRegisterAcceptTerms = (id: string, accepted: string[]): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_accept_terms', { id, accepted });
+
+/** The email stage: the server mails a validation link. */
+export const matrixRegisterEmail = (id: string, address: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_email', { id, address });
+
+/** The email stage: done once the mailed link has been followed. */
+export const matrixRegisterCheckEmail = (id: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_check_email', { id });
+
+/** Gives up the account creation in progress. */
+export const matrixRegisterCancel = (id: string): Promise<void> => call<void>('matrix_register_cancel', { id });

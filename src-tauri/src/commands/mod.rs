@@ -5,6 +5,7 @@
 
 pub mod ems;
 pub mod matrix;
+pub mod matrix_register;
 
 use accounts_core::ems::EmsAccounts;
 use accounts_core::matrix::MatrixAccounts;

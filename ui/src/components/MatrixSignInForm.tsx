@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { matrixDiscover, matrixSignIn, toIpcError, type HomeserverInfo, type IpcError, type MatrixAccountView } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { LoginMethodList } from './LoginMethodList';
+import { MatrixRegisterForm } from './MatrixRegisterForm';
 
 interface Props {
   /** The homeserver to start from: the configured one, or the account's when signing in again. */
@@ -22,6 +23,7 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState<'discover' | 'sign-in' | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
+  const [creating, setCreating] = useState(false);
 
   const discover = (event: Event) => {
     event.preventDefault();
@@ -59,6 +61,7 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
             onInput={(e) => {
               setInput(e.currentTarget.value);
               setInfo(null);
+              setCreating(false);
             }}
           />
         </label>{' '}
@@ -71,7 +74,14 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
           </button>
         )}
       </form>
-      {info && (
+      {info && creating && (
+        <MatrixRegisterForm
+          homeserver={info.homeserver_url}
+          onCreated={onSignedIn}
+          onCancel={() => setCreating(false)}
+        />
+      )}
+      {info && !creating && (
         <div class="matrix-homeserver-found">
           <p>
             Homeserver: <code data-testid="matrix-homeserver-url">{info.homeserver_url}</code>
@@ -107,6 +117,22 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
                 {busy === 'sign-in' ? 'Signing in…' : 'Sign in'}
               </button>
             </form>
+          )}
+          {accountId === null && (
+            <p>
+              No account on this homeserver yet?{' '}
+              <button
+                type="button"
+                data-testid="matrix-create-account"
+                disabled={busy !== null}
+                onClick={() => {
+                  setError(null);
+                  setCreating(true);
+                }}
+              >
+                Create an account
+              </button>
+            </p>
           )}
         </div>
       )}
