@@ -1,7 +1,8 @@
 //! Creating a Matrix account (registration) against real Synapse instances, each configured for
 //! one case: open (dummy stage, a password policy, a taken name), a registration token (valid,
-//! expired, used up), terms, email validation through a local SMTP sink, and closed. Sessions are
-//! kept in the real Secret Service: run under `dbus-run-session -- scripts/session-env`.
+//! expired, used up), terms, email validation through a local SMTP sink, a CAPTCHA (which the app
+//! cannot do), and closed. Sessions are kept in the real Secret Service: run under
+//! `dbus-run-session -- scripts/session-env`.
 
 #[path = "support/smtp_sink.rs"]
 mod smtp_sink;
@@ -556,4 +557,45 @@ async fn a_closed_server_says_so_before_anything_is_typed() {
         "{refused:?}"
     );
     app.assert_nothing_kept(0, "nothing is kept for a closed server");
+}
+
+#[tokio::test]
+async fn a_stage_the_app_cannot_do_is_named_with_the_web_client_as_the_way_out() {
+    let config = tempfile::tempdir().expect("config dir");
+    // Synapse never calls Google here: the probe only reads the flows.
+    let captcha = write_config(
+        config.path(),
+        "captcha.yaml",
+        "enable_registration: true\n\
+         enable_registration_captcha: true\n\
+         recaptcha_public_key: test-public-key\n\
+         recaptcha_private_key: test-private-key\n",
+    );
+    let synapse = Synapse::start_with(&[&captcha]);
+    let app = App::new();
+    let unsupported = app
+        .creation
+        .offer(&synapse.url)
+        .await
+        .expect_err("every flow starts with a CAPTCHA");
+    match &unsupported {
+        RegistrationError::Unsupported { stages, .. } => {
+            assert_eq!(stages, &vec!["m.login.recaptcha".to_owned()]);
+        }
+        other => panic!("expected an unsupported stage, got {other:?}"),
+    }
+    let message = unsupported.to_string();
+    assert!(
+        message.contains("CAPTCHA") && message.contains("web client"),
+        "{message}"
+    );
+    let refused = app
+        .start(&synapse.url, "robot", "robot-password-1")
+        .await
+        .expect_err("the app cannot go on either");
+    assert!(
+        matches!(refused, RegistrationError::Unsupported { .. }),
+        "{refused:?}"
+    );
+    app.assert_nothing_kept(0, "nothing is kept for an unsupported server");
 }

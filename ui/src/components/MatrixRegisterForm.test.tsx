@@ -106,4 +106,22 @@ describe('creating a Matrix account', () => {
     fireEvent.click(screen.getByTestId('matrix-register-continue'));
     await waitFor(() => expect(created).toHaveBeenCalledWith(tina));
   });
+
+  it('ends the registration in progress when the form is left', async () => {
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'matrix_register_offer') return { homeserver_url: HS, stages: ['m.login.email.identity'] };
+      if (command === 'matrix_register_start') return { id: 'r3', step: { step: 'email' } };
+      return undefined;
+    });
+    const cancelled = vi.fn();
+    render(<MatrixRegisterForm homeserver={HS} onCreated={() => {}} onCancel={cancelled} />);
+    fireEvent.input(await screen.findByTestId('matrix-register-username'), { target: { value: 'emma' } });
+    fireEvent.input(screen.getByTestId('matrix-register-password'), { target: { value: 'pw' } });
+    fireEvent.input(screen.getByTestId('matrix-register-password-again'), { target: { value: 'pw' } });
+    fireEvent.click(screen.getByTestId('matrix-register-submit'));
+    await screen.findByTestId('matrix-register-email');
+    fireEvent.click(screen.getByText('Cancel'));
+    expect(cancelled).toHaveBeenCalled();
+    expect(invoke).toHaveBeenCalledWith('matrix_register_cancel', { id: 'r3' });
+  });
 });

@@ -132,6 +132,16 @@ export function MatrixRegisterForm({ homeserver, onCreated, onCancel }: Props) {
     return () => clearInterval(timer);
   }, [progress, busy]);
 
+  // Leaving the form (Cancel, or another homeserver typed) ends the registration in progress,
+  // so that its password does not wait in memory.
+  useEffect(
+    () => () => {
+      if (progressId.current) matrixRegisterCancel(progressId.current).catch(() => undefined);
+      progressId.current = null;
+    },
+    [],
+  );
+
   const cancel = () => {
     if (progressId.current) matrixRegisterCancel(progressId.current).catch(() => undefined);
     progressId.current = null;

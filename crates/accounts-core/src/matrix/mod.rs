@@ -17,16 +17,15 @@ mod login;
 mod register;
 mod register_error;
 mod session;
+mod stages;
 
 pub use account::{MatrixAccountView, SessionState};
 pub use accounts::{MatrixAccounts, PasswordSignIn, STORES_DIR};
-pub use creation::{
-    AccountCreation, NewAccount, RegistrationOffer, RegistrationProgress, RegistrationStep,
-    TermsPolicy,
-};
+pub use creation::{AccountCreation, NewAccount};
 pub use discovery::{discover, http_client, HomeserverInfo, IdentityProvider, LoginMethods};
 pub use error::{DiscoveryError, MatrixError};
 pub use input::{is_loopback_host, parse_homeserver_input, HomeserverInput, ServerName};
 pub use login::{device_display_name, password_login, LoginGrant};
 pub use register_error::RegistrationError;
 pub use session::{load_session, SessionIds};
+pub use stages::{RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy};

@@ -18,14 +18,6 @@ use super::login::LoginGrant;
 use super::register_error::RegistrationError;
 use crate::vault::Secret;
 
-/// The stages this app can walk a user through.
-pub(crate) const SUPPORTED_STAGES: [&str; 4] = [
-    "m.login.registration_token",
-    "m.login.terms",
-    "m.login.email.identity",
-    "m.login.dummy",
-];
-
 /// A user-interactive authentication answer (HTTP 401): what the server still needs.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct AuthNeeded {
