@@ -1,14 +1,15 @@
 //! Creating an account on a homeserver, one stage at a time.
 //!
 //! [`AccountCreation`] holds the one registration in progress: the homeserver, the user name,
-//! the password (in memory only, zeroed when the registration ends: the client-server API asks
-//! clients to resend the whole request at every stage), the server's UIA session and the flow
-//! being followed. Each call does one stage and says which comes next; `m.login.dummy` is done
+//! the password (in memory only, zeroed when the registration ends or is left for an hour: the
+//! client-server API asks clients to resend the whole request at every stage), the server's UIA
+//! session and the flow being followed. Each call does one stage and says which comes next; `m.login.dummy` is done
 //! without asking. When the last stage is done the server signs the new account in and the session
 //! is kept exactly as a signed-in account's is ([`MatrixAccounts::adopt`]). Nothing is written
 //! on this computer before that, so a failure or a cancel leaves nothing behind.
 
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tokio::sync::Mutex as AsyncMutex;
@@ -25,6 +26,9 @@ use super::stages::{
     RegistrationStep, TermsPolicy, DUMMY, EMAIL, TERMS, TOKEN,
 };
 use crate::vault::{AccountRegistry, Secret};
+
+/// How long an unfinished registration is kept (with its password, in memory).
+const ABANDONED_AFTER: Duration = Duration::from_hours(1);
 
 /// What the user typed on the first screen.
 #[derive(Debug)]
@@ -48,6 +52,7 @@ struct EmailChallenge {
 /// The registration in progress.
 struct Pending {
     id: String,
+    started: Instant,
     homeserver: Url,
     username: String,
     password: Secret,
@@ -151,6 +156,7 @@ impl AccountCreation {
         let homeserver = parse_homeserver(&request.homeserver)?;
         let mut pending = Pending {
             id: uuid::Uuid::new_v4().simple().to_string(),
+            started: Instant::now(),
             homeserver,
             username: request.username.trim().to_owned(),
             password: request.password,
@@ -485,6 +491,11 @@ fn done(id: String, account: MatrixAccountView) -> RegistrationProgress {
 
 fn take(slot: &mut Option<Pending>, id: &str) -> Result<Pending, RegistrationError> {
     match slot.take() {
+        // Left unfinished for long: its password has waited in memory long enough.
+        Some(pending) if pending.started.elapsed() > ABANDONED_AFTER => {
+            log::info!("an unfinished Matrix account creation was dropped");
+            Err(RegistrationError::NotInProgress)
+        }
         Some(pending) if pending.id == id => Ok(pending),
         other => {
             *slot = other;

@@ -91,7 +91,7 @@ pub enum RegistrationError {
         detail: String,
     },
     /// No account creation is in progress under this id.
-    #[error("This account creation is no longer in progress (it was cancelled, finished, or another was started). Start again.")]
+    #[error("This account creation is no longer in progress (it was cancelled, finished, left unfinished for over an hour, or another was started). Start again.")]
     NotInProgress,
     /// Too many attempts.
     #[error("{}", rate_limited(*.retry_after))]
