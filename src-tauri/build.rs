@@ -39,6 +39,15 @@ const COMMANDS: &[&str] = &[
     "matrix_threepids",
     "matrix_remove_threepid",
     "matrix_deactivate",
+    // Matrix account creation (registration).
+    "matrix_register_offer",
+    "matrix_register_check_username",
+    "matrix_register_start",
+    "matrix_register_token",
+    "matrix_register_accept_terms",
+    "matrix_register_email",
+    "matrix_register_check_email",
+    "matrix_register_cancel",
 ];
 
 fn main() {

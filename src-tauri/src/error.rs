@@ -5,7 +5,7 @@
 //! people and says what happened and what to do.
 
 use accounts_core::ems::{EmsApiError, EmsError};
-use accounts_core::matrix::{DiscoveryError, MatrixError};
+use accounts_core::matrix::{DiscoveryError, MatrixError, RegistrationError};
 use accounts_core::vault::{RegistryError, RemoveError, VaultError};
 use ems_api::ProblemCode;
 use serde::Serialize;
@@ -125,6 +125,29 @@ pub enum ErrorCode {
     MatrixInvalidImage,
     /// What was typed or chosen cannot be used.
     MatrixInvalidInput,
+    // Matrix account creation (registration).
+    /// The homeserver does not let accounts be created.
+    MatrixRegistrationClosed,
+    /// The homeserver asks for a registration step the app cannot do.
+    MatrixRegistrationUnsupported,
+    /// The user name is taken.
+    MatrixUsernameTaken,
+    /// The user name is not allowed.
+    MatrixUsernameInvalid,
+    /// The registration token is unknown, expired or used up.
+    MatrixRegistrationTokenInvalid,
+    /// Not every policy was accepted.
+    MatrixTermsNotAccepted,
+    /// The email address is not valid.
+    MatrixEmailInvalid,
+    /// The email address already belongs to an account.
+    MatrixEmailInUse,
+    /// The server does not accept this email address.
+    MatrixEmailDenied,
+    /// No account creation is in progress under this id.
+    MatrixRegistrationNotInProgress,
+    /// The account was created but its session could not be kept here.
+    MatrixRegistrationNotKept,
 }
 
 /// An error as the UI receives it.
@@ -295,6 +318,31 @@ impl From<RemoveError> for IpcError {
     }
 }
 
+// Matrix account creation (registration).
+impl From<RegistrationError> for IpcError {
+    fn from(error: RegistrationError) -> Self {
+        let message = error.to_string();
+        let code = match error {
+            RegistrationError::Discovery(inner) => Self::from(inner).code,
+            RegistrationError::Closed { .. } => ErrorCode::MatrixRegistrationClosed,
+            RegistrationError::Unsupported { .. } => ErrorCode::MatrixRegistrationUnsupported,
+            RegistrationError::UsernameTaken { .. } => ErrorCode::MatrixUsernameTaken,
+            RegistrationError::UsernameInvalid { .. } => ErrorCode::MatrixUsernameInvalid,
+            RegistrationError::WeakPassword { .. } => ErrorCode::MatrixWeakPassword,
+            RegistrationError::TokenInvalid => ErrorCode::MatrixRegistrationTokenInvalid,
+            RegistrationError::TermsNotAccepted { .. } => ErrorCode::MatrixTermsNotAccepted,
+            RegistrationError::EmailInvalid { .. } => ErrorCode::MatrixEmailInvalid,
+            RegistrationError::EmailInUse { .. } => ErrorCode::MatrixEmailInUse,
+            RegistrationError::EmailDenied { .. } => ErrorCode::MatrixEmailDenied,
+            RegistrationError::NotInProgress => ErrorCode::MatrixRegistrationNotInProgress,
+            RegistrationError::RateLimited { .. } => ErrorCode::MatrixRateLimited,
+            RegistrationError::NotKept { .. } => ErrorCode::MatrixRegistrationNotKept,
+            _ => ErrorCode::MatrixServerError,
+        };
+        Self::new(code, message)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +359,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::too_many_lines)] // One line per code: the list is the test.
     fn codes_are_pinned() {
         // The TypeScript side switches on these strings: renaming one is a breaking change.
         let codes = [
@@ -401,6 +450,36 @@ mod tests {
             (ErrorCode::MatrixWeakPassword, "matrix_weak_password"),
             (ErrorCode::MatrixInvalidImage, "matrix_invalid_image"),
             (ErrorCode::MatrixInvalidInput, "matrix_invalid_input"),
+            // Matrix account creation (registration).
+            (
+                ErrorCode::MatrixRegistrationClosed,
+                "matrix_registration_closed",
+            ),
+            (
+                ErrorCode::MatrixRegistrationUnsupported,
+                "matrix_registration_unsupported",
+            ),
+            (ErrorCode::MatrixUsernameTaken, "matrix_username_taken"),
+            (ErrorCode::MatrixUsernameInvalid, "matrix_username_invalid"),
+            (
+                ErrorCode::MatrixRegistrationTokenInvalid,
+                "matrix_registration_token_invalid",
+            ),
+            (
+                ErrorCode::MatrixTermsNotAccepted,
+                "matrix_terms_not_accepted",
+            ),
+            (ErrorCode::MatrixEmailInvalid, "matrix_email_invalid"),
+            (ErrorCode::MatrixEmailInUse, "matrix_email_in_use"),
+            (ErrorCode::MatrixEmailDenied, "matrix_email_denied"),
+            (
+                ErrorCode::MatrixRegistrationNotInProgress,
+                "matrix_registration_not_in_progress",
+            ),
+            (
+                ErrorCode::MatrixRegistrationNotKept,
+                "matrix_registration_not_kept",
+            ),
         ];
         for (code, text) in codes {
             assert_eq!(

@@ -86,6 +86,11 @@ mod tests {
             accounts_core::matrix::UiaChallenge::decl(),
             accounts_core::matrix::UiaFlow::decl(),
             crate::commands::matrix_manage::UiaAnswer::decl(),
+            // Matrix account creation (registration).
+            accounts_core::matrix::RegistrationOffer::decl(),
+            accounts_core::matrix::RegistrationProgress::decl(),
+            accounts_core::matrix::RegistrationStep::decl(),
+            accounts_core::matrix::TermsPolicy::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use accounts_core::ems::EmsAccounts;
 use accounts_core::launch::LaunchSettings;
-use accounts_core::matrix::{MatrixAccounts, STORES_DIR};
+use accounts_core::matrix::{AccountCreation, MatrixAccounts, STORES_DIR};
 use accounts_core::vault::{AccountRegistry, Vault};
 use tauri::{Builder, Manager, Runtime};
 
@@ -136,6 +136,8 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             app.manage(registry);
             manage_matrix_accounts(app);
             manage_ems_accounts(app);
+            // Matrix account creation (registration): the one in progress.
+            app.manage(AccountCreation::new());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -174,7 +176,16 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix_manage::matrix_change_password,
             commands::matrix_manage::matrix_threepids,
             commands::matrix_manage::matrix_remove_threepid,
-            commands::matrix_manage::matrix_deactivate
+            commands::matrix_manage::matrix_deactivate,
+            // Matrix account creation (registration).
+            commands::matrix_register::matrix_register_offer,
+            commands::matrix_register::matrix_register_check_username,
+            commands::matrix_register::matrix_register_start,
+            commands::matrix_register::matrix_register_token,
+            commands::matrix_register::matrix_register_accept_terms,
+            commands::matrix_register::matrix_register_email,
+            commands::matrix_register::matrix_register_check_email,
+            commands::matrix_register::matrix_register_cancel
         ])
 }
 

@@ -236,6 +236,53 @@ pub async fn profile(base: &str, user_id: &str) -> (Option<String>, Option<Strin
     )
 }
 
+// Registration tokens (Matrix accounts part 4: registration).
+impl Admin {
+    /// Creates the registration token `token`, usable `uses_allowed` times (unlimited when
+    /// `None`) until `expiry_time` (milliseconds since the epoch; never when `None`).
+    pub async fn create_registration_token(
+        &self,
+        token: &str,
+        uses_allowed: Option<u32>,
+        expiry_time: Option<u64>,
+    ) {
+        let response = self
+            .http
+            .post(format!(
+                "{}/_synapse/admin/v1/registration_tokens/new",
+                self.base
+            ))
+            .bearer_auth(&self.token)
+            .json(&json!({
+                "token": token,
+                "uses_allowed": uses_allowed,
+                "expiry_time": expiry_time,
+            }))
+            .send()
+            .await
+            .expect("create registration token");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "creating registration token {token}: HTTP {status}: {body}"
+        );
+    }
+
+    /// The Admin API's record of `user_id` (threepids, consent version, ...).
+    pub async fn user_details(&self, user_id: &str) -> Value {
+        self.http
+            .get(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("user details")
+            .json()
+            .await
+            .expect("user details answer")
+    }
+}
+
 /// What the server's `whoami` says of `access_token`: (user id, device id), or the HTTP status.
 pub async fn whoami(base: &str, access_token: &str) -> Result<(String, String), u16> {
     let response = reqwest::Client::new()

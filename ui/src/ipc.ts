@@ -42,6 +42,9 @@ export type {
 } from './bindings';
 export type { HomeserverInfo, IdentityProvider, LoginMethods, MatrixAccountView, SessionState } from './bindings';
 export type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaChallenge, UiaFlow, UiaStep } from './bindings';
+// Matrix account creation (registration).
+export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
+import type { RegistrationOffer, RegistrationProgress } from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
 type Command =
@@ -80,7 +83,16 @@ type Command =
   | 'matrix_change_password'
   | 'matrix_threepids'
   | 'matrix_remove_threepid'
-  | 'matrix_deactivate';
+  | 'matrix_deactivate'
+  // Matrix account creation (registration).
+  | 'matrix_register_offer'
+  | 'matrix_register_check_username'
+  | 'matrix_register_start'
+  | 'matrix_register_token'
+  | 'matrix_register_accept_terms'
+  | 'matrix_register_email'
+  | 'matrix_register_check_email'
+  | 'matrix_register_cancel';
 
 // A Record forces every code of the generated union to be listed here.
 const KNOWN_CODES: Record<ErrorCode, true> = {
@@ -139,6 +151,18 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_weak_password: true,
   matrix_invalid_image: true,
   matrix_invalid_input: true,
+  // Matrix account creation (registration).
+  matrix_registration_closed: true,
+  matrix_registration_unsupported: true,
+  matrix_username_taken: true,
+  matrix_username_invalid: true,
+  matrix_registration_token_invalid: true,
+  matrix_terms_not_accepted: true,
+  matrix_email_invalid: true,
+  matrix_email_in_use: true,
+  matrix_email_denied: true,
+  matrix_registration_not_in_progress: true,
+  matrix_registration_not_kept: true,
 };
 const ERROR_CODES = Object.keys(KNOWN_CODES);
 
@@ -307,3 +331,35 @@ export const matrixRemoveThreepid = (id: string, medium: string, address: string
 /** Deactivates the account for good and removes it from this computer (user-interactive auth). */
 export const matrixDeactivate = (id: string, erase: boolean, auth: UiaAnswer | null): Promise<UiaStep> =>
   call<UiaStep>('matrix_deactivate', { id, erase, auth });
+// Matrix account creation (registration).
+
+/** How the homeserver lets accounts be created; rejects when it does not (closed, unsupported). */
+export const matrixRegisterOffer = (homeserver: string): Promise<RegistrationOffer> =>
+  call<RegistrationOffer>('matrix_register_offer', { homeserver });
+
+/** Resolves when `username` is free on the homeserver; rejects with why not. */
+export const matrixRegisterCheckUsername = (homeserver: string, username: string): Promise<void> =>
+  call<void>('matrix_register_check_username', { homeserver, username });
+
+/** Starts creating the account (the password is sent once, never kept here). */
+export const matrixRegisterStart = (homeserver: string, username: string, password: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_start', { homeserver, username, password });
+
+/** The registration-token stage. */
+export const matrixRegisterToken = (id: string, token: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_token', { id, token });
+
+/** The terms stage: the ids of every accepted policy. */
+export const matrixRegisterAcceptTerms = (id: string, accepted: string[]): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_accept_terms', { id, accepted });
+
+/** The email stage: the server mails a validation link. */
+export const matrixRegisterEmail = (id: string, address: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_email', { id, address });
+
+/** The email stage: done once the mailed link has been followed. */
+export const matrixRegisterCheckEmail = (id: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_check_email', { id });
+
+/** Gives up the account creation in progress. */
+export const matrixRegisterCancel = (id: string): Promise<void> => call<void>('matrix_register_cancel', { id });

@@ -6,6 +6,7 @@
 pub mod ems;
 pub mod matrix;
 pub mod matrix_manage;
+pub mod matrix_register;
 
 use accounts_core::ems::{EmsAccounts, EmsCache};
 use accounts_core::matrix::MatrixAccounts;

@@ -10,6 +10,7 @@ import {
 } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { LoginMethodList } from './LoginMethodList';
+import { MatrixRegisterForm } from './MatrixRegisterForm';
 
 interface Props {
   /** The homeserver to start from: the configured one, or the account's when signing in again. */
@@ -42,6 +43,7 @@ export function MatrixSignInForm({
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState<'discover' | 'sign-in' | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
+  const [creating, setCreating] = useState(false);
 
   const discover = (event: Event | null) => {
     event?.preventDefault();
@@ -83,6 +85,7 @@ export function MatrixSignInForm({
             onInput={(e) => {
               setInput(e.currentTarget.value);
               setInfo(null);
+              setCreating(false);
             }}
           />
         </label>{' '}
@@ -95,7 +98,14 @@ export function MatrixSignInForm({
           </button>
         )}
       </form>
-      {info && (
+      {info && creating && (
+        <MatrixRegisterForm
+          homeserver={info.homeserver_url}
+          onCreated={onSignedIn}
+          onCancel={() => setCreating(false)}
+        />
+      )}
+      {info && !creating && (
         <div class="matrix-homeserver-found">
           <p>
             Homeserver: <code data-testid="matrix-homeserver-url">{info.homeserver_url}</code>
@@ -131,6 +141,22 @@ export function MatrixSignInForm({
                 {busy === 'sign-in' ? 'Signing in…' : 'Sign in'}
               </button>
             </form>
+          )}
+          {accountId === null && (
+            <p>
+              No account on this homeserver yet?{' '}
+              <button
+                type="button"
+                data-testid="matrix-create-account"
+                disabled={busy !== null}
+                onClick={() => {
+                  setError(null);
+                  setCreating(true);
+                }}
+              >
+                Create an account
+              </button>
+            </p>
           )}
         </div>
       )}

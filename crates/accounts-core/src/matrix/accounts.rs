@@ -153,14 +153,24 @@ impl MatrixAccounts {
         )
         .await?;
         drop(request.password);
-        let server = display_url(&homeserver);
+        self.adopt(registry, &homeserver, grant, request.account_id.as_deref())
+            .await
+    }
 
-        let previous = account_of(
-            registry,
-            request.account_id.as_deref(),
-            &grant.user_id,
-            &server,
-        );
+    /// Keeps the session of a fresh grant (a password sign-in, a registration) as the account's
+    /// session: the account being signed in again (`account_id`), an earlier record of the same
+    /// user on the same server, or a new account. Returns the account once the server has
+    /// confirmed the session (or said why it could not).
+    pub(crate) async fn adopt(
+        &self,
+        registry: &Mutex<AccountRegistry>,
+        homeserver: &Url,
+        grant: LoginGrant,
+        account_id: Option<&str>,
+    ) -> Result<MatrixAccountView, MatrixError> {
+        let homeserver = homeserver.clone();
+        let server = display_url(&homeserver);
+        let previous = account_of(registry, account_id, &grant.user_id, &server);
         let id = previous
             .as_ref()
             .map_or_else(new_account_id, |record| record.id.clone());

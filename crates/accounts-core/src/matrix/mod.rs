@@ -4,24 +4,31 @@
 //! [`discover`] resolves a server name, Matrix ID or URL to a homeserver and its sign-in methods;
 //! [`MatrixAccounts`] holds every account's session and does the rest. Tokens and store
 //! passphrases stay in the [`crate::vault`]; records in its registry. SSO and OAuth 2.0 sign-in,
-//! profiles, devices and passwords are left to later modules.
+//! profiles, devices and passwords are left to later modules. [`AccountCreation`] creates an
+//! account on the homeserver (registration) and keeps its session as a sign-in's.
 
 mod account;
 mod accounts;
+mod creation;
 mod discovery;
 mod error;
 mod input;
 mod login;
 mod manage;
+mod register;
+mod register_error;
 mod session;
+mod stages;
 mod uia;
 
 pub use account::{MatrixAccountView, SessionState};
 pub use accounts::{MatrixAccounts, PasswordSignIn, STORES_DIR};
+pub use creation::{AccountCreation, NewAccount};
 pub use discovery::{discover, http_client, HomeserverInfo, IdentityProvider, LoginMethods};
 pub use error::{DiscoveryError, MatrixError};
 pub use input::{is_loopback_host, parse_homeserver_input, HomeserverInput, ServerName};
 pub use login::{device_display_name, password_login, LoginGrant};
+pub use register_error::RegistrationError;
 pub use session::{load_session, SessionIds};
 // Managing an account (issue 9): profile, avatar, sessions, password, 3PIDs, deactivation, and
 // the user-interactive auth they need.
@@ -29,6 +36,7 @@ pub use manage::{
     image_type, AvatarImage, DeviceView, MatrixProfile, PasswordChange, ThreepidView,
     MAX_AVATAR_BYTES,
 };
+pub use stages::{RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy};
 pub use uia::{
     send_with_auth, UiaAuth, UiaChallenge, UiaFlow, UiaOutcome, UiaStep, PASSWORD_STAGE, SSO_STAGE,
 };
