@@ -22,6 +22,7 @@ use super::session::{
     build_client, ids_of, load_session, new_store_passphrase, restore, save_session,
     session_from_grant, store_dir,
 };
+use super::sso::SsoSlot;
 use crate::vault::{
     self, new_account_id, AccountKind, AccountRecord, AccountRegistry, RegistryError, Secret,
     SecretKey, SecretKind, Vault,
@@ -50,9 +51,11 @@ pub struct PasswordSignIn {
 pub struct MatrixAccounts {
     stores: PathBuf,
     vault: Vault,
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     device_name: String,
     live: Mutex<HashMap<String, LiveAccount>>,
+    /// The single sign-on in progress, if any (see `sso.rs`).
+    pub(super) sso: SsoSlot,
 }
 
 impl std::fmt::Debug for MatrixAccounts {
@@ -73,6 +76,7 @@ impl MatrixAccounts {
             http: http_client(),
             device_name: device_display_name(),
             live: Mutex::new(HashMap::new()),
+            sso: SsoSlot::default(),
         }
     }
 
@@ -152,26 +156,35 @@ impl MatrixAccounts {
         )
         .await?;
         drop(request.password);
-        let server = display_url(&homeserver);
+        self.adopt_grant(registry, &homeserver, grant, request.account_id.as_deref())
+            .await
+    }
 
-        let previous = account_of(
-            registry,
-            request.account_id.as_deref(),
-            &grant.user_id,
-            &server,
-        );
+    /// Keeps the session a sign-in (password or single sign-on) just produced: for the account
+    /// `account_id` names, an earlier record of the same user, or a new account. Refuses (and
+    /// ends the new session) when that account already has a live session here. Returns the
+    /// account once the server has confirmed the session (or said why it could not).
+    pub(super) async fn adopt_grant(
+        &self,
+        registry: &Mutex<AccountRegistry>,
+        homeserver: &Url,
+        grant: LoginGrant,
+        account_id: Option<&str>,
+    ) -> Result<MatrixAccountView, MatrixError> {
+        let server = display_url(homeserver);
+        let previous = account_of(registry, account_id, &grant.user_id, &server);
         let id = previous
             .as_ref()
             .map_or_else(new_account_id, |record| record.id.clone());
         if previous.is_some() && self.state_of(&id).has_session() {
-            logout_token(&self.http, &homeserver, &grant.access_token).await;
+            logout_token(&self.http, homeserver, &grant.access_token).await;
             return Err(MatrixError::AlreadySignedIn {
                 user_id: grant.user_id,
             });
         }
 
         let client = self
-            .keep_session(registry, &id, &homeserver, &grant, previous.as_ref())
+            .keep_session(registry, &id, homeserver, &grant, previous.as_ref())
             .await?;
         log::info!(
             "signed in Matrix account {id} ({}) on {server}",
@@ -185,7 +198,7 @@ impl MatrixAccounts {
         );
         let state = Arc::clone(&account.state);
         lock(&self.live).insert(id.clone(), account);
-        confirm(client, state, homeserver).await;
+        confirm(client, state, homeserver.clone()).await;
         let record = lock(registry)
             .get(&id)
             .cloned()
@@ -478,7 +491,7 @@ fn is_signed_out(error: &HttpError) -> bool {
 }
 
 /// A matrix-sdk request failure as the error a person reads.
-fn http_failure(homeserver: &Url, error: &HttpError) -> MatrixError {
+pub(super) fn http_failure(homeserver: &Url, error: &HttpError) -> MatrixError {
     match error {
         HttpError::Reqwest(inner) => network_error(homeserver, inner).into(),
         other => MatrixError::Server {

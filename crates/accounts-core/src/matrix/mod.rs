@@ -3,8 +3,8 @@
 //!
 //! [`discover`] resolves a server name, Matrix ID or URL to a homeserver and its sign-in methods;
 //! [`MatrixAccounts`] holds every account's session and does the rest. Tokens and store
-//! passphrases stay in the [`crate::vault`]; records in its registry. SSO and OAuth 2.0 sign-in,
-//! profiles, devices and passwords are left to later modules.
+//! passphrases stay in the [`crate::vault`]; records in its registry. Single sign-on and SSO
+//! re-authentication are in `sso` and `uia_sso`; OAuth 2.0 sign-in, profiles, devices and passwords are left to later modules.
 
 mod account;
 mod accounts;
@@ -13,11 +13,19 @@ mod error;
 mod input;
 mod login;
 mod session;
+// Single sign-on and SSO re-authentication (issue 10).
+mod sso;
+mod uia_sso;
 
 pub use account::{MatrixAccountView, SessionState};
 pub use accounts::{MatrixAccounts, PasswordSignIn, STORES_DIR};
 pub use discovery::{discover, http_client, HomeserverInfo, IdentityProvider, LoginMethods};
 pub use error::{DiscoveryError, MatrixError};
 pub use input::{is_loopback_host, parse_homeserver_input, HomeserverInput, ServerName};
-pub use login::{device_display_name, password_login, LoginGrant};
+pub use login::{device_display_name, password_login, token_login, LoginGrant};
 pub use session::{load_session, SessionIds};
+pub use sso::{sso_redirect_url, PendingSso, SsoSignIn, DEFAULT_SSO_TIMEOUT, SSO_CALLBACK_PATH};
+pub use uia_sso::{
+    offers_sso, sso_fallback_url, SsoReauth, SsoReauthHandle, DEFAULT_REAUTH_INTERVAL,
+    DEFAULT_REAUTH_TIMEOUT,
+};
