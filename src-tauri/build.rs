@@ -18,6 +18,10 @@ const COMMANDS: &[&str] = &[
     "matrix_accounts",
     "matrix_sign_out",
     "matrix_remove",
+    // Matrix single sign-on (issue 10).
+    "matrix_sso_start",
+    "matrix_sso_finish",
+    "matrix_sso_cancel",
 ];
 
 fn main() {

@@ -89,6 +89,21 @@ pub enum ErrorCode {
     MatrixServerError,
     /// The account's local store could not be opened or written.
     MatrixStore,
+    // Matrix single sign-on and SSO re-authentication (issue 10).
+    /// The user cancelled the single sign-on; nothing was kept.
+    MatrixSsoCancelled,
+    /// The browser did not come back from single sign-on in time; nothing was kept.
+    MatrixSsoTimedOut,
+    /// Single sign-on did not complete (no login token, or the local port could not be used).
+    MatrixSsoFailed,
+    /// The homeserver refused the login token from single sign-on (expired or used).
+    MatrixLoginTokenRefused,
+    /// The server does not offer single sign-on to confirm the action.
+    MatrixReauthNotOffered,
+    /// The user cancelled confirming their identity; nothing was changed.
+    MatrixReauthCancelled,
+    /// Confirming the identity took too long; nothing was changed.
+    MatrixReauthTimedOut,
 }
 
 /// An error as the UI receives it.
@@ -191,6 +206,16 @@ impl From<MatrixError> for IpcError {
             MatrixError::NotSignedIn { .. } => ErrorCode::MatrixNotSignedIn,
             MatrixError::SignedOutOnServer { .. } => ErrorCode::MatrixSignedOutOnServer,
             MatrixError::Store { .. } => ErrorCode::MatrixStore,
+            // Matrix single sign-on and SSO re-authentication (issue 10).
+            MatrixError::SsoCancelled => ErrorCode::MatrixSsoCancelled,
+            MatrixError::SsoTimedOut => ErrorCode::MatrixSsoTimedOut,
+            MatrixError::SsoFailed { .. } | MatrixError::SsoListener(_) => {
+                ErrorCode::MatrixSsoFailed
+            }
+            MatrixError::LoginTokenRefused { .. } => ErrorCode::MatrixLoginTokenRefused,
+            MatrixError::ReauthNotOffered { .. } => ErrorCode::MatrixReauthNotOffered,
+            MatrixError::ReauthCancelled => ErrorCode::MatrixReauthCancelled,
+            MatrixError::ReauthTimedOut => ErrorCode::MatrixReauthTimedOut,
             _ => ErrorCode::MatrixServerError,
         };
         Self::new(code, message)
@@ -286,6 +311,20 @@ mod tests {
             ),
             (ErrorCode::MatrixServerError, "matrix_server_error"),
             (ErrorCode::MatrixStore, "matrix_store"),
+            // Matrix single sign-on and SSO re-authentication (issue 10).
+            (ErrorCode::MatrixSsoCancelled, "matrix_sso_cancelled"),
+            (ErrorCode::MatrixSsoTimedOut, "matrix_sso_timed_out"),
+            (ErrorCode::MatrixSsoFailed, "matrix_sso_failed"),
+            (
+                ErrorCode::MatrixLoginTokenRefused,
+                "matrix_login_token_refused",
+            ),
+            (
+                ErrorCode::MatrixReauthNotOffered,
+                "matrix_reauth_not_offered",
+            ),
+            (ErrorCode::MatrixReauthCancelled, "matrix_reauth_cancelled"),
+            (ErrorCode::MatrixReauthTimedOut, "matrix_reauth_timed_out"),
         ];
         for (code, text) in codes {
             assert_eq!(

@@ -54,6 +54,8 @@ mod tests {
             EmsAccountView::decl(),
             EmsAccountStatus::decl(),
             crate::commands::ems::EmsSignInStarted::decl(),
+            // Matrix single sign-on (issue 10).
+            crate::commands::matrix_sso::MatrixSsoStarted::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

@@ -142,7 +142,11 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix::matrix_sign_in,
             commands::matrix::matrix_accounts,
             commands::matrix::matrix_sign_out,
-            commands::matrix::matrix_remove
+            commands::matrix::matrix_remove,
+            // Matrix single sign-on (issue 10).
+            commands::matrix_sso::matrix_sso_start,
+            commands::matrix_sso::matrix_sso_finish,
+            commands::matrix_sso::matrix_sso_cancel
         ])
 }
 

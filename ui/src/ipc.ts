@@ -2,10 +2,12 @@
 // component calls `invoke` itself. Payload types come from ./bindings.ts, generated from Rust.
 import { invoke } from '@tauri-apps/api/core';
 import type { AppOverview, EmsAccountView, EmsSignInStarted, ErrorCode, HomeserverInfo, IpcError, MatrixAccountView } from './bindings';
+import type { MatrixSsoStarted } from './bindings';
 
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
 export type { EmsAccountStatus, EmsAccountView, EmsSignInStarted } from './bindings';
 export type { HomeserverInfo, IdentityProvider, LoginMethods, MatrixAccountView, SessionState } from './bindings';
+export type { MatrixSsoStarted } from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
 type Command =
@@ -23,7 +25,11 @@ type Command =
   | 'matrix_sign_in'
   | 'matrix_accounts'
   | 'matrix_sign_out'
-  | 'matrix_remove';
+  | 'matrix_remove'
+  // Matrix single sign-on (issue 10).
+  | 'matrix_sso_start'
+  | 'matrix_sso_finish'
+  | 'matrix_sso_cancel';
 
 // A Record forces every code of the generated union to be listed here.
 const KNOWN_CODES: Record<ErrorCode, true> = {
@@ -64,6 +70,14 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_signed_out_on_server: true,
   matrix_server_error: true,
   matrix_store: true,
+  // Matrix single sign-on and SSO re-authentication (issue 10).
+  matrix_sso_cancelled: true,
+  matrix_sso_timed_out: true,
+  matrix_sso_failed: true,
+  matrix_login_token_refused: true,
+  matrix_reauth_not_offered: true,
+  matrix_reauth_cancelled: true,
+  matrix_reauth_timed_out: true,
 };
 const ERROR_CODES = Object.keys(KNOWN_CODES);
 
@@ -145,3 +159,18 @@ export const emsSignOut = (id: string): Promise<void> => call<void>('ems_sign_ou
 
 /** Signs out and removes an EMS account from this computer. */
 export const emsRemove = (id: string): Promise<void> => call<void>('ems_remove', { id });
+
+// Matrix single sign-on (issue 10).
+
+/** Starts single sign-on with one identity provider and opens the browser there. */
+export const matrixSsoStart = (
+  homeserver: string,
+  idpId: string | null,
+  accountId: string | null,
+): Promise<MatrixSsoStarted> => call<MatrixSsoStarted>('matrix_sso_start', { homeserver, idpId, accountId });
+
+/** Waits for the browser to come back from single sign-on; resolves with the signed-in account. */
+export const matrixSsoFinish = (): Promise<MatrixAccountView> => call<MatrixAccountView>('matrix_sso_finish');
+
+/** Gives up the single sign-on in progress; nothing is kept. */
+export const matrixSsoCancel = (): Promise<void> => call<void>('matrix_sso_cancel');

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { matrixDiscover, matrixSignIn, toIpcError, type HomeserverInfo, type IpcError, type MatrixAccountView } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { LoginMethodList } from './LoginMethodList';
+import { MatrixSsoButtons } from './MatrixSsoButtons';
 
 interface Props {
   /** The homeserver to start from: the configured one, or the account's when signing in again. */
@@ -107,6 +108,15 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
                 {busy === 'sign-in' ? 'Signing in…' : 'Sign in'}
               </button>
             </form>
+          )}
+          {info.methods.sso !== null && (
+            <MatrixSsoButtons
+              homeserver={info.homeserver_url}
+              providers={info.methods.sso}
+              accountId={accountId}
+              disabled={busy !== null}
+              onSignedIn={onSignedIn}
+            />
           )}
         </div>
       )}

@@ -249,7 +249,7 @@ mod tests {
         let sso = info(vec![vec![AuthType::Sso]], Some("s"));
         let reauth = SsoReauth::new(&homeserver, &sso)
             .expect("offered")
-            .with_interval(Duration::from_secs(60));
+            .with_interval(Duration::from_mins(1));
         reauth.handle().cancel();
         let cancelled = reauth.complete(|_| async { Ok::<(), HttpError>(()) }).await;
         assert!(
@@ -258,7 +258,7 @@ mod tests {
         );
         let timed_out = SsoReauth::new(&homeserver, &sso)
             .expect("offered")
-            .with_interval(Duration::from_secs(60))
+            .with_interval(Duration::from_mins(1))
             .with_timeout(Duration::from_millis(50))
             .complete(|_| async { Ok::<(), HttpError>(()) })
             .await;
