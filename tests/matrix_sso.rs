@@ -511,6 +511,42 @@ async fn cancel_and_timeout_leave_no_account_behind() {
     );
     app.assert_nothing_kept("after the timeout");
 
+    // A newer sign-in replaces one still waiting: the older ends as cancelled, and the newer
+    // can still be cancelled (the older one's end must not take the newer one's cancel handle).
+    let older = app
+        .accounts
+        .begin_sso_sign_in(request(&fixture, "ems", None, DEFAULT_SSO_TIMEOUT))
+        .await
+        .expect("SSO starts");
+    let (older_result, newer) =
+        tokio::join!(app.accounts.finish_sso_sign_in(&app.registry), async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            app.accounts
+                .begin_sso_sign_in(request(&fixture, "ems", None, DEFAULT_SSO_TIMEOUT))
+                .await
+                .expect("a newer SSO starts")
+        });
+    assert!(
+        matches!(older_result, Err(MatrixError::SsoCancelled)),
+        "got {older_result:?}"
+    );
+    assert_ne!(older, newer, "each flow has its own return address");
+    let (newer_result, ()) = tokio::join!(
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            app.accounts.finish_sso_sign_in(&app.registry)
+        ),
+        async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            app.accounts.cancel_sso_sign_in();
+        }
+    );
+    assert!(
+        matches!(newer_result, Ok(Err(MatrixError::SsoCancelled))),
+        "the newer flow is cancelled when the user asks: {newer_result:?}"
+    );
+    app.assert_nothing_kept("after a replaced and a cancelled sign-in");
+
     // Finishing with nothing started is a clear error, not a hang.
     let nothing = app.accounts.finish_sso_sign_in(&app.registry).await;
     assert!(

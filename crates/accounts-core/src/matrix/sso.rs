@@ -15,6 +15,7 @@
 //! matrix-sdk's own SSO login (with its built-in local server) is deliberately not used: every
 //! browser flow of the app goes through the one hardened listener in [`crate::loopback`].
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -141,10 +142,14 @@ impl PendingSso {
 }
 
 /// The one single sign-on that may be in progress, and how to cancel it while it is awaited.
+///
+/// The cancel handle is tagged with its flow's number so that a flow ending late (cancelled by
+/// a newer one) does not take away the newer flow's handle.
 #[derive(Default)]
 pub(super) struct SsoSlot {
-    pending: tokio::sync::Mutex<Option<PendingSso>>,
-    cancel: Mutex<Option<CancelHandle>>,
+    pending: tokio::sync::Mutex<Option<(u64, PendingSso)>>,
+    cancel: Mutex<Option<(u64, CancelHandle)>>,
+    flows: AtomicU64,
 }
 
 impl MatrixAccounts {
@@ -153,14 +158,15 @@ impl MatrixAccounts {
         self.cancel_sso_sign_in();
         let pending = PendingSso::begin(&request).await?;
         let url = pending.sso_url().clone();
-        *lock(&self.sso.cancel) = Some(pending.cancel_handle());
-        *self.sso.pending.lock().await = Some(pending);
+        let flow = self.sso.flows.fetch_add(1, Ordering::Relaxed);
+        *lock(&self.sso.cancel) = Some((flow, pending.cancel_handle()));
+        *self.sso.pending.lock().await = Some((flow, pending));
         Ok(url)
     }
 
     /// Ends the single sign-on in progress, if any, with [`MatrixError::SsoCancelled`].
     pub fn cancel_sso_sign_in(&self) {
-        if let Some(cancel) = lock(&self.sso.cancel).take() {
+        if let Some((_, cancel)) = lock(&self.sso.cancel).take() {
             cancel.cancel();
         }
     }
@@ -171,7 +177,7 @@ impl MatrixAccounts {
         &self,
         registry: &Mutex<AccountRegistry>,
     ) -> Result<MatrixAccountView, MatrixError> {
-        let mut pending = self
+        let (flow, mut pending) = self
             .sso
             .pending
             .lock()
@@ -179,7 +185,12 @@ impl MatrixAccounts {
             .take()
             .ok_or(MatrixError::SsoCancelled)?;
         let callback = pending.listener.next_callback().await;
-        lock(&self.sso.cancel).take();
+        {
+            let mut cancel = lock(&self.sso.cancel);
+            if cancel.as_ref().is_some_and(|(current, _)| *current == flow) {
+                cancel.take();
+            }
+        }
         let callback = callback?;
         let homeserver = pending.homeserver.clone();
         let Some(token) = callback.param("loginToken").map(Secret::new) else {
