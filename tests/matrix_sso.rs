@@ -511,42 +511,6 @@ async fn cancel_and_timeout_leave_no_account_behind() {
     );
     app.assert_nothing_kept("after the timeout");
 
-    // A newer sign-in replaces one still waiting: the older ends as cancelled, and the newer
-    // can still be cancelled (the older one's end must not take the newer one's cancel handle).
-    let older = app
-        .accounts
-        .begin_sso_sign_in(request(&fixture, "ems", None, DEFAULT_SSO_TIMEOUT))
-        .await
-        .expect("SSO starts");
-    let (older_result, newer) =
-        tokio::join!(app.accounts.finish_sso_sign_in(&app.registry), async {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            app.accounts
-                .begin_sso_sign_in(request(&fixture, "ems", None, DEFAULT_SSO_TIMEOUT))
-                .await
-                .expect("a newer SSO starts")
-        });
-    assert!(
-        matches!(older_result, Err(MatrixError::SsoCancelled)),
-        "got {older_result:?}"
-    );
-    assert_ne!(older, newer, "each flow has its own return address");
-    let (newer_result, ()) = tokio::join!(
-        tokio::time::timeout(
-            Duration::from_secs(20),
-            app.accounts.finish_sso_sign_in(&app.registry)
-        ),
-        async {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            app.accounts.cancel_sso_sign_in();
-        }
-    );
-    assert!(
-        matches!(newer_result, Ok(Err(MatrixError::SsoCancelled))),
-        "the newer flow is cancelled when the user asks: {newer_result:?}"
-    );
-    app.assert_nothing_kept("after a replaced and a cancelled sign-in");
-
     // Finishing with nothing started is a clear error, not a hang.
     let nothing = app.accounts.finish_sso_sign_in(&app.registry).await;
     assert!(
@@ -741,4 +705,54 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         .expect("remove");
     drop(fixture.synapse);
     fixture.sandbox.shutdown().await.expect("the sandbox stops");
+}
+
+/// A sign-in that never reaches a server: only the listener and the flow's bookkeeping run.
+fn nowhere() -> SsoSignIn {
+    SsoSignIn {
+        homeserver: format!("http://127.0.0.1:{}", free_port()),
+        idp_id: Some("oidc-ems".to_owned()),
+        account_id: None,
+        timeout: DEFAULT_SSO_TIMEOUT,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_sign_in_replaces_a_waiting_one() {
+    let app = App::new();
+    // A newer sign-in replaces one still waiting: the older ends as cancelled, and the newer
+    // can still be cancelled (the older one's end must not take the newer one's cancel handle).
+    let older = app
+        .accounts
+        .begin_sso_sign_in(nowhere())
+        .await
+        .expect("SSO starts");
+    let (older_result, newer) =
+        tokio::join!(app.accounts.finish_sso_sign_in(&app.registry), async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            app.accounts
+                .begin_sso_sign_in(nowhere())
+                .await
+                .expect("a newer SSO starts")
+        });
+    assert!(
+        matches!(older_result, Err(MatrixError::SsoCancelled)),
+        "got {older_result:?}"
+    );
+    assert_ne!(older, newer, "each flow has its own return address");
+    let (newer_result, ()) = tokio::join!(
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            app.accounts.finish_sso_sign_in(&app.registry)
+        ),
+        async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            app.accounts.cancel_sso_sign_in();
+        }
+    );
+    assert!(
+        matches!(newer_result, Ok(Err(MatrixError::SsoCancelled))),
+        "the newer flow is cancelled when the user asks: {newer_result:?}"
+    );
+    app.assert_nothing_kept("after a replaced and a cancelled sign-in");
 }

@@ -27,7 +27,9 @@ use super::discovery::{display_url, join};
 use super::error::{DiscoveryError, MatrixError};
 use super::input::check_scheme;
 use super::login::token_login;
-use crate::loopback::{CallbackListener, CallbackState, CancelHandle, Reply, StaticPage};
+use crate::loopback::{
+    CallbackListener, CallbackState, CancelHandle, LoopbackError, Reply, StaticPage,
+};
 use crate::vault::{AccountRegistry, Secret};
 
 /// The loopback path the homeserver sends the browser back to.
@@ -113,12 +115,14 @@ impl PendingSso {
             .path(SSO_CALLBACK_PATH, CallbackState::new(state))
             .bind()
             .await?;
-        let back =
-            listener
-                .callback_url_with_state(SSO_CALLBACK_PATH)
-                .ok_or(MatrixError::SsoListener(
-                    crate::loopback::LoopbackError::NoPaths,
-                ))?;
+        // The listener was built with this one path, so it always has its URL.
+        let back = listener
+            .callback_url_with_state(SSO_CALLBACK_PATH)
+            .ok_or_else(|| {
+                MatrixError::SsoListener(LoopbackError::InvalidPath {
+                    path: SSO_CALLBACK_PATH.to_owned(),
+                })
+            })?;
         let sso_url = sso_redirect_url(&homeserver, request.idp_id.as_deref(), back)?;
         Ok(Self {
             homeserver,
