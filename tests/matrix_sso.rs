@@ -534,43 +534,10 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         pick: None,
     };
 
-    // Dave's first session, as another computer would have it: SSO and m.login.token by hand.
+    // Dave's first session, as another computer would have it.
     let homeserver = url::Url::parse(&fixture.synapse.url).expect("url");
-    let done = "http://127.0.0.1:1/elsewhere";
-    let start = format!(
-        "{}/_matrix/client/v3/login/sso/redirect/oidc-ems?redirectUrl={}",
-        fixture.synapse.url,
-        url::form_urlencoded::byte_serialize(done.as_bytes()).collect::<String>()
-    );
     let other_browser = Browser::new();
-    let mut url = start;
-    let mut answer = other_browser.get(&url).await;
-    let login_token = loop {
-        if let Some(location) = answer.location.clone() {
-            if location.starts_with(done) {
-                break query_param(&location, "loginToken").expect("a login token");
-            }
-            url = resolve(&url, &location);
-            answer = other_browser.get(&url).await;
-        } else if answer.body.contains("name=\"password\"") {
-            let (action, mut fields) = form(&answer.body);
-            set_field(&mut fields, "email", dave.email);
-            set_field(&mut fields, "password", PASSWORD);
-            url = resolve(&url, &action);
-            answer = other_browser.post_form(&url, &fields).await;
-        } else {
-            let next = link_to(&answer.body, &url, done).expect("the Continue link");
-            break query_param(&next, "loginToken").expect("a login token");
-        }
-    };
-    let elsewhere = token_login(
-        &accounts_core::matrix::http_client(),
-        &homeserver,
-        &Secret::new(login_token),
-        "Dave's other computer",
-    )
-    .await
-    .expect("m.login.token");
+    let elsewhere = login_elsewhere(&fixture, &other_browser, &dave).await;
 
     // This computer's session, through the app.
     let (result, _) = sso_sign_in(&app, &fixture, &browser, "ems", None, &dave).await;
@@ -672,23 +639,88 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         "only this computer's session is left"
     );
 
-    // A cancelled re-authentication does nothing, even if the user confirms afterwards.
+    // The same through the app's parked request, as the UI drives it: another session
+    // elsewhere, its deletion parked, the user confirms in the browser and says so.
+    let third = login_elsewhere(&fixture, &other_browser, &dave).await;
+    let third_device: OwnedDeviceId = third.device_id.clone().into();
+    let asked = client
+        .delete_devices(std::slice::from_ref(&third_device), None)
+        .await
+        .expect_err("user-interactive auth again");
+    let parked = app
+        .accounts
+        .park_sso_reauth(
+            &homeserver,
+            asked.as_uiaa_response().expect("a UIA answer"),
+            {
+                let client = client.clone();
+                move |auth| {
+                    let client = client.clone();
+                    let third_device = third_device.clone();
+                    async move {
+                        client
+                            .delete_devices(&[third_device], Some(auth))
+                            .await
+                            .map(|_| ())
+                    }
+                }
+            },
+        )
+        .await
+        .expect("the deletion is parked");
+    let (finished, ()) = tokio::join!(
+        tokio::time::timeout(Duration::from_mins(1), app.accounts.finish_sso_reauth()),
+        async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            assert!(
+                whoami(&fixture.synapse.url, third.access_token.expose())
+                    .await
+                    .is_ok(),
+                "nothing is deleted before the user confirms"
+            );
+            play(
+                &Browser::new(),
+                parked.as_str(),
+                &dave,
+                "http://127.0.0.1:1/never",
+            )
+            .await;
+            app.accounts.sso_reauth_done();
+        }
+    );
+    assert!(
+        matches!(finished, Ok(Ok(()))),
+        "the parked deletion completes once the user confirmed: {finished:?}"
+    );
+    assert_eq!(
+        whoami(&fixture.synapse.url, third.access_token.expose()).await,
+        Err(401),
+        "the third session is signed out"
+    );
+
+    // A cancelled re-authentication does nothing.
     let own: OwnedDeviceId = device_id.clone().into();
     let again = client
         .delete_devices(std::slice::from_ref(&own), None)
         .await
         .expect_err("user-interactive auth again");
-    let reauth = SsoReauth::new(&homeserver, again.as_uiaa_response().expect("a UIA answer"))
-        .expect("offered")
-        .with_interval(Duration::from_millis(300));
-    reauth.handle().cancel();
-    let cancelled = reauth
-        .complete(|auth| {
-            let client = client.clone();
-            let own = own.clone();
-            async move { client.delete_devices(&[own], Some(auth)).await }
-        })
-        .await;
+    app.accounts
+        .park_sso_reauth(
+            &homeserver,
+            again.as_uiaa_response().expect("a UIA answer"),
+            {
+                let client = client.clone();
+                move |auth| {
+                    let client = client.clone();
+                    let own = own.clone();
+                    async move { client.delete_devices(&[own], Some(auth)).await.map(|_| ()) }
+                }
+            },
+        )
+        .await
+        .expect("parked");
+    app.accounts.cancel_sso_reauth();
+    let cancelled = app.accounts.finish_sso_reauth().await;
     assert!(
         matches!(cancelled, Err(MatrixError::ReauthCancelled)),
         "got {cancelled:?}"
@@ -755,4 +787,46 @@ async fn a_newer_sign_in_replaces_a_waiting_one() {
         "the newer flow is cancelled when the user asks: {newer_result:?}"
     );
     app.assert_nothing_kept("after a replaced and a cancelled sign-in");
+}
+
+/// A session of `user` made the way another computer would: SSO in its own browser, then
+/// `m.login.token` by hand.
+async fn login_elsewhere(
+    fixture: &Fixture,
+    browser: &Browser,
+    user: &User<'_>,
+) -> accounts_core::matrix::LoginGrant {
+    let done = "http://127.0.0.1:1/elsewhere";
+    let mut url = format!(
+        "{}/_matrix/client/v3/login/sso/redirect/oidc-ems?redirectUrl={}",
+        fixture.synapse.url,
+        url::form_urlencoded::byte_serialize(done.as_bytes()).collect::<String>()
+    );
+    let mut answer = browser.get(&url).await;
+    let login_token = loop {
+        if let Some(location) = answer.location.clone() {
+            if location.starts_with(done) {
+                break query_param(&location, "loginToken").expect("a login token");
+            }
+            url = resolve(&url, &location);
+            answer = browser.get(&url).await;
+        } else if answer.body.contains("name=\"password\"") {
+            let (action, mut fields) = form(&answer.body);
+            set_field(&mut fields, "email", user.email);
+            set_field(&mut fields, "password", PASSWORD);
+            url = resolve(&url, &action);
+            answer = browser.post_form(&url, &fields).await;
+        } else {
+            let next = link_to(&answer.body, &url, done).expect("the Continue link");
+            break query_param(&next, "loginToken").expect("a login token");
+        }
+    };
+    token_login(
+        &accounts_core::matrix::http_client(),
+        &url::Url::parse(&fixture.synapse.url).expect("url"),
+        &Secret::new(login_token),
+        "Dave's other computer",
+    )
+    .await
+    .expect("m.login.token")
 }

@@ -18,6 +18,7 @@ use super::discovery::{discover, display_url, http_client, join, network_error, 
 use super::error::{DiscoveryError, MatrixError};
 use super::input::check_scheme;
 use super::login::{device_display_name, password_login, LoginGrant};
+use super::reauth::ReauthSlot;
 use super::session::{
     build_client, ids_of, load_session, new_store_passphrase, restore, save_session,
     session_from_grant, store_dir,
@@ -56,6 +57,8 @@ pub struct MatrixAccounts {
     live: Mutex<HashMap<String, LiveAccount>>,
     /// The single sign-on in progress, if any (see `sso.rs`).
     pub(super) sso: SsoSlot,
+    /// The request waiting for SSO re-authentication, if any (see `reauth.rs`).
+    pub(super) reauth: ReauthSlot,
 }
 
 impl std::fmt::Debug for MatrixAccounts {
@@ -77,6 +80,7 @@ impl MatrixAccounts {
             device_name: device_display_name(),
             live: Mutex::new(HashMap::new()),
             sso: SsoSlot::default(),
+            reauth: ReauthSlot::default(),
         }
     }
 

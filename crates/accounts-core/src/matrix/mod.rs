@@ -3,8 +3,10 @@
 //!
 //! [`discover`] resolves a server name, Matrix ID or URL to a homeserver and its sign-in methods;
 //! [`MatrixAccounts`] holds every account's session and does the rest. Tokens and store
-//! passphrases stay in the [`crate::vault`]; records in its registry. Single sign-on and SSO
-//! re-authentication are in `sso` and `uia_sso`; OAuth 2.0 sign-in, profiles, devices and passwords are left to later modules.
+//! passphrases stay in the [`crate::vault`]; records in its registry. Single sign-on is in `sso`;
+//! confirming a request through SSO re-authentication in `uia_sso` (and `reauth`, which parks
+//! the request while the user is in the browser). OAuth 2.0 sign-in, profiles, devices and
+//! passwords are left to later modules.
 
 mod account;
 mod accounts;
@@ -14,6 +16,7 @@ mod input;
 mod login;
 mod session;
 // Single sign-on and SSO re-authentication (issue 10).
+mod reauth;
 mod sso;
 mod uia_sso;
 

@@ -14,11 +14,12 @@
 //! taking the [`AuthData`] to send. Password UIA and the UI around both are left to others.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::ruma::api::client::uiaa::{AuthData, AuthType, UiaaInfo};
 use matrix_sdk::HttpError;
-use tokio::sync::mpsc;
+use tokio::sync::{watch, Notify};
 use tokio::time::{self, Instant};
 use url::Url;
 
@@ -50,35 +51,26 @@ pub fn sso_fallback_url(homeserver: &Url, session: &str) -> Result<Url, MatrixEr
     Ok(url)
 }
 
-/// What the user (through the UI) can tell a waiting re-authentication.
-#[derive(Debug, Clone, Copy)]
-enum Control {
-    RetryNow,
-    Cancel,
-}
-
 /// Tells a waiting [`SsoReauth`] that the user is done in the browser, or gives up; cheap to
 /// clone, harmless after the re-authentication has ended.
+///
+/// Neither call blocks or needs a Tokio runtime, so a synchronous command can make them.
 #[derive(Debug, Clone)]
 pub struct SsoReauthHandle {
-    control: mpsc::Sender<Control>,
+    retry: Arc<Notify>,
+    cancel: Arc<watch::Sender<bool>>,
 }
 
 impl SsoReauthHandle {
-    /// Retries at once ("I have finished in the browser"). Never blocks.
+    /// Retries at once ("I have finished in the browser"); several calls before the next try
+    /// count as one.
     pub fn retry_now(&self) {
-        let _ = self.control.try_send(Control::RetryNow);
+        self.retry.notify_one();
     }
 
-    /// Ends the re-authentication with [`MatrixError::ReauthCancelled`]. Never blocks.
+    /// Ends the re-authentication with [`MatrixError::ReauthCancelled`].
     pub fn cancel(&self) {
-        // A full queue must not swallow a cancel: wait for room in the background.
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.control.try_send(Control::Cancel) {
-            let control = self.control.clone();
-            tokio::spawn(async move {
-                let _ = control.send(Control::Cancel).await;
-            });
-        }
+        self.cancel.send_replace(true);
     }
 }
 
@@ -90,8 +82,8 @@ pub struct SsoReauth {
     fallback_url: Url,
     interval: Duration,
     timeout: Duration,
-    control_tx: mpsc::Sender<Control>,
-    control_rx: mpsc::Receiver<Control>,
+    retry: Arc<Notify>,
+    cancel: Arc<watch::Sender<bool>>,
 }
 
 impl SsoReauth {
@@ -106,15 +98,14 @@ impl SsoReauth {
         }
         let session = info.session.clone().ok_or_else(not_offered)?;
         let fallback_url = sso_fallback_url(homeserver, &session)?;
-        let (control_tx, control_rx) = mpsc::channel(4);
         Ok(Self {
             homeserver: homeserver.clone(),
             session,
             fallback_url,
             interval: DEFAULT_REAUTH_INTERVAL,
             timeout: DEFAULT_REAUTH_TIMEOUT,
-            control_tx,
-            control_rx,
+            retry: Arc::new(Notify::new()),
+            cancel: Arc::new(watch::Sender::new(false)),
         })
     }
 
@@ -148,27 +139,30 @@ impl SsoReauth {
     #[must_use]
     pub fn handle(&self) -> SsoReauthHandle {
         SsoReauthHandle {
-            control: self.control_tx.clone(),
+            retry: Arc::clone(&self.retry),
+            cancel: Arc::clone(&self.cancel),
         }
     }
 
     /// Retries `attempt` with `auth: {session}` every interval (or at once on
     /// [`SsoReauthHandle::retry_now`]) until the server accepts it: returns its answer. A 401
     /// that still asks for auth means the user is not done yet; any other failure ends it.
-    pub async fn complete<T, F, Fut>(mut self, mut attempt: F) -> Result<T, MatrixError>
+    pub async fn complete<T, F, Fut>(self, mut attempt: F) -> Result<T, MatrixError>
     where
         F: FnMut(AuthData) -> Fut,
         Fut: Future<Output = Result<T, HttpError>>,
     {
         let deadline = Instant::now() + self.timeout;
+        let mut cancelled = self.cancel.subscribe();
         loop {
             tokio::select! {
                 biased;
-                control = self.control_rx.recv() => match control {
-                    Some(Control::Cancel) => return Err(MatrixError::ReauthCancelled),
-                    Some(Control::RetryNow) | None => {}
-                },
+                // This side holds a sender, so the channel never closes under the wait.
+                _ = cancelled.wait_for(|cancelled| *cancelled) => {
+                    return Err(MatrixError::ReauthCancelled);
+                }
                 () = time::sleep_until(deadline) => return Err(MatrixError::ReauthTimedOut),
+                () = self.retry.notified() => {}
                 () = time::sleep(self.interval) => {}
             }
             let auth = AuthData::fallback_acknowledgement(self.session.clone());
