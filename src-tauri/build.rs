@@ -22,6 +22,9 @@ const COMMANDS: &[&str] = &[
     "matrix_sso_start",
     "matrix_sso_finish",
     "matrix_sso_cancel",
+    "uia_sso_finish",
+    "uia_sso_done",
+    "uia_sso_cancel",
 ];
 
 fn main() {

@@ -146,7 +146,10 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             // Matrix single sign-on (issue 10).
             commands::matrix_sso::matrix_sso_start,
             commands::matrix_sso::matrix_sso_finish,
-            commands::matrix_sso::matrix_sso_cancel
+            commands::matrix_sso::matrix_sso_cancel,
+            commands::uia_sso::uia_sso_finish,
+            commands::uia_sso::uia_sso_done,
+            commands::uia_sso::uia_sso_cancel
         ])
 }
 

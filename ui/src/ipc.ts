@@ -29,7 +29,10 @@ type Command =
   // Matrix single sign-on (issue 10).
   | 'matrix_sso_start'
   | 'matrix_sso_finish'
-  | 'matrix_sso_cancel';
+  | 'matrix_sso_cancel'
+  | 'uia_sso_finish'
+  | 'uia_sso_done'
+  | 'uia_sso_cancel';
 
 // A Record forces every code of the generated union to be listed here.
 const KNOWN_CODES: Record<ErrorCode, true> = {
@@ -174,3 +177,12 @@ export const matrixSsoFinish = (): Promise<MatrixAccountView> => call<MatrixAcco
 
 /** Gives up the single sign-on in progress; nothing is kept. */
 export const matrixSsoCancel = (): Promise<void> => call<void>('matrix_sso_cancel');
+
+/** Waits until the homeserver accepts the request parked for SSO re-authentication. */
+export const uiaSsoFinish = (): Promise<void> => call<void>('uia_sso_finish');
+
+/** The user has finished in the browser: the parked request is retried at once. */
+export const uiaSsoDone = (): Promise<void> => call<void>('uia_sso_done');
+
+/** Gives up the request parked for SSO re-authentication; nothing is changed. */
+export const uiaSsoCancel = (): Promise<void> => call<void>('uia_sso_cancel');

@@ -7,6 +7,7 @@ pub mod ems;
 pub mod matrix;
 // Matrix single sign-on (issue 10).
 pub mod matrix_sso;
+pub mod uia_sso;
 
 use accounts_core::ems::EmsAccounts;
 use accounts_core::matrix::MatrixAccounts;
