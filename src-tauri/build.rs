@@ -48,6 +48,13 @@ const COMMANDS: &[&str] = &[
     "matrix_register_email",
     "matrix_register_check_email",
     "matrix_register_cancel",
+    // Matrix single sign-on (issue 10).
+    "matrix_sso_start",
+    "matrix_sso_finish",
+    "matrix_sso_cancel",
+    "uia_sso_finish",
+    "uia_sso_done",
+    "uia_sso_cancel",
 ];
 
 fn main() {

@@ -148,6 +148,21 @@ pub enum ErrorCode {
     MatrixRegistrationNotInProgress,
     /// The account was created but its session could not be kept here.
     MatrixRegistrationNotKept,
+    // Matrix single sign-on and SSO re-authentication (issue 10).
+    /// The user cancelled the single sign-on; nothing was kept.
+    MatrixSsoCancelled,
+    /// The browser did not come back from single sign-on in time; nothing was kept.
+    MatrixSsoTimedOut,
+    /// Single sign-on did not complete (no login token, or the local port could not be used).
+    MatrixSsoFailed,
+    /// The homeserver refused the login token from single sign-on (expired or used).
+    MatrixLoginTokenRefused,
+    /// The server does not offer single sign-on to confirm the action.
+    MatrixReauthNotOffered,
+    /// The user cancelled confirming their identity; nothing was changed.
+    MatrixReauthCancelled,
+    /// Confirming the identity took too long; nothing was changed.
+    MatrixReauthTimedOut,
 }
 
 /// An error as the UI receives it.
@@ -300,6 +315,16 @@ impl From<MatrixError> for IpcError {
             MatrixError::WeakPassword { .. } => ErrorCode::MatrixWeakPassword,
             MatrixError::InvalidImage { .. } => ErrorCode::MatrixInvalidImage,
             MatrixError::InvalidInput { .. } => ErrorCode::MatrixInvalidInput,
+            // Matrix single sign-on and SSO re-authentication (issue 10).
+            MatrixError::SsoCancelled => ErrorCode::MatrixSsoCancelled,
+            MatrixError::SsoTimedOut => ErrorCode::MatrixSsoTimedOut,
+            MatrixError::SsoFailed { .. } | MatrixError::SsoListener(_) => {
+                ErrorCode::MatrixSsoFailed
+            }
+            MatrixError::LoginTokenRefused { .. } => ErrorCode::MatrixLoginTokenRefused,
+            MatrixError::ReauthNotOffered { .. } => ErrorCode::MatrixReauthNotOffered,
+            MatrixError::ReauthCancelled => ErrorCode::MatrixReauthCancelled,
+            MatrixError::ReauthTimedOut => ErrorCode::MatrixReauthTimedOut,
             _ => ErrorCode::MatrixServerError,
         };
         Self::new(code, message)
@@ -480,6 +505,20 @@ mod tests {
                 ErrorCode::MatrixRegistrationNotKept,
                 "matrix_registration_not_kept",
             ),
+            // Matrix single sign-on and SSO re-authentication (issue 10).
+            (ErrorCode::MatrixSsoCancelled, "matrix_sso_cancelled"),
+            (ErrorCode::MatrixSsoTimedOut, "matrix_sso_timed_out"),
+            (ErrorCode::MatrixSsoFailed, "matrix_sso_failed"),
+            (
+                ErrorCode::MatrixLoginTokenRefused,
+                "matrix_login_token_refused",
+            ),
+            (
+                ErrorCode::MatrixReauthNotOffered,
+                "matrix_reauth_not_offered",
+            ),
+            (ErrorCode::MatrixReauthCancelled, "matrix_reauth_cancelled"),
+            (ErrorCode::MatrixReauthTimedOut, "matrix_reauth_timed_out"),
         ];
         for (code, text) in codes {
             assert_eq!(

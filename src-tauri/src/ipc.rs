@@ -91,6 +91,8 @@ mod tests {
             accounts_core::matrix::RegistrationProgress::decl(),
             accounts_core::matrix::RegistrationStep::decl(),
             accounts_core::matrix::TermsPolicy::decl(),
+            // Matrix single sign-on (issue 10).
+            crate::commands::matrix_sso::MatrixSsoStarted::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

@@ -185,7 +185,14 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix_register::matrix_register_accept_terms,
             commands::matrix_register::matrix_register_email,
             commands::matrix_register::matrix_register_check_email,
-            commands::matrix_register::matrix_register_cancel
+            commands::matrix_register::matrix_register_cancel,
+            // Matrix single sign-on (issue 10).
+            commands::matrix_sso::matrix_sso_start,
+            commands::matrix_sso::matrix_sso_finish,
+            commands::matrix_sso::matrix_sso_cancel,
+            commands::uia_sso::uia_sso_finish,
+            commands::uia_sso::uia_sso_done,
+            commands::uia_sso::uia_sso_cancel
         ])
 }
 

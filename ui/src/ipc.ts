@@ -19,6 +19,7 @@ import type {
   SubscriptionLink,
 } from './bindings';
 import type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaStep } from './bindings';
+import type { MatrixSsoStarted } from './bindings';
 
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
 export type { EmsAccountStatus, EmsAccountView, EmsSignInStarted } from './bindings';
@@ -45,6 +46,7 @@ export type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, U
 // Matrix account creation (registration).
 export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
 import type { RegistrationOffer, RegistrationProgress } from './bindings';
+export type { MatrixSsoStarted } from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
 type Command =
@@ -92,7 +94,14 @@ type Command =
   | 'matrix_register_accept_terms'
   | 'matrix_register_email'
   | 'matrix_register_check_email'
-  | 'matrix_register_cancel';
+  | 'matrix_register_cancel'
+  // Matrix single sign-on (issue 10).
+  | 'matrix_sso_start'
+  | 'matrix_sso_finish'
+  | 'matrix_sso_cancel'
+  | 'uia_sso_finish'
+  | 'uia_sso_done'
+  | 'uia_sso_cancel';
 
 // A Record forces every code of the generated union to be listed here.
 const KNOWN_CODES: Record<ErrorCode, true> = {
@@ -163,6 +172,14 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_email_denied: true,
   matrix_registration_not_in_progress: true,
   matrix_registration_not_kept: true,
+  // Matrix single sign-on and SSO re-authentication (issue 10).
+  matrix_sso_cancelled: true,
+  matrix_sso_timed_out: true,
+  matrix_sso_failed: true,
+  matrix_login_token_refused: true,
+  matrix_reauth_not_offered: true,
+  matrix_reauth_cancelled: true,
+  matrix_reauth_timed_out: true,
 };
 const ERROR_CODES = Object.keys(KNOWN_CODES);
 
@@ -363,3 +380,26 @@ export const matrixRegisterCheckEmail = (id: string): Promise<RegistrationProgre
 
 /** Gives up the account creation in progress. */
 export const matrixRegisterCancel = (id: string): Promise<void> => call<void>('matrix_register_cancel', { id });
+// Matrix single sign-on (issue 10).
+
+/** Starts single sign-on with one identity provider and opens the browser there. */
+export const matrixSsoStart = (
+  homeserver: string,
+  idpId: string | null,
+  accountId: string | null,
+): Promise<MatrixSsoStarted> => call<MatrixSsoStarted>('matrix_sso_start', { homeserver, idpId, accountId });
+
+/** Waits for the browser to come back from single sign-on; resolves with the signed-in account. */
+export const matrixSsoFinish = (): Promise<MatrixAccountView> => call<MatrixAccountView>('matrix_sso_finish');
+
+/** Gives up the single sign-on in progress; nothing is kept. */
+export const matrixSsoCancel = (): Promise<void> => call<void>('matrix_sso_cancel');
+
+/** Waits until the homeserver accepts the request parked for SSO re-authentication. */
+export const uiaSsoFinish = (): Promise<void> => call<void>('uia_sso_finish');
+
+/** The user has finished in the browser: the parked request is retried at once. */
+export const uiaSsoDone = (): Promise<void> => call<void>('uia_sso_done');
+
+/** Gives up the request parked for SSO re-authentication; nothing is changed. */
+export const uiaSsoCancel = (): Promise<void> => call<void>('uia_sso_cancel');

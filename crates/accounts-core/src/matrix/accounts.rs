@@ -18,10 +18,12 @@ use super::discovery::{discover, display_url, http_client, join, network_error, 
 use super::error::{DiscoveryError, MatrixError};
 use super::input::check_scheme;
 use super::login::{device_display_name, password_login, LoginGrant};
+use super::reauth::ReauthSlot;
 use super::session::{
     build_client, ids_of, load_session, new_store_passphrase, restore, save_session,
     session_from_grant, store_dir,
 };
+use super::sso::SsoSlot;
 use crate::vault::{
     self, new_account_id, AccountKind, AccountRecord, AccountRegistry, RegistryError, Secret,
     SecretKey, SecretKind, Vault,
@@ -50,9 +52,13 @@ pub struct PasswordSignIn {
 pub struct MatrixAccounts {
     stores: PathBuf,
     vault: Vault,
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     device_name: String,
     live: Mutex<HashMap<String, LiveAccount>>,
+    /// The single sign-on in progress, if any (see `sso.rs`).
+    pub(super) sso: SsoSlot,
+    /// The request waiting for SSO re-authentication, if any (see `reauth.rs`).
+    pub(super) reauth: ReauthSlot,
 }
 
 impl std::fmt::Debug for MatrixAccounts {
@@ -73,6 +79,8 @@ impl MatrixAccounts {
             http: http_client(),
             device_name: device_display_name(),
             live: Mutex::new(HashMap::new()),
+            sso: SsoSlot::default(),
+            reauth: ReauthSlot::default(),
         }
     }
 
