@@ -102,6 +102,8 @@ pub enum ErrorCode {
     MatrixInvalidImage,
     /// What was typed or chosen cannot be used.
     MatrixInvalidInput,
+    /// The password was changed, but the other sessions are still signed in.
+    MatrixPasswordChangedSessionsKept,
 }
 
 /// An error as the UI receives it.
@@ -212,6 +214,9 @@ impl From<MatrixError> for IpcError {
             MatrixError::WeakPassword { .. } => ErrorCode::MatrixWeakPassword,
             MatrixError::InvalidImage { .. } => ErrorCode::MatrixInvalidImage,
             MatrixError::InvalidInput { .. } => ErrorCode::MatrixInvalidInput,
+            MatrixError::PasswordChangedSessionsKept { .. } => {
+                ErrorCode::MatrixPasswordChangedSessionsKept
+            }
             _ => ErrorCode::MatrixServerError,
         };
         Self::new(code, message)
@@ -316,6 +321,10 @@ mod tests {
             (ErrorCode::MatrixWeakPassword, "matrix_weak_password"),
             (ErrorCode::MatrixInvalidImage, "matrix_invalid_image"),
             (ErrorCode::MatrixInvalidInput, "matrix_invalid_input"),
+            (
+                ErrorCode::MatrixPasswordChangedSessionsKept,
+                "matrix_password_changed_sessions_kept",
+            ),
         ];
         for (code, text) in codes {
             assert_eq!(

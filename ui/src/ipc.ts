@@ -86,6 +86,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_weak_password: true,
   matrix_invalid_image: true,
   matrix_invalid_input: true,
+  matrix_password_changed_sessions_kept: true,
 };
 const ERROR_CODES = Object.keys(KNOWN_CODES);
 

@@ -30,5 +30,6 @@ pub use manage::{
     MAX_AVATAR_BYTES,
 };
 pub use uia::{
-    send_with_auth, UiaAuth, UiaChallenge, UiaFlow, UiaOutcome, UiaStep, PASSWORD_STAGE, SSO_STAGE,
+    send_with_auth, send_with_password, UiaAuth, UiaChallenge, UiaFlow, UiaOutcome, UiaStep,
+    PASSWORD_STAGE, SSO_STAGE,
 };
