@@ -13,6 +13,7 @@ const alice: MatrixAccountView = {
   homeserver: 'http://127.0.0.1:8448',
   display_name: 'alice',
   session: { state: 'signed_in', device_id: 'OWN' },
+  subscription: null,
 };
 
 const own: DeviceView = { device_id: 'OWN', display_name: 'laptop', last_seen_ip: '127.0.0.1', last_seen_ts: 1, current: true };
