@@ -343,6 +343,31 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
         },
         "the app's own session stays"
     );
+
+    // Synapse drops the changing session's refresh token when it signs the others out itself,
+    // which later breaks deactivation; the app signs them out separately, so this still works.
+    let challenge = challenge_of(
+        f.accounts
+            .deactivate(&f.registry, &a.id, false, None)
+            .await
+            .expect("a challenge"),
+    );
+    let done = f
+        .accounts
+        .deactivate(
+            &f.registry,
+            &a.id,
+            false,
+            Some(password(&challenge, "alice-pw-2")),
+        )
+        .await
+        .expect("deactivation after a password change");
+    assert_eq!(done, UiaStep::Done);
+    assert_eq!(
+        login(&f.synapse.url, "alice", "alice-pw-2").await.err(),
+        Some(403),
+        "a deactivated account cannot sign in"
+    );
 }
 
 #[allow(clippy::too_many_lines)]

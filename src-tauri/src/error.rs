@@ -163,6 +163,8 @@ pub enum ErrorCode {
     MatrixReauthCancelled,
     /// Confirming the identity took too long; nothing was changed.
     MatrixReauthTimedOut,
+    /// The password was changed, but the other sessions are still signed in.
+    MatrixPasswordChangedSessionsKept,
 }
 
 /// An error as the UI receives it.
@@ -325,6 +327,9 @@ impl From<MatrixError> for IpcError {
             MatrixError::ReauthNotOffered { .. } => ErrorCode::MatrixReauthNotOffered,
             MatrixError::ReauthCancelled => ErrorCode::MatrixReauthCancelled,
             MatrixError::ReauthTimedOut => ErrorCode::MatrixReauthTimedOut,
+            MatrixError::PasswordChangedSessionsKept { .. } => {
+                ErrorCode::MatrixPasswordChangedSessionsKept
+            }
             _ => ErrorCode::MatrixServerError,
         };
         Self::new(code, message)
@@ -519,6 +524,10 @@ mod tests {
             ),
             (ErrorCode::MatrixReauthCancelled, "matrix_reauth_cancelled"),
             (ErrorCode::MatrixReauthTimedOut, "matrix_reauth_timed_out"),
+            (
+                ErrorCode::MatrixPasswordChangedSessionsKept,
+                "matrix_password_changed_sessions_kept",
+            ),
         ];
         for (code, text) in codes {
             assert_eq!(

@@ -180,6 +180,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_reauth_not_offered: true,
   matrix_reauth_cancelled: true,
   matrix_reauth_timed_out: true,
+  matrix_password_changed_sessions_kept: true,
 };
 const ERROR_CODES = Object.keys(KNOWN_CODES);
 
@@ -298,6 +299,7 @@ export const emsDeletionPreview = (id: string): Promise<DeletionView> => call<De
 /** Deletes the EMS account once `email` (typed by the user) is its email; forgets it here. */
 export const emsDeleteAccount = (id: string, email: string): Promise<void> =>
   call<void>('ems_delete_account', { id, email });
+
 // Managing a Matrix account (issue 9). Passwords are sent once with the call and never kept;
 // actions protected by user-interactive auth answer a challenge first (`auth_required`), then
 // are called again with the prompt's answer.

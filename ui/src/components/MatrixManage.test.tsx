@@ -93,4 +93,23 @@ describe('managing a Matrix account', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('differ');
     expect(invoke.mock.calls.some(([c]) => c === 'matrix_change_password')).toBe(false);
   });
+
+  it('says plainly when the server asks only for single sign-on, which this version cannot do', async () => {
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'matrix_devices') return [own, other];
+      if (command === 'matrix_delete_devices')
+        return { status: 'auth_required', challenge: { session: 'S2', flows: [{ stages: ['m.login.sso'] }], completed: [] } };
+      return base(command);
+    });
+    render(<MatrixManage account={alice} onChanged={() => {}} onClose={() => {}} />);
+    fireEvent.click(await screen.findByTestId('device-select-OTHER'));
+    fireEvent.click(screen.getByTestId('matrix-sign-out-devices'));
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.code).toBe('matrix_uia_unsupported');
+    expect(alert.textContent).toContain('m.login.sso');
+    expect(screen.queryByTestId('uia-password')).toBeNull();
+    fireEvent.click(screen.getByTestId('uia-cancel'));
+    await waitFor(() => expect(screen.queryByTestId('uia-prompt')).toBeNull());
+    expect(screen.getByTestId('device-OTHER')).toBeTruthy();
+  });
 });

@@ -207,6 +207,12 @@ pub enum MatrixError {
         /// Why.
         detail: String,
     },
+    /// The password was changed, but the other sessions could not all be signed out.
+    #[error("Your password was changed, but the other sessions could not be signed out: {cause} Sign them out under Sessions.")]
+    PasswordChangedSessionsKept {
+        /// Why signing them out failed.
+        cause: Box<MatrixError>,
+    },
     /// What was typed cannot be used.
     #[error("{detail}")]
     InvalidInput {

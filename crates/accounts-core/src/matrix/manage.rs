@@ -23,7 +23,7 @@ use super::account::lock;
 use super::accounts::{http_failure, is_signed_out, MatrixAccounts};
 use super::discovery::display_url;
 use super::error::MatrixError;
-use super::uia::{send_with_auth, UiaAuth, UiaOutcome, UiaStep};
+use super::uia::{send_with_auth, send_with_password, UiaAuth, UiaOutcome, UiaStep};
 use crate::vault::{AccountRegistry, Secret};
 
 /// The largest avatar the app uploads.
@@ -297,36 +297,64 @@ impl MatrixAccounts {
             new,
             sign_out_others,
         } = change;
-        let client = &client;
-        let send = |auth| {
-            let mut request = change_password::v3::Request::new(new.expose().to_owned());
-            request.auth = auth;
-            request.logout_devices = sign_out_others;
-            async move { client.send(request).await }
-        };
         let fail = |hs: &Url, e: &HttpError| action_failure(hs, &user_id, e);
-        // The first request asks which flows and which session; the second answers with the
-        // current password.
-        let challenge = match send_with_auth(&homeserver, &user_id, None, send, fail).await? {
-            UiaOutcome::Done(_) => return Ok(()),
-            UiaOutcome::AuthRequired(challenge) => challenge,
-        };
-        if !challenge.offers_password() {
-            return Err(MatrixError::UiaUnsupported {
-                stages: stages_of(&challenge),
-            });
+        let client = &client;
+        // `logout_devices` stays false: Synapse (1.163) then also deletes the refresh token of
+        // the session making the change, so this session would die at its next refresh, and the
+        // dangling token breaks a later deactivation ("No row found (access_tokens)"). The other
+        // sessions are signed out below instead, with the new password.
+        send_with_password(
+            &homeserver,
+            &user_id,
+            &current,
+            |auth| {
+                let mut request = change_password::v3::Request::new(new.expose().to_owned());
+                request.auth = auth;
+                request.logout_devices = false;
+                async move { client.send(request).await }
+            },
+            fail,
+        )
+        .await?;
+        drop(current);
+        log::info!("changed the password of Matrix account {account_id}");
+        if !sign_out_others {
+            return Ok(());
         }
-        let auth = UiaAuth::Password {
-            session: challenge.session.clone(),
-            password: current,
-        };
-        match send_with_auth(&homeserver, &user_id, Some(auth), send, fail).await? {
-            UiaOutcome::Done(_) => {
-                log::info!("changed the password of Matrix account {account_id}");
+        let signed_out = async {
+            let own = client.device_id().map(ToOwned::to_owned);
+            let others: Vec<OwnedDeviceId> = client
+                .devices()
+                .await
+                .map_err(|e| action_failure(&homeserver, &user_id, &e))?
+                .devices
+                .into_iter()
+                .map(|d| d.device_id)
+                .filter(|d| Some(d) != own.as_ref())
+                .collect();
+            if others.is_empty() {
+                return Ok(0);
+            }
+            send_with_password(
+                &homeserver,
+                &user_id,
+                &new,
+                |auth| client.delete_devices(&others, auth),
+                fail,
+            )
+            .await?;
+            Ok::<_, MatrixError>(others.len())
+        }
+        .await;
+        match signed_out {
+            Ok(count) => {
+                log::info!(
+                    "signed out {count} other session(s) of Matrix account {account_id} after its password change"
+                );
                 Ok(())
             }
-            UiaOutcome::AuthRequired(challenge) => Err(MatrixError::UiaUnsupported {
-                stages: stages_of(&challenge),
+            Err(cause) => Err(MatrixError::PasswordChangedSessionsKept {
+                cause: Box::new(cause),
             }),
         }
     }
@@ -399,16 +427,6 @@ impl MatrixAccounts {
         }
         Ok(outcome.step())
     }
-}
-
-/// The stage lists of a challenge, for a message.
-fn stages_of(challenge: &super::uia::UiaChallenge) -> String {
-    challenge
-        .flows
-        .iter()
-        .map(|f| f.stages.join(" + "))
-        .collect::<Vec<_>>()
-        .join(", or ")
 }
 
 /// A failed action, as the error a person reads.

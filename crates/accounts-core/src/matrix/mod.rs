@@ -46,7 +46,8 @@ pub use manage::{
 pub use sso::{sso_redirect_url, PendingSso, SsoSignIn, DEFAULT_SSO_TIMEOUT, SSO_CALLBACK_PATH};
 pub use stages::{RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy};
 pub use uia::{
-    send_with_auth, UiaAuth, UiaChallenge, UiaFlow, UiaOutcome, UiaStep, PASSWORD_STAGE, SSO_STAGE,
+    send_with_auth, send_with_password, UiaAuth, UiaChallenge, UiaFlow, UiaOutcome, UiaStep,
+    PASSWORD_STAGE, SSO_STAGE,
 };
 pub use uia_sso::{
     offers_sso, sso_fallback_url, SsoReauth, SsoReauthHandle, DEFAULT_REAUTH_INTERVAL,

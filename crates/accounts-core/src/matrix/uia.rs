@@ -98,6 +98,16 @@ impl UiaChallenge {
         self.offers(SSO_STAGE)
     }
 
+    /// The flows, for a message: "m.login.password, or m.login.sso".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        self.flows
+            .iter()
+            .map(|f| f.stages.join(" + "))
+            .collect::<Vec<_>>()
+            .join(", or ")
+    }
+
     /// The server's fallback page for `stage` in this session, to open in the browser
     /// (`/_matrix/client/v3/auth/{stage}/fallback/web?session=...`); `None` without a session.
     #[must_use]
@@ -226,6 +236,42 @@ where
             }
             None => Err(fail(homeserver, &error)),
         },
+    }
+}
+
+/// Sends a protected action with a password already in hand (a password change's current
+/// password, say): once without `auth` to learn the flows and the session, then with the
+/// password. Fails with [`MatrixError::UiaUnsupported`] when the password alone cannot complete
+/// the server's flows.
+pub async fn send_with_password<T, F, Fut>(
+    homeserver: &Url,
+    user_id: &str,
+    password: &Secret,
+    send: F,
+    fail: impl Fn(&Url, &HttpError) -> MatrixError + Copy,
+) -> Result<T, MatrixError>
+where
+    F: Fn(Option<AuthData>) -> Fut,
+    Fut: Future<Output = Result<T, HttpError>>,
+{
+    let challenge = match send_with_auth(homeserver, user_id, None, &send, fail).await? {
+        UiaOutcome::Done(answer) => return Ok(answer),
+        UiaOutcome::AuthRequired(challenge) => challenge,
+    };
+    if !challenge.offers_password() {
+        return Err(MatrixError::UiaUnsupported {
+            stages: challenge.describe(),
+        });
+    }
+    let auth = UiaAuth::Password {
+        session: challenge.session.clone(),
+        password: password.clone(),
+    };
+    match send_with_auth(homeserver, user_id, Some(auth), &send, fail).await? {
+        UiaOutcome::Done(answer) => Ok(answer),
+        UiaOutcome::AuthRequired(challenge) => Err(MatrixError::UiaUnsupported {
+            stages: challenge.describe(),
+        }),
     }
 }
 
