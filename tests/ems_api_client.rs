@@ -13,8 +13,8 @@ mod browser;
 use std::sync::Arc;
 
 use accounts_core::ems::{
-    begin_sign_in, http_client, EmsApiError, EmsControlPanel, EmsDeletions, EmsSession,
-    DEFAULT_SIGN_IN_TIMEOUT,
+    begin_sign_in, http_client, EmsApiError, EmsCache, EmsControlPanel, EmsDeletions, EmsError,
+    EmsSession, DEFAULT_SIGN_IN_TIMEOUT,
 };
 use accounts_core::vault::{
     new_account_id, AccountKind, AccountRecord, AccountRegistry, MemoryStore, Vault,
@@ -225,6 +225,7 @@ async fn subscriptions_are_created_raised_and_cancelled() {
         .create_subscription(&NewSubscription::HostedHomeserver(NewHostedHomeserver {
             seats: 5,
             admin_contact: None,
+            server_name: None,
         }))
         .await
         .expect("hosted homeserver created");
@@ -241,7 +242,9 @@ async fn subscriptions_are_created_raised_and_cancelled() {
         Some("hs1.test")
     );
     let one = panel
-        .create_subscription(&NewSubscription::ElementOne(NewElementOne {}))
+        .create_subscription(&NewSubscription::ElementOne(NewElementOne {
+            username: None,
+        }))
         .await
         .expect("Element One created");
     let Subscription::ElementOne(one) = one else {
@@ -298,6 +301,98 @@ async fn subscriptions_are_created_raised_and_cancelled() {
 }
 
 #[tokio::test]
+async fn a_chosen_server_name_and_user_name_are_kept() {
+    let fixture = start().await;
+    let panel = control_panel(&fixture).await;
+    let error = panel
+        .create_subscription(&NewSubscription::HostedHomeserver(NewHostedHomeserver {
+            seats: 2,
+            admin_contact: None,
+            server_name: Some("elsewhere.test".into()),
+        }))
+        .await
+        .expect_err("a server name this EMS does not offer");
+    assert_eq!(error.field(), Some("server_name"), "{error}");
+    assert!(
+        error.to_string().contains("hs1.test"),
+        "names what is offered: {error}"
+    );
+    let hosted = panel
+        .create_subscription(&NewSubscription::HostedHomeserver(NewHostedHomeserver {
+            seats: 2,
+            admin_contact: None,
+            server_name: Some("hs1.test".into()),
+        }))
+        .await
+        .expect("hs1.test is free");
+    let one = panel
+        .create_subscription(&NewSubscription::ElementOne(NewElementOne {
+            username: Some("explorer".into()),
+        }))
+        .await
+        .expect("Element One with a chosen user name");
+    match panel.subscription(hosted.id()).await.expect("read back") {
+        Subscription::HostedHomeserver(s) => assert_eq!(
+            s.homeserver.map(|h| h.server_name).as_deref(),
+            Some("hs1.test")
+        ),
+        other => panic!("kind changed: {other:?}"),
+    }
+    match panel.subscription(one.id()).await.expect("read back") {
+        Subscription::ElementOne(s) => assert_eq!(s.matrix_id, "@explorer:one.test"),
+        other => panic!("kind changed: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_last_overview_is_shown_stale_while_the_server_is_down() {
+    let fixture = start().await;
+    let panel = control_panel(&fixture).await;
+    panel
+        .create_subscription(&NewSubscription::OnPremise(NewOnPremise {
+            seats: 3,
+            web_client_domain: "chat.corp.example".into(),
+        }))
+        .await
+        .expect("created");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cache = EmsCache::new(dir.path().join("ems-cache"));
+    let fresh = cache.overview("acct1", &panel).await.expect("fetched");
+    assert_eq!(fresh.stale, None, "fetched from the server");
+    assert_eq!(fresh.account.email, EMAIL);
+    assert_eq!(fresh.subscriptions.len(), 1);
+    let cached = std::fs::read_to_string(dir.path().join("ems-cache/acct1.json")).expect("cached");
+    assert!(!cached.contains("access_token") && !cached.contains(CARD));
+
+    let Fixture { sandbox, _dir } = fixture;
+    sandbox.shutdown().await.expect("the sandbox stops");
+    let offline = cache
+        .overview("acct1", &panel)
+        .await
+        .expect("served from the cache");
+    let reason = offline.stale.clone().expect("marked stale");
+    assert!(reason.contains("Could not reach"), "says why: {reason}");
+    assert_eq!(
+        (offline.account, offline.subscriptions, offline.fetched_at),
+        (fresh.account, fresh.subscriptions, fresh.fetched_at),
+        "what the server said last, with when"
+    );
+    let nothing = EmsCache::new(dir.path().join("empty"))
+        .overview("acct1", &panel)
+        .await
+        .expect_err("nothing cached: the error itself");
+    assert!(
+        matches!(nothing, EmsApiError::Session(EmsError::Unreachable { .. })),
+        "{nothing:?}"
+    );
+    cache.forget("acct1");
+    assert!(
+        !dir.path().join("ems-cache/acct1.json").exists(),
+        "forgotten"
+    );
+}
+
+#[tokio::test]
 async fn the_account_is_deleted_after_a_preview() {
     let fixture = start().await;
     let panel = control_panel(&fixture).await;
@@ -305,6 +400,7 @@ async fn the_account_is_deleted_after_a_preview() {
         .create_subscription(&NewSubscription::HostedHomeserver(NewHostedHomeserver {
             seats: 3,
             admin_contact: None,
+            server_name: None,
         }))
         .await
         .expect("created");
@@ -357,6 +453,7 @@ async fn deletion_asks_for_the_typed_email_and_names_the_matrix_accounts_that_go
         .create_subscription(&NewSubscription::HostedHomeserver(NewHostedHomeserver {
             seats: 3,
             admin_contact: None,
+            server_name: None,
         }))
         .await
         .expect("created");
@@ -374,6 +471,7 @@ async fn deletion_asks_for_the_typed_email_and_names_the_matrix_accounts_that_go
                 user_id: user.into(),
                 display_name: None,
                 email: None,
+                subscription: None,
             })
             .expect("record");
     }

@@ -712,6 +712,24 @@ async fn bad_input_is_refused_naming_the_field() {
         (
             routes::SUBSCRIPTIONS,
             "POST",
+            json!({"kind": "element_one", "username": "Not Valid"}),
+            "username",
+        ),
+        (
+            routes::SUBSCRIPTIONS,
+            "POST",
+            json!({"kind": "hosted_homeserver", "seats": 1, "server_name": "unknown.test"}),
+            "server_name",
+        ),
+        (
+            routes::SUBSCRIPTIONS,
+            "POST",
+            json!({"kind": "hosted_homeserver", "seats": 1, "server_name": ""}),
+            "server_name",
+        ),
+        (
+            routes::SUBSCRIPTIONS,
+            "POST",
             json!({"kind": "on_premise", "seats": 1, "web_client_domain": "Not A Domain"}),
             "web_client_domain",
         ),
@@ -892,6 +910,77 @@ async fn tokens_must_be_live_and_hold_the_scopes() {
             .unwrap_or("")
             .contains("invalid_token"),
         "RFC 6750: the challenge names the error"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chosen_server_name_or_user_name_must_be_free() {
+    let f = fixture().await;
+    let alice = f.token(ALICE, BOTH, 300).await;
+    let bob = f.token(BOB, BOTH, 300).await;
+    let hosted = f
+        .ok(
+            "POST",
+            routes::SUBSCRIPTIONS,
+            &alice,
+            Some(&json!({"kind": "hosted_homeserver", "seats": 2, "server_name": "hs1.test"})),
+        )
+        .await;
+    assert_eq!(hosted["status"], "active", "{hosted}");
+    assert_eq!(hosted["homeserver"]["server_name"], "hs1.test");
+    assert_problem(
+        &f.call(
+            "POST",
+            routes::SUBSCRIPTIONS,
+            Some(&bob),
+            Some(&json!({"kind": "hosted_homeserver", "seats": 2, "server_name": "hs1.test"})),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("server_name"),
+        "a server name in use",
+    );
+    let list = f.ok("GET", routes::SUBSCRIPTIONS, &bob, None).await;
+    assert_eq!(
+        list["subscriptions"],
+        json!([]),
+        "a refused creation leaves nothing behind"
+    );
+
+    let one = f
+        .ok(
+            "POST",
+            routes::SUBSCRIPTIONS,
+            &alice,
+            Some(&json!({"kind": "element_one", "username": "wonderland"})),
+        )
+        .await;
+    assert_eq!(one["matrix_id"], "@wonderland:one.test");
+    assert_problem(
+        &f.call(
+            "POST",
+            routes::SUBSCRIPTIONS,
+            Some(&bob),
+            Some(&json!({"kind": "element_one", "username": "wonderland"})),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("username"),
+        "a Matrix ID another account holds",
+    );
+    let bobs = f
+        .ok(
+            "POST",
+            routes::SUBSCRIPTIONS,
+            &bob,
+            Some(&json!({"kind": "element_one"})),
+        )
+        .await;
+    assert_eq!(
+        bobs["matrix_id"], "@bob:one.test",
+        "the account's user name by default"
     );
 }
 

@@ -137,6 +137,7 @@ async fn canary_secret_is_in_the_keyring_and_nowhere_on_disk() {
             user_id: "subject-1".to_owned(),
             display_name: Some("Canary".to_owned()),
             email: None,
+            subscription: None,
         })
         .expect("registry written beside the secret");
 

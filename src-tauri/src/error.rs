@@ -4,9 +4,10 @@
 //! generated TypeScript bindings: the UI branches on it, never on the message, which is for
 //! people and says what happened and what to do.
 
-use accounts_core::ems::EmsError;
+use accounts_core::ems::{EmsApiError, EmsError};
 use accounts_core::matrix::{DiscoveryError, MatrixError, RegistrationError};
 use accounts_core::vault::{RegistryError, RemoveError, VaultError};
+use ems_api::ProblemCode;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -53,6 +54,28 @@ pub enum ErrorCode {
     EmsNotSignedIn,
     /// The EMS server failed a request.
     EmsServer,
+    /// The EMS server refused a value; `field` names it.
+    EmsInvalidField,
+    /// Another EMS account already uses this email address.
+    EmsEmailTaken,
+    /// Seats can be raised, never lowered.
+    EmsSeatsCannotDecrease,
+    /// This kind of subscription has no seats.
+    EmsSeatsNotApplicable,
+    /// The subscription is cancelled.
+    EmsSubscriptionCancelled,
+    /// The account already has an active Element One subscription.
+    EmsElementOneExists,
+    /// The EMS server offers no Element One.
+    EmsElementOneUnavailable,
+    /// The deletion confirmation expired or no longer matches the account: preview again.
+    EmsConfirmationStale,
+    /// The typed email is not the EMS account's (deletion not confirmed).
+    EmsEmailMismatch,
+    /// The subscription (or other resource) is not on this EMS account.
+    EmsNotFound,
+    /// The EMS server refused the request for another reason (the message says which).
+    EmsRejected,
     /// What was typed is not a server name, Matrix ID or homeserver URL.
     MatrixInvalidServerName,
     /// A plain-http URL for a server that is not on this computer.
@@ -124,6 +147,11 @@ pub struct IpcError {
     pub code: ErrorCode,
     /// What happened and what to do, for people.
     pub message: String,
+    /// The request field at fault (a dotted path such as `company.name`), so the UI can show
+    /// the message next to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 impl IpcError {
@@ -132,6 +160,7 @@ impl IpcError {
         Self {
             code,
             message: message.into(),
+            field: None,
         }
     }
 }
@@ -197,6 +226,42 @@ impl From<EmsError> for IpcError {
             _ => ErrorCode::Internal,
         };
         Self::new(code, message)
+    }
+}
+
+impl From<EmsApiError> for IpcError {
+    fn from(error: EmsApiError) -> Self {
+        let message = error.to_string();
+        let field = error.field().map(str::to_owned);
+        let code = match error {
+            EmsApiError::Session(inner) => return Self::from(inner),
+            EmsApiError::UnexpectedAnswer { .. } => ErrorCode::EmsServer,
+            EmsApiError::NotPreviewed => ErrorCode::EmsConfirmationStale,
+            EmsApiError::EmailMismatch => ErrorCode::EmsEmailMismatch,
+            _ => match error.code() {
+                Some(ProblemCode::InvalidField) => ErrorCode::EmsInvalidField,
+                Some(ProblemCode::EmailTaken) => ErrorCode::EmsEmailTaken,
+                Some(ProblemCode::SeatsCannotDecrease) => ErrorCode::EmsSeatsCannotDecrease,
+                Some(ProblemCode::SeatsNotApplicable) => ErrorCode::EmsSeatsNotApplicable,
+                Some(ProblemCode::SubscriptionCancelled) => ErrorCode::EmsSubscriptionCancelled,
+                Some(ProblemCode::ElementOneExists) => ErrorCode::EmsElementOneExists,
+                Some(ProblemCode::ElementOneUnavailable) => ErrorCode::EmsElementOneUnavailable,
+                Some(ProblemCode::ConfirmationExpired | ProblemCode::ConfirmationMismatch) => {
+                    ErrorCode::EmsConfirmationStale
+                }
+                Some(ProblemCode::NotFound) => ErrorCode::EmsNotFound,
+                Some(ProblemCode::ServerError) => ErrorCode::EmsServer,
+                Some(ProblemCode::MissingToken | ProblemCode::InvalidToken) => {
+                    ErrorCode::EmsSignedOutOnServer
+                }
+                _ => ErrorCode::EmsRejected,
+            },
+        };
+        Self {
+            code,
+            message,
+            field,
+        }
     }
 }
 
@@ -297,6 +362,26 @@ mod tests {
             (ErrorCode::EmsSignedOutOnServer, "ems_signed_out_on_server"),
             (ErrorCode::EmsNotSignedIn, "ems_not_signed_in"),
             (ErrorCode::EmsServer, "ems_server"),
+            (ErrorCode::EmsInvalidField, "ems_invalid_field"),
+            (ErrorCode::EmsEmailTaken, "ems_email_taken"),
+            (
+                ErrorCode::EmsSeatsCannotDecrease,
+                "ems_seats_cannot_decrease",
+            ),
+            (ErrorCode::EmsSeatsNotApplicable, "ems_seats_not_applicable"),
+            (
+                ErrorCode::EmsSubscriptionCancelled,
+                "ems_subscription_cancelled",
+            ),
+            (ErrorCode::EmsElementOneExists, "ems_element_one_exists"),
+            (
+                ErrorCode::EmsElementOneUnavailable,
+                "ems_element_one_unavailable",
+            ),
+            (ErrorCode::EmsConfirmationStale, "ems_confirmation_stale"),
+            (ErrorCode::EmsEmailMismatch, "ems_email_mismatch"),
+            (ErrorCode::EmsNotFound, "ems_not_found"),
+            (ErrorCode::EmsRejected, "ems_rejected"),
             (
                 ErrorCode::MatrixInvalidServerName,
                 "matrix_invalid_server_name",
@@ -336,7 +421,19 @@ mod tests {
             ),
             (ErrorCode::MatrixServerError, "matrix_server_error"),
             (ErrorCode::MatrixStore, "matrix_store"),
-            // Matrix account creation (registration).
+        ];
+        for (code, text) in codes {
+            assert_eq!(
+                serde_json::to_value(code).expect("serialisable"),
+                serde_json::json!(text)
+            );
+        }
+    }
+
+    #[test]
+    fn registration_codes_are_pinned() {
+        // Matrix account creation (registration); the TypeScript side switches on these too.
+        let codes = [
             (
                 ErrorCode::MatrixRegistrationClosed,
                 "matrix_registration_closed",
@@ -374,6 +471,24 @@ mod tests {
                 serde_json::json!(text)
             );
         }
+    }
+
+    #[test]
+    fn an_ems_validation_error_carries_its_field() {
+        let error = EmsApiError::InvalidField {
+            field: "billing_address.city".into(),
+            detail: "city must not be empty".into(),
+        };
+        let json = serde_json::to_value(IpcError::from(error)).expect("serialisable");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "code": "ems_invalid_field",
+                "message": "city must not be empty",
+                "field": "billing_address.city",
+            }),
+            "the UI shows the message next to the field it names"
+        );
     }
 
     #[test]

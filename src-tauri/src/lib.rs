@@ -22,6 +22,9 @@ use crate::error::{ErrorCode, IpcError};
 /// The label of the app's one window; `capabilities/main.json` grants it the app's commands.
 pub const MAIN_WINDOW: &str = "main";
 
+/// The folder, in the app's data directory, of the EMS accounts' last fetched data.
+pub const EMS_CACHE_DIR: &str = "ems-cache";
+
 /// State shared by every command.
 pub struct AppState {
     /// How the app was launched (the servers it was pointed at).
@@ -82,6 +85,14 @@ fn manage_matrix_accounts<R: Runtime>(app: &tauri::App<R>) {
 fn manage_ems_accounts<R: Runtime>(app: &tauri::App<R>) {
     let vault = app.state::<AppState>().vault.clone();
     app.manage(EmsAccounts::new(vault));
+    app.manage(accounts_core::ems::EmsDeletions::default());
+    // Without a data folder the registry failed too, and every EMS command reports that first.
+    let cache = app
+        .path()
+        .app_data_dir()
+        .map(|dir| dir.join(EMS_CACHE_DIR))
+        .unwrap_or_default();
+    app.manage(accounts_core::ems::EmsCache::new(cache));
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
         if let RegistryState::Ready(registry) = handle.state::<RegistryState>().inner() {
@@ -140,6 +151,14 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::ems::ems_accounts,
             commands::ems::ems_sign_out,
             commands::ems::ems_remove,
+            commands::ems::ems_overview,
+            commands::ems::ems_update_details,
+            commands::ems::ems_update_billing_address,
+            commands::ems::ems_create_subscription,
+            commands::ems::ems_raise_seats,
+            commands::ems::ems_cancel_subscription,
+            commands::ems::ems_deletion_preview,
+            commands::ems::ems_delete_account,
             commands::matrix::matrix_discover,
             commands::matrix::matrix_sign_in,
             commands::matrix::matrix_accounts,

@@ -3,7 +3,7 @@ import { appOverview, keyringStatus, removeAccount, toIpcError, uiReady, type Ap
 import { AccountList } from './components/AccountList';
 import { ErrorBanner } from './components/ErrorBanner';
 import { EmsPane } from './components/EmsPane';
-import { MatrixPane } from './components/MatrixPane';
+import { MatrixPane, type OpenAt } from './components/MatrixPane';
 import { SeatsPane } from './components/SeatsPane';
 
 export type PaneId = 'ems' | 'matrix' | 'seats';
@@ -16,6 +16,8 @@ const PANES: readonly { id: PaneId; label: string }[] = [
 
 export function App() {
   const [pane, setPane] = useState<PaneId>('ems');
+  // Set by an EMS subscription's "Open Matrix account"; cleared when the user picks a tab.
+  const [matrixAt, setMatrixAt] = useState<OpenAt | null>(null);
   const [overview, setOverview] = useState<AppOverview | null>(null);
   const [errors, setErrors] = useState<IpcError[]>([]);
   const [keyringProblem, setKeyringProblem] = useState<IpcError | null>(null);
@@ -57,7 +59,10 @@ export function App() {
               role="tab"
               data-testid={`nav-${id}`}
               aria-selected={pane === id}
-              onClick={() => setPane(id)}
+              onClick={() => {
+                setMatrixAt(null);
+                setPane(id);
+              }}
             >
               {label}
             </button>
@@ -76,8 +81,17 @@ export function App() {
         {errors.map((error, i) => (
           <ErrorBanner key={i} error={error} />
         ))}
-        {pane === 'ems' && <EmsPane overview={overview} onAccountsChanged={refresh} />}
-        {pane === 'matrix' && <MatrixPane overview={overview} onAccountsChanged={refresh} />}
+        {pane === 'ems' && (
+          <EmsPane
+            overview={overview}
+            onAccountsChanged={refresh}
+            onOpenMatrix={(homeserver, link) => {
+              setMatrixAt({ homeserver, link });
+              setPane('matrix');
+            }}
+          />
+        )}
+        {pane === 'matrix' && <MatrixPane key={matrixAt ? `${matrixAt.link.subscription_id}` : ''} overview={overview} onAccountsChanged={refresh} openAt={matrixAt} />}
         {pane === 'seats' && <SeatsPane />}
         {overview && (
           <footer class="footer" data-testid="app-footer">

@@ -55,11 +55,25 @@ display_name: string | null,
 /**
  * The account's email, when known (EMS accounts).
  */
-email: string | null, };
+email: string | null, 
+/**
+ * The EMS subscription this Matrix account was opened from, when it was.
+ */
+subscription?: SubscriptionLink, };
+
+export type SubscriptionLink = { 
+/**
+ * The app's id of the EMS account that holds the subscription.
+ */
+ems_account: string, 
+/**
+ * The subscription's id at the EMS server.
+ */
+subscription_id: string, };
 
 export type AccountKind = "ems" | "matrix";
 
-export type ErrorCode = "io" | "keyring_unavailable" | "keyring_locked" | "keyring_timeout" | "keyring_failed" | "registry_newer_version" | "registry_moved_aside" | "unknown_account" | "internal" | "ems_invalid_issuer" | "ems_unreachable" | "ems_not_oidc_provider" | "ems_cancelled" | "ems_timed_out" | "ems_refused" | "ems_sign_in_failed" | "ems_signed_out_on_server" | "ems_not_signed_in" | "ems_server" | "matrix_invalid_server_name" | "matrix_insecure_url" | "matrix_no_such_host" | "matrix_connection_refused" | "matrix_tls" | "matrix_unreachable" | "matrix_not_a_homeserver" | "matrix_well_known_invalid" | "matrix_well_known_dead_server" | "matrix_wrong_credentials" | "matrix_deactivated" | "matrix_rate_limited" | "matrix_password_not_offered" | "matrix_already_signed_in" | "matrix_not_signed_in" | "matrix_signed_out_on_server" | "matrix_server_error" | "matrix_store" | "matrix_registration_closed" | "matrix_registration_unsupported" | "matrix_username_taken" | "matrix_username_invalid" | "matrix_weak_password" | "matrix_registration_token_invalid" | "matrix_terms_not_accepted" | "matrix_email_invalid" | "matrix_email_in_use" | "matrix_email_denied" | "matrix_registration_not_in_progress" | "matrix_registration_not_kept";
+export type ErrorCode = "io" | "keyring_unavailable" | "keyring_locked" | "keyring_timeout" | "keyring_failed" | "registry_newer_version" | "registry_moved_aside" | "unknown_account" | "internal" | "ems_invalid_issuer" | "ems_unreachable" | "ems_not_oidc_provider" | "ems_cancelled" | "ems_timed_out" | "ems_refused" | "ems_sign_in_failed" | "ems_signed_out_on_server" | "ems_not_signed_in" | "ems_server" | "ems_invalid_field" | "ems_email_taken" | "ems_seats_cannot_decrease" | "ems_seats_not_applicable" | "ems_subscription_cancelled" | "ems_element_one_exists" | "ems_element_one_unavailable" | "ems_confirmation_stale" | "ems_email_mismatch" | "ems_not_found" | "ems_rejected" | "matrix_invalid_server_name" | "matrix_insecure_url" | "matrix_no_such_host" | "matrix_connection_refused" | "matrix_tls" | "matrix_unreachable" | "matrix_not_a_homeserver" | "matrix_well_known_invalid" | "matrix_well_known_dead_server" | "matrix_wrong_credentials" | "matrix_deactivated" | "matrix_rate_limited" | "matrix_password_not_offered" | "matrix_already_signed_in" | "matrix_not_signed_in" | "matrix_signed_out_on_server" | "matrix_server_error" | "matrix_store" | "matrix_registration_closed" | "matrix_registration_unsupported" | "matrix_username_taken" | "matrix_username_invalid" | "matrix_weak_password" | "matrix_registration_token_invalid" | "matrix_terms_not_accepted" | "matrix_email_invalid" | "matrix_email_in_use" | "matrix_email_denied" | "matrix_registration_not_in_progress" | "matrix_registration_not_kept";
 
 export type IpcError = { 
 /**
@@ -69,7 +83,12 @@ code: ErrorCode,
 /**
  * What happened and what to do, for people.
  */
-message: string, };
+message: string, 
+/**
+ * The request field at fault (a dotted path such as `company.name`), so the UI can show
+ * the message next to it.
+ */
+field?: string, };
 
 export type HomeserverInfo = { 
 /**
@@ -130,7 +149,11 @@ display_name: string | null,
 /**
  * Where the session stands.
  */
-session: SessionState, };
+session: SessionState, 
+/**
+ * The EMS subscription the account was opened from, when it was.
+ */
+subscription: SubscriptionLink | null, };
 
 export type SessionState = { "state": "restoring" } | { "state": "checking" } | { "state": "signed_in", 
 /**
@@ -179,6 +202,309 @@ authorize_url: string,
  * Why the browser could not be opened, if it could not.
  */
 browser_error: string | null, };
+
+export type Account = { 
+/**
+ * The account id: the OpenID Connect `sub`.
+ */
+id: string, 
+/**
+ * The email address, also the sign-in name.
+ */
+email: string, 
+/**
+ * The customer's full name.
+ */
+name: string, 
+/**
+ * The short user name (`preferred_username`); the localpart of an Element One Matrix ID.
+ */
+username: string, 
+/**
+ * Company details, if the account is a company's.
+ */
+company: Company | null, 
+/**
+ * Where invoices go, once set.
+ */
+billing_address: BillingAddress | null, 
+/**
+ * The card on file, masked, once set.
+ */
+payment_method: PaymentMethod | null, 
+/**
+ * When the account was created (Unix seconds).
+ */
+created_at: number, };
+
+export type AccountDetails = { 
+/**
+ * The full name: 1 to 200 characters, not only spaces.
+ */
+name: string, 
+/**
+ * The email address (`local@domain`, at most 254 characters); another account's is a 409.
+ */
+email: string, 
+/**
+ * Company details, or `null` for a private customer.
+ */
+company: Company | null, };
+
+export type Company = { 
+/**
+ * The company's name: 1 to 200 characters.
+ */
+name: string, 
+/**
+ * The company registration or VAT number: 1 to 50 characters.
+ */
+number: string | null, 
+/**
+ * How many people work there.
+ */
+size: CompanySize | null, };
+
+export type CompanySize = "1-10" | "11-50" | "51-250" | "251-1000" | "1001+";
+
+export type BillingAddress = { 
+/**
+ * First address line: 1 to 200 characters.
+ */
+line1: string, 
+/**
+ * Second address line: up to 200 characters.
+ */
+line2: string | null, 
+/**
+ * City: 1 to 100 characters.
+ */
+city: string, 
+/**
+ * State, county or region: up to 100 characters.
+ */
+region: string | null, 
+/**
+ * Postal code: 1 to 20 characters.
+ */
+postal_code: string, 
+/**
+ * ISO 3166-1 alpha-2 country code, upper case (`GB`, `DE`).
+ */
+country: string, };
+
+export type PaymentMethod = { 
+/**
+ * The card's brand, from its number.
+ */
+brand: CardBrand, 
+/**
+ * The last four digits.
+ */
+last4: string, 
+/**
+ * Expiry month, 1 to 12.
+ */
+expiry_month: number, 
+/**
+ * Expiry year.
+ */
+expiry_year: number, 
+/**
+ * The name on the card.
+ */
+holder_name: string, };
+
+export type CardBrand = "visa" | "mastercard" | "amex" | "discover" | "other";
+
+export type Subscription = { "kind": "hosted_homeserver" } & HostedHomeserverSubscription | { "kind": "element_one" } & ElementOneSubscription | { "kind": "on_premise" } & OnPremiseSubscription;
+
+export type SubscriptionKind = "hosted_homeserver" | "element_one" | "on_premise";
+
+export type SubscriptionStatus = "active" | "pending" | "cancelled";
+
+export type HostedHomeserverSubscription = { 
+/**
+ * The subscription id.
+ */
+id: string, 
+/**
+ * `pending` until a homeserver is assigned.
+ */
+status: SubscriptionStatus, 
+/**
+ * Seats paid for; they can be raised, never lowered.
+ */
+seats: number, 
+/**
+ * Who to contact about the homeserver.
+ */
+admin_contact: string, 
+/**
+ * The assigned homeserver; `null` while pending and once cancelled.
+ */
+homeserver: HostedHomeserver | null, 
+/**
+ * When it was created (Unix seconds).
+ */
+created_at: number, };
+
+export type HostedHomeserver = { 
+/**
+ * The server name (the part after `:` in Matrix IDs).
+ */
+server_name: string, 
+/**
+ * The client-server API URL.
+ */
+homeserver_url: string, 
+/**
+ * The dedicated web client, with the homeserver preset.
+ */
+web_client_url: string, };
+
+export type ElementOneSubscription = { 
+/**
+ * The subscription id.
+ */
+id: string, 
+/**
+ * Its status.
+ */
+status: SubscriptionStatus, 
+/**
+ * The Matrix ID, `@username:<server name>`.
+ */
+matrix_id: string, 
+/**
+ * The Element One homeserver's server name.
+ */
+server_name: string, 
+/**
+ * The Element One homeserver's client-server API URL.
+ */
+homeserver_url: string, 
+/**
+ * When it was created (Unix seconds).
+ */
+created_at: number, };
+
+export type OnPremiseSubscription = { 
+/**
+ * The subscription id.
+ */
+id: string, 
+/**
+ * Its status.
+ */
+status: SubscriptionStatus, 
+/**
+ * Seats licensed; they can be raised, never lowered.
+ */
+seats: number, 
+/**
+ * The customer's sub-domain for their dedicated web client.
+ */
+web_client_domain: string, 
+/**
+ * Whether the licence may be used.
+ */
+licence_status: LicenceStatus, 
+/**
+ * When it was created (Unix seconds).
+ */
+created_at: number, };
+
+export type LicenceStatus = "valid" | "revoked";
+
+export type NewSubscription = { "kind": "hosted_homeserver" } & NewHostedHomeserver | { "kind": "element_one" } & NewElementOne | { "kind": "on_premise" } & NewOnPremise;
+
+export type NewHostedHomeserver = { 
+/**
+ * Seats, 1 to 100000.
+ */
+seats: number, 
+/**
+ * Who to contact about it (an email); the account's email when absent.
+ */
+admin_contact: string | null, 
+/**
+ * The server name wanted, one the EMS offers and no one uses; the next free homeserver
+ * when absent (the subscription waits `pending` while none is free).
+ */
+server_name: string | null, };
+
+export type NewElementOne = { 
+/**
+ * The Matrix ID's localpart (`@<username>:<server name>`); the EMS account's user name
+ * when absent.
+ */
+username: string | null, };
+
+export type NewOnPremise = { 
+/**
+ * Seats, 1 to 100000.
+ */
+seats: number, 
+/**
+ * The sub-domain of the customer's web client, a DNS name such as `chat.example.org`.
+ */
+web_client_domain: string, };
+
+export type Host = { 
+/**
+ * The hosted-homeserver subscription it belongs to.
+ */
+subscription_id: string, 
+/**
+ * The homeserver's server name.
+ */
+server_name: string, 
+/**
+ * The homeserver's client-server API URL.
+ */
+homeserver_url: string, };
+
+export type DeletionView = { 
+/**
+ * The email the user must type to confirm.
+ */
+email: string, 
+/**
+ * Every subscription, in any status.
+ */
+subscriptions: Array<Subscription>, 
+/**
+ * Every hosted homeserver that is taken down.
+ */
+hosts: Array<Host>, 
+/**
+ * The Matrix accounts on this computer whose homeserver is one of `hosts` (their user IDs).
+ */
+matrix_accounts: Array<string>, 
+/**
+ * When the preview expires (Unix seconds): preview again after that.
+ */
+expires_at: number, };
+
+export type EmsOverview = { 
+/**
+ * Details, billing address and masked payment method.
+ */
+account: Account, 
+/**
+ * Every subscription, oldest first.
+ */
+subscriptions: Array<Subscription>, 
+/**
+ * When the server gave these data (Unix seconds).
+ */
+fetched_at: number, 
+/**
+ * Why the data come from the cache (the server could not be reached), when they do; changes
+ * are refused while this is set.
+ */
+stale?: string, };
 
 export type RegistrationOffer = { 
 /**

@@ -1,10 +1,44 @@
 // The one module that talks to the Rust side. Components call these typed functions; no
 // component calls `invoke` itself. Payload types come from ./bindings.ts, generated from Rust.
 import { invoke } from '@tauri-apps/api/core';
-import type { AppOverview, EmsAccountView, EmsSignInStarted, ErrorCode, HomeserverInfo, IpcError, MatrixAccountView } from './bindings';
+import type {
+  Account,
+  AccountDetails,
+  AppOverview,
+  BillingAddress,
+  DeletionView,
+  EmsAccountView,
+  EmsOverview,
+  EmsSignInStarted,
+  ErrorCode,
+  HomeserverInfo,
+  IpcError,
+  MatrixAccountView,
+  NewSubscription,
+  Subscription,
+  SubscriptionLink,
+} from './bindings';
 
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
 export type { EmsAccountStatus, EmsAccountView, EmsSignInStarted } from './bindings';
+export type {
+  Account,
+  AccountDetails,
+  BillingAddress,
+  Company,
+  CompanySize,
+  DeletionView,
+  EmsOverview,
+  Host,
+  ElementOneSubscription,
+  HostedHomeserverSubscription,
+  NewSubscription,
+  OnPremiseSubscription,
+  PaymentMethod,
+  Subscription,
+  SubscriptionKind,
+  SubscriptionLink,
+} from './bindings';
 export type { HomeserverInfo, IdentityProvider, LoginMethods, MatrixAccountView, SessionState } from './bindings';
 // Matrix account creation (registration).
 export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
@@ -22,6 +56,14 @@ type Command =
   | 'ems_accounts'
   | 'ems_sign_out'
   | 'ems_remove'
+  | 'ems_overview'
+  | 'ems_update_details'
+  | 'ems_update_billing_address'
+  | 'ems_create_subscription'
+  | 'ems_raise_seats'
+  | 'ems_cancel_subscription'
+  | 'ems_deletion_preview'
+  | 'ems_delete_account'
   | 'matrix_discover'
   | 'matrix_sign_in'
   | 'matrix_accounts'
@@ -58,6 +100,17 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   ems_signed_out_on_server: true,
   ems_not_signed_in: true,
   ems_server: true,
+  ems_invalid_field: true,
+  ems_email_taken: true,
+  ems_seats_cannot_decrease: true,
+  ems_seats_not_applicable: true,
+  ems_subscription_cancelled: true,
+  ems_element_one_exists: true,
+  ems_element_one_unavailable: true,
+  ems_confirmation_stale: true,
+  ems_email_mismatch: true,
+  ems_not_found: true,
+  ems_rejected: true,
   matrix_invalid_server_name: true,
   matrix_insecure_url: true,
   matrix_no_such_host: true,
@@ -134,14 +187,18 @@ export const removeAccount = (id: string): Promise<void> => call<void>('remove_a
 export const matrixDiscover = (input: string): Promise<HomeserverInfo> =>
   call<HomeserverInfo>('matrix_discover', { input });
 
-/** Signs in with a password (sent once, never kept here); `accountId` signs an account in again. */
+/**
+ * Signs in with a password (sent once, never kept here); `accountId` signs an account in again;
+ * `subscription` is the EMS subscription the sign-in was opened from, kept with the account.
+ */
 export const matrixSignIn = (
   homeserver: string,
   identifier: string,
   password: string,
   accountId: string | null,
+  subscription: SubscriptionLink | null = null,
 ): Promise<MatrixAccountView> =>
-  call<MatrixAccountView>('matrix_sign_in', { homeserver, identifier, password, accountId });
+  call<MatrixAccountView>('matrix_sign_in', { homeserver, identifier, password, accountId, subscription });
 
 /** Every Matrix account on this computer and where its session stands. */
 export const matrixAccounts = (): Promise<MatrixAccountView[]> => call<MatrixAccountView[]>('matrix_accounts');
@@ -170,6 +227,39 @@ export const emsSignOut = (id: string): Promise<void> => call<void>('ems_sign_ou
 
 /** Signs out and removes an EMS account from this computer. */
 export const emsRemove = (id: string): Promise<void> => call<void>('ems_remove', { id });
+
+/**
+ * The EMS account's details, billing address, masked payment method and subscriptions; when the
+ * server cannot be reached, the last ones fetched with `stale` saying why.
+ */
+export const emsOverview = (id: string): Promise<EmsOverview> => call<EmsOverview>('ems_overview', { id });
+
+/** Replaces the EMS account's personal and company details. */
+export const emsUpdateDetails = (id: string, details: AccountDetails): Promise<Account> =>
+  call<Account>('ems_update_details', { id, details });
+
+/** Replaces the EMS account's billing address. */
+export const emsUpdateBillingAddress = (id: string, address: BillingAddress): Promise<BillingAddress> =>
+  call<BillingAddress>('ems_update_billing_address', { id, address });
+
+/** Creates a subscription on the EMS account. */
+export const emsCreateSubscription = (id: string, subscription: NewSubscription): Promise<Subscription> =>
+  call<Subscription>('ems_create_subscription', { id, subscription });
+
+/** Raises a subscription's seats (they can never be lowered). */
+export const emsRaiseSeats = (id: string, subscriptionId: string, seats: number): Promise<Subscription> =>
+  call<Subscription>('ems_raise_seats', { id, subscriptionId, seats });
+
+/** Cancels a subscription. */
+export const emsCancelSubscription = (id: string, subscriptionId: string): Promise<Subscription> =>
+  call<Subscription>('ems_cancel_subscription', { id, subscriptionId });
+
+/** What deleting the EMS account removes (subscriptions, hosts, Matrix accounts here on them). */
+export const emsDeletionPreview = (id: string): Promise<DeletionView> => call<DeletionView>('ems_deletion_preview', { id });
+
+/** Deletes the EMS account once `email` (typed by the user) is its email; forgets it here. */
+export const emsDeleteAccount = (id: string, email: string): Promise<void> =>
+  call<void>('ems_delete_account', { id, email });
 
 // Matrix account creation (registration).
 

@@ -199,12 +199,21 @@ pub struct NewHostedHomeserver {
     /// Who to contact about it (an email); the account's email when absent.
     #[serde(default)]
     pub admin_contact: Option<String>,
+    /// The server name wanted, one the EMS offers and no one uses; the next free homeserver
+    /// when absent (the subscription waits `pending` while none is free).
+    #[serde(default)]
+    pub server_name: Option<String>,
 }
 
-/// A new Element One subscription (nothing to choose).
+/// A new Element One subscription.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
-pub struct NewElementOne {}
+pub struct NewElementOne {
+    /// The Matrix ID's localpart (`@<username>:<server name>`); the EMS account's user name
+    /// when absent.
+    #[serde(default)]
+    pub username: Option<String>,
+}
 
 /// A new On-Premise licence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -245,6 +254,9 @@ mod tests {
         assert_eq!(back, sub);
         let new: NewSubscription =
             serde_json::from_str(r#"{"kind":"element_one"}"#).expect("element one needs nothing");
-        assert_eq!(new, NewSubscription::ElementOne(NewElementOne {}));
+        assert_eq!(
+            new,
+            NewSubscription::ElementOne(NewElementOne { username: None })
+        );
     }
 }

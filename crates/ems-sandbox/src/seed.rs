@@ -94,8 +94,9 @@ pub fn seed(
         NewSubscription::HostedHomeserver(NewHostedHomeserver {
             seats: 10,
             admin_contact: None,
+            server_name: None,
         }),
-        NewSubscription::ElementOne(NewElementOne {}),
+        NewSubscription::ElementOne(NewElementOne { username: None }),
         NewSubscription::OnPremise(NewOnPremise {
             seats: 25,
             web_client_domain: "element.demo.example.org".into(),

@@ -5,7 +5,9 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use accounts_core::matrix::{HomeserverInfo, MatrixAccountView, MatrixAccounts, PasswordSignIn};
-use accounts_core::vault::Secret;
+use std::sync::{Mutex, PoisonError};
+
+use accounts_core::vault::{AccountKind, AccountRegistry, Secret, SubscriptionLink};
 use tauri::State;
 
 use super::registry_ready as ready;
@@ -24,13 +26,15 @@ pub async fn matrix_discover(
     })
 }
 
-/// Signs in with a password; `account_id` names an account to sign in again.
+/// Signs in with a password; `account_id` names an account to sign in again, `subscription`
+/// the EMS subscription the sign-in was opened from (kept with the account).
 #[tauri::command]
 pub async fn matrix_sign_in(
     homeserver: String,
     identifier: String,
     password: String,
     account_id: Option<String>,
+    subscription: Option<SubscriptionLink>,
     matrix: State<'_, MatrixAccounts>,
     registry: State<'_, RegistryState>,
 ) -> Result<MatrixAccountView, IpcError> {
@@ -41,10 +45,43 @@ pub async fn matrix_sign_in(
         account_id,
     };
     let registry = ready(registry.inner())?;
-    matrix.sign_in(registry, request).await.map_err(|error| {
+    let account = matrix.sign_in(registry, request).await.map_err(|error| {
         log::info!("Matrix sign-in failed: {error}");
         IpcError::from(error)
-    })
+    })?;
+    link_subscription(&matrix, registry, account, subscription)
+}
+
+/// Records that `account` was opened from `subscription` (an EMS subscription of an EMS
+/// account on this computer), and returns the account as it now stands.
+pub(crate) fn link_subscription(
+    matrix: &MatrixAccounts,
+    registry: &Mutex<AccountRegistry>,
+    account: MatrixAccountView,
+    subscription: Option<SubscriptionLink>,
+) -> Result<MatrixAccountView, IpcError> {
+    let Some(link) = subscription else {
+        return Ok(account);
+    };
+    let mut records = registry.lock().unwrap_or_else(PoisonError::into_inner);
+    let ems_known = records
+        .get(&link.ems_account)
+        .is_some_and(|r| r.kind == AccountKind::Ems);
+    if !ems_known {
+        // The EMS account was removed meanwhile: the Matrix account stands on its own.
+        log::info!(
+            "not linking {} to a subscription of a removed EMS account",
+            account.id
+        );
+        return Ok(account);
+    }
+    records.link_subscription(&account.id, link)?;
+    drop(records);
+    Ok(matrix
+        .list(registry)
+        .into_iter()
+        .find(|a| a.id == account.id)
+        .unwrap_or(account))
 }
 
 /// Every Matrix account on this computer and where its session stands.

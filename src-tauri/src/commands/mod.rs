@@ -7,7 +7,7 @@ pub mod ems;
 pub mod matrix;
 pub mod matrix_register;
 
-use accounts_core::ems::EmsAccounts;
+use accounts_core::ems::{EmsAccounts, EmsCache};
 use accounts_core::matrix::MatrixAccounts;
 use accounts_core::vault::{self, AccountKind, RegistryNotice};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -99,6 +99,7 @@ pub async fn remove_account<R: Runtime>(
     registry: State<'_, RegistryState>,
     matrix: State<'_, MatrixAccounts>,
     ems: State<'_, EmsAccounts>,
+    cache: State<'_, EmsCache>,
 ) -> Result<(), IpcError> {
     let registry = registry_ready(registry.inner())?;
     let kind = registry
@@ -109,10 +110,7 @@ pub async fn remove_account<R: Runtime>(
     match kind {
         // Each kind signs out at its server first, then removes secrets and record.
         Some(AccountKind::Matrix) => matrix.remove(registry, &id).await?,
-        Some(AccountKind::Ems) => {
-            let end_session = ems.remove(&id, registry).await?;
-            ems::end_browser_session(&app, end_session.as_ref());
-        }
+        Some(AccountKind::Ems) => ems::forget(&id, &app, &ems, &cache, registry).await?,
         None => vault::remove_account(&state.vault, registry, &id).await?,
     }
     log::info!("removed account {id}");

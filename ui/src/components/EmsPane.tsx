@@ -10,7 +10,9 @@ import {
   type AppOverview,
   type EmsAccountView,
   type IpcError,
+  type SubscriptionLink,
 } from '../ipc';
+import { EmsAccountPanel } from './EmsAccountPanel';
 import { ErrorBanner } from './ErrorBanner';
 
 /** The local stack's EMS sandbox, offered when the app was not pointed at a server. */
@@ -23,6 +25,8 @@ interface Props {
   overview: AppOverview | null;
   /** Called after an account was added, signed out or removed, so the sidebar can refresh. */
   onAccountsChanged: () => void;
+  /** Opens the Matrix pane at a subscription's homeserver, ready for sign-in. */
+  onOpenMatrix?: (homeserverUrl: string, link: SubscriptionLink) => void;
 }
 
 interface Waiting {
@@ -37,7 +41,7 @@ const STATUS_TEXT = {
   signed_out_on_server: 'Signed out on the server: sign in again to continue.',
 } as const;
 
-export function EmsPane({ overview, onAccountsChanged }: Props) {
+export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
   const [accounts, setAccounts] = useState<EmsAccountView[]>([]);
   const [issuer, setIssuer] = useState<string | null>(null);
   const [waiting, setWaiting] = useState<Waiting | null>(null);
@@ -128,6 +132,16 @@ export function EmsPane({ overview, onAccountsChanged }: Props) {
               Remove from this computer
             </button>
           </div>
+          {account.status === 'signed_in' && (
+            <EmsAccountPanel
+              accountId={account.id}
+              onOpenMatrix={onOpenMatrix ?? null}
+              onDeleted={() => {
+                onAccountsChanged();
+                load();
+              }}
+            />
+          )}
         </div>
       ))}
 

@@ -2,6 +2,8 @@ import type { MatrixAccountView } from '../ipc';
 
 interface Props {
   account: MatrixAccountView;
+  /** The EMS subscription the account was opened from, described; `null` if none. */
+  paidBy: string | null;
   busy: boolean;
   onSignOut: () => void;
   onRemove: () => void;
@@ -9,7 +11,7 @@ interface Props {
 }
 
 /** One Matrix account: who, where, and where its session stands. */
-export function MatrixAccountCard({ account, busy, onSignOut, onRemove, onSignInAgain }: Props) {
+export function MatrixAccountCard({ account, paidBy, busy, onSignOut, onRemove, onSignInAgain }: Props) {
   const { session } = account;
   const live = session.state === 'signed_in' || session.state === 'unreachable';
   const signedOut = session.state === 'signed_out' || session.state === 'signed_out_on_server' || session.state === 'failed';
@@ -20,6 +22,11 @@ export function MatrixAccountCard({ account, busy, onSignOut, onRemove, onSignIn
       <div class="server">
         Homeserver: <code>{account.homeserver}</code>
       </div>
+      {paidBy && (
+        <div class="server" data-testid="matrix-subscription">
+          Opened from {paidBy}
+        </div>
+      )}
       <div data-testid="matrix-session-state">
         {session.state === 'restoring' && 'Restoring the session…'}
         {session.state === 'checking' && 'Checking the session with the server…'}

@@ -29,6 +29,7 @@ const alice: MatrixAccountView = {
   homeserver: 'http://127.0.0.1:8448',
   display_name: 'alice',
   session: { state: 'signed_in', device_id: 'DEVICE1' },
+  subscription: null,
 };
 
 describe('the Matrix pane', () => {
@@ -49,6 +50,7 @@ describe('the Matrix pane', () => {
           identifier: 'alice',
           password: 'pw',
           accountId: null,
+          subscription: null,
         });
         accounts = [alice];
         return alice;
@@ -111,5 +113,30 @@ describe('the Matrix pane', () => {
     expect((await screen.findByTestId('matrix-session-state')).textContent).toContain('Signed out on the server');
     fireEvent.click(screen.getByTestId('matrix-sign-in-again'));
     expect(((await screen.findByTestId('matrix-homeserver')) as HTMLInputElement).value).toBe('http://127.0.0.1:8448');
+  });
+
+  it('opened from an EMS subscription, resolves that homeserver at once, even with accounts signed in', async () => {
+    const link = { ems_account: 'ems1', subscription_id: 'sub_1' };
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'matrix_accounts') return [alice];
+      if (command === 'matrix_discover') {
+        expect(args).toEqual({ input: 'http://hs1.test:8008/' });
+        return { ...found, homeserver_url: 'http://hs1.test:8008/' };
+      }
+      if (command === 'matrix_sign_in') return { ...alice, id: 'a2', subscription: link };
+      return undefined;
+    });
+    render(
+      <MatrixPane overview={overview} onAccountsChanged={() => {}} openAt={{ homeserver: 'http://hs1.test:8008/', link }} />,
+    );
+    expect((await screen.findByTestId('matrix-homeserver-url')).textContent).toBe('http://hs1.test:8008/');
+    expect(((await screen.findByTestId('matrix-homeserver')) as HTMLInputElement).value).toBe('http://hs1.test:8008/');
+    expect(screen.getByTestId('matrix-password'), 'only the sign-in is left to do').toBeTruthy();
+    fireEvent.input(screen.getByTestId('matrix-username'), { target: { value: 'bob' } });
+    fireEvent.input(screen.getByTestId('matrix-password'), { target: { value: 'pw' } });
+    fireEvent.click(screen.getByTestId('matrix-sign-in'));
+    await waitFor(() => expect(invoke.mock.calls.some(([c]) => c === 'matrix_sign_in')).toBe(true));
+    const [, args] = invoke.mock.calls.find(([c]) => c === 'matrix_sign_in') ?? [];
+    expect(args, 'the subscription is kept with the account').toMatchObject({ subscription: link });
   });
 });

@@ -7,6 +7,7 @@ import {
   type AppOverview,
   type IpcError,
   type MatrixAccountView,
+  type SubscriptionLink,
 } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { MatrixAccountCard } from './MatrixAccountCard';
@@ -19,6 +20,14 @@ interface Props {
   overview: AppOverview | null;
   /** Called after an account was added, signed out or removed, so the sidebar can refresh. */
   onAccountsChanged: () => void;
+  /** A homeserver to sign in to right away (from an EMS subscription's "Open Matrix account"). */
+  openAt?: OpenAt | null;
+}
+
+/** An EMS subscription's homeserver, and the subscription to keep with the account signed in. */
+export interface OpenAt {
+  homeserver: string;
+  link: SubscriptionLink;
 }
 
 /** What the sign-in form is for: a new account, or an existing one signed in again. */
@@ -26,11 +35,15 @@ interface FormTarget {
   accountId: string | null;
   homeserver: string;
   identifier: string;
+  /** The EMS subscription the form was opened from. */
+  subscription: SubscriptionLink | null;
 }
 
-export function MatrixPane({ overview, onAccountsChanged }: Props) {
+export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props) {
   const [accounts, setAccounts] = useState<MatrixAccountView[] | null>(null);
-  const [form, setForm] = useState<FormTarget | null>(null);
+  const [form, setForm] = useState<FormTarget | null>(
+    openAt ? { accountId: null, homeserver: openAt.homeserver, identifier: '', subscription: openAt.link } : null,
+  );
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   const configured = overview?.homeserver ?? '';
@@ -66,7 +79,7 @@ export function MatrixPane({ overview, onAccountsChanged }: Props) {
       });
   };
 
-  const showForm = form ?? (accounts !== null && accounts.length === 0 ? { accountId: null, homeserver: configured, identifier: '' } : null);
+  const showForm = form ?? (accounts !== null && accounts.length === 0 ? { accountId: null, homeserver: configured, identifier: '', subscription: null } : null);
 
   return (
     <section class="pane" data-testid="pane-matrix" aria-labelledby="pane-matrix-title">
@@ -86,11 +99,12 @@ export function MatrixPane({ overview, onAccountsChanged }: Props) {
             <MatrixAccountCard
               key={account.id}
               account={account}
+              paidBy={paidBy(account, overview)}
               busy={busy !== null}
               onSignOut={() => act(account.id, matrixSignOut)}
               onRemove={() => act(account.id, matrixRemove)}
               onSignInAgain={() =>
-                setForm({ accountId: account.id, homeserver: account.homeserver, identifier: account.user_id })
+                setForm({ accountId: account.id, homeserver: account.homeserver, identifier: account.user_id, subscription: null })
               }
             />
           ))}
@@ -99,8 +113,10 @@ export function MatrixPane({ overview, onAccountsChanged }: Props) {
       {error && <ErrorBanner error={error} />}
       {showForm ? (
         <MatrixSignInForm
-          key={showForm.accountId ?? 'new'}
+          key={`${showForm.accountId ?? 'new'} ${showForm.homeserver}`}
           initialHomeserver={showForm.homeserver}
+          discoverAtStart={showForm.subscription !== null}
+          subscription={showForm.subscription}
           initialIdentifier={showForm.identifier}
           accountId={showForm.accountId}
           onSignedIn={() => {
@@ -114,11 +130,19 @@ export function MatrixPane({ overview, onAccountsChanged }: Props) {
         <button
           type="button"
           data-testid="matrix-add"
-          onClick={() => setForm({ accountId: null, homeserver: configured, identifier: '' })}
+          onClick={() => setForm({ accountId: null, homeserver: configured, identifier: '', subscription: null })}
         >
           Add a Matrix account
         </button>
       )}
     </section>
   );
+}
+
+/** Which EMS account's subscription the account was opened from, for people. */
+function paidBy(account: MatrixAccountView, overview: AppOverview | null): string | null {
+  const link = account.subscription;
+  if (!link) return null;
+  const ems = overview?.accounts.find((a) => a.id === link.ems_account);
+  return `EMS subscription ${link.subscription_id}${ems ? ` of ${ems.email ?? ems.user_id}` : ''}`;
 }

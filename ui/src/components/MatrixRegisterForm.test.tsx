@@ -14,6 +14,7 @@ const tina: MatrixAccountView = {
   homeserver: HS,
   display_name: null,
   session: { state: 'signed_in', device_id: 'DEVICE1' },
+  subscription: null,
 };
 
 describe('creating a Matrix account', () => {

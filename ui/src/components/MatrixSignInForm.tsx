@@ -1,5 +1,13 @@
-import { useState } from 'preact/hooks';
-import { matrixDiscover, matrixSignIn, toIpcError, type HomeserverInfo, type IpcError, type MatrixAccountView } from '../ipc';
+import { useEffect, useState } from 'preact/hooks';
+import {
+  matrixDiscover,
+  matrixSignIn,
+  toIpcError,
+  type HomeserverInfo,
+  type IpcError,
+  type MatrixAccountView,
+  type SubscriptionLink,
+} from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { LoginMethodList } from './LoginMethodList';
 import { MatrixRegisterForm } from './MatrixRegisterForm';
@@ -13,10 +21,22 @@ interface Props {
   accountId: string | null;
   onSignedIn: (account: MatrixAccountView) => void;
   onCancel: (() => void) | null;
+  /** Resolve the homeserver at once (it came from an EMS subscription, so the user only signs in). */
+  discoverAtStart?: boolean;
+  /** The EMS subscription the form was opened from, kept with the account signed in. */
+  subscription?: SubscriptionLink | null;
 }
 
 /** Find the homeserver, show how it signs in, then sign in with a password. */
-export function MatrixSignInForm({ initialHomeserver, initialIdentifier, accountId, onSignedIn, onCancel }: Props) {
+export function MatrixSignInForm({
+  initialHomeserver,
+  initialIdentifier,
+  accountId,
+  onSignedIn,
+  onCancel,
+  discoverAtStart = false,
+  subscription = null,
+}: Props) {
   const [input, setInput] = useState(initialHomeserver);
   const [info, setInfo] = useState<HomeserverInfo | null>(null);
   const [identifier, setIdentifier] = useState(initialIdentifier);
@@ -25,8 +45,8 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
   const [error, setError] = useState<IpcError | null>(null);
   const [creating, setCreating] = useState(false);
 
-  const discover = (event: Event) => {
-    event.preventDefault();
+  const discover = (event: Event | null) => {
+    event?.preventDefault();
     setBusy('discover');
     setError(null);
     setInfo(null);
@@ -34,6 +54,10 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
       .then(setInfo, (e: unknown) => setError(toIpcError(e)))
       .finally(() => setBusy(null));
   };
+
+  useEffect(() => {
+    if (discoverAtStart && initialHomeserver !== '') discover(null);
+  }, []);
 
   const signIn = (event: Event) => {
     event.preventDefault();
@@ -43,7 +67,7 @@ export function MatrixSignInForm({ initialHomeserver, initialIdentifier, account
     const typed = password;
     // The password goes to Rust once; the field is emptied whatever the outcome.
     setPassword('');
-    matrixSignIn(info.homeserver_url, identifier, typed, accountId)
+    matrixSignIn(info.homeserver_url, identifier, typed, accountId, subscription)
       .then(onSignedIn, (e: unknown) => setError(toIpcError(e)))
       .finally(() => setBusy(null));
   };

@@ -128,6 +128,7 @@ impl EmsAccounts {
             user_id: signed_in.identity.subject,
             display_name: signed_in.identity.name,
             email: signed_in.identity.email,
+            subscription: None,
         };
         lock(registry).upsert(record.clone())?;
         lock(&self.sessions).insert(id, Arc::new(session));

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod api;
+mod cache;
 mod deletion;
 mod error;
 mod provider;
@@ -20,6 +21,7 @@ mod tokens;
 
 pub use accounts::{EmsAccountStatus, EmsAccountView, EmsAccounts};
 pub use api::{EmsApiError, EmsControlPanel};
+pub use cache::{EmsCache, EmsOverview};
 pub use deletion::{matrix_accounts_on, DeletionView, EmsDeletions};
 pub use error::EmsError;
 pub use provider::{EmsProvider, Identity, EMS_CLIENT_ID, EMS_SCOPES};

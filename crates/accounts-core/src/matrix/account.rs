@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use ts_rs::TS;
 
 use super::session::save_session;
-use crate::vault::Vault;
+use crate::vault::{SubscriptionLink, Vault};
 
 /// Where an account's session stands. Nothing here is secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -65,6 +65,8 @@ pub struct MatrixAccountView {
     pub display_name: Option<String>,
     /// Where the session stands.
     pub session: SessionState,
+    /// The EMS subscription the account was opened from, when it was.
+    pub subscription: Option<SubscriptionLink>,
 }
 
 /// An account held in memory: its client (while it has a session) and its state.

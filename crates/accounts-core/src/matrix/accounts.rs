@@ -121,6 +121,7 @@ impl MatrixAccounts {
             homeserver: record.server,
             display_name: record.display_name,
             session,
+            subscription: record.subscription,
         }
     }
 
@@ -243,6 +244,8 @@ impl MatrixAccounts {
                 user_id: grant.user_id.clone(),
                 display_name,
                 email: None,
+                // Signing in again keeps the subscription the account was opened from.
+                subscription: previous.and_then(|p| p.subscription.clone()),
             })?;
             Ok::<_, MatrixError>(client)
         }

@@ -14,8 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use error::{RegistryError, RemoveError, VaultError};
+pub(crate) use registry::write_atomic;
 pub use registry::{
-    AccountKind, AccountRecord, AccountRegistry, RegistryNotice, REGISTRY_FILE, REGISTRY_VERSION,
+    AccountKind, AccountRecord, AccountRegistry, RegistryNotice, SubscriptionLink, REGISTRY_FILE,
+    REGISTRY_VERSION,
 };
 pub use secret::Secret;
 pub use store::{
@@ -164,6 +166,7 @@ mod tests {
             user_id: "user-1".to_owned(),
             display_name: Some("Alice".to_owned()),
             email: None,
+            subscription: None,
         }
     }
 

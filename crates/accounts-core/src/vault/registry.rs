@@ -47,6 +47,19 @@ pub struct AccountRecord {
     /// The account's email, when known (EMS accounts).
     #[serde(default)]
     pub email: Option<String>,
+    /// The EMS subscription this Matrix account was opened from, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub subscription: Option<SubscriptionLink>,
+}
+
+/// A Matrix account's EMS subscription: the hosted homeserver or Element One that pays for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SubscriptionLink {
+    /// The app's id of the EMS account that holds the subscription.
+    pub ems_account: String,
+    /// The subscription's id at the EMS server.
+    pub subscription_id: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -195,6 +208,20 @@ impl AccountRegistry {
         self.save(next)
     }
 
+    /// Records that the Matrix account `id` was opened from `link`'s subscription, and saves.
+    pub fn link_subscription(
+        &mut self,
+        id: &str,
+        link: SubscriptionLink,
+    ) -> Result<(), RegistryError> {
+        let mut record = self
+            .get(id)
+            .cloned()
+            .ok_or_else(|| RegistryError::UnknownAccount(id.to_owned()))?;
+        record.subscription = Some(link);
+        self.upsert(record)
+    }
+
     /// Removes the account with `id` and saves; removing a missing id is an error.
     pub fn remove(&mut self, id: &str) -> Result<AccountRecord, RegistryError> {
         let mut next = self.accounts.clone();
@@ -283,7 +310,7 @@ fn aside_path(path: &Path) -> PathBuf {
 }
 
 /// Writes `bytes` to `path` so that a crash leaves the old or the new content, never a mix.
-fn write_atomic(
+pub(crate) fn write_atomic(
     path: &Path,
     bytes: &[u8],
     before_rename: impl FnOnce() -> io::Result<()>,
@@ -324,6 +351,7 @@ mod tests {
             user_id: format!("@{id}:127.0.0.1:8448"),
             display_name: None,
             email: None,
+            subscription: None,
         }
     }
 
@@ -341,6 +369,31 @@ mod tests {
             "what was saved is what is read"
         );
         assert_eq!(reopened.notice(), None);
+    }
+
+    #[test]
+    fn a_subscription_link_is_kept_and_read_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut registry = AccountRegistry::open(dir.path()).expect("open");
+        registry.upsert(record("alice")).expect("save");
+        let link = SubscriptionLink {
+            ems_account: "ems1".into(),
+            subscription_id: "sub_1".into(),
+        };
+        registry
+            .link_subscription("alice", link.clone())
+            .expect("linked");
+        assert!(matches!(
+            registry.link_subscription("nobody", link.clone()),
+            Err(RegistryError::UnknownAccount(_))
+        ));
+        let reopened = AccountRegistry::open(dir.path()).expect("reopen");
+        assert_eq!(
+            reopened.get("alice").and_then(|r| r.subscription.clone()),
+            Some(link)
+        );
+        let plain = fs::read_to_string(registry.path()).expect("read");
+        assert!(plain.contains("sub_1"), "written to the file");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use ems_api::{
 use serde_json::Value;
 
 use super::error::{invalid, ApiError};
-use super::validate::{domain, email, seats};
+use super::validate::{domain, email, localpart, seats, text};
 use super::{json_body, ApiState, Caller};
 
 fn not_found() -> ApiError {
@@ -103,8 +103,15 @@ pub(super) async fn create(
             if let Some(contact) = &h.admin_contact {
                 email("admin_contact", contact)?;
             }
+            if let Some(name) = &h.server_name {
+                text("server_name", name, 1, 253)?;
+            }
         }
-        NewSubscription::ElementOne(_) => {}
+        NewSubscription::ElementOne(one) => {
+            if let Some(username) = &one.username {
+                localpart("username", username)?;
+            }
+        }
         NewSubscription::OnPremise(o) => {
             seats("seats", o.seats)?;
             domain("web_client_domain", &o.web_client_domain)?;

@@ -89,6 +89,19 @@ pub(crate) fn seats(field: &str, value: u32) -> Result<(), ApiError> {
     }
 }
 
+/// A Matrix localpart as EMS hands them out: 1 to 64 of `a-z 0-9 . _ = - /`.
+pub(crate) fn localpart(field: &str, value: &str) -> Result<(), ApiError> {
+    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._=-/".contains(&b);
+    if (1..=64).contains(&value.len()) && value.bytes().all(allowed) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("{field} must be 1 to 64 lower-case letters, digits or . _ = - /"),
+        ))
+    }
+}
+
 /// A DNS name of at least two labels, lower case, at most 253 characters (pattern
 /// `^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`).
 pub(crate) fn domain(field: &str, value: &str) -> Result<(), ApiError> {

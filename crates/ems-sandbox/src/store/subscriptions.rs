@@ -152,28 +152,26 @@ fn assign_pending(tx: &Transaction<'_>, homeservers: &Homeservers) -> rusqlite::
     };
     let mut pending = pending.into_iter();
     for hs in &homeservers.hosted {
-        let taken = tx
-            .query_row(
-                "SELECT 1 FROM hosts WHERE server_name = ?1",
-                [&hs.server_name],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
-        if taken {
+        if host_taken(tx, &hs.server_name)? {
             continue;
         }
         let Some(id) = pending.next() else { break };
-        tx.execute(
-            "INSERT INTO hosts (subscription_id, server_name, homeserver_url, web_client_url, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, hs.server_name, hs.homeserver_url, hs.web_client_url, now()],
-        )?;
-        tx.execute(
-            "UPDATE subscriptions SET status = 'active' WHERE id = ?1",
-            [&id],
-        )?;
+        assign(tx, &id, hs)?;
     }
+    Ok(())
+}
+
+/// Puts subscription `id` on homeserver `hs` and makes it active.
+fn assign(tx: &Transaction<'_>, id: &str, hs: &HostedHomeserver) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO hosts (subscription_id, server_name, homeserver_url, web_client_url, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, hs.server_name, hs.homeserver_url, hs.web_client_url, now()],
+    )?;
+    tx.execute(
+        "UPDATE subscriptions SET status = 'active' WHERE id = ?1",
+        [id],
+    )?;
     Ok(())
 }
 
@@ -195,6 +193,95 @@ fn new_id() -> String {
 
 fn refused(code: ProblemCode, detail: &str) -> ApiError {
     Problem::new(code, detail).into()
+}
+
+fn invalid(field: &str, detail: String) -> ApiError {
+    Problem::new(ProblemCode::InvalidField, detail)
+        .with_field(field)
+        .into()
+}
+
+/// Whether a host already serves `server_name`.
+fn host_taken(tx: &Transaction<'_>, server_name: &str) -> rusqlite::Result<bool> {
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM hosts WHERE server_name = ?1",
+            [server_name],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// The listed homeserver named `wanted`, if it is free.
+fn free_homeserver<'a>(
+    tx: &Transaction<'_>,
+    homeservers: &'a Homeservers,
+    wanted: &str,
+) -> Result<&'a HostedHomeserver, ApiError> {
+    let Some(hs) = homeservers.hosted.iter().find(|h| h.server_name == wanted) else {
+        let offered: Vec<&str> = homeservers
+            .hosted
+            .iter()
+            .map(|h| h.server_name.as_str())
+            .collect();
+        return Err(invalid(
+            "server_name",
+            format!(
+                "this EMS offers no homeserver named {wanted}; it offers {}",
+                offered.join(", ")
+            ),
+        ));
+    };
+    if host_taken(tx, wanted).map_err(SandboxError::from)? {
+        return Err(invalid(
+            "server_name",
+            format!("{wanted} is already in use; choose another server name, or leave it empty for the next free homeserver"),
+        ));
+    }
+    Ok(hs)
+}
+
+/// The Matrix ID (with the homeserver's name and URL) of a new Element One subscription of
+/// `user_id` for `localpart`, if Element One is offered, the user has none, and the ID is free.
+fn element_one_id<'a>(
+    tx: &Transaction<'_>,
+    homeservers: &'a Homeservers,
+    user_id: &str,
+    localpart: &str,
+) -> Result<(String, &'a str, &'a str), ApiError> {
+    let Some((server_name, url)) = &homeservers.element_one else {
+        return Err(refused(
+            ProblemCode::ElementOneUnavailable,
+            "this EMS has no Element One homeserver configured",
+        ));
+    };
+    if has_element_one(tx, user_id)? {
+        return Err(refused(
+            ProblemCode::ElementOneExists,
+            "this account already has an Element One subscription; cancel it first",
+        ));
+    }
+    let matrix_id = format!("@{localpart}:{server_name}");
+    if matrix_id_taken(tx, &matrix_id).map_err(SandboxError::from)? {
+        return Err(invalid(
+            "username",
+            format!("{matrix_id} is taken; choose another user name"),
+        ));
+    }
+    Ok((matrix_id, server_name, url))
+}
+
+/// Whether another Element One subscription that is not cancelled holds `matrix_id`.
+fn matrix_id_taken(tx: &Transaction<'_>, matrix_id: &str) -> rusqlite::Result<bool> {
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM subscriptions WHERE kind = 'element_one' AND status <> 'cancelled' AND matrix_id = ?1",
+            [matrix_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 fn not_found() -> ApiError {
@@ -280,6 +367,10 @@ impl Store {
         match new {
             NewSubscription::HostedHomeserver(h) => {
                 let contact = h.admin_contact.as_deref().unwrap_or(&email);
+                let wanted = match h.server_name.as_deref() {
+                    Some(name) => Some(free_homeserver(&tx, homeservers, name)?),
+                    None => None,
+                };
                 insert(
                     SubscriptionKind::HostedHomeserver,
                     "pending",
@@ -289,22 +380,19 @@ impl Store {
                     None,
                 )
                 .map_err(SandboxError::from)?;
-                assign_pending(&tx, homeservers).map_err(SandboxError::from)?;
-            }
-            NewSubscription::ElementOne(_) => {
-                let Some((server_name, url)) = &homeservers.element_one else {
-                    return Err(refused(
-                        ProblemCode::ElementOneUnavailable,
-                        "this EMS has no Element One homeserver configured",
-                    ));
-                };
-                if has_element_one(&tx, user_id)? {
-                    return Err(refused(
-                        ProblemCode::ElementOneExists,
-                        "this account already has an Element One subscription; cancel it first",
-                    ));
+                match wanted {
+                    Some(hs) => assign(&tx, &id, hs),
+                    None => assign_pending(&tx, homeservers),
                 }
-                let matrix_id = format!("@{username}:{server_name}");
+                .map_err(SandboxError::from)?;
+            }
+            NewSubscription::ElementOne(one) => {
+                let (matrix_id, server_name, url) = element_one_id(
+                    &tx,
+                    homeservers,
+                    user_id,
+                    one.username.as_deref().unwrap_or(&username),
+                )?;
                 insert(
                     SubscriptionKind::ElementOne,
                     "active",

@@ -1,0 +1,78 @@
+import { useState } from 'preact/hooks';
+import { emsDeleteAccount, emsDeletionPreview, toIpcError, type DeletionView, type IpcError } from '../ipc';
+import { ErrorBanner } from './ErrorBanner';
+
+interface Props {
+  accountId: string;
+  onDeleted: () => void;
+}
+
+/** Deletes the EMS account: the server's preview first, then the typed email. */
+export function EmsDeleteAccount({ accountId, onDeleted }: Props) {
+  const [preview, setPreview] = useState<DeletionView | null>(null);
+  const [typed, setTyped] = useState('');
+  const [error, setError] = useState<IpcError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const review = () => {
+    setBusy(true);
+    setError(null);
+    emsDeletionPreview(accountId)
+      .then(setPreview, (e: unknown) => setError(toIpcError(e)))
+      .finally(() => setBusy(false));
+  };
+
+  const confirm = (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    emsDeleteAccount(accountId, typed)
+      .then(onDeleted, (e: unknown) => {
+        const failure = toIpcError(e);
+        setError(failure);
+        // An expired or outdated preview must be looked at again.
+        if (failure.code === 'ems_confirmation_stale') setPreview(null);
+      })
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <div class="card danger" data-testid="ems-delete-account">
+      <h3>Delete the EMS account</h3>
+      {error && <ErrorBanner error={error} />}
+      {preview === null ? (
+        <button type="button" data-testid="ems-delete-preview" disabled={busy} onClick={review}>
+          Delete the EMS account…
+        </button>
+      ) : (
+        <form onSubmit={confirm}>
+          <p>Deleting the account removes for good:</p>
+          <ul data-testid="ems-delete-what">
+            {preview.subscriptions.map((s) => (
+              <li key={s.id}>
+                Subscription {s.id} ({s.kind.replace('_', ' ')}, {s.status})
+              </li>
+            ))}
+            {preview.hosts.map((h) => (
+              <li key={h.server_name}>The homeserver {h.server_name} and every account on it</li>
+            ))}
+            {preview.matrix_accounts.map((m) => (
+              <li key={m}>The Matrix account {m}, signed in on this computer</li>
+            ))}
+            <li>The EMS account {preview.email}</li>
+          </ul>
+          <label>
+            Type the account's email ({preview.email}) to confirm{' '}
+            <input data-testid="ems-delete-confirm" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+          </label>
+          <button type="submit" data-testid="ems-delete-submit" disabled={busy || typed.trim().toLowerCase() !== preview.email.toLowerCase()}>
+            Delete everything listed
+          </button>
+          <button type="button" onClick={() => setPreview(null)}>
+            Keep the account
+          </button>
+        </form>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,186 @@
+import { useState } from 'preact/hooks';
+import type { IpcError, MatrixAccountView, Subscription, SubscriptionKind } from '../ipc';
+import { FieldError } from './FieldError';
+
+const KIND_TITLES: Record<SubscriptionKind, string> = {
+  hosted_homeserver: 'Cloud-hosted homeservers',
+  element_one: 'Element One',
+  on_premise: 'On-Premise licences',
+};
+const KINDS: readonly SubscriptionKind[] = ['hosted_homeserver', 'element_one', 'on_premise'];
+
+const STATUS_TEXT = { active: 'Active', pending: 'Pending: waiting for a homeserver', cancelled: 'Cancelled' } as const;
+
+interface Props {
+  subscriptions: Subscription[];
+  /** The Matrix accounts on this computer opened from these subscriptions. */
+  linked: MatrixAccountView[];
+  busy: boolean;
+  /** The data are the cached ones (the server cannot be reached): no changes. */
+  readOnly: boolean;
+  /** The last failed change, with the subscription it was for. */
+  error: { subscriptionId: string; error: IpcError } | null;
+  onRaise: (subscriptionId: string, seats: number) => void;
+  onCancel: (subscriptionId: string) => void;
+  /** Opens the Matrix pane at this homeserver (hosted homeservers and Element One). */
+  onOpenMatrix: ((homeserverUrl: string, subscriptionId: string) => void) | null;
+}
+
+/** The subscriptions, grouped by kind, with their configuration, status and changes. */
+export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix }: Props) {
+  return (
+    <div data-testid="ems-subscriptions">
+      <h3>Subscriptions</h3>
+      {subscriptions.length === 0 && <p>No subscriptions yet.</p>}
+      {KINDS.map((kind) => {
+        const group = subscriptions.filter((s) => s.kind === kind);
+        if (group.length === 0) return null;
+        return (
+          <div key={kind} data-testid={`ems-kind-${kind}`}>
+            <h4>{KIND_TITLES[kind]}</h4>
+            <ul>
+              {group.map((s) => (
+                <SubscriptionRow
+                  key={s.id}
+                  subscription={s}
+                  linked={linked.filter((m) => m.subscription?.subscription_id === s.id)}
+                  busy={busy}
+                  readOnly={readOnly}
+                  error={error?.subscriptionId === s.id ? error.error : null}
+                  onRaise={onRaise}
+                  onCancel={onCancel}
+                  onOpenMatrix={onOpenMatrix}
+                />
+              ))}
+            </ul>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+interface RowProps {
+  subscription: Subscription;
+  linked: MatrixAccountView[];
+  busy: boolean;
+  readOnly: boolean;
+  error: IpcError | null;
+  onRaise: (subscriptionId: string, seats: number) => void;
+  onCancel: (subscriptionId: string) => void;
+  onOpenMatrix: ((homeserverUrl: string, subscriptionId: string) => void) | null;
+}
+
+function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix }: RowProps) {
+  const seats = s.kind === 'element_one' ? null : s.seats;
+  const [wanted, setWanted] = useState(seats === null ? '' : String(seats));
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const live = s.status !== 'cancelled' && !readOnly;
+  const homeserverUrl =
+    s.kind === 'hosted_homeserver' ? (s.homeserver?.homeserver_url ?? null) : s.kind === 'element_one' ? s.homeserver_url : null;
+  return (
+    <li class="card" data-testid={`subscription-${s.id}`} data-status={s.status}>
+      <p class="status" data-testid={`ems-status-${s.id}`}>
+        {STATUS_TEXT[s.status]}
+      </p>
+      {s.kind === 'hosted_homeserver' &&
+        (s.homeserver ? (
+          <dl>
+            <dt>Server name</dt>
+            <dd data-testid={`ems-server-name-${s.id}`}>{s.homeserver.server_name}</dd>
+            <dt>Homeserver</dt>
+            <dd>{s.homeserver.homeserver_url}</dd>
+            <dt>Web client</dt>
+            <dd>{s.homeserver.web_client_url}</dd>
+            <dt>Admin contact</dt>
+            <dd>{s.admin_contact}</dd>
+          </dl>
+        ) : (
+          <p>{s.status === 'pending' ? 'A homeserver will be assigned when one is free.' : 'No homeserver.'}</p>
+        ))}
+      {s.kind === 'element_one' && (
+        <dl>
+          <dt>Matrix ID</dt>
+          <dd data-testid={`ems-matrix-id-${s.id}`}>{s.matrix_id}</dd>
+        </dl>
+      )}
+      {s.kind === 'on_premise' && (
+        <dl>
+          <dt>Web client sub-domain</dt>
+          <dd>{s.web_client_domain}</dd>
+          <dt>Licence</dt>
+          <dd>{s.licence_status === 'valid' ? 'Valid' : 'Revoked'}</dd>
+        </dl>
+      )}
+      {seats !== null && (
+        <p>
+          Seats: <strong data-testid={`ems-seats-${s.id}`}>{seats}</strong>
+        </p>
+      )}
+      {seats !== null && live && (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            onRaise(s.id, Number(wanted));
+          }}
+        >
+          <label>
+            New seat count{' '}
+            <input
+              data-testid={`ems-seats-input-${s.id}`}
+              type="number"
+              min={seats}
+              value={wanted}
+              onInput={(event) => setWanted((event.target as HTMLInputElement).value)}
+            />
+          </label>
+          <button type="submit" data-testid={`ems-raise-seats-${s.id}`} disabled={busy || Number(wanted) <= seats}>
+            Raise seats
+          </button>
+          <p class="hint">Seats can be raised, never lowered.</p>
+          <FieldError error={error} field="seats" />
+        </form>
+      )}
+      {linked.length > 0 && (
+        <div data-testid={`ems-linked-matrix-${s.id}`}>
+          Matrix accounts on this computer:{' '}
+          {linked.map((m) => (
+            <span key={m.id} class="linked-account" data-testid={`ems-linked-${s.id}-${m.id}`}>
+              {m.user_id}
+            </span>
+          ))}
+        </div>
+      )}
+      {error && error.field !== 'seats' && (
+        <p class="error" role="alert" data-testid="error" data-code={error.code}>
+          {error.message}
+        </p>
+      )}
+      <div class="actions">
+        {homeserverUrl && s.status !== 'cancelled' && onOpenMatrix && (
+          <button type="button" data-testid={`ems-open-matrix-${s.id}`} onClick={() => onOpenMatrix(homeserverUrl, s.id)}>
+            Open Matrix account
+          </button>
+        )}
+        {live &&
+          (confirmCancel ? (
+            <span>
+              Cancelling stops the subscription for good
+              {s.kind === 'hosted_homeserver' ? ': its homeserver is taken down' : ''}
+              {s.kind === 'on_premise' ? ': its licence is revoked' : ''}. It stays listed as cancelled.{' '}
+              <button type="button" data-testid={`ems-cancel-confirm-${s.id}`} disabled={busy} onClick={() => onCancel(s.id)}>
+                Cancel the subscription
+              </button>
+              <button type="button" onClick={() => setConfirmCancel(false)}>
+                Keep it
+              </button>
+            </span>
+          ) : (
+            <button type="button" data-testid={`ems-cancel-${s.id}`} disabled={busy} onClick={() => setConfirmCancel(true)}>
+              Cancel…
+            </button>
+          ))}
+      </div>
+    </li>
+  );
+}
