@@ -26,6 +26,19 @@ const COMMANDS: &[&str] = &[
     "matrix_accounts",
     "matrix_sign_out",
     "matrix_remove",
+    // Managing a Matrix account (issue 9).
+    "matrix_profile",
+    "matrix_set_display_name",
+    "matrix_avatar",
+    "matrix_set_avatar",
+    "matrix_remove_avatar",
+    "matrix_devices",
+    "matrix_rename_device",
+    "matrix_delete_devices",
+    "matrix_change_password",
+    "matrix_threepids",
+    "matrix_remove_threepid",
+    "matrix_deactivate",
     // Matrix account creation (registration).
     "matrix_register_offer",
     "matrix_register_check_username",
@@ -35,6 +48,13 @@ const COMMANDS: &[&str] = &[
     "matrix_register_email",
     "matrix_register_check_email",
     "matrix_register_cancel",
+    // Matrix single sign-on (issue 10).
+    "matrix_sso_start",
+    "matrix_sso_finish",
+    "matrix_sso_cancel",
+    "uia_sso_finish",
+    "uia_sso_done",
+    "uia_sso_cancel",
 ];
 
 fn main() {

@@ -77,11 +77,22 @@ mod tests {
             ems_api::Host::decl(),
             accounts_core::ems::DeletionView::decl(),
             accounts_core::ems::EmsOverview::decl(),
+            // Managing a Matrix account (issue 9).
+            accounts_core::matrix::MatrixProfile::decl(),
+            accounts_core::matrix::AvatarImage::decl(),
+            accounts_core::matrix::DeviceView::decl(),
+            accounts_core::matrix::ThreepidView::decl(),
+            accounts_core::matrix::UiaStep::decl(),
+            accounts_core::matrix::UiaChallenge::decl(),
+            accounts_core::matrix::UiaFlow::decl(),
+            crate::commands::matrix_manage::UiaAnswer::decl(),
             // Matrix account creation (registration).
             accounts_core::matrix::RegistrationOffer::decl(),
             accounts_core::matrix::RegistrationProgress::decl(),
             accounts_core::matrix::RegistrationStep::decl(),
             accounts_core::matrix::TermsPolicy::decl(),
+            // Matrix single sign-on (issue 10).
+            crate::commands::matrix_sso::MatrixSsoStarted::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

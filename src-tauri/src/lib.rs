@@ -164,6 +164,19 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix::matrix_accounts,
             commands::matrix::matrix_sign_out,
             commands::matrix::matrix_remove,
+            // Managing a Matrix account (issue 9).
+            commands::matrix_manage::matrix_profile,
+            commands::matrix_manage::matrix_set_display_name,
+            commands::matrix_manage::matrix_avatar,
+            commands::matrix_manage::matrix_set_avatar,
+            commands::matrix_manage::matrix_remove_avatar,
+            commands::matrix_manage::matrix_devices,
+            commands::matrix_manage::matrix_rename_device,
+            commands::matrix_manage::matrix_delete_devices,
+            commands::matrix_manage::matrix_change_password,
+            commands::matrix_manage::matrix_threepids,
+            commands::matrix_manage::matrix_remove_threepid,
+            commands::matrix_manage::matrix_deactivate,
             // Matrix account creation (registration).
             commands::matrix_register::matrix_register_offer,
             commands::matrix_register::matrix_register_check_username,
@@ -172,7 +185,14 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix_register::matrix_register_accept_terms,
             commands::matrix_register::matrix_register_email,
             commands::matrix_register::matrix_register_check_email,
-            commands::matrix_register::matrix_register_cancel
+            commands::matrix_register::matrix_register_cancel,
+            // Matrix single sign-on (issue 10).
+            commands::matrix_sso::matrix_sso_start,
+            commands::matrix_sso::matrix_sso_finish,
+            commands::matrix_sso::matrix_sso_cancel,
+            commands::uia_sso::uia_sso_finish,
+            commands::uia_sso::uia_sso_done,
+            commands::uia_sso::uia_sso_cancel
         ])
 }
 

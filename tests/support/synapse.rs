@@ -43,6 +43,7 @@ pub struct Synapse {
     /// The port Synapse listens on.
     pub port: u16,
     dir: tempfile::TempDir,
+    extra_configs: Vec<PathBuf>,
 }
 
 impl Synapse {
@@ -94,7 +95,41 @@ impl Synapse {
             admin_password,
             port,
             dir,
+            extra_configs: extra_configs.iter().map(|p| p.to_path_buf()).collect(),
         }
+    }
+
+    /// Stops Synapse (as a crash or an outage would), keeping its data for [`Self::start_again`].
+    pub fn stop(&self) {
+        let status = Command::new(repo_root().join("scripts/synapse"))
+            .arg("stop")
+            .arg("--dir")
+            .arg(self.dir.path())
+            .status()
+            .expect("run scripts/synapse stop");
+        assert!(status.success(), "scripts/synapse stop failed");
+    }
+
+    /// Starts a stopped Synapse again on the same port, with the same data and config.
+    pub fn start_again(&self) {
+        let mut cmd = Command::new(repo_root().join("scripts/synapse"));
+        cmd.arg("start")
+            .arg("--dir")
+            .arg(self.dir.path())
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--admin-password")
+            .arg(&self.admin_password);
+        for config in &self.extra_configs {
+            cmd.arg("--config").arg(config);
+        }
+        let output = cmd.output().expect("run scripts/synapse");
+        assert!(
+            output.status.success(),
+            "scripts/synapse start (again) failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
 

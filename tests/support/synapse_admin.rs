@@ -119,6 +119,121 @@ impl Admin {
             .status();
         assert!(status.is_success(), "deleting {device_id}: HTTP {status}");
     }
+    // Account management fixtures (issue 9).
+
+    /// Gives `user_id` exactly these 3PIDs (`(medium, address)`), as an admin can without
+    /// validation.
+    pub async fn set_threepids(&self, user_id: &str, threepids: &[(&str, &str)]) {
+        let list: Vec<Value> = threepids
+            .iter()
+            .map(|(medium, address)| json!({ "medium": medium, "address": address }))
+            .collect();
+        let status = self
+            .http
+            .put(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({ "threepids": list }))
+            .send()
+            .await
+            .expect("set 3PIDs")
+            .status();
+        assert!(
+            status.is_success(),
+            "setting 3PIDs of {user_id}: HTTP {status}"
+        );
+    }
+
+    /// The 3PIDs of `user_id` as the server holds them: (medium, address).
+    pub async fn threepids(&self, user_id: &str) -> Vec<(String, String)> {
+        let answer: Value = self
+            .http
+            .get(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("query user")
+            .json()
+            .await
+            .expect("user answer");
+        answer["threepids"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|t| {
+                        (
+                            t["medium"].as_str().unwrap_or_default().to_owned(),
+                            t["address"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Downloads `mxc://server/id` through the authenticated media API.
+    pub async fn download(&self, mxc: &str) -> Vec<u8> {
+        let path = mxc.strip_prefix("mxc://").expect("an mxc:// URI");
+        let response = self
+            .http
+            .get(format!(
+                "{}/_matrix/client/v1/media/download/{path}",
+                self.base
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("download media");
+        assert!(
+            response.status().is_success(),
+            "downloading {mxc}: HTTP {}",
+            response.status()
+        );
+        response.bytes().await.expect("media bytes").to_vec()
+    }
+}
+
+/// Signs `user` in over plain HTTP (a session made outside the app): (access token, device id),
+/// or the HTTP status of a refusal.
+pub async fn login(base: &str, user: &str, password: &str) -> Result<(String, String), u16> {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/_matrix/client/v3/login"))
+        .json(&json!({
+            "type": "m.login.password",
+            "identifier": { "type": "m.id.user", "user": user },
+            "password": password,
+            "initial_device_display_name": "made by the test",
+        }))
+        .send()
+        .await
+        .expect("login request");
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(status);
+    }
+    let answer: Value = response.json().await.expect("login answer");
+    Ok((
+        answer["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        answer["device_id"].as_str().unwrap_or_default().to_owned(),
+    ))
+}
+
+/// The public profile of `user_id`: the display name and the avatar's mxc URI.
+pub async fn profile(base: &str, user_id: &str) -> (Option<String>, Option<String>) {
+    let answer: Value = reqwest::Client::new()
+        .get(format!("{base}/_matrix/client/v3/profile/{user_id}"))
+        .send()
+        .await
+        .expect("profile request")
+        .json()
+        .await
+        .expect("profile answer");
+    (
+        answer["displayname"].as_str().map(str::to_owned),
+        answer["avatar_url"].as_str().map(str::to_owned),
+    )
 }
 
 // Registration tokens (Matrix accounts part 4: registration).

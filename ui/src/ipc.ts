@@ -18,6 +18,8 @@ import type {
   Subscription,
   SubscriptionLink,
 } from './bindings';
+import type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaStep } from './bindings';
+import type { MatrixSsoStarted } from './bindings';
 
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
 export type { EmsAccountStatus, EmsAccountView, EmsSignInStarted } from './bindings';
@@ -40,9 +42,11 @@ export type {
   SubscriptionLink,
 } from './bindings';
 export type { HomeserverInfo, IdentityProvider, LoginMethods, MatrixAccountView, SessionState } from './bindings';
+export type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaChallenge, UiaFlow, UiaStep } from './bindings';
 // Matrix account creation (registration).
 export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
 import type { RegistrationOffer, RegistrationProgress } from './bindings';
+export type { MatrixSsoStarted } from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
 type Command =
@@ -69,6 +73,19 @@ type Command =
   | 'matrix_accounts'
   | 'matrix_sign_out'
   | 'matrix_remove'
+  // Managing a Matrix account (issue 9).
+  | 'matrix_profile'
+  | 'matrix_set_display_name'
+  | 'matrix_avatar'
+  | 'matrix_set_avatar'
+  | 'matrix_remove_avatar'
+  | 'matrix_devices'
+  | 'matrix_rename_device'
+  | 'matrix_delete_devices'
+  | 'matrix_change_password'
+  | 'matrix_threepids'
+  | 'matrix_remove_threepid'
+  | 'matrix_deactivate'
   // Matrix account creation (registration).
   | 'matrix_register_offer'
   | 'matrix_register_check_username'
@@ -77,7 +94,14 @@ type Command =
   | 'matrix_register_accept_terms'
   | 'matrix_register_email'
   | 'matrix_register_check_email'
-  | 'matrix_register_cancel';
+  | 'matrix_register_cancel'
+  // Matrix single sign-on (issue 10).
+  | 'matrix_sso_start'
+  | 'matrix_sso_finish'
+  | 'matrix_sso_cancel'
+  | 'uia_sso_finish'
+  | 'uia_sso_done'
+  | 'uia_sso_cancel';
 
 // A Record forces every code of the generated union to be listed here.
 const KNOWN_CODES: Record<ErrorCode, true> = {
@@ -129,12 +153,18 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_signed_out_on_server: true,
   matrix_server_error: true,
   matrix_store: true,
+  // Managing a Matrix account (issue 9).
+  matrix_uia_wrong_password: true,
+  matrix_uia_unsupported: true,
+  matrix_refused: true,
+  matrix_weak_password: true,
+  matrix_invalid_image: true,
+  matrix_invalid_input: true,
   // Matrix account creation (registration).
   matrix_registration_closed: true,
   matrix_registration_unsupported: true,
   matrix_username_taken: true,
   matrix_username_invalid: true,
-  matrix_weak_password: true,
   matrix_registration_token_invalid: true,
   matrix_terms_not_accepted: true,
   matrix_email_invalid: true,
@@ -142,6 +172,14 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_email_denied: true,
   matrix_registration_not_in_progress: true,
   matrix_registration_not_kept: true,
+  // Matrix single sign-on and SSO re-authentication (issue 10).
+  matrix_sso_cancelled: true,
+  matrix_sso_timed_out: true,
+  matrix_sso_failed: true,
+  matrix_login_token_refused: true,
+  matrix_reauth_not_offered: true,
+  matrix_reauth_cancelled: true,
+  matrix_reauth_timed_out: true,
 };
 const ERROR_CODES = Object.keys(KNOWN_CODES);
 
@@ -260,7 +298,56 @@ export const emsDeletionPreview = (id: string): Promise<DeletionView> => call<De
 /** Deletes the EMS account once `email` (typed by the user) is its email; forgets it here. */
 export const emsDeleteAccount = (id: string, email: string): Promise<void> =>
   call<void>('ems_delete_account', { id, email });
+// Managing a Matrix account (issue 9). Passwords are sent once with the call and never kept;
+// actions protected by user-interactive auth answer a challenge first (`auth_required`), then
+// are called again with the prompt's answer.
 
+/** The account's display name and whether it has an avatar, from the server. */
+export const matrixProfile = (id: string): Promise<MatrixProfile> => call<MatrixProfile>('matrix_profile', { id });
+
+/** Sets the display name (empty removes it). */
+export const matrixSetDisplayName = (id: string, name: string): Promise<void> =>
+  call<void>('matrix_set_display_name', { id, name });
+
+/** The avatar's bytes and type, fetched by the Rust side through the account's session. */
+export const matrixAvatar = (id: string): Promise<AvatarImage | null> => call<AvatarImage | null>('matrix_avatar', { id });
+
+/** Uploads an image (PNG, JPEG, GIF or WebP) as the avatar. */
+export const matrixSetAvatar = (id: string, data: Uint8Array): Promise<void> =>
+  call<void>('matrix_set_avatar', { id, data: Array.from(data) });
+
+/** Removes the avatar. */
+export const matrixRemoveAvatar = (id: string): Promise<void> => call<void>('matrix_remove_avatar', { id });
+
+/** The account's sessions, this app's own first. */
+export const matrixDevices = (id: string): Promise<DeviceView[]> => call<DeviceView[]>('matrix_devices', { id });
+
+/** Renames a session. */
+export const matrixRenameDevice = (id: string, deviceId: string, name: string): Promise<void> =>
+  call<void>('matrix_rename_device', { id, deviceId, name });
+
+/** Signs out other sessions (user-interactive auth). */
+export const matrixDeleteDevices = (id: string, deviceIds: string[], auth: UiaAnswer | null): Promise<UiaStep> =>
+  call<UiaStep>('matrix_delete_devices', { id, deviceIds, auth });
+
+/** Changes the password; the current one confirms it. */
+export const matrixChangePassword = (
+  id: string,
+  current: string,
+  newPassword: string,
+  signOutOthers: boolean,
+): Promise<void> => call<void>('matrix_change_password', { id, current, new: newPassword, signOutOthers });
+
+/** The email addresses and phone numbers on the account. */
+export const matrixThreepids = (id: string): Promise<ThreepidView[]> => call<ThreepidView[]>('matrix_threepids', { id });
+
+/** Removes an email address or phone number. */
+export const matrixRemoveThreepid = (id: string, medium: string, address: string): Promise<void> =>
+  call<void>('matrix_remove_threepid', { id, medium, address });
+
+/** Deactivates the account for good and removes it from this computer (user-interactive auth). */
+export const matrixDeactivate = (id: string, erase: boolean, auth: UiaAnswer | null): Promise<UiaStep> =>
+  call<UiaStep>('matrix_deactivate', { id, erase, auth });
 // Matrix account creation (registration).
 
 /** How the homeserver lets accounts be created; rejects when it does not (closed, unsupported). */
@@ -308,3 +395,26 @@ export const matrixRegisterCheckEmail = (id: string, subscription: SubscriptionL
 
 /** Gives up the account creation in progress. */
 export const matrixRegisterCancel = (id: string): Promise<void> => call<void>('matrix_register_cancel', { id });
+// Matrix single sign-on (issue 10).
+
+/** Starts single sign-on with one identity provider and opens the browser there. */
+export const matrixSsoStart = (
+  homeserver: string,
+  idpId: string | null,
+  accountId: string | null,
+): Promise<MatrixSsoStarted> => call<MatrixSsoStarted>('matrix_sso_start', { homeserver, idpId, accountId });
+
+/** Waits for the browser to come back from single sign-on; resolves with the signed-in account. */
+export const matrixSsoFinish = (): Promise<MatrixAccountView> => call<MatrixAccountView>('matrix_sso_finish');
+
+/** Gives up the single sign-on in progress; nothing is kept. */
+export const matrixSsoCancel = (): Promise<void> => call<void>('matrix_sso_cancel');
+
+/** Waits until the homeserver accepts the request parked for SSO re-authentication. */
+export const uiaSsoFinish = (): Promise<void> => call<void>('uia_sso_finish');
+
+/** The user has finished in the browser: the parked request is retried at once. */
+export const uiaSsoDone = (): Promise<void> => call<void>('uia_sso_done');
+
+/** Gives up the request parked for SSO re-authentication; nothing is changed. */
+export const uiaSsoCancel = (): Promise<void> => call<void>('uia_sso_cancel');

@@ -5,7 +5,11 @@
 
 pub mod ems;
 pub mod matrix;
+pub mod matrix_manage;
 pub mod matrix_register;
+// Matrix single sign-on (issue 10).
+pub mod matrix_sso;
+pub mod uia_sso;
 
 use accounts_core::ems::{EmsAccounts, EmsCache};
 use accounts_core::matrix::MatrixAccounts;

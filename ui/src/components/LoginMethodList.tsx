@@ -9,8 +9,7 @@ export function LoginMethodList({ methods }: { methods: LoginMethods }) {
       {methods.sso !== null && (
         <li data-method="sso">
           Single sign-on
-          {methods.sso.length > 0 && <> with {methods.sso.map((idp) => idp.name).join(', ')}</>} (not available in
-          this version yet)
+          {methods.sso.length > 0 && <> with {methods.sso.map((idp) => idp.name).join(', ')}</>}
         </li>
       )}
       {methods.oauth && (

@@ -8,10 +8,12 @@ interface Props {
   onSignOut: () => void;
   onRemove: () => void;
   onSignInAgain: () => void;
+  /** Opens the account's settings (issue 9); absent where they cannot be shown. */
+  onManage?: () => void;
 }
 
 /** One Matrix account: who, where, and where its session stands. */
-export function MatrixAccountCard({ account, paidBy, busy, onSignOut, onRemove, onSignInAgain }: Props) {
+export function MatrixAccountCard({ account, paidBy, busy, onSignOut, onRemove, onSignInAgain, onManage }: Props) {
   const { session } = account;
   const live = session.state === 'signed_in' || session.state === 'unreachable';
   const signedOut = session.state === 'signed_out' || session.state === 'signed_out_on_server' || session.state === 'failed';
@@ -45,6 +47,11 @@ export function MatrixAccountCard({ account, paidBy, busy, onSignOut, onRemove, 
         </div>
       )}
       <div class="actions">
+        {session.state === 'signed_in' && onManage && (
+          <button type="button" data-testid="matrix-manage-open" disabled={busy} onClick={onManage}>
+            Manage account
+          </button>
+        )}
         {live && (
           <button type="button" data-testid="matrix-sign-out" disabled={busy} onClick={onSignOut}>
             Sign out

@@ -11,6 +11,7 @@ import {
 } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { MatrixAccountCard } from './MatrixAccountCard';
+import { MatrixManage } from './MatrixManage';
 import { MatrixSignInForm } from './MatrixSignInForm';
 
 /** How often the pane asks again while sessions are being restored or checked. */
@@ -46,6 +47,9 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
   );
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
+  // The account whose settings are open (issue 9).
+  const [managing, setManaging] = useState<string | null>(null);
+  const managed = accounts?.find((a) => a.id === managing && a.session.state === 'signed_in') ?? null;
   const configured = overview?.homeserver ?? '';
 
   const load = () =>
@@ -106,11 +110,23 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
               onSignInAgain={() =>
                 setForm({ accountId: account.id, homeserver: account.homeserver, identifier: account.user_id, subscription: null })
               }
+              onManage={() => setManaging(account.id)}
             />
           ))}
         </ul>
       )}
       {error && <ErrorBanner error={error} />}
+      {managed && (
+        <MatrixManage
+          key={managed.id}
+          account={managed}
+          onChanged={() => {
+            load();
+            onAccountsChanged();
+          }}
+          onClose={() => setManaging(null)}
+        />
+      )}
       {showForm ? (
         <MatrixSignInForm
           key={`${showForm.accountId ?? 'new'} ${showForm.homeserver}`}

@@ -11,6 +11,7 @@ import {
 import { ErrorBanner } from './ErrorBanner';
 import { LoginMethodList } from './LoginMethodList';
 import { MatrixRegisterForm } from './MatrixRegisterForm';
+import { MatrixSsoButtons } from './MatrixSsoButtons';
 
 interface Props {
   /** The homeserver to start from: the configured one, or the account's when signing in again. */
@@ -158,6 +159,15 @@ export function MatrixSignInForm({
                 Create an account
               </button>
             </p>
+          )}
+          {info.methods.sso !== null && (
+            <MatrixSsoButtons
+              homeserver={info.homeserver_url}
+              providers={info.methods.sso}
+              accountId={accountId}
+              disabled={busy !== null}
+              onSignedIn={onSignedIn}
+            />
           )}
         </div>
       )}

@@ -18,10 +18,12 @@ use super::discovery::{discover, display_url, http_client, join, network_error, 
 use super::error::{DiscoveryError, MatrixError};
 use super::input::check_scheme;
 use super::login::{device_display_name, password_login, LoginGrant};
+use super::reauth::ReauthSlot;
 use super::session::{
     build_client, ids_of, load_session, new_store_passphrase, restore, save_session,
     session_from_grant, store_dir,
 };
+use super::sso::SsoSlot;
 use crate::vault::{
     self, new_account_id, AccountKind, AccountRecord, AccountRegistry, RegistryError, Secret,
     SecretKey, SecretKind, Vault,
@@ -50,9 +52,13 @@ pub struct PasswordSignIn {
 pub struct MatrixAccounts {
     stores: PathBuf,
     vault: Vault,
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     device_name: String,
     live: Mutex<HashMap<String, LiveAccount>>,
+    /// The single sign-on in progress, if any (see `sso.rs`).
+    pub(super) sso: SsoSlot,
+    /// The request waiting for SSO re-authentication, if any (see `reauth.rs`).
+    pub(super) reauth: ReauthSlot,
 }
 
 impl std::fmt::Debug for MatrixAccounts {
@@ -73,6 +79,8 @@ impl MatrixAccounts {
             http: http_client(),
             device_name: device_display_name(),
             live: Mutex::new(HashMap::new()),
+            sso: SsoSlot::default(),
+            reauth: ReauthSlot::default(),
         }
     }
 
@@ -396,6 +404,14 @@ impl MatrixAccounts {
         Ok(())
     }
 
+    /// Marks the account's session as ended on the server (after deactivation, say), so that
+    /// nothing more is sent with it.
+    pub(super) fn mark_signed_out_on_server(&self, account_id: &str) {
+        if let Some(account) = lock(&self.live).get(account_id) {
+            *lock(&account.state) = SessionState::SignedOutOnServer;
+        }
+    }
+
     /// Removes the account from this computer: ends its session on the server when it can (a
     /// server that cannot be reached does not stop the removal), deletes its store, its keyring
     /// entries and its record.
@@ -474,7 +490,7 @@ async fn confirm(client: Client, state: Arc<Mutex<SessionState>>, homeserver: Ur
 }
 
 /// Whether a failed request means the server no longer knows the session.
-fn is_signed_out(error: &HttpError) -> bool {
+pub(super) fn is_signed_out(error: &HttpError) -> bool {
     use matrix_sdk::ruma::api::error::ErrorKind;
     let unknown_token =
         |e: &HttpError| matches!(e.client_api_error_kind(), Some(ErrorKind::UnknownToken(_)));
@@ -491,7 +507,7 @@ fn is_signed_out(error: &HttpError) -> bool {
 }
 
 /// A matrix-sdk request failure as the error a person reads.
-fn http_failure(homeserver: &Url, error: &HttpError) -> MatrixError {
+pub(super) fn http_failure(homeserver: &Url, error: &HttpError) -> MatrixError {
     match error {
         HttpError::Reqwest(inner) => network_error(homeserver, inner).into(),
         other => MatrixError::Server {

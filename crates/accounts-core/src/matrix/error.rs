@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use super::uia::UiaChallenge;
+use crate::loopback::LoopbackError;
 use crate::vault::{RegistryError, RemoveError, VaultError};
 
 /// Finding or reaching a homeserver failed.
@@ -168,6 +170,97 @@ pub enum MatrixError {
     /// Removing the account's secrets and record failed.
     #[error(transparent)]
     Remove(#[from] RemoveError),
+    // Managing an account (issue 9).
+    /// The account has no live session here (signed out, or still being restored).
+    #[error("This account has no session on this computer (it is signed out, or still being restored). Wait a moment, or sign in again.")]
+    NoSession,
+    /// The password given at the re-authentication step is wrong; the same challenge can be
+    /// answered again.
+    #[error("That password is wrong, so nothing was changed. Type the account's current password again.")]
+    UiaWrongPassword {
+        /// The challenge to answer again (same session).
+        challenge: UiaChallenge,
+    },
+    /// The server asks for a kind of re-authentication this app cannot complete.
+    #[error("The server asks for a confirmation this app cannot do yet ({stages}). Nothing was changed; do this from Element instead.")]
+    UiaUnsupported {
+        /// The flows the server offers.
+        stages: String,
+    },
+    /// The server refused the action.
+    #[error("{homeserver} refused: {detail}. Nothing was changed.")]
+    Refused {
+        /// The homeserver URL.
+        homeserver: String,
+        /// What it said.
+        detail: String,
+    },
+    /// The server finds the new password too weak.
+    #[error("The server refused the new password as too weak: {detail}. Choose a longer or less common one.")]
+    WeakPassword {
+        /// What the server said.
+        detail: String,
+    },
+    /// The chosen file cannot be an avatar.
+    #[error("This file cannot be used as an avatar: {detail}.")]
+    InvalidImage {
+        /// Why.
+        detail: String,
+    },
+    /// What was typed cannot be used.
+    #[error("{detail}")]
+    InvalidInput {
+        /// What is wrong and what to do.
+        detail: String,
+    },
+    // Single sign-on and SSO re-authentication (matrix::sso, matrix::uia_sso).
+    /// The user cancelled the single sign-on; nothing was kept.
+    #[error(
+        "The single sign-on was cancelled. Nothing was saved; start it again when you are ready."
+    )]
+    SsoCancelled,
+    /// The browser did not come back from single sign-on in time; nothing was kept.
+    #[error("The single sign-on took too long and was stopped. Nothing was saved; start it again and finish it in your browser.")]
+    SsoTimedOut,
+    /// The homeserver sent the browser back without a login token.
+    #[error("Single sign-on at {homeserver} did not complete: {detail}. Start it again; if it keeps failing, ask the server's administrator.")]
+    SsoFailed {
+        /// The homeserver URL.
+        homeserver: String,
+        /// What went wrong (never a token).
+        detail: String,
+    },
+    /// The homeserver refused the login token single sign-on produced.
+    #[error("{homeserver} refused the sign-in from single sign-on: its one-time token expired or was already used. Start the single sign-on again.")]
+    LoginTokenRefused {
+        /// The homeserver URL.
+        homeserver: String,
+    },
+    /// The loopback listener for the browser's return could not start or stopped.
+    #[error(transparent)]
+    SsoListener(LoopbackError),
+    /// The server does not offer single sign-on to confirm this action.
+    #[error("{homeserver} does not offer single sign-on to confirm this action.")]
+    ReauthNotOffered {
+        /// The homeserver URL.
+        homeserver: String,
+    },
+    /// The user cancelled confirming their identity; the action was not done.
+    #[error("Confirming your identity was cancelled, so nothing was changed.")]
+    ReauthCancelled,
+    /// The server did not accept the confirmation in time; the action was not done.
+    #[error("Confirming your identity took too long, so nothing was changed. Start again and finish the sign-in in your browser.")]
+    ReauthTimedOut,
+}
+
+impl From<LoopbackError> for MatrixError {
+    fn from(error: LoopbackError) -> Self {
+        match error {
+            LoopbackError::Cancelled => Self::SsoCancelled,
+            LoopbackError::TimedOut => Self::SsoTimedOut,
+            other => Self::SsoListener(other),
+        }
+    }
 }
 
 fn rate_limited_message(retry_after: Option<Duration>) -> String {

@@ -1,4 +1,4 @@
-//! Password sign-in: one `POST /_matrix/client/v3/login`, never retried.
+//! Password and login-token sign-in: one `POST /_matrix/client/v3/login`, never retried.
 //!
 //! matrix-sdk's `LoginBuilder::send` forces its own retry policy (three attempts, each waiting
 //! out the server's `retry_after`), which leaves the user looking at a frozen button for minutes
@@ -49,6 +49,53 @@ pub async fn password_login(
     password: &Secret,
     device_name: &str,
 ) -> Result<LoginGrant, MatrixError> {
+    let identifier = identifier.trim();
+    let id_json = if !identifier.starts_with('@') && identifier.contains('@') {
+        serde_json::json!({ "type": "m.id.thirdparty", "medium": "email", "address": identifier })
+    } else {
+        serde_json::json!({ "type": "m.id.user", "user": identifier })
+    };
+    let body = serde_json::json!({
+        "type": "m.login.password",
+        "identifier": id_json,
+        "password": password.expose(),
+        "initial_device_display_name": device_name,
+        "refresh_token": true,
+    });
+    post_login(http, homeserver, body, LoginKind::Password).await
+}
+
+/// Signs in with the single-use `loginToken` that single sign-on handed back (`m.login.token`),
+/// asking for a refresh token.
+pub async fn token_login(
+    http: &reqwest::Client,
+    homeserver: &Url,
+    login_token: &Secret,
+    device_name: &str,
+) -> Result<LoginGrant, MatrixError> {
+    let body = serde_json::json!({
+        "type": "m.login.token",
+        "token": login_token.expose(),
+        "initial_device_display_name": device_name,
+        "refresh_token": true,
+    });
+    post_login(http, homeserver, body, LoginKind::Token).await
+}
+
+/// Which sign-in a `/login` request is, for reading its refusals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoginKind {
+    Password,
+    Token,
+}
+
+/// Sends one `/login` request (its body holds a secret and is dropped as soon as it is sent).
+async fn post_login(
+    http: &reqwest::Client,
+    homeserver: &Url,
+    body: serde_json::Value,
+    kind: LoginKind,
+) -> Result<LoginGrant, MatrixError> {
     #[derive(Deserialize)]
     struct Grant {
         user_id: String,
@@ -63,19 +110,6 @@ pub async fn password_login(
         retry_after_ms: Option<u64>,
     }
 
-    let identifier = identifier.trim();
-    let id_json = if !identifier.starts_with('@') && identifier.contains('@') {
-        serde_json::json!({ "type": "m.id.thirdparty", "medium": "email", "address": identifier })
-    } else {
-        serde_json::json!({ "type": "m.id.user", "user": identifier })
-    };
-    let body = serde_json::json!({
-        "type": "m.login.password",
-        "identifier": id_json,
-        "password": password.expose(),
-        "initial_device_display_name": device_name,
-        "refresh_token": true,
-    });
     let url = join(homeserver, "_matrix/client/v3/login")?;
     let response = http
         .post(url.clone())
@@ -109,8 +143,8 @@ pub async fn password_login(
     }
     let error: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
     let errcode = error.as_ref().and_then(|e| e.errcode.clone());
-    Err(match (status.as_u16(), errcode.as_deref()) {
-        (_, Some("M_LIMIT_EXCEEDED")) | (429, _) => MatrixError::RateLimited {
+    Err(match (status.as_u16(), errcode.as_deref(), kind) {
+        (_, Some("M_LIMIT_EXCEEDED"), _) | (429, _, _) => MatrixError::RateLimited {
             retry_after: retry_header.or_else(|| {
                 error
                     .as_ref()
@@ -118,9 +152,16 @@ pub async fn password_login(
                     .map(Duration::from_millis)
             }),
         },
-        (_, Some("M_USER_DEACTIVATED")) => MatrixError::Deactivated,
-        (_, Some("M_FORBIDDEN")) | (403, None) => MatrixError::WrongCredentials,
-        (_, Some("M_UNKNOWN" | "M_UNRECOGNIZED")) if status.as_u16() == 400 => {
+        (_, Some("M_USER_DEACTIVATED"), _) => MatrixError::Deactivated,
+        (_, Some("M_FORBIDDEN"), LoginKind::Token) | (403, None, LoginKind::Token) => {
+            MatrixError::LoginTokenRefused {
+                homeserver: display_url(homeserver),
+            }
+        }
+        (_, Some("M_FORBIDDEN"), LoginKind::Password) | (403, None, LoginKind::Password) => {
+            MatrixError::WrongCredentials
+        }
+        (400, Some("M_UNKNOWN" | "M_UNRECOGNIZED"), LoginKind::Password) => {
             MatrixError::PasswordNotOffered {
                 homeserver: display_url(homeserver),
             }

@@ -1,0 +1,97 @@
+//! The one request that may be waiting for the user to confirm their identity through single
+//! sign-on, parked so that the UI can show "Finish in your browser, then continue" while it waits.
+//!
+//! A command whose request answered 401 with an SSO flow (see [`super::offers_sso`]) parks the
+//! request here with [`MatrixAccounts::park_sso_reauth`], opens the returned fallback page in the
+//! browser and tells the UI; the UI then awaits [`MatrixAccounts::finish_sso_reauth`] (which
+//! retries the request at a gentle interval until the server accepts it) and offers
+//! [`MatrixAccounts::sso_reauth_done`] ("I have finished", retries at once) and
+//! [`MatrixAccounts::cancel_sso_reauth`]. Which requests need it (deleting devices,
+//! deactivating) is left to their own modules.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use matrix_sdk::ruma::api::client::uiaa::{AuthData, UiaaInfo};
+use matrix_sdk::HttpError;
+use url::Url;
+
+use super::account::lock;
+use super::accounts::MatrixAccounts;
+use super::error::MatrixError;
+use super::uia_sso::{SsoReauth, SsoReauthHandle};
+
+/// The parked request: called with the auth to send, answers as matrix-sdk does.
+type Attempt =
+    Box<dyn FnMut(AuthData) -> Pin<Box<dyn Future<Output = Result<(), HttpError>> + Send>> + Send>;
+
+/// The request waiting for SSO re-authentication, and the handle that nudges or cancels it.
+/// Both are tagged with the request's number so that a late end cannot touch a newer request.
+#[derive(Default)]
+pub(super) struct ReauthSlot {
+    parked: tokio::sync::Mutex<Option<(u64, SsoReauth, Attempt)>>,
+    handle: Mutex<Option<(u64, SsoReauthHandle)>>,
+    requests: AtomicU64,
+}
+
+impl MatrixAccounts {
+    /// Parks `attempt` (the request that answered `info`, a 401 from `homeserver`) until the
+    /// user confirms through single sign-on, replacing (cancelling) any request parked before.
+    /// Returns the fallback page to open in the browser.
+    pub async fn park_sso_reauth<F, Fut>(
+        &self,
+        homeserver: &Url,
+        info: &UiaaInfo,
+        mut attempt: F,
+    ) -> Result<Url, MatrixError>
+    where
+        F: FnMut(AuthData) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), HttpError>> + Send + 'static,
+    {
+        let reauth = SsoReauth::new(homeserver, info)?;
+        let url = reauth.fallback_url().clone();
+        self.cancel_sso_reauth();
+        let request = self.reauth.requests.fetch_add(1, Ordering::Relaxed);
+        *lock(&self.reauth.handle) = Some((request, reauth.handle()));
+        let attempt: Attempt = Box::new(move |auth| Box::pin(attempt(auth)));
+        *self.reauth.parked.lock().await = Some((request, reauth, attempt));
+        Ok(url)
+    }
+
+    /// Retries the parked request until the server accepts it (the user confirmed in the
+    /// browser), the user cancels, or the re-authentication times out.
+    pub async fn finish_sso_reauth(&self) -> Result<(), MatrixError> {
+        let (request, reauth, attempt) = self
+            .reauth
+            .parked
+            .lock()
+            .await
+            .take()
+            .ok_or(MatrixError::ReauthCancelled)?;
+        let result = reauth.complete(attempt).await;
+        let mut handle = lock(&self.reauth.handle);
+        if handle
+            .as_ref()
+            .is_some_and(|(current, _)| *current == request)
+        {
+            handle.take();
+        }
+        result
+    }
+
+    /// The user says they have finished in the browser: retry the parked request now.
+    pub fn sso_reauth_done(&self) {
+        if let Some((_, handle)) = lock(&self.reauth.handle).as_ref() {
+            handle.retry_now();
+        }
+    }
+
+    /// Gives up the parked request with [`MatrixError::ReauthCancelled`]; nothing is changed.
+    pub fn cancel_sso_reauth(&self) {
+        if let Some((_, handle)) = lock(&self.reauth.handle).take() {
+            handle.cancel();
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! User-interactive authentication (UIA): the re-authentication a homeserver asks for before a
+//! sensitive action (deleting sessions, changing the password, deactivating the account).
+//!
+//! The protocol: the action is sent without `auth`; the server answers 401 with a [`UiaChallenge`]
+//! (the flows it offers, each a list of stages, and a session id). The app asks the person for
+//! what a stage needs and sends the same action again with a [`UiaAuth`] naming that session. A
+//! wrong password gets the same session back with an error: [`MatrixError::UiaWrongPassword`],
+//! and the next attempt reuses the session.
+//!
+//! This module knows the password stage (`m.login.password`) and the completion of a stage done
+//! elsewhere (the fallback page, e.g. `m.login.sso` in the browser: [`UiaAuth::Fallback`]). It
+//! holds no state and never keeps a password: each [`UiaAuth::Password`] is sent once and dropped.
+//! Which stage to offer a person is the caller's choice, from [`UiaChallenge::flows`].
+
+use std::future::Future;
+
+use matrix_sdk::ruma::api::client::uiaa::{
+    AuthData, FallbackAcknowledgement, MatrixUserIdentifier, Password, UiaaInfo, UserIdentifier,
+};
+use matrix_sdk::ruma::api::error::ErrorKind;
+use matrix_sdk::HttpError;
+use serde::Serialize;
+use ts_rs::TS;
+use url::Url;
+
+use super::discovery::{display_url, join};
+use super::error::MatrixError;
+use crate::vault::Secret;
+
+/// The stage id of password re-authentication.
+pub const PASSWORD_STAGE: &str = "m.login.password";
+/// The stage id of single sign-on re-authentication (completed in the browser, on the server's
+/// fallback page).
+pub const SSO_STAGE: &str = "m.login.sso";
+
+/// One way to authenticate that the server accepts: its stages, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct UiaFlow {
+    /// The stage ids, such as `m.login.password` or `m.login.sso`.
+    pub stages: Vec<String>,
+}
+
+/// What the server asks for before it performs a protected action. Nothing here is secret: the
+/// session id only ties the retried request to this challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct UiaChallenge {
+    /// The server's UIA session id, to send with the retried request.
+    pub session: Option<String>,
+    /// The flows the server offers; completing any one of them is enough.
+    pub flows: Vec<UiaFlow>,
+    /// The stages already completed in this session.
+    pub completed: Vec<String>,
+}
+
+impl UiaChallenge {
+    /// The challenge of a server's 401 answer.
+    #[must_use]
+    pub fn from_info(info: &UiaaInfo) -> Self {
+        Self {
+            session: info.session.clone(),
+            flows: info
+                .flows
+                .iter()
+                .map(|flow| UiaFlow {
+                    stages: flow.stages.iter().map(|s| s.as_str().to_owned()).collect(),
+                })
+                .collect(),
+            completed: info
+                .completed
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+        }
+    }
+
+    /// Whether some flow can be completed with `stage` alone (after what is already completed).
+    #[must_use]
+    pub fn offers(&self, stage: &str) -> bool {
+        self.flows.iter().any(|flow| {
+            let remaining: Vec<&String> = flow
+                .stages
+                .iter()
+                .filter(|s| !self.completed.contains(s))
+                .collect();
+            remaining.len() == 1 && remaining[0] == stage
+        })
+    }
+
+    /// Whether the password alone completes a flow.
+    #[must_use]
+    pub fn offers_password(&self) -> bool {
+        self.offers(PASSWORD_STAGE)
+    }
+
+    /// Whether single sign-on alone completes a flow.
+    #[must_use]
+    pub fn offers_sso(&self) -> bool {
+        self.offers(SSO_STAGE)
+    }
+
+    /// The server's fallback page for `stage` in this session, to open in the browser
+    /// (`/_matrix/client/v3/auth/{stage}/fallback/web?session=...`); `None` without a session.
+    #[must_use]
+    pub fn fallback_url(&self, homeserver: &Url, stage: &str) -> Option<Url> {
+        let session = self.session.as_deref()?;
+        let mut url = join(
+            homeserver,
+            &format!("_matrix/client/v3/auth/{stage}/fallback/web"),
+        )
+        .ok()?;
+        url.query_pairs_mut().append_pair("session", session);
+        Some(url)
+    }
+}
+
+/// What the person supplied for a challenge.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum UiaAuth {
+    /// `m.login.password` with the account's password, sent once.
+    Password {
+        /// The challenge's session id.
+        session: Option<String>,
+        /// The account's current password.
+        password: Secret,
+    },
+    /// A stage completed elsewhere (the fallback page in the browser, e.g. `m.login.sso`): the
+    /// retried request names only the session.
+    Fallback {
+        /// The challenge's session id.
+        session: String,
+    },
+}
+
+impl UiaAuth {
+    /// The request's `auth` for `user_id`.
+    fn to_auth_data(&self, user_id: &str) -> AuthData {
+        match self {
+            Self::Password { session, password } => {
+                let mut data = Password::new(
+                    UserIdentifier::Matrix(MatrixUserIdentifier::new(user_id.to_owned())),
+                    password.expose().to_owned(),
+                );
+                data.session.clone_from(session);
+                AuthData::Password(data)
+            }
+            Self::Fallback { session } => {
+                AuthData::FallbackAcknowledgement(FallbackAcknowledgement::new(session.clone()))
+            }
+        }
+    }
+}
+
+/// Where a protected action stands, as the UI sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum UiaStep {
+    /// The server performed the action.
+    Done,
+    /// The server asks for re-authentication first; send the action again with it.
+    AuthRequired {
+        /// What the server asks for.
+        challenge: UiaChallenge,
+    },
+}
+
+/// Where a protected action stands, with the action's answer once done.
+#[derive(Debug)]
+pub enum UiaOutcome<T> {
+    /// The server performed the action and answered `T`.
+    Done(T),
+    /// The server asks for re-authentication first.
+    AuthRequired(UiaChallenge),
+}
+
+impl<T> UiaOutcome<T> {
+    /// The step as the UI sees it (the answer dropped).
+    #[must_use]
+    pub fn step(self) -> UiaStep {
+        match self {
+            Self::Done(_) => UiaStep::Done,
+            Self::AuthRequired(challenge) => UiaStep::AuthRequired { challenge },
+        }
+    }
+}
+
+/// Sends a protected action once, with `auth` when given, and sorts the answer: done, a
+/// challenge, a wrong password, or a failure (mapped by `fail`).
+///
+/// `send` builds and sends the request with the given `auth`; `user_id` is the account's
+/// Matrix ID (the password stage's identifier).
+pub async fn send_with_auth<T, F, Fut>(
+    homeserver: &Url,
+    user_id: &str,
+    auth: Option<UiaAuth>,
+    send: F,
+    fail: impl Fn(&Url, &HttpError) -> MatrixError,
+) -> Result<UiaOutcome<T>, MatrixError>
+where
+    F: FnOnce(Option<AuthData>) -> Fut,
+    Fut: Future<Output = Result<T, HttpError>>,
+{
+    let sent_password = matches!(auth, Some(UiaAuth::Password { .. }));
+    let data = auth.as_ref().map(|a| a.to_auth_data(user_id));
+    drop(auth);
+    let result = send(data).await;
+    match result {
+        Ok(answer) => Ok(UiaOutcome::Done(answer)),
+        Err(error) => match error.as_uiaa_response() {
+            Some(info) => {
+                let challenge = UiaChallenge::from_info(info);
+                match &info.auth_error {
+                    Some(body) if sent_password && body.kind == ErrorKind::Forbidden => {
+                        Err(MatrixError::UiaWrongPassword { challenge })
+                    }
+                    Some(body) if !matches!(body.kind, ErrorKind::Forbidden) => {
+                        log::info!(
+                            "re-authentication at {} was refused: {}",
+                            display_url(homeserver),
+                            body.message
+                        );
+                        Ok(UiaOutcome::AuthRequired(challenge))
+                    }
+                    _ => Ok(UiaOutcome::AuthRequired(challenge)),
+                }
+            }
+            None => Err(fail(homeserver, &error)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn challenge(flows: &[&[&str]], completed: &[&str]) -> UiaChallenge {
+        UiaChallenge {
+            session: Some("S1".into()),
+            flows: flows
+                .iter()
+                .map(|f| UiaFlow {
+                    stages: f.iter().map(|s| (*s).to_owned()).collect(),
+                })
+                .collect(),
+            completed: completed.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_stage_is_offered_when_it_alone_completes_a_flow() {
+        let both = challenge(&[&[PASSWORD_STAGE], &[SSO_STAGE]], &[]);
+        assert!(both.offers_password() && both.offers_sso());
+        let sso_only = challenge(&[&[SSO_STAGE]], &[]);
+        assert!(
+            !sso_only.offers_password(),
+            "an SSO-only account has no password stage"
+        );
+        let two_step = challenge(&[&["m.login.recaptcha", PASSWORD_STAGE]], &[]);
+        assert!(
+            !two_step.offers_password(),
+            "a flow needing another stage first is not completed by the password"
+        );
+        let half_done = challenge(
+            &[&["m.login.recaptcha", PASSWORD_STAGE]],
+            &["m.login.recaptcha"],
+        );
+        assert!(half_done.offers_password(), "completed stages count");
+    }
+
+    #[test]
+    fn the_fallback_page_names_the_stage_and_session() {
+        let url = challenge(&[&[SSO_STAGE]], &[])
+            .fallback_url(
+                &Url::parse("http://127.0.0.1:8448/").expect("url"),
+                SSO_STAGE,
+            )
+            .expect("a session");
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:8448/_matrix/client/v3/auth/m.login.sso/fallback/web?session=S1"
+        );
+    }
+
+    #[test]
+    fn the_password_goes_into_auth_with_the_session_and_user() {
+        let auth = UiaAuth::Password {
+            session: Some("S1".into()),
+            password: Secret::new("pw"),
+        };
+        let json = serde_json::to_value(auth.to_auth_data("@a:example.org")).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "type": "m.login.password",
+                "identifier": { "type": "m.id.user", "user": "@a:example.org" },
+                "password": "pw",
+                "session": "S1",
+            })
+        );
+        assert!(
+            !format!("{auth:?}").contains("pw\""),
+            "the password never shows in debug output"
+        );
+    }
+
+    #[test]
+    fn a_step_serialises_with_its_status() {
+        let json = serde_json::to_value(
+            UiaOutcome::<()>::AuthRequired(challenge(&[&[PASSWORD_STAGE]], &[])).step(),
+        )
+        .expect("json");
+        assert_eq!(json["status"], "auth_required");
+        assert_eq!(json["challenge"]["session"], "S1");
+        assert_eq!(
+            serde_json::to_value(UiaStep::Done).expect("json"),
+            serde_json::json!({ "status": "done" })
+        );
+    }
+}

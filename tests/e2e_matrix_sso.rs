@@ -1,0 +1,231 @@
+//! Matrix single sign-on through the real window, with real headless Chromium as the system
+//! browser (handed the URL through `$BROWSER`), a Synapse whose identity provider is the EMS
+//! reference server, and Synapse's own "Continue to your account" page clicked in the browser:
+//! a cancelled sign-in leaves nothing, then the user signs in as the SSO user and no token
+//! reaches the page or the app's files.
+
+#[path = "support/canary.rs"]
+mod canary;
+#[path = "support/chromium.rs"]
+mod chromium;
+#[path = "support/gui.rs"]
+mod gui;
+#[path = "support/synapse.rs"]
+mod synapse;
+#[path = "support/synapse_admin.rs"]
+mod synapse_admin;
+
+use std::time::Duration;
+
+use accounts_core::matrix::load_session;
+use accounts_core::vault::{AccountRegistry, Vault};
+use chromium::Chromium;
+use ems_sandbox::{
+    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
+};
+use fantoccini::Locator;
+use gui::AppUnderTest;
+use synapse::{free_port, Synapse};
+use synapse_admin::whoami;
+
+const EMAIL: &str = "erin@example.org";
+const PASSWORD: &str = "erin's very long password";
+/// Signing in includes opening an encrypted store and asking the server to confirm the session.
+const SETTLE: Duration = Duration::from_mins(1);
+
+/// The sandbox (with Erin) and a Synapse that trusts it as `oidc-ems`; no redirect is
+/// whitelisted, so Synapse asks the user to confirm in the browser, as a real homeserver does.
+async fn servers(dir: &std::path::Path) -> (RunningSandbox, Synapse) {
+    let db = dir.join("ems.db");
+    let db2 = db.clone();
+    tokio::task::spawn_blocking(move || {
+        Store::open(&db2)
+            .and_then(|s| {
+                s.add_user(&NewUser {
+                    email: EMAIL.into(),
+                    name: "Erin Sso".into(),
+                    username: Some("erin".into()),
+                    password: ems_sandbox::Secret::new(PASSWORD),
+                })
+            })
+            .expect("add Erin")
+    })
+    .await
+    .expect("blocking task");
+    let synapse_port = free_port();
+    let secret = format!("synapse-secret-{synapse_port}");
+    let callback = format!("http://127.0.0.1:{synapse_port}/_synapse/client/oidc/callback");
+    let provider = ProviderConfig {
+        clients: vec![ClientConfig::confidential("synapse", &secret, &callback)],
+        ..ProviderConfig::default()
+    };
+    let sandbox = Sandbox::bind(
+        SandboxConfig {
+            database: db,
+            provider,
+        },
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("the sandbox starts");
+    let yaml = format!(
+        "oidc_providers:\n\
+         \x20 - idp_id: ems\n\
+         \x20   idp_name: EMS\n\
+         \x20   issuer: \"{issuer}\"\n\
+         \x20   client_id: synapse\n\
+         \x20   client_secret: \"{secret}\"\n\
+         \x20   scopes: [openid, profile, email]\n\
+         \x20   user_mapping_provider:\n\
+         \x20     config:\n\
+         \x20       localpart_template: \"{{{{ user.preferred_username }}}}\"\n\
+         \x20       display_name_template: \"{{{{ user.name }}}}\"\n",
+        issuer = sandbox.issuer()
+    );
+    let oidc_yaml = dir.join("oidc.yaml");
+    std::fs::write(&oidc_yaml, yaml).expect("write the OIDC config");
+    // Synapse reads the sandbox's discovery document while it starts.
+    let synapse =
+        tokio::task::spawn_blocking(move || Synapse::start_on(synapse_port, &[&oidc_yaml]))
+            .await
+            .expect("Synapse starts with the sandbox as its identity provider");
+    (sandbox, synapse)
+}
+
+// One journey as a user takes it: a cancelled attempt, then the sign-in.
+#[allow(clippy::too_many_lines)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_to_matrix_with_single_sign_on_in_the_system_browser() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (sandbox, synapse) = servers(dir.path()).await;
+    let env = [("ELEMENT_ACCOUNTS_HOMESERVER", synapse.server_name.as_str())];
+    let app = AppUnderTest::launch(&env).await;
+    app.wait_ready().await;
+    app.click("nav-matrix").await;
+    app.click("matrix-discover").await;
+    let methods = app.text_of("matrix-login-methods").await;
+    assert!(
+        methods.contains("Single sign-on with EMS"),
+        "methods: {methods}"
+    );
+    assert_eq!(
+        app.text_of("matrix-sso-oidc-ems").await,
+        "Sign in with EMS",
+        "one button per identity provider, with its name"
+    );
+
+    // Start, then cancel: the app says so and keeps nothing.
+    app.click("matrix-sso-oidc-ems").await;
+    let first = app.browser_url(1).await;
+    assert!(
+        first.starts_with(&format!(
+            "{}/_matrix/client/v3/login/sso/redirect/oidc-ems?redirectUrl=http%3A%2F%2F127.0.0.1%3A",
+            synapse.url
+        )),
+        "the browser goes to the homeserver's SSO for EMS, back to the loopback listener: {first}"
+    );
+    assert!(
+        app.text_of("matrix-sso-waiting")
+            .await
+            .contains("Finish signing in in your browser"),
+        "the app says where the sign-in continues"
+    );
+    app.click("matrix-sso-cancel").await;
+    let error = app.text_of("error").await;
+    assert!(
+        error.contains("cancelled"),
+        "the pane says it was cancelled: {error}"
+    );
+    let code = app
+        .client
+        .find(Locator::Css("[data-testid='error']"))
+        .await
+        .expect("the alert")
+        .attr("data-code")
+        .await
+        .expect("attribute");
+    assert_eq!(code.as_deref(), Some("matrix_sso_cancelled"));
+    assert_eq!(
+        app.count("matrix-user-id").await,
+        0,
+        "no account after cancelling"
+    );
+    assert!(
+        AccountRegistry::open(&app.data_dir())
+            .expect("registry")
+            .accounts()
+            .is_empty(),
+        "nothing was registered"
+    );
+
+    // Again, all the way: the sandbox's form and Synapse's Continue page in Chromium.
+    app.click("matrix-sso-oidc-ems").await;
+    let url = app.browser_url(2).await;
+    let chromium = Chromium::start().await;
+    chromium.open(&url).await;
+    chromium.fill("email", EMAIL).await;
+    chromium.fill("password", PASSWORD).await;
+    chromium.submit().await;
+    chromium.wait_for_text("Continue to your account").await;
+    chromium
+        .client
+        .find(Locator::Css("a.primary-button"))
+        .await
+        .expect("Synapse's Continue link")
+        .click()
+        .await
+        .expect("click Continue");
+    chromium.wait_for_text("You can close this tab").await;
+
+    app.wait_count("matrix-device-id", 1, SETTLE).await;
+    let user_id = format!("@erin:{}", synapse.server_name);
+    assert_eq!(app.texts_of("matrix-user-id").await, vec![user_id.clone()]);
+    assert_eq!(
+        app.count("error").await,
+        0,
+        "the earlier cancel is no longer shown"
+    );
+    assert_eq!(app.count("matrix-sso-waiting").await, 0);
+
+    // The session is the one the app shows, and its token stays in the keyring.
+    let registry = AccountRegistry::open(&app.data_dir()).expect("registry");
+    let record = registry.accounts().first().cloned().expect("one account");
+    assert_eq!(record.user_id, user_id);
+    let session = load_session(&Vault::keyring(), &record.id)
+        .await
+        .expect("keyring readable")
+        .expect("the session is in the keyring");
+    let token = session.tokens.access_token;
+    let (who, device) = whoami(&synapse.url, &token)
+        .await
+        .unwrap_or_else(|status| panic!("the kept token works: HTTP {status}"));
+    assert_eq!(who, user_id);
+    assert_eq!(
+        app.texts_of("matrix-device-id").await,
+        vec![device],
+        "the pane shows the server's device id"
+    );
+    assert_eq!(
+        app.count(&format!("account-item-{}", record.id)).await,
+        1,
+        "the sidebar lists the account"
+    );
+    let page = app.client.source().await.expect("page source");
+    assert!(!page.contains(token.as_str()), "a token reached the UI");
+
+    chromium.close().await;
+    let home = app.close_keeping_home().await;
+    let roots: Vec<_> = ["data", "config", "cache", "state"]
+        .iter()
+        .map(|d| home.path().join(d))
+        .collect();
+    let roots: Vec<&std::path::Path> = roots.iter().map(std::path::PathBuf::as_path).collect();
+    let leaks = canary::files_containing(&token, &roots);
+    assert!(
+        leaks.is_empty(),
+        "the access token was written to a file: {:?}",
+        leaks.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    drop(synapse);
+    sandbox.shutdown().await.expect("the sandbox stops");
+}

@@ -1,0 +1,832 @@
+//! Matrix single sign-on against a real Synapse whose identity provider is the EMS sandbox, with
+//! a cookie-keeping HTTP client playing the browser and the real Secret Service holding the
+//! tokens: a new user (straight through, and through Synapse's username picker), the same user
+//! again, cancel and timeout leaving nothing behind, and an SSO-only account confirming a device
+//! deletion through the fallback page. Run under `dbus-run-session -- scripts/session-env`.
+
+#[path = "support/browser.rs"]
+mod browser;
+#[path = "support/synapse.rs"]
+mod synapse;
+#[path = "support/synapse_admin.rs"]
+mod synapse_admin;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use accounts_core::matrix::{
+    device_display_name, load_session, token_login, MatrixAccounts, MatrixError, SessionState,
+    SsoReauth, SsoSignIn, DEFAULT_SSO_TIMEOUT, STORES_DIR,
+};
+use accounts_core::vault::{AccountRegistry, Secret, Vault};
+use browser::{form, query_param, set_field, Answer, Browser};
+use ems_sandbox::{
+    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
+};
+use matrix_sdk::ruma::OwnedDeviceId;
+use reqwest::StatusCode;
+use synapse::{free_port, Synapse};
+use synapse_admin::{whoami, Admin};
+
+const PASSWORD: &str = "a long sandbox password";
+
+/// A sandbox user: (email, display name, preferred_username).
+const BOB: (&str, &str, &str) = ("bob@example.org", "Bob Sso", "bob.sso");
+const CAROL: (&str, &str, &str) = ("carol@example.org", "Carol Picks", "carol.ignored");
+const DAVE: (&str, &str, &str) = ("dave@example.org", "Dave Devices", "dave");
+
+/// The EMS sandbox as identity provider and a Synapse that trusts it twice: `oidc-ems` maps the
+/// user name from `preferred_username`; `oidc-pick` maps none, so Synapse's username picker asks.
+/// No redirect is whitelisted, so Synapse shows its "Continue to your account" page every time.
+struct Fixture {
+    synapse: Synapse,
+    sandbox: RunningSandbox,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("ems.db");
+        let db2 = db.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = Store::open(&db2)?;
+            for (email, name, username) in [BOB, CAROL, DAVE] {
+                store.add_user(&NewUser {
+                    email: email.into(),
+                    name: name.into(),
+                    username: Some(username.into()),
+                    password: ems_sandbox::Secret::new(PASSWORD),
+                })?;
+            }
+            Ok::<_, ems_sandbox::SandboxError>(())
+        })
+        .await
+        .expect("blocking task")
+        .expect("add the sandbox users");
+
+        let synapse_port = free_port();
+        let secret = format!("synapse-secret-{synapse_port}");
+        let callback = format!("http://127.0.0.1:{synapse_port}/_synapse/client/oidc/callback");
+        let provider = ProviderConfig {
+            clients: vec![ClientConfig::confidential("synapse", &secret, &callback)],
+            ..ProviderConfig::default()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port for the sandbox");
+        let sandbox = Sandbox::start(
+            SandboxConfig {
+                database: db,
+                provider,
+            },
+            listener,
+        )
+        .await
+        .expect("the sandbox starts");
+        let provider = |id: &str, name: &str, localpart: &str| {
+            format!(
+                "\x20 - idp_id: {id}\n\
+                 \x20   idp_name: {name}\n\
+                 \x20   issuer: \"{issuer}\"\n\
+                 \x20   client_id: synapse\n\
+                 \x20   client_secret: \"{secret}\"\n\
+                 \x20   scopes: [openid, profile, email]\n\
+                 \x20   user_mapping_provider:\n\
+                 \x20     config:\n\
+                 {localpart}\
+                 \x20       display_name_template: \"{{{{ user.name }}}}\"\n",
+                issuer = sandbox.issuer()
+            )
+        };
+        let yaml = format!(
+            "oidc_providers:\n{}{}",
+            provider(
+                "ems",
+                "EMS",
+                "\x20       localpart_template: \"{{ user.preferred_username }}\"\n"
+            ),
+            provider("pick", "EMS (choose a name)", ""),
+        );
+        let oidc_yaml = dir.path().join("oidc.yaml");
+        std::fs::write(&oidc_yaml, yaml).expect("write the OIDC config");
+        // Synapse reads the sandbox's discovery document while it starts: keep the sandbox
+        // serving on the runtime's other worker while this one waits for the start script.
+        let synapse =
+            tokio::task::spawn_blocking(move || Synapse::start_on(synapse_port, &[&oidc_yaml]))
+                .await
+                .expect("Synapse starts with the sandbox as its identity provider");
+        Self {
+            synapse,
+            sandbox,
+            _dir: dir,
+        }
+    }
+}
+
+/// What the user does in the browser.
+struct User<'a> {
+    email: &'a str,
+    /// The user name to choose on Synapse's picker, if it asks.
+    pick: Option<&'a str>,
+}
+
+/// Resolves `href` (possibly relative, HTML-escaped) against `base`.
+fn resolve(base: &str, href: &str) -> String {
+    let href = href.replace("&amp;", "&").replace("&#x2F;", "/");
+    url::Url::parse(base)
+        .and_then(|b| b.join(&href))
+        .unwrap_or_else(|e| panic!("bad link {href:?} on {base}: {e}"))
+        .to_string()
+}
+
+/// The `href` of the page's first link whose target starts with `prefix` (after unescaping).
+fn link_to(html: &str, base: &str, prefix: &str) -> Option<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|href| resolve(base, href))
+        .find(|url| url.starts_with(prefix))
+}
+
+/// Plays the user in the browser from `start`, through the homeserver, the sandbox's sign-in
+/// form, the username picker and the "Continue" page, until the browser is sent to an address
+/// starting with `stop` (which is then visited), or a page offers nothing more to do. Returns the
+/// last URL visited and its answer.
+async fn play(browser: &Browser, start: &str, user: &User<'_>, stop: &str) -> (String, Answer) {
+    let mut url = start.to_owned();
+    let mut answer = browser.get(&url).await;
+    for _ in 0..20 {
+        if url.starts_with(stop) {
+            return (url, answer);
+        }
+        if let Some(location) = answer.location.as_deref() {
+            url = resolve(&url, location);
+            answer = browser.get(&url).await;
+            continue;
+        }
+        assert_eq!(answer.status, StatusCode::OK, "at {url}: {answer:?}");
+        if answer.body.contains("name=\"password\"") {
+            // The sandbox's sign-in form.
+            let (action, mut fields) = form(&answer.body);
+            set_field(&mut fields, "email", user.email);
+            set_field(&mut fields, "password", PASSWORD);
+            url = resolve(&url, &action);
+            answer = browser.post_form(&url, &fields).await;
+        } else if url.contains("/pick_username/") && answer.body.contains("name=\"username\"") {
+            let name = user
+                .pick
+                .unwrap_or_else(|| panic!("Synapse asked for a user name unexpectedly: {url}"));
+            let (action, mut fields) = form(&answer.body);
+            set_field(&mut fields, "username", name);
+            url = resolve(&url, &action);
+            answer = browser.post_form(&url, &fields).await;
+        } else if let Some(next) = link_to(&answer.body, &url, stop) {
+            // Synapse's "Continue to your account" page: the user clicks Continue.
+            assert!(
+                answer.body.contains("Continue"),
+                "the only link back is Continue: {}",
+                answer.body
+            );
+            url = next;
+            answer = browser.get(&url).await;
+        } else if let Some(next) = answer
+            .body
+            .split("class=\"primary-button\"")
+            .next()
+            .and_then(|before| before.rsplit("href=\"").next())
+            .and_then(|rest| rest.split('"').next())
+            .filter(|_| answer.body.contains("class=\"primary-button\""))
+            .map(|href| resolve(&url, href))
+        {
+            // The re-authentication page: "Continue with EMS".
+            url = next;
+            answer = browser.get(&url).await;
+        } else {
+            return (url, answer);
+        }
+    }
+    panic!("the browser went round in circles; last at {url}");
+}
+
+struct App {
+    data: tempfile::TempDir,
+    registry: Mutex<AccountRegistry>,
+    accounts: MatrixAccounts,
+    vault: Vault,
+}
+
+impl App {
+    fn new() -> Self {
+        let data = tempfile::tempdir().expect("data dir");
+        let vault = Vault::keyring();
+        let registry = Mutex::new(AccountRegistry::open(data.path()).expect("registry"));
+        let accounts = MatrixAccounts::new(data.path().join(STORES_DIR), vault.clone());
+        Self {
+            data,
+            registry,
+            accounts,
+            vault,
+        }
+    }
+
+    fn stores(&self) -> PathBuf {
+        self.data.path().join(STORES_DIR)
+    }
+
+    /// Nothing at all was kept: no account, no store.
+    fn assert_nothing_kept(&self, why: &str) {
+        assert!(
+            self.accounts.list(&self.registry).is_empty(),
+            "{why}: no account"
+        );
+        let stores = std::fs::read_dir(self.stores()).map_or(0, Iterator::count);
+        assert_eq!(stores, 0, "{why}: no store folder");
+    }
+}
+
+fn request(
+    fixture: &Fixture,
+    idp: &str,
+    account_id: Option<String>,
+    timeout: Duration,
+) -> SsoSignIn {
+    SsoSignIn {
+        homeserver: fixture.synapse.url.clone(),
+        idp_id: Some(format!("oidc-{idp}")),
+        account_id,
+        timeout,
+    }
+}
+
+/// One whole SSO sign-in: begin, the browser plays `user`, finish. Returns the result and the
+/// page the browser ended on.
+async fn sso_sign_in(
+    app: &App,
+    fixture: &Fixture,
+    browser: &Browser,
+    idp: &str,
+    account_id: Option<String>,
+    user: &User<'_>,
+) -> (
+    Result<accounts_core::matrix::MatrixAccountView, MatrixError>,
+    String,
+) {
+    let url = app
+        .accounts
+        .begin_sso_sign_in(request(fixture, idp, account_id, DEFAULT_SSO_TIMEOUT))
+        .await
+        .expect("SSO starts");
+    let redirect = query_param(url.as_str(), "redirectUrl").expect("a redirectUrl");
+    assert!(
+        url.as_str().starts_with(&format!(
+            "{}/_matrix/client/v3/login/sso/redirect/oidc-{idp}?",
+            fixture.synapse.url
+        )),
+        "the browser goes to the homeserver's SSO redirect for the provider: {url}"
+    );
+    assert!(
+        redirect.starts_with("http://127.0.0.1:") && query_param(&redirect, "state").is_some(),
+        "the return address is the loopback listener with the flow's state: {redirect}"
+    );
+    let stop = redirect.split('?').next().unwrap_or_default().to_owned();
+    let (result, (_, page)) = tokio::join!(
+        app.accounts.finish_sso_sign_in(&app.registry),
+        play(browser, url.as_str(), user, &stop)
+    );
+    (result, page.body)
+}
+
+// One journey over one Synapse: signing in again needs the first sign-in's account.
+#[allow(clippy::too_many_lines)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sso_signs_in_a_new_user_the_same_user_again_and_one_who_picks_a_name() {
+    let fixture = Fixture::start().await;
+    let app = App::new();
+    let bob = User {
+        email: BOB.0,
+        pick: None,
+    };
+
+    // A new Matrix user, created by the first SSO sign-in.
+    let browser = Browser::new();
+    let (result, page) = sso_sign_in(&app, &fixture, &browser, "ems", None, &bob).await;
+    let account = result.expect("Bob signs in through SSO");
+    assert_eq!(
+        account.user_id,
+        format!("@{}:{}", BOB.2, fixture.synapse.server_name)
+    );
+    assert_eq!(account.homeserver, fixture.synapse.url);
+    assert_eq!(
+        account.display_name.as_deref(),
+        Some(BOB.1),
+        "the name claim became the display name"
+    );
+    let SessionState::SignedIn {
+        device_id: first_device,
+    } = account.session.clone()
+    else {
+        panic!("the server confirmed the session: {:?}", account.session);
+    };
+    assert!(
+        page.contains("You can close this tab"),
+        "the tab ends on the app's page: {page}"
+    );
+    let session = load_session(&app.vault, &account.id)
+        .await
+        .expect("keyring readable")
+        .expect("the session is in the keyring");
+    assert_eq!(
+        whoami(&fixture.synapse.url, &session.tokens.access_token).await,
+        Ok((account.user_id.clone(), first_device.clone())),
+        "the kept token is the new session's"
+    );
+    let admin = Admin::sign_in(
+        &fixture.synapse.url,
+        &fixture.synapse.admin_user,
+        &fixture.synapse.admin_password,
+    )
+    .await;
+    let devices = admin.devices(&account.user_id).await;
+    assert_eq!(
+        devices,
+        vec![(first_device.clone(), Some(device_display_name()))],
+        "one session, named after this computer"
+    );
+
+    // Signed in already: a second SSO of the same user is refused and its session ended.
+    let (again, _) = sso_sign_in(&app, &fixture, &browser, "ems", None, &bob).await;
+    assert!(
+        matches!(again, Err(MatrixError::AlreadySignedIn { .. })),
+        "got {again:?}"
+    );
+    assert_eq!(
+        admin.devices(&account.user_id).await.len(),
+        1,
+        "the refused sign-in's session was ended on the server"
+    );
+
+    // The same (now existing) user after signing out: same account, a new session. The sandbox
+    // remembers the browser, so no form is shown this time.
+    app.accounts
+        .sign_out(&app.registry, &account.id)
+        .await
+        .expect("sign out");
+    let (result, page) = sso_sign_in(
+        &app,
+        &fixture,
+        &browser,
+        "ems",
+        Some(account.id.clone()),
+        &bob,
+    )
+    .await;
+    let again = result.expect("Bob signs in again through SSO");
+    assert_eq!(again.id, account.id, "the same account is signed in again");
+    assert_eq!(
+        again.user_id, account.user_id,
+        "the existing Matrix user, not a new one"
+    );
+    assert!(
+        matches!(&again.session, SessionState::SignedIn { device_id } if *device_id != first_device),
+        "a new session: {:?}",
+        again.session
+    );
+    assert!(page.contains("You can close this tab"), "{page}");
+    assert_eq!(
+        app.accounts.list(&app.registry).len(),
+        1,
+        "still one account"
+    );
+
+    // A new user whose provider maps no user name: Synapse's picker asks for one in the browser.
+    let carol_browser = Browser::new();
+    let carol = User {
+        email: CAROL.0,
+        pick: Some("carol.picked"),
+    };
+    let (result, page) = sso_sign_in(&app, &fixture, &carol_browser, "pick", None, &carol).await;
+    let carol_account = result.expect("Carol signs in after picking a user name");
+    assert_eq!(
+        carol_account.user_id,
+        format!("@carol.picked:{}", fixture.synapse.server_name),
+        "the name chosen on the picker"
+    );
+    assert!(page.contains("You can close this tab"), "{page}");
+    assert_eq!(
+        app.accounts.list(&app.registry).len(),
+        2,
+        "Bob and Carol side by side"
+    );
+
+    for id in [account.id, carol_account.id] {
+        app.accounts
+            .remove(&app.registry, &id)
+            .await
+            .expect("remove");
+    }
+    drop(fixture.synapse);
+    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_and_timeout_leave_no_account_behind() {
+    let fixture = Fixture::start().await;
+    let app = App::new();
+    let browser = Browser::new();
+    let bob = User {
+        email: BOB.0,
+        pick: None,
+    };
+
+    // Cancelled while the user is at the identity provider: the way back is closed.
+    let url = app
+        .accounts
+        .begin_sso_sign_in(request(&fixture, "ems", None, DEFAULT_SSO_TIMEOUT))
+        .await
+        .expect("SSO starts");
+    let redirect = query_param(url.as_str(), "redirectUrl").expect("a redirectUrl");
+    let stop = redirect.split('?').next().unwrap_or_default().to_owned();
+    let finish = app.accounts.finish_sso_sign_in(&app.registry);
+    let cancel_then_play = async {
+        let at_idp = browser.get(url.as_str()).await;
+        assert!(
+            at_idp.location.is_some(),
+            "Synapse sends the browser to the provider"
+        );
+        app.accounts.cancel_sso_sign_in();
+        // The user finishes anyway; the homeserver sends the browser back to a closed flow.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let result = tokio::time::timeout(Duration::from_secs(30), async {
+            let mut url = at_idp.location.clone().unwrap_or_default();
+            let mut answer = browser.get(&url).await;
+            let (action, mut fields) = form(&answer.body);
+            set_field(&mut fields, "email", bob.email);
+            set_field(&mut fields, "password", PASSWORD);
+            url = resolve(&url, &action);
+            answer = browser.post_form(&url, &fields).await;
+            let back = answer.location.clone().expect("back to Synapse");
+            let page = browser.get(&back).await;
+            link_to(&page.body, &back, &stop)
+        })
+        .await
+        .expect("the browser steps answer");
+        result.expect("Synapse offers the way back")
+    };
+    let (cancelled, back) = tokio::join!(finish, cancel_then_play);
+    assert!(
+        matches!(cancelled, Err(MatrixError::SsoCancelled)),
+        "got {cancelled:?}"
+    );
+    let late = reqwest::Client::new().get(&back).send().await;
+    assert!(
+        late.is_err() || late.as_ref().is_ok_and(|r| r.status() != StatusCode::OK),
+        "a callback after cancelling is refused: {late:?}"
+    );
+    app.assert_nothing_kept("after cancelling");
+
+    // Nobody comes back: the timeout ends the flow and closes the port.
+    let url = app
+        .accounts
+        .begin_sso_sign_in(request(&fixture, "ems", None, Duration::from_secs(1)))
+        .await
+        .expect("SSO starts");
+    let timed_out = app.accounts.finish_sso_sign_in(&app.registry).await;
+    assert!(
+        matches!(timed_out, Err(MatrixError::SsoTimedOut)),
+        "got {timed_out:?}"
+    );
+    assert!(
+        timed_out
+            .as_ref()
+            .err()
+            .is_some_and(|e| e.to_string().contains("took too long")),
+        "a message a person understands"
+    );
+    let redirect = query_param(url.as_str(), "redirectUrl").expect("a redirectUrl");
+    assert!(
+        reqwest::Client::new().get(&redirect).send().await.is_err(),
+        "the listener's port is closed after the timeout"
+    );
+    app.assert_nothing_kept("after the timeout");
+
+    // Finishing with nothing started is a clear error, not a hang.
+    let nothing = app.accounts.finish_sso_sign_in(&app.registry).await;
+    assert!(
+        matches!(nothing, Err(MatrixError::SsoCancelled)),
+        "got {nothing:?}"
+    );
+
+    drop(fixture.synapse);
+    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+}
+
+// One journey: an SSO-only account needs two sessions before one can sign out the other.
+#[allow(clippy::too_many_lines)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
+    let fixture = Fixture::start().await;
+    let app = App::new();
+    let browser = Browser::new();
+    let dave = User {
+        email: DAVE.0,
+        pick: None,
+    };
+
+    // Dave's first session, as another computer would have it.
+    let homeserver = url::Url::parse(&fixture.synapse.url).expect("url");
+    let other_browser = Browser::new();
+    let elsewhere = login_elsewhere(&fixture, &other_browser, &dave).await;
+
+    // This computer's session, through the app.
+    let (result, _) = sso_sign_in(&app, &fixture, &browser, "ems", None, &dave).await;
+    let account = result.expect("Dave signs in here");
+    assert_eq!(account.user_id, elsewhere.user_id, "the same SSO-only user");
+    let client = app.accounts.client(&account.id).expect("a live client");
+    let other: OwnedDeviceId = elsewhere.device_id.clone().into();
+
+    // Deleting the other session asks for user-interactive auth, offering SSO only.
+    let first = client
+        .delete_devices(std::slice::from_ref(&other), None)
+        .await
+        .expect_err("deleting a device needs user-interactive auth");
+    let info = first.as_uiaa_response().expect("a UIA answer");
+    assert!(
+        accounts_core::matrix::offers_sso(info),
+        "an account without a password confirms with SSO: {info:?}"
+    );
+    let reauth = SsoReauth::new(&homeserver, info)
+        .expect("SSO re-authentication is offered")
+        .with_interval(Duration::from_millis(300));
+    let fallback = reauth.fallback_url().to_string();
+    assert_eq!(
+        fallback,
+        format!(
+            "{}/_matrix/client/v3/auth/m.login.sso/fallback/web?session={}",
+            fixture.synapse.url,
+            info.session.clone().expect("a session")
+        )
+    );
+    let handle = reauth.handle();
+    let retrying = tokio::spawn({
+        let client = client.clone();
+        let other = other.clone();
+        async move {
+            reauth
+                .complete(|auth| {
+                    let client = client.clone();
+                    let other = other.clone();
+                    async move { client.delete_devices(&[other], Some(auth)).await }
+                })
+                .await
+        }
+    });
+    // Until the user has confirmed, the retries are refused and the other session lives on.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        !retrying.is_finished(),
+        "nothing is accepted before the user confirms"
+    );
+    assert!(
+        whoami(&fixture.synapse.url, elsewhere.access_token.expose())
+            .await
+            .is_ok(),
+        "the other session still works"
+    );
+
+    // The user confirms in the browser: the fallback page, the provider, Synapse's "Thank you".
+    let (_, page) = play(
+        &Browser::new(),
+        &fallback,
+        &dave,
+        "http://127.0.0.1:1/never",
+    )
+    .await;
+    assert!(
+        page.body.contains("Thank you") || page.body.contains("close this window"),
+        "the fallback ends on Synapse's own page: {}",
+        page.body
+    );
+    handle.retry_now();
+    let deleted = tokio::time::timeout(Duration::from_secs(20), retrying)
+        .await
+        .expect("the retry is accepted soon after the confirmation")
+        .expect("task");
+    assert!(deleted.is_ok(), "the device was deleted: {deleted:?}");
+    assert_eq!(
+        whoami(&fixture.synapse.url, elsewhere.access_token.expose()).await,
+        Err(401),
+        "the other session is signed out"
+    );
+    let SessionState::SignedIn { device_id } = app.accounts.check(&account.id).await else {
+        panic!("this computer's session is untouched");
+    };
+    let admin = Admin::sign_in(
+        &fixture.synapse.url,
+        &fixture.synapse.admin_user,
+        &fixture.synapse.admin_password,
+    )
+    .await;
+    assert_eq!(
+        admin
+            .devices(&account.user_id)
+            .await
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>(),
+        vec![device_id.clone()],
+        "only this computer's session is left"
+    );
+
+    // The same through the app's parked request, as the UI drives it: another session
+    // elsewhere, its deletion parked, the user confirms in the browser and says so.
+    let third = login_elsewhere(&fixture, &other_browser, &dave).await;
+    let third_device: OwnedDeviceId = third.device_id.clone().into();
+    let asked = client
+        .delete_devices(std::slice::from_ref(&third_device), None)
+        .await
+        .expect_err("user-interactive auth again");
+    let parked = app
+        .accounts
+        .park_sso_reauth(
+            &homeserver,
+            asked.as_uiaa_response().expect("a UIA answer"),
+            {
+                let client = client.clone();
+                move |auth| {
+                    let client = client.clone();
+                    let third_device = third_device.clone();
+                    async move {
+                        client
+                            .delete_devices(&[third_device], Some(auth))
+                            .await
+                            .map(|_| ())
+                    }
+                }
+            },
+        )
+        .await
+        .expect("the deletion is parked");
+    let (finished, ()) = tokio::join!(
+        tokio::time::timeout(Duration::from_mins(1), app.accounts.finish_sso_reauth()),
+        async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            assert!(
+                whoami(&fixture.synapse.url, third.access_token.expose())
+                    .await
+                    .is_ok(),
+                "nothing is deleted before the user confirms"
+            );
+            play(
+                &Browser::new(),
+                parked.as_str(),
+                &dave,
+                "http://127.0.0.1:1/never",
+            )
+            .await;
+            app.accounts.sso_reauth_done();
+        }
+    );
+    assert!(
+        matches!(finished, Ok(Ok(()))),
+        "the parked deletion completes once the user confirmed: {finished:?}"
+    );
+    assert_eq!(
+        whoami(&fixture.synapse.url, third.access_token.expose()).await,
+        Err(401),
+        "the third session is signed out"
+    );
+
+    // A cancelled re-authentication does nothing.
+    let own: OwnedDeviceId = device_id.clone().into();
+    let again = client
+        .delete_devices(std::slice::from_ref(&own), None)
+        .await
+        .expect_err("user-interactive auth again");
+    app.accounts
+        .park_sso_reauth(
+            &homeserver,
+            again.as_uiaa_response().expect("a UIA answer"),
+            {
+                let client = client.clone();
+                move |auth| {
+                    let client = client.clone();
+                    let own = own.clone();
+                    async move { client.delete_devices(&[own], Some(auth)).await.map(|_| ()) }
+                }
+            },
+        )
+        .await
+        .expect("parked");
+    app.accounts.cancel_sso_reauth();
+    let cancelled = app.accounts.finish_sso_reauth().await;
+    assert!(
+        matches!(cancelled, Err(MatrixError::ReauthCancelled)),
+        "got {cancelled:?}"
+    );
+    assert_eq!(
+        app.accounts.check(&account.id).await,
+        SessionState::SignedIn { device_id },
+        "the cancelled deletion left this session alone"
+    );
+
+    app.accounts
+        .remove(&app.registry, &account.id)
+        .await
+        .expect("remove");
+    drop(fixture.synapse);
+    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+}
+
+/// A sign-in that never reaches a server: only the listener and the flow's bookkeeping run.
+fn nowhere() -> SsoSignIn {
+    SsoSignIn {
+        homeserver: format!("http://127.0.0.1:{}", free_port()),
+        idp_id: Some("oidc-ems".to_owned()),
+        account_id: None,
+        timeout: DEFAULT_SSO_TIMEOUT,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_sign_in_replaces_a_waiting_one() {
+    let app = App::new();
+    // A newer sign-in replaces one still waiting: the older ends as cancelled, and the newer
+    // can still be cancelled (the older one's end must not take the newer one's cancel handle).
+    let older = app
+        .accounts
+        .begin_sso_sign_in(nowhere())
+        .await
+        .expect("SSO starts");
+    let (older_result, newer) =
+        tokio::join!(app.accounts.finish_sso_sign_in(&app.registry), async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            app.accounts
+                .begin_sso_sign_in(nowhere())
+                .await
+                .expect("a newer SSO starts")
+        });
+    assert!(
+        matches!(older_result, Err(MatrixError::SsoCancelled)),
+        "got {older_result:?}"
+    );
+    assert_ne!(older, newer, "each flow has its own return address");
+    let (newer_result, ()) = tokio::join!(
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            app.accounts.finish_sso_sign_in(&app.registry)
+        ),
+        async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            app.accounts.cancel_sso_sign_in();
+        }
+    );
+    assert!(
+        matches!(newer_result, Ok(Err(MatrixError::SsoCancelled))),
+        "the newer flow is cancelled when the user asks: {newer_result:?}"
+    );
+    app.assert_nothing_kept("after a replaced and a cancelled sign-in");
+}
+
+/// A session of `user` made the way another computer would: SSO in its own browser, then
+/// `m.login.token` by hand.
+async fn login_elsewhere(
+    fixture: &Fixture,
+    browser: &Browser,
+    user: &User<'_>,
+) -> accounts_core::matrix::LoginGrant {
+    let done = "http://127.0.0.1:1/elsewhere";
+    let mut url = format!(
+        "{}/_matrix/client/v3/login/sso/redirect/oidc-ems?redirectUrl={}",
+        fixture.synapse.url,
+        url::form_urlencoded::byte_serialize(done.as_bytes()).collect::<String>()
+    );
+    let mut answer = browser.get(&url).await;
+    let login_token = loop {
+        if let Some(location) = answer.location.clone() {
+            if location.starts_with(done) {
+                break query_param(&location, "loginToken").expect("a login token");
+            }
+            url = resolve(&url, &location);
+            answer = browser.get(&url).await;
+        } else if answer.body.contains("name=\"password\"") {
+            let (action, mut fields) = form(&answer.body);
+            set_field(&mut fields, "email", user.email);
+            set_field(&mut fields, "password", PASSWORD);
+            url = resolve(&url, &action);
+            answer = browser.post_form(&url, &fields).await;
+        } else {
+            let next = link_to(&answer.body, &url, done).expect("the Continue link");
+            break query_param(&next, "loginToken").expect("a login token");
+        }
+    };
+    token_login(
+        &accounts_core::matrix::http_client(),
+        &url::Url::parse(&fixture.synapse.url).expect("url"),
+        &Secret::new(login_token),
+        "Dave's other computer",
+    )
+    .await
+    .expect("m.login.token")
+}

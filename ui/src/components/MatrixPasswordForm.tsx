@@ -1,0 +1,69 @@
+import { useState } from 'preact/hooks';
+import { matrixChangePassword, toIpcError, type IpcError } from '../ipc';
+import { ErrorBanner } from './ErrorBanner';
+
+/** Change the password: the current one (which confirms it is you), the new one twice. */
+export function MatrixPasswordForm({ accountId }: { accountId: string }) {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [signOutOthers, setSignOutOthers] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<IpcError | null>(null);
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    setDone(false);
+    if (next !== again) {
+      setError({ code: 'matrix_invalid_input', message: 'The two new passwords differ. Type the new password twice.' });
+      return;
+    }
+    if (next === '') {
+      setError({ code: 'matrix_invalid_input', message: 'Type a new password.' });
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    // The passwords go to Rust once; the fields are emptied whatever the outcome.
+    const typed = { current, next };
+    setCurrent('');
+    setNext('');
+    setAgain('');
+    matrixChangePassword(accountId, typed.current, typed.next, signOutOthers)
+      .then(() => setDone(true), (e: unknown) => setError(toIpcError(e)))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <section class="card" aria-labelledby="matrix-password-title">
+      <h3 id="matrix-password-title">Password</h3>
+      <form onSubmit={submit}>
+        <label>
+          Current password{' '}
+          <input type="password" autocomplete="current-password" data-testid="matrix-current-password" value={current} disabled={busy} onInput={(e) => setCurrent(e.currentTarget.value)} />
+        </label>
+        <label>
+          New password{' '}
+          <input type="password" autocomplete="new-password" data-testid="matrix-new-password" value={next} disabled={busy} onInput={(e) => setNext(e.currentTarget.value)} />
+        </label>
+        <label>
+          New password again{' '}
+          <input type="password" autocomplete="new-password" data-testid="matrix-new-password-again" value={again} disabled={busy} onInput={(e) => setAgain(e.currentTarget.value)} />
+        </label>
+        <label>
+          <input type="checkbox" data-testid="matrix-sign-out-others" checked={signOutOthers} onChange={(e) => setSignOutOthers(e.currentTarget.checked)} /> Sign out every other session
+        </label>
+        {error && <ErrorBanner error={error} />}
+        {done && (
+          <p class="status" data-testid="matrix-password-changed">
+            Password changed.{signOutOthers ? ' Your other sessions are signed out.' : ''}
+          </p>
+        )}
+        <button type="submit" data-testid="matrix-change-password" disabled={busy || current === ''}>
+          {busy ? 'Changing…' : 'Change password'}
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+import { useState } from 'preact/hooks';
+import {
+  matrixSsoCancel,
+  matrixSsoFinish,
+  matrixSsoStart,
+  toIpcError,
+  type IdentityProvider,
+  type IpcError,
+  type MatrixAccountView,
+} from '../ipc';
+import { ErrorBanner } from './ErrorBanner';
+
+interface Props {
+  /** The homeserver URL, as discovery resolved it. */
+  homeserver: string;
+  /** The identity providers the homeserver named (empty: it chooses itself). */
+  providers: IdentityProvider[];
+  /** The account being signed in again, or null for a new one. */
+  accountId: string | null;
+  /** Whether another sign-in of the form is running. */
+  disabled: boolean;
+  onSignedIn: (account: MatrixAccountView) => void;
+}
+
+interface Waiting {
+  url: string;
+  browserError: string | null;
+}
+
+/** The generic button's id, for a homeserver that offers SSO without naming its providers. */
+const SERVER_CHOICE = 'default';
+
+/**
+ * Single sign-on: one button per identity provider. The browser does the sign-in; the app waits
+ * for it to come back (the user can cancel), then shows the account.
+ */
+export function MatrixSsoButtons({ homeserver, providers, accountId, disabled, onSignedIn }: Props) {
+  const [waiting, setWaiting] = useState<Waiting | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<IpcError | null>(null);
+  const choices: (IdentityProvider | null)[] = providers.length > 0 ? providers : [null];
+
+  const signIn = async (idp: IdentityProvider | null) => {
+    setError(null);
+    setBusy(true);
+    try {
+      const started = await matrixSsoStart(homeserver, idp?.id ?? null, accountId);
+      setWaiting({ url: started.sso_url, browserError: started.browser_error });
+      onSignedIn(await matrixSsoFinish());
+    } catch (e) {
+      setError(toIpcError(e));
+    } finally {
+      setWaiting(null);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="matrix-sso" data-testid="matrix-sso">
+      {waiting ? (
+        <div class="card" data-testid="matrix-sso-waiting">
+          <p>Finish signing in in your browser. This page continues by itself once you are done.</p>
+          {waiting.browserError && (
+            <p>
+              The browser could not be opened ({waiting.browserError}). Open this address yourself:{' '}
+              <code data-testid="matrix-sso-url">{waiting.url}</code>
+            </p>
+          )}
+          <button type="button" data-testid="matrix-sso-cancel" onClick={() => matrixSsoCancel()}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <p class="actions">
+          {choices.map((idp) => (
+            <button
+              type="button"
+              key={idp?.id ?? SERVER_CHOICE}
+              data-testid={`matrix-sso-${idp?.id ?? SERVER_CHOICE}`}
+              disabled={disabled || busy}
+              onClick={() => signIn(idp)}
+            >
+              {idp ? `Sign in with ${idp.name}` : 'Sign in with single sign-on'}
+            </button>
+          ))}
+        </p>
+      )}
+      {error && <ErrorBanner error={error} />}
+    </div>
+  );
+}
