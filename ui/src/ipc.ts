@@ -360,25 +360,40 @@ export const matrixRegisterOffer = (homeserver: string): Promise<RegistrationOff
 export const matrixRegisterCheckUsername = (homeserver: string, username: string): Promise<void> =>
   call<void>('matrix_register_check_username', { homeserver, username });
 
+// The calls that can finish the registration name the EMS subscription the form was opened from
+// (null when none), which is kept with the new account as with a sign-in.
+
 /** Starts creating the account (the password is sent once, never kept here). */
-export const matrixRegisterStart = (homeserver: string, username: string, password: string): Promise<RegistrationProgress> =>
-  call<RegistrationProgress>('matrix_register_start', { homeserver, username, password });
+export const matrixRegisterStart = (
+  homeserver: string,
+  username: string,
+  password: string,
+  subscription: SubscriptionLink | null,
+): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_start', { homeserver, username, password, subscription });
 
 /** The registration-token stage. */
-export const matrixRegisterToken = (id: string, token: string): Promise<RegistrationProgress> =>
-  call<RegistrationProgress>('matrix_register_token', { id, token });
+export const matrixRegisterToken = (
+  id: string,
+  token: string,
+  subscription: SubscriptionLink | null,
+): Promise<RegistrationProgress> => call<RegistrationProgress>('matrix_register_token', { id, token, subscription });
 
 /** The terms stage: the ids of every accepted policy. */
-export const matrixRegisterAcceptTerms = (id: string, accepted: string[]): Promise<RegistrationProgress> =>
-  call<RegistrationProgress>('matrix_register_accept_terms', { id, accepted });
+export const matrixRegisterAcceptTerms = (
+  id: string,
+  accepted: string[],
+  subscription: SubscriptionLink | null,
+): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_accept_terms', { id, accepted, subscription });
 
 /** The email stage: the server mails a validation link. */
 export const matrixRegisterEmail = (id: string, address: string): Promise<RegistrationProgress> =>
   call<RegistrationProgress>('matrix_register_email', { id, address });
 
 /** The email stage: done once the mailed link has been followed. */
-export const matrixRegisterCheckEmail = (id: string): Promise<RegistrationProgress> =>
-  call<RegistrationProgress>('matrix_register_check_email', { id });
+export const matrixRegisterCheckEmail = (id: string, subscription: SubscriptionLink | null): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_check_email', { id, subscription });
 
 /** Gives up the account creation in progress. */
 export const matrixRegisterCancel = (id: string): Promise<void> => call<void>('matrix_register_cancel', { id });

@@ -42,7 +42,7 @@ describe('creating a Matrix account', () => {
           if (args?.username === 'admin') throw { code: 'matrix_username_taken', message: 'taken' };
           return undefined;
         case 'matrix_register_start':
-          expect(args).toEqual({ homeserver: HS, username: 'tina', password: 'pw-123456' });
+          expect(args).toEqual({ homeserver: HS, username: 'tina', password: 'pw-123456', subscription: null });
           return { id: 'r1', step: { step: 'token' } };
         case 'matrix_register_token':
           tokenTries += 1;
@@ -90,7 +90,7 @@ describe('creating a Matrix account', () => {
           },
         };
       if (command === 'matrix_register_accept_terms') {
-        expect(args).toEqual({ id: 'r2', accepted: ['privacy_policy'] });
+        expect(args).toEqual({ id: 'r2', accepted: ['privacy_policy'], subscription: null });
         return { id: 'r2', step: { step: 'done', account: tina } };
       }
       return undefined;

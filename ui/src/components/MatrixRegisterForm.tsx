@@ -14,6 +14,7 @@ import {
   type MatrixAccountView,
   type RegistrationOffer,
   type RegistrationProgress,
+  type SubscriptionLink,
 } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 
@@ -25,6 +26,8 @@ const EMAIL_POLL_MS = 3000;
 interface Props {
   /** The homeserver URL, as discovery resolved it. */
   homeserver: string;
+  /** The EMS subscription the form was opened from, kept with the new account. */
+  subscription?: SubscriptionLink | null;
   onCreated: (account: MatrixAccountView) => void;
   onCancel: () => void;
 }
@@ -58,7 +61,7 @@ const STAGE_NAMES: Record<string, string> = {
 };
 
 /** Create an account on the homeserver: name and password, then one screen per stage. */
-export function MatrixRegisterForm({ homeserver, onCreated, onCancel }: Props) {
+export function MatrixRegisterForm({ homeserver, subscription = null, onCreated, onCancel }: Props) {
   const [offer, setOffer] = useState<RegistrationOffer | null>(null);
   const [progress, setProgress] = useState<RegistrationProgress | null>(null);
   const [username, setUsername] = useState('');
@@ -127,7 +130,7 @@ export function MatrixRegisterForm({ homeserver, onCreated, onCancel }: Props) {
     if (progress?.step.step !== 'email_sent') return undefined;
     const id = progress.id;
     const timer = setInterval(() => {
-      if (!busy) matrixRegisterCheckEmail(id).then(advance, fail);
+      if (!busy) matrixRegisterCheckEmail(id, subscription).then(advance, fail);
     }, EMAIL_POLL_MS);
     return () => clearInterval(timer);
   }, [progress, busy]);
@@ -158,7 +161,7 @@ export function MatrixRegisterForm({ homeserver, onCreated, onCancel }: Props) {
     // The password goes to Rust once; the fields are emptied whatever the outcome.
     setPassword('');
     setPasswordAgain('');
-    run(() => matrixRegisterStart(homeserver, username.trim(), typed));
+    run(() => matrixRegisterStart(homeserver, username.trim(), typed, subscription));
   };
 
   const step = progress?.step;
@@ -246,7 +249,7 @@ export function MatrixRegisterForm({ homeserver, onCreated, onCancel }: Props) {
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            run(() => matrixRegisterToken(progress.id, token));
+            run(() => matrixRegisterToken(progress.id, token, subscription));
           }}
         >
           <p>This homeserver asks for a registration token: its administrator gives you one.</p>
@@ -270,7 +273,7 @@ export function MatrixRegisterForm({ homeserver, onCreated, onCancel }: Props) {
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            run(() => matrixRegisterAcceptTerms(progress.id, accepted));
+            run(() => matrixRegisterAcceptTerms(progress.id, accepted, subscription));
           }}
         >
           <p>Read and accept each of the homeserver’s policies.</p>
@@ -344,7 +347,7 @@ export function MatrixRegisterForm({ homeserver, onCreated, onCancel }: Props) {
             type="button"
             data-testid="matrix-register-continue"
             disabled={busy}
-            onClick={() => run(() => matrixRegisterCheckEmail(progress.id))}
+            onClick={() => run(() => matrixRegisterCheckEmail(progress.id, subscription))}
           >
             I have opened the link
           </button>{' '}

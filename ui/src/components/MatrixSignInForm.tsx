@@ -102,6 +102,7 @@ export function MatrixSignInForm({
       {info && creating && (
         <MatrixRegisterForm
           homeserver={info.homeserver_url}
+          subscription={subscription}
           onCreated={onSignedIn}
           onCancel={() => setCreating(false)}
         />
