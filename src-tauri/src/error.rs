@@ -327,6 +327,8 @@ impl From<MatrixError> for IpcError {
             MatrixError::ReauthNotOffered { .. } => ErrorCode::MatrixReauthNotOffered,
             MatrixError::ReauthCancelled => ErrorCode::MatrixReauthCancelled,
             MatrixError::ReauthTimedOut => ErrorCode::MatrixReauthTimedOut,
+            // No password to change: the same "this app cannot confirm it that way" family.
+            MatrixError::NoPassword => ErrorCode::MatrixUiaUnsupported,
             MatrixError::PasswordChangedSessionsKept { .. } => {
                 ErrorCode::MatrixPasswordChangedSessionsKept
             }

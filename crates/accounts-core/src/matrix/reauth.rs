@@ -107,14 +107,15 @@ impl MatrixAccounts {
             .take()
             .ok_or(MatrixError::ReauthCancelled)?;
         let result = reauth.complete(attempt).await;
-        let mut handle = lock(&self.reauth.handle);
-        if handle
-            .as_ref()
-            .is_some_and(|(current, _)| *current == request)
         {
-            handle.take();
+            let mut handle = lock(&self.reauth.handle);
+            if handle
+                .as_ref()
+                .is_some_and(|(current, _)| *current == request)
+            {
+                handle.take();
+            }
         }
-        drop(handle);
         result?;
         if let AfterReauth::RemoveAccount(account_id) = after {
             log::info!(
