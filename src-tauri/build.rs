@@ -55,6 +55,9 @@ const COMMANDS: &[&str] = &[
     "uia_sso_finish",
     "uia_sso_done",
     "uia_sso_cancel",
+    // Account actions confirmed through single sign-on (issues 9 + 10 wired).
+    "matrix_delete_devices_sso",
+    "matrix_deactivate_sso",
 ];
 
 fn main() {

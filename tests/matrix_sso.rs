@@ -16,8 +16,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use accounts_core::matrix::{
-    device_display_name, load_session, token_login, MatrixAccounts, MatrixError, SessionState,
-    SsoReauth, SsoSignIn, DEFAULT_SSO_TIMEOUT, STORES_DIR,
+    device_display_name, load_session, token_login, MatrixAccounts, MatrixError, PasswordChange,
+    SessionState, SsoReauth, SsoSignIn, SsoStart, UiaChallenge, UiaStep, DEFAULT_SSO_TIMEOUT,
+    STORES_DIR,
 };
 use accounts_core::vault::{AccountRegistry, Secret, Vault};
 use browser::{form, query_param, set_field, Answer, Browser};
@@ -556,7 +557,7 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         accounts_core::matrix::offers_sso(info),
         "an account without a password confirms with SSO: {info:?}"
     );
-    let reauth = SsoReauth::new(&homeserver, info)
+    let reauth = SsoReauth::new(&homeserver, &UiaChallenge::from_info(info))
         .expect("SSO re-authentication is offered")
         .with_interval(Duration::from_millis(300));
     let fallback = reauth.fallback_url().to_string();
@@ -651,7 +652,7 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         .accounts
         .park_sso_reauth(
             &homeserver,
-            asked.as_uiaa_response().expect("a UIA answer"),
+            &UiaChallenge::from_info(asked.as_uiaa_response().expect("a UIA answer")),
             {
                 let client = client.clone();
                 move |auth| {
@@ -669,7 +670,10 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         .await
         .expect("the deletion is parked");
     let (finished, ()) = tokio::join!(
-        tokio::time::timeout(Duration::from_mins(1), app.accounts.finish_sso_reauth()),
+        tokio::time::timeout(
+            Duration::from_mins(1),
+            app.accounts.finish_sso_reauth(&app.registry)
+        ),
         async {
             tokio::time::sleep(Duration::from_secs(1)).await;
             assert!(
@@ -707,7 +711,7 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
     app.accounts
         .park_sso_reauth(
             &homeserver,
-            again.as_uiaa_response().expect("a UIA answer"),
+            &UiaChallenge::from_info(again.as_uiaa_response().expect("a UIA answer")),
             {
                 let client = client.clone();
                 move |auth| {
@@ -720,7 +724,7 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         .await
         .expect("parked");
     app.accounts.cancel_sso_reauth();
-    let cancelled = app.accounts.finish_sso_reauth().await;
+    let cancelled = app.accounts.finish_sso_reauth(&app.registry).await;
     assert!(
         matches!(cancelled, Err(MatrixError::ReauthCancelled)),
         "got {cancelled:?}"
@@ -735,6 +739,202 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         .remove(&app.registry, &account.id)
         .await
         .expect("remove");
+    drop(fixture.synapse);
+    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+}
+
+// One journey through the same core calls the app's commands make (`matrix_delete_devices`,
+// `matrix_delete_devices_sso`, `matrix_deactivate_sso`, `uia_sso_*`): an SSO-only account is
+// asked for SSO, has no password to change, cancels once, then signs out another session and
+// deactivates itself, each confirmed on the fallback page in the browser.
+#[allow(clippy::too_many_lines)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app() {
+    let fixture = Fixture::start().await;
+    let app = App::new();
+    let dave = User {
+        email: DAVE.0,
+        pick: None,
+    };
+    let elsewhere = login_elsewhere(&fixture, &Browser::new(), &dave).await;
+    let (result, _) = sso_sign_in(&app, &fixture, &Browser::new(), "ems", None, &dave).await;
+    let account = result.expect("Dave signs in here");
+    let SessionState::SignedIn { device_id: own } = app.accounts.check(&account.id).await else {
+        panic!("this computer's session is signed in");
+    };
+    let fallback_prefix = format!(
+        "{}/_matrix/client/v3/auth/m.login.sso/fallback/web?session=",
+        fixture.synapse.url
+    );
+    let alive = || async { whoami(&fixture.synapse.url, elsewhere.access_token.expose()).await };
+
+    // The password path's first step shows what the server asks: SSO, no password.
+    let step = app
+        .accounts
+        .delete_devices(
+            &account.id,
+            std::slice::from_ref(&elsewhere.device_id),
+            None,
+        )
+        .await
+        .expect("the first call answers a challenge");
+    let UiaStep::AuthRequired { challenge } = step else {
+        panic!("deleting a session needs user-interactive auth: {step:?}");
+    };
+    assert!(
+        challenge.offers_sso() && !challenge.offers_password(),
+        "an SSO-only account is asked for SSO, not a password: {challenge:?}"
+    );
+
+    // A password change is no thing for an account without a password: said plainly.
+    let change = app
+        .accounts
+        .change_password(
+            &account.id,
+            PasswordChange {
+                current: Secret::new("anything"),
+                new: Secret::new("a brand new password"),
+                sign_out_others: false,
+            },
+        )
+        .await;
+    assert!(
+        matches!(change, Err(MatrixError::NoPassword)),
+        "an SSO-only account has no password to change: {change:?}"
+    );
+
+    // Cancelling the SSO confirmation changes nothing.
+    let SsoStart::Browser(url) = app
+        .accounts
+        .delete_devices_through_sso(&account.id, std::slice::from_ref(&elsewhere.device_id))
+        .await
+        .expect("the deletion is parked")
+    else {
+        panic!("the server asks for a confirmation");
+    };
+    assert!(url.as_str().starts_with(&fallback_prefix), "{url}");
+    app.accounts.cancel_sso_reauth();
+    let cancelled = app.accounts.finish_sso_reauth(&app.registry).await;
+    assert!(
+        matches!(cancelled, Err(MatrixError::ReauthCancelled)),
+        "got {cancelled:?}"
+    );
+    assert!(
+        alive().await.is_ok(),
+        "a cancelled sign-out signs nothing out"
+    );
+
+    // Signing out the other session, confirmed in the browser.
+    let SsoStart::Browser(url) = app
+        .accounts
+        .delete_devices_through_sso(&account.id, std::slice::from_ref(&elsewhere.device_id))
+        .await
+        .expect("the deletion is parked")
+    else {
+        panic!("the server asks for a confirmation");
+    };
+    let (finished, ()) = tokio::join!(
+        tokio::time::timeout(
+            Duration::from_mins(1),
+            app.accounts.finish_sso_reauth(&app.registry)
+        ),
+        async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            assert!(
+                alive().await.is_ok(),
+                "nothing is deleted before the user confirms"
+            );
+            let (_, page) = play(
+                &Browser::new(),
+                url.as_str(),
+                &dave,
+                "http://127.0.0.1:1/never",
+            )
+            .await;
+            assert!(
+                page.body.contains("Thank you") || page.body.contains("close this window"),
+                "the fallback ends on Synapse's own page: {}",
+                page.body
+            );
+            app.accounts.sso_reauth_done();
+        }
+    );
+    assert!(
+        matches!(finished, Ok(Ok(()))),
+        "the sign-out completes once the user confirmed: {finished:?}"
+    );
+    assert_eq!(alive().await, Err(401), "the other session is signed out");
+    let admin = Admin::sign_in(
+        &fixture.synapse.url,
+        &fixture.synapse.admin_user,
+        &fixture.synapse.admin_password,
+    )
+    .await;
+    assert_eq!(
+        admin
+            .devices(&account.user_id)
+            .await
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>(),
+        vec![own.clone()],
+        "only this computer's session is left"
+    );
+
+    // Deactivation, confirmed in the browser; afterwards the account is gone from here too.
+    let SsoStart::Browser(url) = app
+        .accounts
+        .deactivate_through_sso(&app.registry, &account.id, false)
+        .await
+        .expect("the deactivation is parked")
+    else {
+        panic!("the server asks for a confirmation");
+    };
+    assert!(url.as_str().starts_with(&fallback_prefix), "{url}");
+    assert!(
+        !admin.user_details(&account.user_id).await["deactivated"]
+            .as_bool()
+            .unwrap_or(true),
+        "nothing is deactivated before the user confirms"
+    );
+    let (finished, ()) = tokio::join!(
+        tokio::time::timeout(
+            Duration::from_mins(1),
+            app.accounts.finish_sso_reauth(&app.registry)
+        ),
+        async {
+            // No "done" this time: the gentle retries alone finish it.
+            play(
+                &Browser::new(),
+                url.as_str(),
+                &dave,
+                "http://127.0.0.1:1/never",
+            )
+            .await;
+        }
+    );
+    assert!(
+        matches!(finished, Ok(Ok(()))),
+        "the deactivation completes once the user confirmed: {finished:?}"
+    );
+    assert_eq!(
+        admin.user_details(&account.user_id).await["deactivated"].as_bool(),
+        Some(true),
+        "the server deactivated the account"
+    );
+    app.assert_nothing_kept("after deactivation the account is removed from this computer");
+    assert!(
+        app.vault
+            .get(&accounts_core::vault::SecretKey::new(
+                &account.id,
+                accounts_core::vault::SecretKind::MatrixSession
+            ))
+            .await
+            .expect("the keyring answers")
+            .is_none(),
+        "no token is left in the keyring"
+    );
+
     drop(fixture.synapse);
     fixture.sandbox.shutdown().await.expect("the sandbox stops");
 }

@@ -327,6 +327,10 @@ impl From<MatrixError> for IpcError {
             MatrixError::ReauthNotOffered { .. } => ErrorCode::MatrixReauthNotOffered,
             MatrixError::ReauthCancelled => ErrorCode::MatrixReauthCancelled,
             MatrixError::ReauthTimedOut => ErrorCode::MatrixReauthTimedOut,
+            // No password to change: the same "this app cannot confirm it that way" family
+            // (a separate arm, to keep merges of this shared match easy).
+            #[allow(clippy::match_same_arms)]
+            MatrixError::NoPassword => ErrorCode::MatrixUiaUnsupported,
             MatrixError::PasswordChangedSessionsKept { .. } => {
                 ErrorCode::MatrixPasswordChangedSessionsKept
             }

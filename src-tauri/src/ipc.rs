@@ -93,6 +93,8 @@ mod tests {
             accounts_core::matrix::TermsPolicy::decl(),
             // Matrix single sign-on (issue 10).
             crate::commands::matrix_sso::MatrixSsoStarted::decl(),
+            // Account actions confirmed through single sign-on (issues 9 + 10 wired).
+            crate::commands::uia_sso::UiaSsoStep::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

@@ -192,7 +192,10 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix_sso::matrix_sso_cancel,
             commands::uia_sso::uia_sso_finish,
             commands::uia_sso::uia_sso_done,
-            commands::uia_sso::uia_sso_cancel
+            commands::uia_sso::uia_sso_cancel,
+            // Account actions confirmed through single sign-on (issues 9 + 10 wired).
+            commands::uia_sso::matrix_delete_devices_sso,
+            commands::uia_sso::matrix_deactivate_sso
         ])
 }
 

@@ -666,3 +666,14 @@ sso_url: string,
  * Why the browser could not be opened, if it could not.
  */
 browser_error: string | null, };
+
+export type UiaSsoStep = { "status": "done" } | { "status": "browser", 
+/**
+ * The homeserver's confirmation page (shown for copying when it could not be opened).
+ * It holds no secret: the UIA session id only ties the confirmation to the request.
+ */
+url: string, 
+/**
+ * Why the browser could not be opened, if it could not.
+ */
+browser_error: string | null, };

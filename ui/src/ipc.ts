@@ -101,7 +101,10 @@ type Command =
   | 'matrix_sso_cancel'
   | 'uia_sso_finish'
   | 'uia_sso_done'
-  | 'uia_sso_cancel';
+  | 'uia_sso_cancel'
+  // Account actions confirmed through single sign-on (issues 9 + 10 wired).
+  | 'matrix_delete_devices_sso'
+  | 'matrix_deactivate_sso';
 
 // A Record forces every code of the generated union to be listed here.
 const KNOWN_CODES: Record<ErrorCode, true> = {
@@ -420,3 +423,15 @@ export const uiaSsoDone = (): Promise<void> => call<void>('uia_sso_done');
 
 /** Gives up the request parked for SSO re-authentication; nothing is changed. */
 export const uiaSsoCancel = (): Promise<void> => call<void>('uia_sso_cancel');
+
+// Account actions confirmed through single sign-on (issues 9 + 10 wired).
+export type { UiaSsoStep } from './bindings';
+import type { UiaSsoStep } from './bindings';
+
+/** Signs out other sessions, confirmed through single sign-on: opens the browser, parks the request. */
+export const matrixDeleteDevicesSso = (id: string, deviceIds: string[]): Promise<UiaSsoStep> =>
+  call<UiaSsoStep>('matrix_delete_devices_sso', { id, deviceIds });
+
+/** Deactivates the account, confirmed through single sign-on: opens the browser, parks the request. */
+export const matrixDeactivateSso = (id: string, erase: boolean): Promise<UiaSsoStep> =>
+  call<UiaSsoStep>('matrix_deactivate_sso', { id, erase });

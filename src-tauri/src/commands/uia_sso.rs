@@ -1,20 +1,90 @@
 //! Confirming a request through single sign-on (user-interactive auth for accounts without a
-//! password): wait for the parked request to be accepted, "I have finished in the browser", and
-//! cancel. A command whose request needs it parks it with
-//! [`MatrixAccounts::park_sso_reauth`], opens the returned fallback page with
-//! [`crate::browser::open`] and tells the UI, which then shows its "Finish in your browser, then
-//! continue" prompt and calls these.
+//! password): start the protected action that way (signing out sessions, deactivating: the
+//! request is parked and the homeserver's fallback page opened with [`crate::browser::open`]),
+//! wait for the parked request to be accepted, "I have finished in the browser", and cancel.
+//! The UI shows its "Finish in your browser, then continue" prompt meanwhile.
 
-use accounts_core::matrix::MatrixAccounts;
-use tauri::State;
+// Tauri hands `State` and arguments to commands by value; that is its calling convention.
+#![allow(clippy::needless_pass_by_value)]
 
+use accounts_core::matrix::{MatrixAccounts, SsoStart};
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+use ts_rs::TS;
+
+use super::registry_ready as ready;
 use crate::error::IpcError;
+use crate::RegistryState;
+
+/// How an action confirmed through single sign-on started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum UiaSsoStep {
+    /// The server did it without asking for a confirmation.
+    Done,
+    /// The request waits for the user in the browser: show the prompt, then `uia_sso_finish`.
+    Browser {
+        /// The homeserver's confirmation page (shown for copying when it could not be opened).
+        /// It holds no secret: the UIA session id only ties the confirmation to the request.
+        url: String,
+        /// Why the browser could not be opened, if it could not.
+        browser_error: Option<String>,
+    },
+}
+
+/// Opens the confirmation page of a started action, if it has one.
+fn opened<R: Runtime>(app: &AppHandle<R>, start: SsoStart) -> UiaSsoStep {
+    match start {
+        SsoStart::Done => UiaSsoStep::Done,
+        SsoStart::Browser(url) => {
+            let browser_error = crate::browser::open(app, &url).err();
+            if let Some(error) = &browser_error {
+                log::warn!("could not open the browser for SSO re-authentication: {error}");
+            }
+            UiaSsoStep::Browser {
+                url: url.to_string(),
+                browser_error,
+            }
+        }
+    }
+}
+
+/// Signs out other sessions, confirmed through single sign-on in the browser.
+#[tauri::command]
+pub async fn matrix_delete_devices_sso<R: Runtime>(
+    id: String,
+    device_ids: Vec<String>,
+    app: AppHandle<R>,
+    matrix: State<'_, MatrixAccounts>,
+) -> Result<UiaSsoStep, IpcError> {
+    let start = matrix.delete_devices_through_sso(&id, &device_ids).await?;
+    Ok(opened(&app, start))
+}
+
+/// Deactivates the account, confirmed through single sign-on in the browser; once accepted,
+/// `uia_sso_finish` removes it from this computer.
+#[tauri::command]
+pub async fn matrix_deactivate_sso<R: Runtime>(
+    id: String,
+    erase: bool,
+    app: AppHandle<R>,
+    matrix: State<'_, MatrixAccounts>,
+    registry: State<'_, RegistryState>,
+) -> Result<UiaSsoStep, IpcError> {
+    let registry = ready(registry.inner())?;
+    let start = matrix.deactivate_through_sso(registry, &id, erase).await?;
+    Ok(opened(&app, start))
+}
 
 /// Waits until the homeserver accepts the parked request (the user confirmed in the browser),
-/// or the user cancels, or it times out.
+/// or the user cancels, or it times out; then does what follows on this computer.
 #[tauri::command]
-pub async fn uia_sso_finish(matrix: State<'_, MatrixAccounts>) -> Result<(), IpcError> {
-    matrix.finish_sso_reauth().await.map_err(|error| {
+pub async fn uia_sso_finish(
+    matrix: State<'_, MatrixAccounts>,
+    registry: State<'_, RegistryState>,
+) -> Result<(), IpcError> {
+    let registry = ready(registry.inner())?;
+    matrix.finish_sso_reauth(registry).await.map_err(|error| {
         log::info!("SSO re-authentication did not complete: {error}");
         IpcError::from(error)
     })

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { matrixDeactivate, toIpcError, type IpcError } from '../ipc';
+import { matrixDeactivate, matrixDeactivateSso, toIpcError, type IpcError } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import type { Protect } from './MatrixManage';
 
@@ -22,7 +22,12 @@ export function MatrixDeactivate({ accountId, userId, protect, onDeactivated }: 
   const deactivate = () => {
     setBusy(true);
     setError(null);
-    protect('Deactivate the account', (auth) => matrixDeactivate(accountId, erase, auth), onDeactivated)
+    protect(
+      'Deactivate the account',
+      (auth) => matrixDeactivate(accountId, erase, auth),
+      onDeactivated,
+      () => matrixDeactivateSso(accountId, erase),
+    )
       .catch((e: unknown) => setError(toIpcError(e)))
       .finally(() => setBusy(false));
   };

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { matrixDeleteDevices, matrixDevices, matrixRenameDevice, toIpcError, type DeviceView, type IpcError } from '../ipc';
+import { matrixDeleteDevices, matrixDeleteDevicesSso, matrixDevices, matrixRenameDevice, toIpcError, type DeviceView, type IpcError } from '../ipc';
 import type { Protect } from './MatrixManage';
 import { ErrorBanner } from './ErrorBanner';
 
@@ -52,10 +52,15 @@ export function MatrixDevices({ accountId, protect }: Props) {
     setBusy(true);
     setError(null);
     const count = ids.length === 1 ? '1 session' : `${ids.length} sessions`;
-    protect(`Sign out ${count}`, (auth) => matrixDeleteDevices(accountId, ids, auth), () => {
-      setSelected([]);
-      load();
-    })
+    protect(
+      `Sign out ${count}`,
+      (auth) => matrixDeleteDevices(accountId, ids, auth),
+      () => {
+        setSelected([]);
+        load();
+      },
+      () => matrixDeleteDevicesSso(accountId, ids),
+    )
       .catch((e: unknown) => setError(toIpcError(e)))
       .finally(() => setBusy(false));
   };

@@ -94,20 +94,65 @@ describe('managing a Matrix account', () => {
     expect(invoke.mock.calls.some(([c]) => c === 'matrix_change_password')).toBe(false);
   });
 
-  it('says plainly when the server asks only for single sign-on, which this version cannot do', async () => {
-    invoke.mockImplementation(async (command: string) => {
-      if (command === 'matrix_devices') return [own, other];
+  it('signs out another session of an SSO-only account in the browser, continuing on "done"', async () => {
+    let devices = [own, other];
+    let finish: (() => void) | null = null;
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'matrix_devices') return devices;
       if (command === 'matrix_delete_devices')
         return { status: 'auth_required', challenge: { session: 'S2', flows: [{ stages: ['m.login.sso'] }], completed: [] } };
+      if (command === 'matrix_delete_devices_sso') {
+        expect(args?.deviceIds).toEqual(['OTHER']);
+        return { status: 'browser', url: 'http://hs/fallback?session=S3', browser_error: null };
+      }
+      if (command === 'uia_sso_finish')
+        return new Promise<void>((resolve) => {
+          finish = () => {
+            devices = [own];
+            resolve();
+          };
+        });
+      if (command === 'uia_sso_done') {
+        finish?.();
+        return undefined;
+      }
       return base(command);
     });
     render(<MatrixManage account={alice} onChanged={() => {}} onClose={() => {}} />);
     fireEvent.click(await screen.findByTestId('device-select-OTHER'));
     fireEvent.click(screen.getByTestId('matrix-sign-out-devices'));
-    const alert = await screen.findByRole('alert');
-    expect(alert.dataset.code).toBe('matrix_uia_unsupported');
-    expect(alert.textContent).toContain('m.login.sso');
+    fireEvent.click(await screen.findByTestId('uia-sso-done'));
+    await waitFor(() => expect(screen.queryByTestId('device-OTHER')).toBeNull());
+    expect(screen.queryByTestId('uia-prompt')).toBeNull();
     expect(screen.queryByTestId('uia-password')).toBeNull();
+  });
+
+  it('leaves everything as it was when the SSO confirmation is cancelled, and offers it again', async () => {
+    let fail: ((e: IpcError) => void) | null = null;
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'matrix_devices') return [own, other];
+      if (command === 'matrix_delete_devices')
+        return { status: 'auth_required', challenge: { session: 'S2', flows: [{ stages: ['m.login.sso'] }], completed: [] } };
+      if (command === 'matrix_delete_devices_sso')
+        return { status: 'browser', url: 'http://hs/fallback?session=S3', browser_error: 'no browser here' };
+      if (command === 'uia_sso_finish')
+        return new Promise<void>((_, reject) => {
+          fail = reject;
+        });
+      if (command === 'uia_sso_cancel') {
+        fail?.({ code: 'matrix_reauth_cancelled', message: 'Confirming your identity was cancelled, so nothing was changed.' });
+        return undefined;
+      }
+      return base(command);
+    });
+    render(<MatrixManage account={alice} onChanged={() => {}} onClose={() => {}} />);
+    fireEvent.click(await screen.findByTestId('device-select-OTHER'));
+    fireEvent.click(screen.getByTestId('matrix-sign-out-devices'));
+    expect((await screen.findByTestId('uia-sso-url')).textContent).toBe('http://hs/fallback?session=S3');
+    fireEvent.click(screen.getByTestId('uia-sso-cancel'));
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.code).toBe('matrix_reauth_cancelled');
+    expect(screen.getByTestId('uia-sso-start')).toBeTruthy();
     fireEvent.click(screen.getByTestId('uia-cancel'));
     await waitFor(() => expect(screen.queryByTestId('uia-prompt')).toBeNull());
     expect(screen.getByTestId('device-OTHER')).toBeTruthy();

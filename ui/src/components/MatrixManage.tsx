@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { MatrixAccountView, UiaAnswer, UiaStep } from '../ipc';
+import type { MatrixAccountView, UiaAnswer, UiaSsoStep, UiaStep } from '../ipc';
 import { MatrixDeactivate } from './MatrixDeactivate';
 import { MatrixDevices } from './MatrixDevices';
 import { MatrixPasswordForm } from './MatrixPasswordForm';
@@ -10,9 +10,15 @@ import { UiaPrompt, type PendingAuth } from './UiaPrompt';
 /**
  * Runs a protected action: sends it without auth; when the server asks for re-authentication,
  * the prompt takes over and retries it. Resolves once the action is done or the prompt is open;
- * rejects with the first call's failure.
+ * rejects with the first call's failure. `sso` starts the same action confirmed through single
+ * sign-on instead (for accounts without a password, or when the person prefers it).
  */
-export type Protect = (title: string, action: (auth: UiaAnswer | null) => Promise<UiaStep>, onDone: () => void) => Promise<void>;
+export type Protect = (
+  title: string,
+  action: (auth: UiaAnswer | null) => Promise<UiaStep>,
+  onDone: () => void,
+  sso?: () => Promise<UiaSsoStep>,
+) => Promise<void>;
 
 interface Props {
   account: MatrixAccountView;
@@ -25,10 +31,10 @@ interface Props {
 export function MatrixManage({ account, onChanged, onClose }: Props) {
   const [pending, setPending] = useState<(PendingAuth & { onDone: () => void }) | null>(null);
 
-  const protect: Protect = (title, action, onDone) =>
+  const protect: Protect = (title, action, onDone, sso) =>
     action(null).then((step) => {
       if (step.status === 'done') onDone();
-      else setPending({ title, challenge: step.challenge, retry: action, onDone });
+      else setPending({ title, challenge: step.challenge, retry: action, sso, onDone });
     });
 
   return (

@@ -1,8 +1,10 @@
-import { useState } from 'preact/hooks';
-import { toIpcError, type IpcError, type UiaAnswer, type UiaChallenge, type UiaStep } from '../ipc';
+import { useEffect, useState } from 'preact/hooks';
+import { toIpcError, type IpcError, type UiaAnswer, type UiaChallenge, type UiaSsoStep, type UiaStep } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
+import { UiaSsoPrompt } from './UiaSsoPrompt';
 
 const PASSWORD_STAGE = 'm.login.password';
+const SSO_STAGE = 'm.login.sso';
 
 /** Whether `stage` alone completes one of the challenge's flows. */
 export function offersStage(challenge: UiaChallenge, stage: string): boolean {
@@ -19,6 +21,8 @@ export interface PendingAuth {
   challenge: UiaChallenge;
   /** Sends the action again with the answer. */
   retry: (auth: UiaAnswer) => Promise<UiaStep>;
+  /** Starts the action again, confirmed through single sign-on in the browser (if it can be). */
+  sso?: (() => Promise<UiaSsoStep>) | undefined;
 }
 
 interface Props {
@@ -30,13 +34,62 @@ interface Props {
 /**
  * The re-authentication prompt: asks for the account's password and sends it once with the
  * retried action. A wrong password keeps the prompt (and the server's session) for another try.
+ * Where the server offers single sign-on, the action can be confirmed in the browser instead;
+ * for an account without a password that starts at once.
  */
 export function UiaPrompt({ pending, onDone, onCancel }: Props) {
   const [challenge, setChallenge] = useState(pending.challenge);
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
+  const [browser, setBrowser] = useState<{ url: string; browserError: string | null } | null>(null);
   const passwordOffered = offersStage(challenge, PASSWORD_STAGE);
+  const ssoOffered = pending.sso !== undefined && offersStage(challenge, SSO_STAGE);
+
+  const startSso = () => {
+    if (!pending.sso) return;
+    setBusy(true);
+    setError(null);
+    pending
+      .sso()
+      .then(
+        (step) => {
+          if (step.status === 'done') onDone();
+          else setBrowser({ url: step.url, browserError: step.browser_error });
+        },
+        (e: unknown) => setError(toIpcError(e)),
+      )
+      .finally(() => setBusy(false));
+  };
+
+  // An account without a password has only the browser: go there at once.
+  useEffect(() => {
+    if (ssoOffered && !passwordOffered) startSso();
+  }, []);
+
+  if (browser) {
+    return (
+      <div class="card uia" role="dialog" aria-labelledby="uia-title" data-testid="uia-prompt">
+        <h3 id="uia-title">{pending.title}: confirm it is you</h3>
+        <UiaSsoPrompt
+          url={browser.url}
+          browserError={browser.browserError}
+          onFinished={onDone}
+          onFailed={(e) => {
+            // Cancelled, timed out or refused: nothing changed; say so and offer it again.
+            setBrowser(null);
+            setError(e);
+          }}
+        />
+      </div>
+    );
+  }
+
+  const ssoChoice = ssoOffered && (
+    <button type="button" data-testid="uia-sso-start" disabled={busy} onClick={startSso}>
+      {passwordOffered ? 'Confirm in the browser with single sign-on instead' : 'Confirm in the browser'}
+    </button>
+  );
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -82,8 +135,22 @@ export function UiaPrompt({ pending, onDone, onCancel }: Props) {
             <button type="button" data-testid="uia-cancel" disabled={busy} onClick={onCancel}>
               Cancel
             </button>
+            {ssoChoice}
           </div>
         </form>
+      ) : ssoOffered ? (
+        <>
+          <p class="hint">
+            This account signs in through single sign-on: confirm it is you in your browser, then come back here.
+          </p>
+          {error && <ErrorBanner error={error} />}
+          <div class="actions">
+            {ssoChoice}
+            <button type="button" data-testid="uia-cancel" disabled={busy} onClick={onCancel}>
+              Cancel
+            </button>
+          </div>
+        </>
       ) : (
         <>
           <ErrorBanner

@@ -88,7 +88,7 @@ pub struct PasswordChange {
 
 impl MatrixAccounts {
     /// The live client of an account, or why there is none.
-    fn live(&self, account_id: &str) -> Result<(Client, String), MatrixError> {
+    pub(super) fn live(&self, account_id: &str) -> Result<(Client, String), MatrixError> {
         let client = self.client(account_id).ok_or(MatrixError::NoSession)?;
         let user_id = client
             .user_id()
@@ -251,21 +251,7 @@ impl MatrixAccounts {
         auth: Option<UiaAuth>,
     ) -> Result<UiaStep, MatrixError> {
         let (client, user_id) = self.live(account_id)?;
-        if device_ids.is_empty() {
-            return Err(MatrixError::InvalidInput {
-                detail: "Choose at least one session to sign out.".into(),
-            });
-        }
-        if let Some(current) = client.device_id() {
-            if device_ids.iter().any(|d| d == current.as_str()) {
-                return Err(MatrixError::InvalidInput {
-                    detail: "That is this app's own session: use \"Sign out\" on the account \
-                             instead."
-                        .into(),
-                });
-            }
-        }
-        let ids: Vec<OwnedDeviceId> = device_ids.iter().map(|d| d.as_str().into()).collect();
+        let ids = others_to_delete(&client, device_ids)?;
         let outcome = send_with_auth(
             &client.homeserver(),
             &user_id,
@@ -427,6 +413,28 @@ impl MatrixAccounts {
         }
         Ok(outcome.step())
     }
+}
+
+/// The sessions to sign out, checked: at least one, and never this app's own.
+pub(super) fn others_to_delete(
+    client: &Client,
+    device_ids: &[String],
+) -> Result<Vec<OwnedDeviceId>, MatrixError> {
+    if device_ids.is_empty() {
+        return Err(MatrixError::InvalidInput {
+            detail: "Choose at least one session to sign out.".into(),
+        });
+    }
+    if let Some(current) = client.device_id() {
+        if device_ids.iter().any(|d| d == current.as_str()) {
+            return Err(MatrixError::InvalidInput {
+                detail: "That is this app's own session: use \"Sign out\" on the account \
+                         instead."
+                    .into(),
+            });
+        }
+    }
+    Ok(device_ids.iter().map(|d| d.as_str().into()).collect())
 }
 
 /// A failed action, as the error a person reads.

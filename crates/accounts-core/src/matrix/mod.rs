@@ -6,7 +6,8 @@
 //! passphrases stay in the [`crate::vault`]; records in its registry. Single sign-on is in `sso`;
 //! managing an account (profile, sessions, password, 3PIDs, deactivation) in `manage`, with the
 //! user-interactive auth it needs in `uia` — by password, or through SSO re-authentication in
-//! `uia_sso` (and `reauth`, which parks the request while the user is in the browser).
+//! `uia_sso` (and `reauth`, which parks the request while the user is in the browser;
+//! `manage_sso` starts the protected actions that way).
 //! [`AccountCreation`] creates an account on the homeserver (registration) and keeps its session
 //! as a sign-in's. OAuth 2.0 sign-in is left to a later module.
 
@@ -27,6 +28,8 @@ mod uia;
 mod reauth;
 mod sso;
 mod uia_sso;
+// Account actions confirmed through single sign-on (issues 9 and 10 wired together).
+mod manage_sso;
 
 pub use account::{MatrixAccountView, SessionState};
 pub use accounts::{MatrixAccounts, PasswordSignIn, STORES_DIR};
@@ -43,6 +46,7 @@ pub use manage::{
     image_type, AvatarImage, DeviceView, MatrixProfile, PasswordChange, ThreepidView,
     MAX_AVATAR_BYTES,
 };
+pub use manage_sso::SsoStart;
 pub use sso::{sso_redirect_url, PendingSso, SsoSignIn, DEFAULT_SSO_TIMEOUT, SSO_CALLBACK_PATH};
 pub use stages::{RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy};
 pub use uia::{

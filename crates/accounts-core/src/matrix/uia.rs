@@ -154,11 +154,14 @@ impl UiaAuth {
                 data.session.clone_from(session);
                 AuthData::Password(data)
             }
-            Self::Fallback { session } => {
-                AuthData::FallbackAcknowledgement(FallbackAcknowledgement::new(session.clone()))
-            }
+            Self::Fallback { session } => fallback_auth(session),
         }
     }
+}
+
+/// The `auth` that acknowledges a stage completed on the fallback page: only the session.
+pub(super) fn fallback_auth(session: &str) -> AuthData {
+    AuthData::FallbackAcknowledgement(FallbackAcknowledgement::new(session.to_owned()))
 }
 
 /// Where a protected action stands, as the UI sees it.
@@ -258,6 +261,10 @@ where
         UiaOutcome::Done(answer) => return Ok(answer),
         UiaOutcome::AuthRequired(challenge) => challenge,
     };
+    if !challenge.offers_password() && challenge.offers_sso() {
+        // An account that signs in only through single sign-on has no password to give.
+        return Err(MatrixError::NoPassword);
+    }
     if !challenge.offers_password() {
         return Err(MatrixError::UiaUnsupported {
             stages: challenge.describe(),

@@ -11,21 +11,24 @@
 //! accepts it, the user cancels, or the timeout passes.
 //!
 //! It knows nothing of which request is being confirmed: the caller supplies it as a closure
-//! taking the [`AuthData`] to send. Password UIA and the UI around both are left to others.
+//! taking the [`AuthData`] to send. It builds on [`super::uia`]: the challenge, whether it
+//! offers SSO, its fallback page and the `auth: {session}` acknowledgement all come from there,
+//! so there is one UIA mechanism with two ways to answer it (password, browser).
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use matrix_sdk::ruma::api::client::uiaa::{AuthData, AuthType, UiaaInfo};
+use matrix_sdk::ruma::api::client::uiaa::{AuthData, UiaaInfo};
 use matrix_sdk::HttpError;
 use tokio::sync::{watch, Notify};
 use tokio::time::{self, Instant};
 use url::Url;
 
 use super::accounts::http_failure;
-use super::discovery::{display_url, join};
+use super::discovery::display_url;
 use super::error::MatrixError;
+use super::uia::{fallback_auth, UiaChallenge, SSO_STAGE};
 
 /// How long to wait between two tries while the user is in the browser.
 pub const DEFAULT_REAUTH_INTERVAL: Duration = Duration::from_secs(3);
@@ -33,22 +36,26 @@ pub const DEFAULT_REAUTH_INTERVAL: Duration = Duration::from_secs(3);
 /// How long the user has to finish in the browser.
 pub const DEFAULT_REAUTH_TIMEOUT: Duration = Duration::from_mins(10);
 
-/// Whether the UIA answer offers a flow that single sign-on alone completes.
+/// Whether the UIA answer offers a flow that single sign-on alone completes (see
+/// [`UiaChallenge::offers_sso`]).
 #[must_use]
 pub fn offers_sso(info: &UiaaInfo) -> bool {
-    info.flows
-        .iter()
-        .any(|flow| flow.stages.len() == 1 && flow.stages[0] == AuthType::Sso)
+    UiaChallenge::from_info(info).offers_sso()
 }
 
-/// The homeserver's fallback page that confirms UIA `session` through single sign-on.
+/// The homeserver's fallback page that confirms UIA `session` through single sign-on (see
+/// [`UiaChallenge::fallback_url`]).
 pub fn sso_fallback_url(homeserver: &Url, session: &str) -> Result<Url, MatrixError> {
-    let mut url = join(
-        homeserver,
-        "_matrix/client/v3/auth/m.login.sso/fallback/web",
-    )?;
-    url.query_pairs_mut().append_pair("session", session);
-    Ok(url)
+    let challenge = UiaChallenge {
+        session: Some(session.to_owned()),
+        flows: Vec::new(),
+        completed: Vec::new(),
+    };
+    challenge
+        .fallback_url(homeserver, SSO_STAGE)
+        .ok_or_else(|| MatrixError::ReauthNotOffered {
+            homeserver: display_url(homeserver),
+        })
 }
 
 /// Tells a waiting [`SsoReauth`] that the user is done in the browser, or gives up; cheap to
@@ -87,17 +94,20 @@ pub struct SsoReauth {
 }
 
 impl SsoReauth {
-    /// The re-authentication for the 401 answer `info` of a request to `homeserver`; refused
-    /// when the answer offers no single-sign-on flow or names no session.
-    pub fn new(homeserver: &Url, info: &UiaaInfo) -> Result<Self, MatrixError> {
+    /// The re-authentication for the challenge of a request to `homeserver` (a 401 answer, see
+    /// [`UiaChallenge::from_info`]); refused when it offers no single-sign-on flow or names no
+    /// session.
+    pub fn new(homeserver: &Url, challenge: &UiaChallenge) -> Result<Self, MatrixError> {
         let not_offered = || MatrixError::ReauthNotOffered {
             homeserver: display_url(homeserver),
         };
-        if !offers_sso(info) {
+        if !challenge.offers_sso() {
             return Err(not_offered());
         }
-        let session = info.session.clone().ok_or_else(not_offered)?;
-        let fallback_url = sso_fallback_url(homeserver, &session)?;
+        let session = challenge.session.clone().ok_or_else(not_offered)?;
+        let fallback_url = challenge
+            .fallback_url(homeserver, SSO_STAGE)
+            .ok_or_else(not_offered)?;
         Ok(Self {
             homeserver: homeserver.clone(),
             session,
@@ -165,7 +175,7 @@ impl SsoReauth {
                 () = self.retry.notified() => {}
                 () = time::sleep(self.interval) => {}
             }
-            let auth = AuthData::fallback_acknowledgement(self.session.clone());
+            let auth = fallback_auth(&self.session);
             match attempt(auth).await {
                 Ok(answer) => return Ok(answer),
                 Err(error) => match error.as_uiaa_response() {
@@ -190,7 +200,7 @@ fn still_waiting(info: &UiaaInfo, session: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use matrix_sdk::ruma::api::client::uiaa::AuthFlow;
+    use matrix_sdk::ruma::api::client::uiaa::{AuthFlow, AuthType};
 
     fn info(stages: Vec<Vec<AuthType>>, session: Option<&str>) -> UiaaInfo {
         let mut info = UiaaInfo::new(stages.into_iter().map(AuthFlow::new).collect());
@@ -227,12 +237,15 @@ mod tests {
         assert!(matches!(
             SsoReauth::new(
                 &homeserver,
-                &info(vec![vec![AuthType::Password]], Some("s"))
+                &UiaChallenge::from_info(&info(vec![vec![AuthType::Password]], Some("s")))
             ),
             Err(MatrixError::ReauthNotOffered { .. })
         ));
         assert!(matches!(
-            SsoReauth::new(&homeserver, &info(vec![vec![AuthType::Sso]], None)),
+            SsoReauth::new(
+                &homeserver,
+                &UiaChallenge::from_info(&info(vec![vec![AuthType::Sso]], None))
+            ),
             Err(MatrixError::ReauthNotOffered { .. })
         ));
     }
@@ -240,7 +253,7 @@ mod tests {
     #[tokio::test]
     async fn cancel_and_timeout_end_the_wait_without_success() {
         let homeserver = Url::parse("https://hs.example").expect("url");
-        let sso = info(vec![vec![AuthType::Sso]], Some("s"));
+        let sso = UiaChallenge::from_info(&info(vec![vec![AuthType::Sso]], Some("s")));
         let reauth = SsoReauth::new(&homeserver, &sso)
             .expect("offered")
             .with_interval(Duration::from_mins(1));

@@ -1,0 +1,235 @@
+//! SSO re-authentication through the real window: an account that signs in only through single
+//! sign-on (the EMS reference server as identity provider of a real Synapse) signs out another
+//! of its sessions. The app opens the homeserver's fallback page in the system browser (real
+//! headless Chromium, handed the URL through `$BROWSER`), shows "Finish in your browser, then
+//! continue", and completes once the user confirms there and presses `uia-sso-done`.
+
+#[path = "support/chromium.rs"]
+mod chromium;
+#[path = "support/gui.rs"]
+mod gui;
+#[path = "support/synapse.rs"]
+mod synapse;
+#[path = "support/synapse_admin.rs"]
+mod synapse_admin;
+
+use std::time::Duration;
+
+use accounts_core::matrix::{http_client, token_login};
+use accounts_core::vault::Secret;
+use chromium::Chromium;
+use ems_sandbox::{
+    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
+};
+use fantoccini::Locator;
+use gui::AppUnderTest;
+use synapse::{free_port, Synapse};
+use synapse_admin::whoami;
+
+const EMAIL: &str = "erin@example.org";
+const PASSWORD: &str = "erin's very long password";
+/// Signing in includes opening an encrypted store and asking the server to confirm the session.
+const SETTLE: Duration = Duration::from_mins(1);
+
+/// The sandbox (with Erin) and a Synapse that trusts it as `oidc-ems`; no redirect is
+/// whitelisted, so Synapse asks the user to confirm in the browser, as a real homeserver does.
+async fn servers(dir: &std::path::Path) -> (RunningSandbox, Synapse) {
+    let db = dir.join("ems.db");
+    let db2 = db.clone();
+    tokio::task::spawn_blocking(move || {
+        Store::open(&db2)
+            .and_then(|s| {
+                s.add_user(&NewUser {
+                    email: EMAIL.into(),
+                    name: "Erin Sso".into(),
+                    username: Some("erin".into()),
+                    password: ems_sandbox::Secret::new(PASSWORD),
+                })
+            })
+            .expect("add Erin")
+    })
+    .await
+    .expect("blocking task");
+    let synapse_port = free_port();
+    let secret = format!("synapse-secret-{synapse_port}");
+    let callback = format!("http://127.0.0.1:{synapse_port}/_synapse/client/oidc/callback");
+    let provider = ProviderConfig {
+        clients: vec![ClientConfig::confidential("synapse", &secret, &callback)],
+        ..ProviderConfig::default()
+    };
+    let sandbox = Sandbox::bind(
+        SandboxConfig {
+            database: db,
+            provider,
+        },
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("the sandbox starts");
+    let yaml = format!(
+        "oidc_providers:\n\
+         \x20 - idp_id: ems\n\
+         \x20   idp_name: EMS\n\
+         \x20   issuer: \"{issuer}\"\n\
+         \x20   client_id: synapse\n\
+         \x20   client_secret: \"{secret}\"\n\
+         \x20   scopes: [openid, profile, email]\n\
+         \x20   user_mapping_provider:\n\
+         \x20     config:\n\
+         \x20       localpart_template: \"{{{{ user.preferred_username }}}}\"\n\
+         \x20       display_name_template: \"{{{{ user.name }}}}\"\n",
+        issuer = sandbox.issuer()
+    );
+    let oidc_yaml = dir.join("oidc.yaml");
+    std::fs::write(&oidc_yaml, yaml).expect("write the OIDC config");
+    // Synapse reads the sandbox's discovery document while it starts.
+    let synapse =
+        tokio::task::spawn_blocking(move || Synapse::start_on(synapse_port, &[&oidc_yaml]))
+            .await
+            .expect("Synapse starts with the sandbox as its identity provider");
+    (sandbox, synapse)
+}
+
+/// The `loginToken` of a second SSO sign-in in `chromium` (which already holds the identity
+/// provider's session): the href of Synapse's "Continue to your account" link, not followed.
+async fn second_login_token(chromium: &Chromium, synapse: &Synapse) -> String {
+    let done = "http://127.0.0.1:1/elsewhere";
+    chromium
+        .open(&format!(
+            "{}/_matrix/client/v3/login/sso/redirect/oidc-ems?redirectUrl={}",
+            synapse.url,
+            url::form_urlencoded::byte_serialize(done.as_bytes()).collect::<String>()
+        ))
+        .await;
+    chromium.wait_for_text("Continue to your account").await;
+    let href = chromium
+        .client
+        .find(Locator::Css("a.primary-button"))
+        .await
+        .expect("Synapse's Continue link")
+        .attr("href")
+        .await
+        .expect("attribute")
+        .expect("an href");
+    url::Url::parse(&href)
+        .expect("an absolute link")
+        .query_pairs()
+        .find(|(k, _)| k == "loginToken")
+        .map(|(_, v)| v.into_owned())
+        .expect("a login token")
+}
+
+#[allow(clippy::too_many_lines)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sso_only_account_signs_out_another_session_in_the_system_browser() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (sandbox, synapse) = servers(dir.path()).await;
+    let env = [("ELEMENT_ACCOUNTS_HOMESERVER", synapse.server_name.as_str())];
+    let app = AppUnderTest::launch(&env).await;
+    app.wait_ready().await;
+
+    // Erin signs in through single sign-on in Chromium.
+    app.click("nav-matrix").await;
+    app.click("matrix-discover").await;
+    app.click("matrix-sso-oidc-ems").await;
+    let chromium = Chromium::start().await;
+    chromium.open(&app.browser_url(1).await).await;
+    chromium.fill("email", EMAIL).await;
+    chromium.fill("password", PASSWORD).await;
+    chromium.submit().await;
+    chromium.wait_for_text("Continue to your account").await;
+    chromium
+        .client
+        .find(Locator::Css("a.primary-button"))
+        .await
+        .expect("Synapse's Continue link")
+        .click()
+        .await
+        .expect("click Continue");
+    chromium.wait_for_text("You can close this tab").await;
+    app.wait_count("matrix-device-id", 1, SETTLE).await;
+    let own = app.text_of("matrix-device-id").await;
+
+    // Another session of Erin's, as another computer would have it.
+    let token = second_login_token(&chromium, &synapse).await;
+    let other = token_login(
+        &http_client(),
+        &url::Url::parse(&synapse.url).expect("url"),
+        &Secret::new(token),
+        "Erin's other computer",
+    )
+    .await
+    .expect("m.login.token");
+    assert!(
+        whoami(&synapse.url, other.access_token.expose())
+            .await
+            .is_ok(),
+        "the other session works before"
+    );
+
+    // Sign it out from the app: the server asks for SSO, the browser opens its fallback page.
+    app.wait_count("matrix-manage-open", 1, SETTLE).await;
+    app.click("matrix-manage-open").await;
+    app.wait_count(&format!("device-{}", other.device_id), 1, SETTLE)
+        .await;
+    app.click(&format!("device-select-{}", other.device_id))
+        .await;
+    app.click("matrix-sign-out-devices").await;
+    let fallback = app.browser_url(2).await;
+    assert!(
+        fallback.starts_with(&format!(
+            "{}/_matrix/client/v3/auth/m.login.sso/fallback/web?session=",
+            synapse.url
+        )),
+        "the browser goes to the homeserver's SSO confirmation page: {fallback}"
+    );
+    app.wait_count("uia-sso-done", 1, SETTLE).await;
+    assert!(
+        app.text_of("uia-sso")
+            .await
+            .contains("finish in your browser"),
+        "the app says where to confirm"
+    );
+    assert_eq!(
+        app.count("uia-password").await,
+        0,
+        "an account without a password is not asked for one"
+    );
+    assert!(
+        whoami(&synapse.url, other.access_token.expose())
+            .await
+            .is_ok(),
+        "nothing is signed out before the user confirms"
+    );
+
+    // Erin confirms in the browser (the identity provider remembers her), then continues.
+    chromium.open(&fallback).await;
+    chromium
+        .client
+        .find(Locator::Css("a.primary-button"))
+        .await
+        .expect("the fallback's Continue with EMS")
+        .click()
+        .await
+        .expect("click Continue with EMS");
+    chromium.wait_for_text("Thank you").await;
+    app.click("uia-sso-done").await;
+    app.wait_gone(&format!("device-{}", other.device_id)).await;
+    assert_eq!(app.count("uia-prompt").await, 0, "the prompt closed");
+    assert_eq!(app.count("error").await, 0, "no error shown");
+    assert_eq!(
+        whoami(&synapse.url, other.access_token.expose()).await,
+        Err(401),
+        "the other session is signed out on the server"
+    );
+    assert_eq!(
+        app.count(&format!("device-{own}")).await,
+        1,
+        "this computer's session stays"
+    );
+
+    chromium.close().await;
+    app.close().await;
+    drop(synapse);
+    sandbox.shutdown().await.expect("the sandbox stops");
+}
