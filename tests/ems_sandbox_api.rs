@@ -718,12 +718,6 @@ async fn bad_input_is_refused_naming_the_field() {
         (
             routes::SUBSCRIPTIONS,
             "POST",
-            json!({"kind": "hosted_homeserver", "seats": 1, "server_name": "unknown.test"}),
-            "server_name",
-        ),
-        (
-            routes::SUBSCRIPTIONS,
-            "POST",
             json!({"kind": "hosted_homeserver", "seats": 1, "server_name": ""}),
             "server_name",
         ),
@@ -936,10 +930,23 @@ async fn a_chosen_server_name_or_user_name_must_be_free() {
             Some(&json!({"kind": "hosted_homeserver", "seats": 2, "server_name": "hs1.test"})),
         )
         .await,
-        422,
-        "invalid_field",
+        409,
+        "server_name_unavailable",
         Some("server_name"),
         "a server name in use",
+    );
+    assert_problem(
+        &f.call(
+            "POST",
+            routes::SUBSCRIPTIONS,
+            Some(&bob),
+            Some(&json!({"kind": "hosted_homeserver", "seats": 2, "server_name": "unknown.test"})),
+        )
+        .await,
+        409,
+        "server_name_unavailable",
+        Some("server_name"),
+        "a server name this EMS does not offer",
     );
     let list = f.ok("GET", routes::SUBSCRIPTIONS, &bob, None).await;
     assert_eq!(
@@ -965,8 +972,8 @@ async fn a_chosen_server_name_or_user_name_must_be_free() {
             Some(&json!({"kind": "element_one", "username": "wonderland"})),
         )
         .await,
-        422,
-        "invalid_field",
+        409,
+        "matrix_id_taken",
         Some("username"),
         "a Matrix ID another account holds",
     );

@@ -274,6 +274,10 @@ impl From<EmsApiError> for IpcError {
                 Some(ProblemCode::SubscriptionCancelled) => ErrorCode::EmsSubscriptionCancelled,
                 Some(ProblemCode::ElementOneExists) => ErrorCode::EmsElementOneExists,
                 Some(ProblemCode::ElementOneUnavailable) => ErrorCode::EmsElementOneUnavailable,
+                // A name already used, or not offered: the message sits next to its field.
+                Some(ProblemCode::ServerNameUnavailable | ProblemCode::MatrixIdTaken) => {
+                    ErrorCode::EmsInvalidField
+                }
                 Some(ProblemCode::ConfirmationExpired | ProblemCode::ConfirmationMismatch) => {
                     ErrorCode::EmsConfirmationStale
                 }

@@ -81,6 +81,10 @@ pub enum ProblemCode {
     ElementOneExists,
     /// 409: this sandbox has no Element One homeserver configured.
     ElementOneUnavailable,
+    /// 409: the server name asked for is not one this EMS offers, or is in use (`server_name`).
+    ServerNameUnavailable,
+    /// 409: another account holds this Element One Matrix ID (`username`).
+    MatrixIdTaken,
     /// 409: the deletion confirmation has expired: preview again.
     ConfirmationExpired,
     /// 409: the account changed since the preview (or the token is not from one): preview again.
@@ -91,7 +95,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::MissingToken,
         Self::InvalidToken,
         Self::InsufficientScope,
@@ -106,6 +110,8 @@ impl ProblemCode {
         Self::SubscriptionCancelled,
         Self::ElementOneExists,
         Self::ElementOneUnavailable,
+        Self::ServerNameUnavailable,
+        Self::MatrixIdTaken,
         Self::ConfirmationExpired,
         Self::ConfirmationMismatch,
         Self::ServerError,
@@ -129,6 +135,8 @@ impl ProblemCode {
             Self::SubscriptionCancelled => "subscription_cancelled",
             Self::ElementOneExists => "element_one_exists",
             Self::ElementOneUnavailable => "element_one_unavailable",
+            Self::ServerNameUnavailable => "server_name_unavailable",
+            Self::MatrixIdTaken => "matrix_id_taken",
             Self::ConfirmationExpired => "confirmation_expired",
             Self::ConfirmationMismatch => "confirmation_mismatch",
             Self::ServerError => "server_error",
@@ -152,6 +160,8 @@ impl ProblemCode {
             | Self::SubscriptionCancelled
             | Self::ElementOneExists
             | Self::ElementOneUnavailable
+            | Self::ServerNameUnavailable
+            | Self::MatrixIdTaken
             | Self::ConfirmationExpired
             | Self::ConfirmationMismatch => 409,
             Self::ServerError => 500,
@@ -176,6 +186,8 @@ impl ProblemCode {
             Self::SubscriptionCancelled => "The subscription is cancelled",
             Self::ElementOneExists => "Element One is already subscribed",
             Self::ElementOneUnavailable => "Element One is not available",
+            Self::ServerNameUnavailable => "The server name is not available",
+            Self::MatrixIdTaken => "The Matrix ID is taken",
             Self::ConfirmationExpired => "The deletion confirmation has expired",
             Self::ConfirmationMismatch => "The deletion confirmation does not match",
             Self::ServerError => "Server error",

@@ -195,10 +195,8 @@ fn refused(code: ProblemCode, detail: &str) -> ApiError {
     Problem::new(code, detail).into()
 }
 
-fn invalid(field: &str, detail: String) -> ApiError {
-    Problem::new(ProblemCode::InvalidField, detail)
-        .with_field(field)
-        .into()
+fn unavailable(code: ProblemCode, field: &str, detail: String) -> ApiError {
+    Problem::new(code, detail).with_field(field).into()
 }
 
 /// Whether a host already serves `server_name`.
@@ -225,7 +223,8 @@ fn free_homeserver<'a>(
             .iter()
             .map(|h| h.server_name.as_str())
             .collect();
-        return Err(invalid(
+        return Err(unavailable(
+            ProblemCode::ServerNameUnavailable,
             "server_name",
             format!(
                 "this EMS offers no homeserver named {wanted}; it offers {}",
@@ -234,7 +233,8 @@ fn free_homeserver<'a>(
         ));
     };
     if host_taken(tx, wanted).map_err(SandboxError::from)? {
-        return Err(invalid(
+        return Err(unavailable(
+            ProblemCode::ServerNameUnavailable,
             "server_name",
             format!("{wanted} is already in use; choose another server name, or leave it empty for the next free homeserver"),
         ));
@@ -264,7 +264,8 @@ fn element_one_id<'a>(
     }
     let matrix_id = format!("@{localpart}:{server_name}");
     if matrix_id_taken(tx, &matrix_id).map_err(SandboxError::from)? {
-        return Err(invalid(
+        return Err(unavailable(
+            ProblemCode::MatrixIdTaken,
             "username",
             format!("{matrix_id} is taken; choose another user name"),
         ));
