@@ -10,6 +10,8 @@ mod canary;
 mod chromium;
 #[path = "support/gui.rs"]
 mod gui;
+#[path = "support/sso_stack.rs"]
+mod sso_stack;
 #[path = "support/synapse.rs"]
 mod synapse;
 #[path = "support/synapse_admin.rs"]
@@ -20,77 +22,13 @@ use std::time::Duration;
 use accounts_core::matrix::load_session;
 use accounts_core::vault::{AccountRegistry, Vault};
 use chromium::Chromium;
-use ems_sandbox::{
-    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
-};
 use fantoccini::Locator;
 use gui::AppUnderTest;
-use synapse::{free_port, Synapse};
+use sso_stack::{servers, EMAIL, PASSWORD};
 use synapse_admin::whoami;
 
-const EMAIL: &str = "erin@example.org";
-const PASSWORD: &str = "erin's very long password";
 /// Signing in includes opening an encrypted store and asking the server to confirm the session.
 const SETTLE: Duration = Duration::from_mins(1);
-
-/// The sandbox (with Erin) and a Synapse that trusts it as `oidc-ems`; no redirect is
-/// whitelisted, so Synapse asks the user to confirm in the browser, as a real homeserver does.
-async fn servers(dir: &std::path::Path) -> (RunningSandbox, Synapse) {
-    let db = dir.join("ems.db");
-    let db2 = db.clone();
-    tokio::task::spawn_blocking(move || {
-        Store::open(&db2)
-            .and_then(|s| {
-                s.add_user(&NewUser {
-                    email: EMAIL.into(),
-                    name: "Erin Sso".into(),
-                    username: Some("erin".into()),
-                    password: ems_sandbox::Secret::new(PASSWORD),
-                })
-            })
-            .expect("add Erin")
-    })
-    .await
-    .expect("blocking task");
-    let synapse_port = free_port();
-    let secret = format!("synapse-secret-{synapse_port}");
-    let callback = format!("http://127.0.0.1:{synapse_port}/_synapse/client/oidc/callback");
-    let provider = ProviderConfig {
-        clients: vec![ClientConfig::confidential("synapse", &secret, &callback)],
-        ..ProviderConfig::default()
-    };
-    let sandbox = Sandbox::bind(
-        SandboxConfig {
-            database: db,
-            provider,
-        },
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await
-    .expect("the sandbox starts");
-    let yaml = format!(
-        "oidc_providers:\n\
-         \x20 - idp_id: ems\n\
-         \x20   idp_name: EMS\n\
-         \x20   issuer: \"{issuer}\"\n\
-         \x20   client_id: synapse\n\
-         \x20   client_secret: \"{secret}\"\n\
-         \x20   scopes: [openid, profile, email]\n\
-         \x20   user_mapping_provider:\n\
-         \x20     config:\n\
-         \x20       localpart_template: \"{{{{ user.preferred_username }}}}\"\n\
-         \x20       display_name_template: \"{{{{ user.name }}}}\"\n",
-        issuer = sandbox.issuer()
-    );
-    let oidc_yaml = dir.join("oidc.yaml");
-    std::fs::write(&oidc_yaml, yaml).expect("write the OIDC config");
-    // Synapse reads the sandbox's discovery document while it starts.
-    let synapse =
-        tokio::task::spawn_blocking(move || Synapse::start_on(synapse_port, &[&oidc_yaml]))
-            .await
-            .expect("Synapse starts with the sandbox as its identity provider");
-    (sandbox, synapse)
-}
 
 // One journey as a user takes it: a cancelled attempt, then the sign-in.
 #[allow(clippy::too_many_lines)]
