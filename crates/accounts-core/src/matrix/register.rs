@@ -134,19 +134,13 @@ pub(crate) async fn username_available(
     struct Available {
         available: bool,
     }
-    let mut url = join(homeserver, "_matrix/client/v3/register/available")?;
-    url.query_pairs_mut().append_pair("username", username);
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
-    let status = response.status();
-    let retry_after = retry_after_header(&response);
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
+    let (status, retry_after, bytes) = get_with_query(
+        http,
+        homeserver,
+        "_matrix/client/v3/register/available",
+        ("username", username),
+    )
+    .await?;
     if status.is_success() {
         return match serde_json::from_slice::<Available>(&bytes) {
             Ok(Available { available: true }) => Ok(()),
@@ -169,22 +163,13 @@ pub(crate) async fn token_is_valid(
     struct Validity {
         valid: bool,
     }
-    let mut url = join(
+    let (status, retry_after, bytes) = get_with_query(
+        http,
         homeserver,
         "_matrix/client/v1/register/m.login.registration_token/validity",
-    )?;
-    url.query_pairs_mut().append_pair("token", token);
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
-    let status = response.status();
-    let retry_after = retry_after_header(&response);
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
+        ("token", token),
+    )
+    .await?;
     if status.is_success() {
         return serde_json::from_slice::<Validity>(&bytes)
             .map(|v| v.valid)
@@ -250,6 +235,30 @@ pub(crate) async fn request_email_token(
             _ => failure(homeserver, status, &bytes, retry_after, ""),
         },
     )
+}
+
+/// GETs `path` on the homeserver with one query parameter; answers the status, the
+/// `Retry-After` and the body.
+async fn get_with_query(
+    http: &reqwest::Client,
+    homeserver: &Url,
+    path: &str,
+    (key, value): (&str, &str),
+) -> Result<(reqwest::StatusCode, Option<Duration>, Vec<u8>), RegistrationError> {
+    let mut url = join(homeserver, path)?;
+    url.query_pairs_mut().append_pair(key, value);
+    let response = http
+        .get(url.clone())
+        .send()
+        .await
+        .map_err(|e| network_error(&url, &e))?;
+    let status = response.status();
+    let retry_after = retry_after_header(&response);
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| network_error(&url, &e))?;
+    Ok((status, retry_after, bytes.to_vec()))
 }
 
 fn retry_after_header(response: &reqwest::Response) -> Option<Duration> {
