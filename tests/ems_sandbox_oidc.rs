@@ -10,7 +10,7 @@ use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use browser::{form, query_param, set_field, Browser};
+use browser::{form, is_consent_page, query_param, set_field, Browser};
 use ems_sandbox::{
     ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Secret, Store,
     User,
@@ -22,6 +22,8 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 const APP: &str = "element-accounts";
+/// A public native client configured with `id_token_profile_claims = false`.
+const LEAN_APP: &str = "lean-app";
 const HOMESERVER: &str = "homeserver";
 const HOMESERVER_SECRET: &str = "homeserver-secret";
 const HOMESERVER_CALLBACK: &str = "http://127.0.0.1:9/_synapse/client/oidc/callback";
@@ -38,6 +40,10 @@ fn provider_config(access_token_lifetime_secs: u32) -> ProviderConfig {
         clients: vec![
             app,
             ClientConfig::confidential(HOMESERVER, HOMESERVER_SECRET, HOMESERVER_CALLBACK),
+            ClientConfig {
+                id_token_profile_claims: false,
+                ..ClientConfig::public_native(LEAN_APP)
+            },
         ],
         ..ProviderConfig::default()
     }
@@ -51,9 +57,13 @@ struct Fixture {
 }
 
 async fn start_on(db: &Path, addr: SocketAddr, lifetime: u32) -> RunningSandbox {
+    start_configured(db, addr, provider_config(lifetime)).await
+}
+
+async fn start_configured(db: &Path, addr: SocketAddr, provider: ProviderConfig) -> RunningSandbox {
     let config = SandboxConfig {
         database: db.to_owned(),
-        provider: provider_config(lifetime),
+        provider,
     };
     Sandbox::bind(config, addr)
         .await
@@ -61,6 +71,10 @@ async fn start_on(db: &Path, addr: SocketAddr, lifetime: u32) -> RunningSandbox 
 }
 
 async fn fixture_with(lifetime: u32) -> Fixture {
+    fixture_configured(provider_config(lifetime)).await
+}
+
+async fn fixture_configured(provider: ProviderConfig) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("ems.db");
     let db2 = db.clone();
@@ -78,7 +92,7 @@ async fn fixture_with(lifetime: u32) -> Fixture {
     })
     .await
     .expect("blocking task");
-    let sandbox = start_on(&db, "127.0.0.1:0".parse().expect("addr"), lifetime).await;
+    let sandbox = start_configured(&db, "127.0.0.1:0".parse().expect("addr"), provider).await;
     Fixture { sandbox, user, dir }
 }
 
@@ -128,6 +142,17 @@ async fn sign_in(browser: &Browser, url: &str, password: &str) -> browser::Answe
     browser.post_form(&action, &fields).await
 }
 
+/// Opens `url` in a browser that is signed in: the consent page comes first (the app is a public
+/// client at a loopback address); clicks "Continue as …" and returns the click's answer.
+async fn continue_signed_in(browser: &Browser, url: &str) -> browser::Answer {
+    let page = browser.get(url).await;
+    assert!(
+        is_consent_page(&page) && page.location.is_none(),
+        "a signed-in browser gets the one-click consent page, not a code: {page:?}"
+    );
+    browser.continue_as(&page).await
+}
+
 /// The code in a redirect back to `redirect_uri`, checking `state`.
 fn code_from(answer: &browser::Answer, redirect_uri: &str, state: &str) -> String {
     let location = answer
@@ -144,6 +169,20 @@ fn code_from(answer: &browser::Answer, redirect_uri: &str, state: &str) -> Strin
         "state must come back unchanged"
     );
     query_param(location, "code").unwrap_or_else(|| panic!("a code in {location}"))
+}
+
+/// The homeserver's (a confidential client's) authorization URL.
+fn homeserver_authorize_url(sandbox: &RunningSandbox, state: &str, challenge: &str) -> String {
+    let mut url = url::Url::parse(&sandbox.url("oauth2/authorize")).expect("url");
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", HOMESERVER)
+        .append_pair("redirect_uri", HOMESERVER_CALLBACK)
+        .append_pair("scope", "openid profile")
+        .append_pair("state", state)
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256");
+    url.into()
 }
 
 /// A full app sign-in with a fresh browser; returns the browser, the token response and the nonce.
@@ -436,14 +475,14 @@ async fn the_code_flow_with_pkce_yields_a_verified_id_token_and_the_session_skip
     );
     assert_eq!(info["email"], EMAIL);
 
-    // The same browser again: the session cookie answers at once, without the form.
+    // The same browser again: the session cookie answers without the password form; the app,
+    // a public client at a loopback address, is confirmed with one click, and a confidential
+    // client with a registered redirect URI is sent back at once.
     let (_, challenge2) = pkce();
     let again = browser
-        .get(&app_authorize_url(
+        .get(&homeserver_authorize_url(
             &f.sandbox,
-            "openid",
             "state-2",
-            "nonce-2",
             &challenge2,
         ))
         .await;
@@ -454,6 +493,16 @@ async fn the_code_flow_with_pkce_yields_a_verified_id_token_and_the_session_skip
     );
     assert!(
         !again.body.contains("<form"),
+        "no sign-in form for a signed-in browser"
+    );
+    code_from(&again, HOMESERVER_CALLBACK, "state-2");
+    let again = continue_signed_in(
+        &browser,
+        &app_authorize_url(&f.sandbox, "openid", "state-2", "nonce-2", &challenge2),
+    )
+    .await;
+    assert!(
+        !again.body.contains("name=\"password\""),
         "no sign-in form for a signed-in browser"
     );
     code_from(&again, APP_REDIRECT, "state-2");
@@ -563,11 +612,11 @@ async fn pkce_is_required_and_checked() {
 
     let (_, challenge) = pkce();
     let code = code_from(
-        &browser
-            .get(&app_authorize_url(
-                &f.sandbox, "openid", "s", "n", &challenge,
-            ))
-            .await,
+        &continue_signed_in(
+            &browser,
+            &app_authorize_url(&f.sandbox, "openid", "s", "n", &challenge),
+        )
+        .await,
         APP_REDIRECT,
         "s",
     );
@@ -797,9 +846,8 @@ async fn end_session_signs_the_browser_out() {
         "an unregistered return address is refused"
     );
     assert!(unregistered.location.is_none(), "and never redirected to");
-    assert_eq!(
-        browser.get(&url).await.status,
-        StatusCode::FOUND,
+    assert!(
+        is_consent_page(&browser.get(&url).await),
         "a refused sign-out leaves the session alone"
     );
 
@@ -810,7 +858,12 @@ async fn end_session_signs_the_browser_out() {
         .append_pair("id_token_hint", id_token)
         .append_pair("post_logout_redirect_uri", SIGNED_OUT)
         .append_pair("state", "bye");
-    let answer = browser.get(logout.as_str()).await;
+    let confirmation = browser.get(logout.as_str()).await;
+    assert!(
+        confirmation.status == StatusCode::OK && confirmation.location.is_none(),
+        "a GET only asks: {confirmation:?}"
+    );
+    let answer = browser.confirm_sign_out(&confirmation).await;
     assert_eq!(
         answer.status,
         StatusCode::FOUND,
@@ -851,14 +904,14 @@ async fn a_restart_on_the_same_database_keeps_users_keys_and_sessions() {
         "the signing key survives, so old ID tokens still verify"
     );
     let (verifier, challenge) = pkce();
-    let answer = browser
+    let page = browser
         .get(&app_authorize_url(&sandbox, "openid", "s", "n", &challenge))
         .await;
-    assert_eq!(
-        answer.status,
-        StatusCode::FOUND,
-        "the browser session survives a restart: {answer:?}"
+    assert!(
+        is_consent_page(&page),
+        "the browser session survives a restart: {page:?}"
     );
+    let answer = browser.continue_as(&page).await;
     let (status, _) = exchange(
         &sandbox,
         &code_from(&answer, APP_REDIRECT, "s"),
@@ -1022,5 +1075,658 @@ async fn bad_input_gets_oauth_errors_never_a_server_error() {
     assert_eq!(
         userinfo(&f.sandbox, "garbage").await,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+/// The `iss` of a redirect back to a client (RFC 9207).
+fn iss_of(answer: &browser::Answer) -> Option<String> {
+    query_param(answer.location.as_deref()?, "iss")
+}
+
+// A journey (or a table of cases) reads best in one piece.
+#[allow(clippy::too_many_lines)]
+#[tokio::test]
+async fn every_authorization_response_names_the_issuer() {
+    let f = fixture().await;
+    let issuer = Some(f.sandbox.issuer().to_owned());
+    let doc = get_json(&f.sandbox.url(".well-known/openid-configuration")).await;
+    assert_eq!(
+        doc["authorization_response_iss_parameter_supported"],
+        Value::Bool(true),
+        "RFC 9207: clients learn from discovery to expect iss"
+    );
+    let browser = Browser::new();
+    let (_, challenge) = pkce();
+    let url = app_authorize_url(&f.sandbox, "openid", "s", "n", &challenge);
+    let prompt_none = format!("{url}&prompt=none");
+    assert_eq!(
+        iss_of(&browser.get(&prompt_none).await),
+        issuer,
+        "a login_required error redirect"
+    );
+    let bad_scope = app_authorize_url(&f.sandbox, "openid admin", "s", "n", &challenge);
+    assert_eq!(
+        iss_of(&browser.get(&bad_scope).await),
+        issuer,
+        "an invalid_scope error redirect"
+    );
+    let signed_in = sign_in(&browser, &url, PASSWORD).await;
+    assert_eq!(
+        iss_of(&signed_in),
+        issuer,
+        "the code after the password form"
+    );
+    assert_eq!(
+        iss_of(&continue_signed_in(&browser, &url).await),
+        issuer,
+        "the code after the consent click"
+    );
+    assert_eq!(
+        iss_of(&browser.get(&prompt_none).await),
+        issuer,
+        "a consent_required error redirect"
+    );
+    assert_eq!(
+        iss_of(
+            &browser
+                .get(&homeserver_authorize_url(&f.sandbox, "s", &challenge))
+                .await
+        ),
+        issuer,
+        "a silent code for a signed-in browser"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_holding_the_signing_key_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let f = fixture().await;
+    app_sign_in(&f.sandbox, "openid offline_access").await;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = f.dir.path().join(format!("ems.db{suffix}"));
+        let mode = std::fs::metadata(&file)
+            .unwrap_or_else(|e| panic!("{} exists after a sign-in: {e}", file.display()))
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "{} holds the signing key, sessions and grants: owner only",
+            file.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_client_configured_for_lean_id_tokens_gets_the_profile_from_userinfo_only() {
+    let f = fixture().await;
+    let browser = Browser::new();
+    let (verifier, challenge) = pkce();
+    let mut url = url::Url::parse(&app_authorize_url(
+        &f.sandbox,
+        "openid profile email",
+        "s",
+        "n",
+        &challenge,
+    ))
+    .expect("url");
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "client_id" { LEAN_APP.into() } else { v };
+            (k.into_owned(), v.into_owned())
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    let code = code_from(
+        &sign_in(&browser, url.as_str(), PASSWORD).await,
+        APP_REDIRECT,
+        "s",
+    );
+    let (status, tokens) = token_request(
+        &f.sandbox,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", APP_REDIRECT),
+            ("client_id", LEAN_APP),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "the code buys tokens: {tokens}");
+    let claims = verify_id_token(&f.sandbox, tokens["id_token"].as_str().expect("id token")).await;
+    assert_eq!(claims["sub"], f.user.id.as_str(), "the ID token says who");
+    assert_eq!(claims["aud"], LEAN_APP);
+    assert_eq!(claims["nonce"], "n", "and keeps the protocol claims");
+    for profile in ["email", "email_verified", "name", "preferred_username"] {
+        assert!(
+            claims.get(profile).is_none(),
+            "{profile} must be left to userinfo for this client: {claims}"
+        );
+    }
+    let info: Value = reqwest::Client::new()
+        .get(f.sandbox.url("oauth2/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().expect("access token"))
+        .send()
+        .await
+        .expect("userinfo")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        info["sub"], claims["sub"],
+        "the same user (OIDC Core §5.3.4)"
+    );
+    assert_eq!(info["email"], EMAIL, "userinfo still has the email");
+    assert_eq!(info["name"], "Alice Liddell");
+    assert_eq!(info["preferred_username"], "alice");
+}
+
+// A journey (or a table of cases) reads best in one piece.
+#[allow(clippy::too_many_lines)]
+#[tokio::test]
+async fn a_signed_in_browser_confirms_every_loopback_sign_in_with_one_click() {
+    let f = fixture().await;
+    let (browser, _, _) = app_sign_in(&f.sandbox, "openid").await;
+    let (verifier, challenge) = pkce();
+    let url = app_authorize_url(&f.sandbox, "openid", "s2", "n2", &challenge);
+    for round in 1..=2 {
+        let page = browser.get(&url).await;
+        assert!(
+            is_consent_page(&page) && page.location.is_none(),
+            "round {round}: a session alone must not send a code to a loopback address: {page:?}"
+        );
+        assert!(
+            page.body.contains(&format!("Continue as {EMAIL} to {APP}")),
+            "the button says who signs in to what: {}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("name=\"password\""),
+            "one click, no password"
+        );
+        let answer = browser.continue_as(&page).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::SEE_OTHER,
+            "the click sends the browser back: {answer:?}"
+        );
+        let code = code_from(&answer, APP_REDIRECT, "s2");
+        let (status, tokens) = exchange(&f.sandbox, &code, Some(&verifier)).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the clicked-for code works: {tokens}"
+        );
+        let claims =
+            verify_id_token(&f.sandbox, tokens["id_token"].as_str().expect("id token")).await;
+        assert_eq!(
+            claims["sub"],
+            f.user.id.as_str(),
+            "the session's user is the one signed in"
+        );
+    }
+
+    let none = browser.get(&format!("{url}&prompt=none")).await;
+    let location = none.location.clone().expect("an error redirect");
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some("consent_required"),
+        "prompt=none cannot skip the click: {location}"
+    );
+    assert!(
+        query_param(&location, "code").is_none(),
+        "and no code comes with it"
+    );
+
+    let silent = browser
+        .get(&homeserver_authorize_url(&f.sandbox, "h", &challenge))
+        .await;
+    assert_eq!(
+        silent.status,
+        StatusCode::FOUND,
+        "a confidential client with a registered redirect URI stays silent (homeserver SSO): {silent:?}"
+    );
+    code_from(&silent, HOMESERVER_CALLBACK, "h");
+    let silent_none = browser
+        .get(&format!(
+            "{}&prompt=none",
+            homeserver_authorize_url(&f.sandbox, "h", &challenge)
+        ))
+        .await;
+    assert!(
+        silent_none
+            .location
+            .as_deref()
+            .and_then(|l| query_param(l, "code"))
+            .is_some(),
+        "prompt=none works for it: {silent_none:?}"
+    );
+
+    let page = browser.get(&url).await;
+    let switch = page
+        .body
+        .split("href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to sign in as someone else")
+        .replace("&amp;", "&");
+    let form_page = browser.get(&switch).await;
+    assert!(
+        form_page.status == StatusCode::OK && form_page.body.contains("name=\"password\""),
+        "\"Sign in as someone else\" shows the password form: {form_page:?}"
+    );
+}
+
+// A journey (or a table of cases) reads best in one piece.
+#[allow(clippy::too_many_lines)]
+#[tokio::test]
+async fn browser_form_posts_need_the_issuer_origin_and_their_csrf_token() {
+    let f = fixture().await;
+    let origin = url::Url::parse(f.sandbox.issuer())
+        .expect("issuer")
+        .origin()
+        .ascii_serialization();
+    let (_, challenge) = pkce();
+    let url = app_authorize_url(&f.sandbox, "openid", "s", "n", &challenge);
+    let browser = Browser::new();
+    let page = browser.get(&url).await;
+    assert!(
+        browser.cookie("ems_sandbox_csrf").is_some(),
+        "the form comes with a pre-session cookie"
+    );
+    let (action, mut fields) = form(&page.body);
+    assert!(
+        fields
+            .iter()
+            .any(|(n, v)| n == "csrf_token" && !v.is_empty()),
+        "the sign-in form carries a CSRF token: {fields:?}"
+    );
+    set_field(&mut fields, "email", EMAIL);
+    set_field(&mut fields, "password", PASSWORD);
+    let without_token: Vec<_> = fields
+        .iter()
+        .filter(|(n, _)| n != "csrf_token")
+        .cloned()
+        .collect();
+    let mut wrong_token = fields.clone();
+    set_field(&mut wrong_token, "csrf_token", "AAAA");
+    // Another browser's own, valid token does not fit this browser's cookie.
+    let other = Browser::new();
+    let (_, other_fields) = form(&other.get(&url).await.body);
+    let mut other_token = fields.clone();
+    for (name, value) in other_fields {
+        if name == "csrf_token" {
+            set_field(&mut other_token, "csrf_token", &value);
+        }
+    }
+    let cases = [
+        ("no Origin", None::<&str>, &fields),
+        ("a foreign site", Some("https://evil.example"), &fields),
+        (
+            "another port on this host",
+            Some("http://127.0.0.1:1"),
+            &fields,
+        ),
+        ("an opaque origin", Some("null"), &fields),
+        ("no token", Some(&origin), &without_token),
+        ("a wrong token", Some(&origin), &wrong_token),
+    ];
+    for (what, from, body) in cases {
+        let answer = browser.post_form_from(from, &action, body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "a sign-in POST with {what} is refused: {answer:?}"
+        );
+        assert!(
+            answer.location.is_none(),
+            "{what}: no code is sent anywhere"
+        );
+        assert!(
+            browser.cookie("ems_sandbox_session").is_none(),
+            "{what}: no session starts"
+        );
+    }
+    let answer = browser
+        .post_form_from(Some(&origin), &action, &other_token)
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::FORBIDDEN,
+        "a token is bound to its browser's cookie"
+    );
+
+    // The page's own POST, as a browser sends it, signs in.
+    let answer = browser.post_form(&action, &fields).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SEE_OTHER,
+        "the genuine form works: {answer:?}"
+    );
+    let session = browser.cookie("ems_sandbox_session").expect("a session");
+
+    // The consent page and the sign-out confirmation are guarded the same way.
+    let consent = browser.get(&url).await;
+    let (consent_action, consent_fields) = form(&consent.body);
+    let forged = browser
+        .post_form_from(
+            Some("https://evil.example"),
+            &consent_action,
+            &consent_fields,
+        )
+        .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "a foreign click-through is refused"
+    );
+    assert!(forged.location.is_none(), "and gets no code");
+    let without: Vec<_> = consent_fields
+        .iter()
+        .filter(|(n, _)| n != "csrf_token")
+        .cloned()
+        .collect();
+    assert_eq!(
+        browser.post_form(&consent_action, &without).await.status,
+        StatusCode::FORBIDDEN,
+        "the consent page's token is required"
+    );
+
+    let confirmation = browser.get(&f.sandbox.url("oauth2/logout")).await;
+    let (logout_action, logout_fields) = form(&confirmation.body);
+    let forged = browser
+        .post_form_from(Some("https://evil.example"), &logout_action, &logout_fields)
+        .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "a foreign page cannot sign the user out"
+    );
+    let plain_post = post_form(&f.sandbox.url("oauth2/logout"), &[])
+        .header("cookie", format!("ems_sandbox_session={session}"))
+        .send()
+        .await
+        .expect("logout answers");
+    assert_eq!(
+        plain_post.status(),
+        StatusCode::FORBIDDEN,
+        "a POST without Origin and token ends nothing"
+    );
+    assert!(
+        is_consent_page(&browser.get(&url).await),
+        "the session survived every forged request"
+    );
+    let signed_out = browser.confirm_sign_out(&confirmation).await;
+    assert_eq!(
+        signed_out.status,
+        StatusCode::OK,
+        "the genuine confirmation signs out"
+    );
+    assert!(browser.cookie("ems_sandbox_session").is_none());
+
+    // Machine endpoints take no Origin and need none.
+    let (_, tokens, _) = app_sign_in(&f.sandbox, "openid offline_access").await;
+    let (status, _) = refresh(
+        &f.sandbox,
+        tokens["refresh_token"].as_str().expect("refresh token"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "the token endpoint needs no Origin");
+}
+
+#[tokio::test]
+async fn a_get_of_end_session_only_asks_and_the_post_ends_it() {
+    let f = fixture().await;
+    let (browser, _, _) = app_sign_in(&f.sandbox, "openid").await;
+    let (_, challenge) = pkce();
+    let url = app_authorize_url(&f.sandbox, "openid", "s", "n", &challenge);
+    let logout = format!(
+        "{}?client_id={APP}&post_logout_redirect_uri={}&state=bye",
+        f.sandbox.url("oauth2/logout"),
+        url::form_urlencoded::byte_serialize(SIGNED_OUT.as_bytes()).collect::<String>()
+    );
+    let page = browser.get(&logout).await;
+    assert_eq!(page.status, StatusCode::OK, "a confirmation page: {page:?}");
+    assert!(
+        page.body.contains("id=\"sign-out\"") && page.body.contains(EMAIL),
+        "it asks, naming the account: {}",
+        page.body
+    );
+    assert!(
+        browser.cookie("ems_sandbox_session").is_some()
+            && is_consent_page(&browser.get(&url).await),
+        "a GET (a link, an image on another site) does not end the session"
+    );
+    let answer = browser.confirm_sign_out(&page).await;
+    let location = answer
+        .location
+        .clone()
+        .expect("RP-initiated logout redirects");
+    assert!(
+        location.starts_with(SIGNED_OUT)
+            && query_param(&location, "state").as_deref() == Some("bye"),
+        "to the registered address with state: {location}"
+    );
+    assert!(
+        browser.cookie("ems_sandbox_session").is_none(),
+        "the cookie is cleared"
+    );
+    assert_eq!(
+        browser.get(&url).await.status,
+        StatusCode::OK,
+        "and the password form is back"
+    );
+    let again = browser.get(&logout).await;
+    assert_eq!(
+        again.status,
+        StatusCode::FOUND,
+        "without a session there is nothing to confirm: the redirect follows at once"
+    );
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_per_account_and_per_address() {
+    let f = fixture_configured(ProviderConfig {
+        sign_in_failures_per_account: 2,
+        sign_in_failures_per_address: 3,
+        sign_in_throttle_window_secs: 600,
+        ..provider_config(300)
+    })
+    .await;
+    let (_, challenge) = pkce();
+    let url = app_authorize_url(&f.sandbox, "openid", "s", "n", &challenge);
+    let attempt = |email: &'static str, password: &'static str| {
+        let url = url.clone();
+        async move {
+            let browser = Browser::new();
+            let page = browser.get(&url).await;
+            let (action, mut fields) = form(&page.body);
+            set_field(&mut fields, "email", email);
+            set_field(&mut fields, "password", password);
+            let answer = browser.post_form(&action, &fields).await;
+            (answer, browser)
+        }
+    };
+    for _ in 0..2 {
+        let (answer, _) = attempt(EMAIL, "wrong password").await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNAUTHORIZED,
+            "a plain failure first"
+        );
+    }
+    let (answer, browser) = attempt(EMAIL, PASSWORD).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "after two failures the account waits, even with the right password: {answer:?}"
+    );
+    assert!(
+        answer.body.contains("Too many failed sign-ins")
+            && answer.body.contains("name=\"password\""),
+        "the form says why: {}",
+        answer.body
+    );
+    assert!(answer.location.is_none(), "no code");
+    assert!(
+        browser.cookie("ems_sandbox_session").is_none(),
+        "no session"
+    );
+    let retry_after = retry_after_of(&f, &url, EMAIL).await;
+    assert!(
+        (1..=600).contains(&retry_after),
+        "Retry-After is within the window: {retry_after}"
+    );
+
+    let (answer, _) = attempt("mallory@example.org", "guess").await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNAUTHORIZED,
+        "another account from this address still gets its check"
+    );
+    let (answer, _) = attempt("nobody@example.org", "guess").await;
+    assert_eq!(
+        answer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "three failures from one address block it for every account"
+    );
+
+    let conn = rusqlite::Connection::open(f.dir.path().join("ems.db")).expect("open the db");
+    let history: Vec<(String, String)> = conn
+        .prepare("SELECT email, result FROM credential_checks ORDER BY id")
+        .and_then(|mut s| {
+            s.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()
+        })
+        .expect("the history of credential checks");
+    let results: Vec<&str> = history.iter().map(|(_, r)| r.as_str()).collect();
+    assert_eq!(
+        results,
+        [
+            "failure",
+            "failure",
+            "throttled",
+            "throttled",
+            "failure",
+            "throttled"
+        ],
+        "every submitted form is one row with its result: {history:?}"
+    );
+}
+
+/// The `Retry-After` of a sign-in attempt for `email` (expected to be throttled).
+async fn retry_after_of(f: &Fixture, url: &str, email: &str) -> u64 {
+    let browser = Browser::new();
+    let page = browser.get(url).await;
+    let (action, mut fields) = form(&page.body);
+    set_field(&mut fields, "email", email);
+    set_field(&mut fields, "password", "whatever");
+    let origin = url::Url::parse(f.sandbox.issuer())
+        .expect("issuer")
+        .origin()
+        .ascii_serialization();
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&fields)
+        .finish();
+    let cookies = format!(
+        "ems_sandbox_csrf={}",
+        browser.cookie("ems_sandbox_csrf").expect("pre-session")
+    );
+    let response = reqwest::Client::new()
+        .post(action)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", origin)
+        .header("cookie", cookies)
+        .body(body)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("429 comes with Retry-After in seconds")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_redemptions_of_one_code_at_once_revoke_the_grant() {
+    let f = fixture().await;
+    let (browser, _, _) = app_sign_in(&f.sandbox, "openid").await;
+    // The race window is small; several rounds make a regression show.
+    for round in 0..8 {
+        let (verifier, challenge) = pkce();
+        let state = format!("r{round}");
+        let code = code_from(
+            &continue_signed_in(
+                &browser,
+                &app_authorize_url(&f.sandbox, "openid", &state, "n", &challenge),
+            )
+            .await,
+            APP_REDIRECT,
+            &state,
+        );
+        let (a, b) = tokio::join!(
+            exchange(&f.sandbox, &code, Some(&verifier)),
+            exchange(&f.sandbox, &code, Some(&verifier))
+        );
+        let winners: Vec<&Value> = [&a, &b]
+            .into_iter()
+            .filter(|(status, _)| *status == StatusCode::OK)
+            .map(|(_, body)| body)
+            .collect();
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: exactly one redemption succeeds: {a:?} {b:?}"
+        );
+        let loser = if a.0 == StatusCode::OK { &b } else { &a };
+        assert_eq!(
+            loser.1["error"], "invalid_grant",
+            "round {round}: the other is a replay"
+        );
+        let access = winners[0]["access_token"].as_str().expect("access token");
+        assert_eq!(
+            userinfo(&f.sandbox, access).await,
+            StatusCode::UNAUTHORIZED,
+            "round {round}: a replay, however close behind, revokes what the code bought"
+        );
+    }
+}
+
+#[tokio::test]
+async fn refresh_tokens_stop_at_their_absolute_lifetime() {
+    let f = fixture_configured(ProviderConfig {
+        refresh_token_absolute_lifetime_secs: 2,
+        ..provider_config(300)
+    })
+    .await;
+    let (_, tokens, _) = app_sign_in(&f.sandbox, "openid offline_access").await;
+    let (status, rotated) = refresh(
+        &f.sandbox,
+        tokens["refresh_token"].as_str().expect("refresh token"),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "within the lifetime refresh works: {rotated}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let (status, body) = refresh(
+        &f.sandbox,
+        rotated["refresh_token"]
+            .as_str()
+            .expect("rotated refresh token"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant")),
+        "rotation does not extend a grant past its absolute lifetime: {body}"
     );
 }

@@ -12,7 +12,7 @@ use accounts_core::ems::{
     TokenSet, DEFAULT_SIGN_IN_TIMEOUT,
 };
 use accounts_core::vault::{new_account_id, Secret, Vault};
-use browser::{form, query_param, set_field, Browser};
+use browser::{form, is_consent_page, query_param, set_field, Browser};
 use ems_sandbox::{
     ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
 };
@@ -95,11 +95,14 @@ async fn post_form(url: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         .expect("the sandbox answers")
 }
 
-/// Plays the user in the browser: opens the authorization URL, signs in with the form and
-/// follows the redirect back to the app's loopback listener. Returns the listener's page.
+/// Plays the user in the browser: opens the authorization URL, signs in with the form (or, when
+/// the browser is signed in already, clicks "Continue as …") and follows the redirect back to the
+/// app's loopback listener. Returns the listener's page.
 async fn play_browser(browser: &Browser, authorize_url: &str) -> String {
     let mut page = browser.get(authorize_url).await;
-    if page.status == StatusCode::OK {
+    if is_consent_page(&page) {
+        page = browser.continue_as(&page).await;
+    } else if page.status == StatusCode::OK {
         let (action, mut fields) = form(&page.body);
         set_field(&mut fields, "email", EMAIL);
         set_field(&mut fields, "password", PASSWORD);
@@ -186,7 +189,8 @@ async fn sign_in_verifies_the_id_token_and_keeps_the_tokens_in_the_keyring() {
         "the keyring holds the tokens"
     );
 
-    // A second sign-in from the same browser needs no password: the provider's session holds.
+    // A second sign-in from the same browser needs no password, only the one-click consent:
+    // the provider's session holds.
     let (again, _, _) = sign_in(&fixture, &browser).await;
     assert_eq!(again.identity.subject, signed_in.identity.subject);
     TokenSet::forget(&vault, &id).await.expect("clean up");
@@ -360,7 +364,8 @@ async fn sign_out_revokes_the_tokens_and_ends_the_browser_session() {
         "the access token was revoked"
     );
 
-    let ended = browser.get(end_session.as_str()).await;
+    let confirmation = browser.get(end_session.as_str()).await;
+    let ended = browser.confirm_sign_out(&confirmation).await;
     assert!(
         ended.status.is_success() || ended.status.is_redirection(),
         "end-session answers: {ended:?}"

@@ -3,6 +3,10 @@
 //! does on 127.0.0.1, where cookies ignore ports. `Secure` cookies are sent over http too, as
 //! browsers do for loopback origins (Synapse sets its `oidc_session` cookies `Secure`).
 //!
+//! Form POSTs carry `Origin` as a browser's do. The forms these tests submit post back to the
+//! server whose page holds them, so the origin is the target URL's; [`Browser::post_form_from`]
+//! plays a page elsewhere.
+//!
 //! Include with `#[path = "support/browser.rs"] mod browser;`.
 
 // Each test binary includes this file and uses a part of it.
@@ -51,21 +55,59 @@ impl Browser {
         self.send(self.http.get(url)).await
     }
 
-    /// `POST url` with a form body.
+    /// `POST url` with a form body, from a page of the target's own origin.
     pub async fn post_form(&self, url: &str, fields: &[(String, String)]) -> Answer {
+        let origin = url::Url::parse(url)
+            .expect("an absolute form action")
+            .origin()
+            .ascii_serialization();
+        self.post_form_from(Some(&origin), url, fields).await
+    }
+
+    /// `POST url` with a form body and this `Origin` (none when `None`, as no browser does).
+    pub async fn post_form_from(
+        &self,
+        origin: Option<&str>,
+        url: &str,
+        fields: &[(String, String)],
+    ) -> Answer {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
-        self.send(
-            self.http
-                .post(url)
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(body),
-        )
-        .await
+        let mut request = self
+            .http
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body);
+        if let Some(origin) = origin {
+            request = request.header(reqwest::header::ORIGIN, origin);
+        }
+        self.send(request).await
+    }
+
+    /// Clicks the submit button `id="{button_id}"` of the page's form: posts the form's fields to
+    /// its action. Panics if the page has no such button.
+    pub async fn click(&self, page: &Answer, button_id: &str) -> Answer {
+        assert!(
+            page.body.contains(&format!("id=\"{button_id}\"")),
+            "the page has a button {button_id:?}: {page:?}"
+        );
+        let (action, fields) = form(&page.body);
+        self.post_form(&action, &fields).await
+    }
+
+    /// Clicks "Continue as …" on the sandbox's consent page (shown to a signed-in browser before
+    /// a code goes to a public client at a loopback address).
+    pub async fn continue_as(&self, page: &Answer) -> Answer {
+        self.click(page, "continue").await
+    }
+
+    /// Confirms the sandbox's "Sign out of EMS?" page.
+    pub async fn confirm_sign_out(&self, page: &Answer) -> Answer {
+        self.click(page, "sign-out").await
     }
 
     /// The value of a cookie in the jar.
@@ -162,6 +204,11 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
             .replace("&#x2F;", "/")
             .replace("&amp;", "&"),
     )
+}
+
+/// Whether the page is the sandbox's consent page ("Continue as … to …").
+pub fn is_consent_page(answer: &Answer) -> bool {
+    answer.status == StatusCode::OK && answer.body.contains("id=\"continue\"")
 }
 
 /// Sets `name` in a form's fields (replacing or adding it).

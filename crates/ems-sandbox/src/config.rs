@@ -28,6 +28,21 @@ pub struct ProviderConfig {
     /// How long a browser session (the sign-in cookie) lasts, in seconds.
     #[serde(default = "default_session_lifetime")]
     pub session_lifetime_secs: u32,
+    /// How long a grant's refresh tokens can be used after the sign-in that made it, in
+    /// seconds, however often they rotate. Past it, refreshing fails and the user signs in again.
+    #[serde(default = "default_refresh_token_absolute_lifetime")]
+    pub refresh_token_absolute_lifetime_secs: u32,
+    /// How many failed sign-ins one account may have within the throttle window before further
+    /// attempts are answered 429.
+    #[serde(default = "default_failures_per_account")]
+    pub sign_in_failures_per_account: u32,
+    /// How many failed sign-ins one client address may have within the throttle window, over all
+    /// accounts, before further attempts are answered 429.
+    #[serde(default = "default_failures_per_address")]
+    pub sign_in_failures_per_address: u32,
+    /// The sliding window over which failed sign-ins are counted, in seconds.
+    #[serde(default = "default_throttle_window")]
+    pub sign_in_throttle_window_secs: u32,
     /// The registered clients.
     #[serde(default)]
     pub clients: Vec<ClientConfig>,
@@ -94,6 +109,11 @@ pub struct ClientConfig {
     /// Where end-session may send the browser afterwards (exact match).
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
+    /// Whether ID tokens carry the profile claims (`email`, `email_verified`, `name`,
+    /// `preferred_username`). When off, an ID token says only who (`sub`) and the protocol
+    /// claims, and the profile comes from userinfo alone, as some certified providers do.
+    #[serde(default = "default_true")]
+    pub id_token_profile_claims: bool,
 }
 
 fn default_access_token_lifetime() -> u32 {
@@ -105,6 +125,21 @@ fn default_code_lifetime() -> u32 {
 fn default_session_lifetime() -> u32 {
     7 * 24 * 3600
 }
+fn default_refresh_token_absolute_lifetime() -> u32 {
+    30 * 24 * 3600
+}
+fn default_failures_per_account() -> u32 {
+    5
+}
+fn default_failures_per_address() -> u32 {
+    20
+}
+fn default_throttle_window() -> u32 {
+    15 * 60
+}
+fn default_true() -> bool {
+    true
+}
 
 impl Default for ProviderConfig {
     fn default() -> Self {
@@ -113,6 +148,10 @@ impl Default for ProviderConfig {
             access_token_lifetime_secs: default_access_token_lifetime(),
             code_lifetime_secs: default_code_lifetime(),
             session_lifetime_secs: default_session_lifetime(),
+            refresh_token_absolute_lifetime_secs: default_refresh_token_absolute_lifetime(),
+            sign_in_failures_per_account: default_failures_per_account(),
+            sign_in_failures_per_address: default_failures_per_address(),
+            sign_in_throttle_window_secs: default_throttle_window(),
             clients: Vec::new(),
             homeservers: Vec::new(),
             element_one: None,
@@ -150,6 +189,30 @@ impl ProviderConfig {
             if !ok {
                 return Err(SandboxError::InvalidIssuer(issuer.clone()));
             }
+        }
+        let positive = [
+            (
+                "sign_in_failures_per_account",
+                self.sign_in_failures_per_account,
+            ),
+            (
+                "sign_in_failures_per_address",
+                self.sign_in_failures_per_address,
+            ),
+            (
+                "sign_in_throttle_window_secs",
+                self.sign_in_throttle_window_secs,
+            ),
+            (
+                "refresh_token_absolute_lifetime_secs",
+                self.refresh_token_absolute_lifetime_secs,
+            ),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            return Err(SandboxError::InvalidSetting {
+                key,
+                reason: "it must be at least 1",
+            });
         }
         let mut seen = HashSet::new();
         for client in &self.clients {
@@ -248,6 +311,7 @@ impl ClientConfig {
             redirect_uris: Vec::new(),
             loopback_redirects: true,
             post_logout_redirect_uris: Vec::new(),
+            id_token_profile_claims: true,
         }
     }
 
@@ -260,6 +324,7 @@ impl ClientConfig {
             redirect_uris: vec![redirect_uri.to_owned()],
             loopback_redirects: false,
             post_logout_redirect_uris: Vec::new(),
+            id_token_profile_claims: true,
         }
     }
 
@@ -292,6 +357,20 @@ impl ClientConfig {
                 Some(Host::Ipv6(ip)) => ip.is_loopback(),
                 _ => false,
             }
+    }
+
+    /// Whether a code for `redirect_uri` must wait for the user's click even when the browser is
+    /// signed in: for a public client sending it to a loopback address, because any local
+    /// program can listen there and the server cannot tell which one asked (RFC 8252 §8.6).
+    #[must_use]
+    pub fn needs_consent(&self, redirect_uri: &str) -> bool {
+        self.is_public()
+            && Url::parse(redirect_uri).is_ok_and(|u| match u.host() {
+                Some(Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                None => false,
+            })
     }
 
     /// Whether end-session may redirect to `uri`.
@@ -335,6 +414,66 @@ mod tests {
         assert!(
             !app.allows_redirect("http://127.0.0.1.evil.example/x"),
             "host must be the IP"
+        );
+    }
+
+    #[test]
+    fn only_public_clients_with_loopback_redirects_need_consent() {
+        let app = ClientConfig::public_native("app");
+        assert!(app.needs_consent("http://127.0.0.1:49152/ems"));
+        assert!(app.needs_consent("http://[::1]:1/cb"));
+        let mut web = ClientConfig::public_native("web");
+        web.redirect_uris.push("https://app.example/cb".into());
+        assert!(
+            !web.needs_consent("https://app.example/cb"),
+            "a registered https redirect identifies the client"
+        );
+        let hs = ClientConfig::confidential("hs", "s", "http://127.0.0.1:8008/cb");
+        assert!(
+            !hs.needs_consent("http://127.0.0.1:8008/cb"),
+            "a confidential client proves who it is at the token endpoint"
+        );
+    }
+
+    #[test]
+    fn the_throttle_defaults_leave_room_for_a_few_mistakes() {
+        let config = ProviderConfig::from_toml("").expect("an empty config is valid");
+        assert_eq!(
+            (
+                config.sign_in_failures_per_account,
+                config.sign_in_failures_per_address,
+                config.sign_in_throttle_window_secs,
+            ),
+            (5, 20, 900),
+            "the documented defaults"
+        );
+        assert!(
+            config.clients.is_empty() && config.refresh_token_absolute_lifetime_secs == 2_592_000,
+            "30 days of refreshing by default"
+        );
+        let lean = ProviderConfig::from_toml(
+            "[[clients]]\nclient_id = \"app\"\nloopback_redirects = true\nid_token_profile_claims = false\n",
+        )
+        .expect("valid");
+        assert!(!lean.clients[0].id_token_profile_claims);
+        assert!(
+            ProviderConfig::from_toml(
+                "[[clients]]\nclient_id = \"app\"\nloopback_redirects = true\n"
+            )
+            .expect("valid")
+            .clients[0]
+                .id_token_profile_claims,
+            "profile claims stay in ID tokens unless a client opts out"
+        );
+        assert!(
+            matches!(
+                ProviderConfig::from_toml("sign_in_failures_per_account = 0"),
+                Err(SandboxError::InvalidSetting {
+                    key: "sign_in_failures_per_account",
+                    ..
+                })
+            ),
+            "a limit of 0 would lock everyone out"
         );
     }
 

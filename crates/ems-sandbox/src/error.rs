@@ -31,6 +31,14 @@ pub enum SandboxError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A setting in the config file has a value that cannot work.
+    #[error("{key} in the config file is not valid: {reason}")]
+    InvalidSetting {
+        /// The config key.
+        key: &'static str,
+        /// What is wrong with its value.
+        reason: &'static str,
+    },
     /// A homeserver in the config file is unusable.
     #[error("homeserver {server_name:?} in the config file is not valid: {reason}")]
     InvalidHomeserver {
@@ -56,6 +64,14 @@ pub enum SandboxError {
     /// The `SQLite` database failed.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The database file could not be created or restricted to its owner.
+    #[error("could not create or protect the database file {path}: {source}. Check the directory given with --db.")]
+    DatabaseFile {
+        /// The database file.
+        path: PathBuf,
+        /// Why it failed.
+        source: std::io::Error,
+    },
     /// The database was written by a newer sandbox with migrations this one does not know.
     #[error("the database is at schema version {found}, newer than this sandbox knows ({known}); use a newer ems-sandbox")]
     DatabaseTooNew {

@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{ClientConfig, ElementOneConfig, HomeserverConfig, ProviderConfig};
 pub use error::SandboxError;
+pub use keys::IdTokenKey;
 pub use secret::Secret;
 pub use store::{Homeservers, NewUser, Store, User};
 
@@ -95,6 +96,10 @@ impl Sandbox {
             hash.update(key.secret_bytes());
             hash.finalize().into()
         };
+        let csrf_key = oauth::derive_csrf_key(&key.secret_bytes());
+        let origin = url::Url::parse(&issuer)
+            .map(|u| u.origin().ascii_serialization())
+            .map_err(|_| SandboxError::InvalidIssuer(issuer.clone()))?;
         let api_state = api::ApiState {
             store: store.clone(),
             homeservers,
@@ -105,18 +110,24 @@ impl Sandbox {
             config: Arc::new(config.provider),
             key: Arc::new(key),
             issuer: issuer.clone().into(),
+            origin: origin.into(),
+            csrf_key: Arc::new(csrf_key),
         };
         let (shutdown, stop) = oneshot::channel::<()>();
         let app = oauth::router(provider)
             .merge(api::router(api_state))
             .fallback(not_found);
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // A dropped sender stops the server as well as an explicit shutdown.
-                    let _ = stop.await;
-                })
-                .await
+            // The peer address feeds the sign-in throttle.
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                // A dropped sender stops the server as well as an explicit shutdown.
+                let _ = stop.await;
+            })
+            .await
         });
         log::info!("EMS sandbox serving issuer {issuer}");
         Ok(RunningSandbox {

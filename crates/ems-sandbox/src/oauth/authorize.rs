@@ -2,20 +2,31 @@
 //! and sends the browser back to the client with a code.
 //!
 //! Until the client and redirect URI are known good, failures are HTML pages; after that they
-//! go back to the client as RFC 6749 §4.1.2.1 error redirects.
+//! go back to the client as RFC 6749 §4.1.2.1 error redirects. Every redirect back, code or
+//! error, carries `iss` (RFC 9207) so a client talking to several providers can tell whose answer
+//! it got.
+//!
+//! A signed-in browser is sent back at once, except to a public client at a loopback address:
+//! any local program can listen there, so the user confirms with one click each time (RFC 8252
+//! §8.6). The password form's POST lives in [`super::sign_in`].
 
-use std::sync::OnceLock;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use url::Url;
 
-use super::html::{error_page, sign_in_form};
-use super::{cookie, paths, OAuthError, Params, Provider, SESSION_COOKIE};
+use super::csrf::{check_form, PreSession, CSRF_FIELD};
+use super::html::{consent_page, error_page, sign_in_form};
+use super::{cookie, paths, sign_in, OAuthError, Params, Provider, SESSION_COOKIE};
 use crate::secret::{new_token, now};
-use crate::store::{password_matches, NewCode, User};
+use crate::store::{NewCode, User};
+
+/// The hidden field that marks the consent page's POST.
+const CONSENT_FIELD: &str = "consent";
 
 /// The parameters carried from the request to the sign-in form's POST.
 const CARRIED: &[&str] = &[
@@ -31,7 +42,8 @@ const CARRIED: &[&str] = &[
 ];
 
 /// A checked authorization request.
-struct AuthRequest {
+pub(super) struct AuthRequest {
+    issuer: Arc<str>,
     client_id: String,
     redirect_uri: String,
     state: Option<String>,
@@ -40,14 +52,16 @@ struct AuthRequest {
     code_challenge: Option<String>,
     prompt_none: bool,
     prompt_login: bool,
+    needs_consent: bool,
 }
 
 /// Why an authorization request failed, and so where the browser goes.
-enum Refusal {
+pub(super) enum Refusal {
     /// The client or redirect URI is not trustworthy: show a page, redirect nowhere.
     Page(&'static str),
     /// Tell the client, at its verified redirect URI.
     Redirect {
+        issuer: Arc<str>,
         redirect_uri: String,
         state: Option<String>,
         error: OAuthError,
@@ -59,6 +73,7 @@ impl IntoResponse for Refusal {
         match self {
             Refusal::Page(message) => error_page(StatusCode::BAD_REQUEST, message),
             Refusal::Redirect {
+                issuer,
                 redirect_uri,
                 state,
                 error,
@@ -71,6 +86,7 @@ impl IntoResponse for Refusal {
                 if let Some(state) = state {
                     pairs.push(("state", state));
                 }
+                pairs.push(("iss", issuer.to_string()));
                 redirect_to(&redirect_uri, &pairs, StatusCode::FOUND, None)
             }
         }
@@ -108,7 +124,7 @@ fn redirect_to(
 }
 
 impl AuthRequest {
-    fn check(provider: &Provider, params: &Params) -> Result<Self, Refusal> {
+    pub(super) fn check(provider: &Provider, params: &Params) -> Result<Self, Refusal> {
         let Some(client_id) = params.get("client_id") else {
             return Err(Refusal::Page(
                 "The request does not say which app is asking (client_id is missing).",
@@ -131,6 +147,7 @@ impl AuthRequest {
         }
         let state = params.get("state").map(str::to_owned);
         let refuse = |error| Refusal::Redirect {
+            issuer: provider.issuer.clone(),
             redirect_uri: redirect_uri.to_owned(),
             state: state.clone(),
             error,
@@ -198,6 +215,8 @@ impl AuthRequest {
             )));
         }
         Ok(Self {
+            issuer: provider.issuer.clone(),
+            needs_consent: client.needs_consent(redirect_uri),
             client_id: client_id.to_owned(),
             redirect_uri: redirect_uri.to_owned(),
             scope,
@@ -210,7 +229,7 @@ impl AuthRequest {
     }
 
     /// Issues a code for `user` and redirects back to the client.
-    fn issue_code(
+    pub(super) fn issue_code(
         &self,
         provider: &Provider,
         user: &User,
@@ -237,38 +256,89 @@ impl AuthRequest {
         if let Some(state) = &self.state {
             pairs.push(("state", state.clone()));
         }
+        pairs.push(("iss", self.issuer.to_string()));
         redirect_to(&self.redirect_uri, &pairs, status, set_cookie)
     }
 
-    fn refusal(&self, error: OAuthError) -> Refusal {
+    pub(super) fn refusal(&self, error: OAuthError) -> Refusal {
         Refusal::Redirect {
+            issuer: self.issuer.clone(),
             redirect_uri: self.redirect_uri.clone(),
             state: self.state.clone(),
             error,
         }
     }
 
-    fn form(
+    /// The sign-in form, carrying the request and this browser's CSRF token.
+    pub(super) fn form(
         &self,
         provider: &Provider,
         params: &Params,
+        pre: &PreSession,
         status: StatusCode,
         email: &str,
         error: Option<&str>,
     ) -> Response {
-        let hidden: Vec<(&str, &str)> = CARRIED
-            .iter()
-            .filter_map(|&n| params.get(n).map(|v| (n, v)))
-            .collect();
-        sign_in_form(
+        let token = pre.token(provider);
+        let mut hidden = carried(params);
+        hidden.push((CSRF_FIELD, &token));
+        pre.set_on(sign_in_form(
             status,
             &provider.endpoint(paths::AUTHORIZE),
             &self.client_id,
             &hidden,
             email,
             error,
-        )
+        ))
     }
+
+    /// The one-click consent page for a signed-in browser.
+    fn consent(
+        &self,
+        provider: &Provider,
+        params: &Params,
+        pre: &PreSession,
+        user: &User,
+    ) -> Response {
+        let token = pre.token(provider);
+        let mut hidden = carried(params);
+        hidden.push((CSRF_FIELD, &token));
+        hidden.push((CONSENT_FIELD, "continue"));
+        let switch = {
+            let mut url = Url::parse(&provider.endpoint(paths::AUTHORIZE))
+                .unwrap_or_else(|_| unreachable!("the issuer was checked at start-up"));
+            url.query_pairs_mut()
+                .extend_pairs(carried(params))
+                .append_pair("prompt", "login");
+            url.to_string()
+        };
+        pre.set_on(consent_page(
+            &provider.endpoint(paths::AUTHORIZE),
+            &self.client_id,
+            &hidden,
+            &user.email,
+            &switch,
+        ))
+    }
+}
+
+/// The request's parameters that the forms carry to their POST.
+fn carried(params: &Params) -> Vec<(&'static str, &str)> {
+    CARRIED
+        .iter()
+        .filter_map(|&n| params.get(n).map(|v| (n, v)))
+        .collect()
+}
+
+/// The live browser session of the request, if any.
+fn browser_session(
+    provider: &Provider,
+    headers: &HeaderMap,
+) -> Result<Option<(User, i64)>, OAuthError> {
+    Ok(cookie(headers, SESSION_COOKIE)
+        .map(|id| provider.store.session(id))
+        .transpose()?
+        .flatten())
 }
 
 /// `GET /oauth2/authorize`: the authorization request.
@@ -287,16 +357,24 @@ pub(super) async fn start(
         Ok(r) => r,
         Err(refusal) => return refusal.into_response(),
     };
+    let pre = PreSession::of(&headers);
     if !request.prompt_login {
-        let session = match cookie(&headers, SESSION_COOKIE)
-            .map(|id| provider.store.session(id))
-            .transpose()
-        {
-            Ok(s) => s.flatten(),
-            Err(e) => return request.refusal(OAuthError::Server(e)).into_response(),
+        let session = match browser_session(&provider, &headers) {
+            Ok(s) => s,
+            Err(e) => return request.refusal(e).into_response(),
         };
         if let Some((user, auth_time)) = session {
-            return request.issue_code(&provider, &user, auth_time, StatusCode::FOUND, None);
+            if !request.needs_consent {
+                return request.issue_code(&provider, &user, auth_time, StatusCode::FOUND, None);
+            }
+            if request.prompt_none {
+                return request
+                    .refusal(OAuthError::ConsentRequired(
+                        "this app must be confirmed by the user each time",
+                    ))
+                    .into_response();
+            }
+            return request.consent(&provider, &params, &pre, &user);
         }
     }
     if request.prompt_none {
@@ -305,78 +383,38 @@ pub(super) async fn start(
             .into_response();
     }
     let hint = params.get("login_hint").unwrap_or_default();
-    request.form(&provider, &params, StatusCode::OK, hint, None)
+    request.form(&provider, &params, &pre, StatusCode::OK, hint, None)
 }
 
-/// `POST /oauth2/authorize`: the sign-in form, carrying the authorization request.
-pub(super) async fn sign_in(State(provider): State<Provider>, body: Bytes) -> Response {
+/// `POST /oauth2/authorize`: the sign-in form or the consent page, each carrying the
+/// authorization request and the CSRF token.
+pub(super) async fn post(
+    State(provider): State<Provider>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Ok(params) = Params::parse(&body) else {
         return error_page(StatusCode::BAD_REQUEST, "The sign-in form repeats a field.");
     };
+    if let Err(forgery) = check_form(&provider, &headers, &params) {
+        return error_page(StatusCode::FORBIDDEN, forgery.message());
+    }
     let request = match AuthRequest::check(&provider, &params) {
         Ok(r) => r,
         Err(refusal) => return refusal.into_response(),
     };
-    let email = params.get("email").unwrap_or_default().to_owned();
-    let password = params.get("password").unwrap_or_default().to_owned();
-    let user = match provider.store.user_for_sign_in(&email) {
-        Ok(u) => u,
-        Err(e) => return request.refusal(OAuthError::Server(e)).into_response(),
-    };
-    // Verify against a dummy hash when the email is unknown, so timing does not tell which
-    // emails have accounts.
-    let (user, hash) = user.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
-    let matches = tokio::task::spawn_blocking(move || {
-        let Some(hash) = hash else {
-            let _ = password_matches(&password, dummy_hash());
-            return false;
-        };
-        password_matches(&password, &hash)
-    })
-    .await
-    .unwrap_or(false);
-    let Some(user) = user.filter(|_| matches) else {
-        let message = "The email or password is not right. Check them and try again.";
-        return request.form(
-            &provider,
-            &params,
-            StatusCode::UNAUTHORIZED,
-            &email,
-            Some(message),
-        );
-    };
-    let session_id = new_token();
-    let auth_time = now();
-    let lifetime = provider.config.session_lifetime_secs;
-    if let Err(e) = provider.store.create_session(
-        &session_id,
-        &user.id,
-        auth_time,
-        auth_time + i64::from(lifetime),
-    ) {
-        return request.refusal(OAuthError::Server(e)).into_response();
+    let pre = PreSession::of(&headers);
+    if params.get(CONSENT_FIELD) != Some("continue") {
+        return sign_in::password(&provider, &request, &params, &pre, peer).await;
     }
-    let set_cookie = format!(
-        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={lifetime}"
-    );
-    // 303: the browser follows a POST's redirect with GET.
-    request.issue_code(
-        &provider,
-        &user,
-        auth_time,
-        StatusCode::SEE_OTHER,
-        Some(set_cookie),
-    )
-}
-
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| {
-        use argon2::password_hash::{PasswordHasher as _, SaltString};
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        argon2::Argon2::default()
-            .hash_password(b"not a password anyone has", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
+    match browser_session(&provider, &headers) {
+        // 303: the browser follows a POST's redirect with GET.
+        Ok(Some((user, auth_time))) => {
+            request.issue_code(&provider, &user, auth_time, StatusCode::SEE_OTHER, None)
+        }
+        // The session ended between the page and the click: ask for the password.
+        Ok(None) => request.form(&provider, &params, &pre, StatusCode::OK, "", None),
+        Err(e) => request.refusal(e).into_response(),
+    }
 }

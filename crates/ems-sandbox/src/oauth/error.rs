@@ -1,5 +1,5 @@
 //! OAuth 2.0 error responses: the `error` codes of RFC 6749 §4.1.2.1 and §5.2, OIDC's
-//! `login_required`, and how each is answered (JSON at the token endpoint, a redirect to a
+//! `login_required` and `consent_required`, and how each is answered (JSON at the token endpoint, a redirect to a
 //! verified redirect URI, or an HTML page).
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -35,6 +35,10 @@ pub enum OAuthError {
     /// `prompt=none` was asked but the browser has no session (`login_required`).
     #[error("{0}")]
     LoginRequired(&'static str),
+    /// `prompt=none` was asked but the user must confirm this client first
+    /// (`consent_required`).
+    #[error("{0}")]
+    ConsentRequired(&'static str),
     /// The server's database failed (`server_error`); the details are logged, not sent.
     #[error("the server could not complete the request; try again")]
     Server(#[from] SandboxError),
@@ -52,6 +56,7 @@ impl OAuthError {
             Self::UnsupportedResponseType(_) => "unsupported_response_type",
             Self::InvalidScope(_) => "invalid_scope",
             Self::LoginRequired(_) => "login_required",
+            Self::ConsentRequired(_) => "consent_required",
             Self::Server(_) => "server_error",
         }
     }

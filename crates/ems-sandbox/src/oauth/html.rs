@@ -1,5 +1,6 @@
-//! The provider's HTML: the sign-in form, error and signed-out pages. Static markup, no scripts,
-//! every value escaped; served with headers that forbid framing, caching and referrers.
+//! The provider's HTML: the sign-in form, the consent page, the sign-out confirmation, error and
+//! signed-out pages. Static markup, no scripts, every value escaped; served with headers that
+//! forbid framing, caching and cross-origin referrers.
 
 use std::fmt::Write as _;
 
@@ -41,9 +42,11 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Not `no-referrer`: under it browsers send `Origin: null` on the pages' own form POSTs,
+    // and the CSRF check needs the real origin.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -67,7 +70,20 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
     )
 }
 
-/// The sign-in form. `hidden` are the authorization request's parameters, carried to the POST.
+/// Hidden inputs for `fields`.
+fn hidden_inputs(body: &mut String, fields: &[(&str, &str)]) {
+    for (name, value) in fields {
+        let _ = write!(
+            body,
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            escape(name),
+            escape(value)
+        );
+    }
+}
+
+/// The sign-in form. `hidden` are the authorization request's parameters and the CSRF token,
+/// carried to the POST.
 #[must_use]
 pub fn sign_in_form(
     status: StatusCode,
@@ -89,14 +105,7 @@ pub fn sign_in_form(
         );
     }
     let _ = write!(body, "<form method=\"post\" action=\"{}\">", escape(action));
-    for (name, value) in hidden {
-        let _ = write!(
-            body,
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            escape(name),
-            escape(value)
-        );
-    }
+    hidden_inputs(&mut body, hidden);
     let _ = write!(
         body,
         "<label for=\"email\">Email</label>\
@@ -107,6 +116,50 @@ pub fn sign_in_form(
         escape(email)
     );
     page(status, "Sign in to EMS", &body)
+}
+
+/// The one-click page for a signed-in browser: continue as `email` to `client_id`, or sign in
+/// as someone else (`switch_url`).
+#[must_use]
+pub fn consent_page(
+    action: &str,
+    client_id: &str,
+    hidden: &[(&str, &str)],
+    email: &str,
+    switch_url: &str,
+) -> Response {
+    let mut body = format!(
+        "<p>An app on this computer asks to sign in to EMS as <strong>{email}</strong>. \
+         Continue only if you started this sign-in from <strong>{client}</strong>.</p>\
+         <form method=\"post\" action=\"{action}\">",
+        email = escape(email),
+        client = escape(client_id),
+        action = escape(action),
+    );
+    hidden_inputs(&mut body, hidden);
+    let _ = write!(
+        body,
+        "<button id=\"continue\" type=\"submit\">Continue as {} to {}</button></form>\
+         <p><a href=\"{}\">Sign in as someone else</a></p>",
+        escape(email),
+        escape(client_id),
+        escape(switch_url)
+    );
+    page(StatusCode::OK, "Continue to the app?", &body)
+}
+
+/// The confirmation before ending the browser's EMS session.
+#[must_use]
+pub fn sign_out_page(action: &str, hidden: &[(&str, &str)], email: &str) -> Response {
+    let mut body = format!(
+        "<p>Sign out of EMS as <strong>{}</strong> in this browser?</p>\
+         <form method=\"post\" action=\"{}\">",
+        escape(email),
+        escape(action)
+    );
+    hidden_inputs(&mut body, hidden);
+    body.push_str("<button id=\"sign-out\" type=\"submit\">Sign out</button></form>");
+    page(StatusCode::OK, "Sign out of EMS?", &body)
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub(super) async fn discovery(State(provider): State<Provider>) -> Json<Value> {
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login"],
+        "authorization_response_iss_parameter_supported": true,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "email", "email_verified", "name", "preferred_username"],
     }))
 }

@@ -5,10 +5,12 @@
 //! malformed request becomes an OAuth error or an error page, never an extractor's rejection.
 
 mod authorize;
+mod csrf;
 mod error;
 mod html;
 mod logout;
 mod metadata;
+mod sign_in;
 mod token;
 
 use std::collections::HashMap;
@@ -19,6 +21,8 @@ use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::Router;
 
+pub(crate) use csrf::derive_key as derive_csrf_key;
+pub use csrf::{CSRF_COOKIE, CSRF_FIELD};
 pub use error::OAuthError;
 
 use crate::config::ProviderConfig;
@@ -71,6 +75,10 @@ pub(crate) struct Provider {
     pub(crate) key: Arc<IdTokenKey>,
     /// The issuer, ending in `/`.
     pub(crate) issuer: Arc<str>,
+    /// The issuer's origin (`http://127.0.0.1:8765`), which browser form POSTs must come from.
+    pub(crate) origin: Arc<str>,
+    /// The key of the forms' CSRF tokens.
+    pub(crate) csrf_key: Arc<[u8; 32]>,
 }
 
 impl Provider {
@@ -88,7 +96,7 @@ pub(crate) fn router(provider: Provider) -> Router {
         .route(&slash(paths::JWKS), get(metadata::jwks))
         .route(
             &slash(paths::AUTHORIZE),
-            get(authorize::start).post(authorize::sign_in),
+            get(authorize::start).post(authorize::post),
         )
         .route(&slash(paths::TOKEN), post(token::token))
         .route(
@@ -98,7 +106,7 @@ pub(crate) fn router(provider: Provider) -> Router {
         .route(&slash(paths::REVOKE), post(token::revoke))
         .route(
             &slash(paths::LOGOUT),
-            get(logout::end_session_get).post(logout::end_session_post),
+            get(logout::confirm).post(logout::end_session),
         )
         .route("/", get(metadata::home))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::{has_scope, identity_claims, OAuthError, Params, Provider, ID_TOKEN_LIFETIME};
 use crate::config::ClientConfig;
 use crate::secret::{new_token, now, s256_challenge, secrets_match};
-use crate::store::{CodeRedemption, RefreshRedemption};
+use crate::store::{CodeExchange, CodeGrant, IssuedTokens, RefreshRedemption};
 
 /// The authenticated client.
 struct Caller<'a> {
@@ -133,24 +133,12 @@ pub(super) async fn token(
     }
 }
 
-fn exchange_code(
-    provider: &Provider,
+/// Whether a token request may redeem the code issued for `grant`.
+fn check_redemption(
     caller: &Caller<'_>,
     params: &Params,
-) -> Result<Value, OAuthError> {
-    let code = params
-        .get("code")
-        .ok_or(OAuthError::InvalidRequest("code is missing"))?;
-    let grant = match provider.store.redeem_code(code)? {
-        CodeRedemption::Unknown => return Err(OAuthError::InvalidGrant("the code is not valid")),
-        CodeRedemption::Reused => {
-            return Err(OAuthError::InvalidGrant(
-                "the code was already used; tokens issued with it are revoked",
-            ));
-        }
-        CodeRedemption::Fresh(grant) => grant,
-    };
-    // The code is spent from here on, whatever follows: a failed attempt cannot be retried.
+    grant: &CodeGrant,
+) -> Result<(), OAuthError> {
     if grant.client_id != caller.client.client_id {
         return Err(OAuthError::InvalidGrant(
             "the code was issued to another client",
@@ -165,47 +153,73 @@ fn exchange_code(
         ));
     }
     match (&grant.code_challenge, params.get("code_verifier")) {
-        (None, None) => {}
-        (Some(_), None) => return Err(OAuthError::InvalidGrant("code_verifier is missing")),
-        (None, Some(_)) => {
-            return Err(OAuthError::InvalidGrant(
-                "the authorization request had no code_challenge",
-            ))
-        }
+        (None, None) => Ok(()),
+        (Some(_), None) => Err(OAuthError::InvalidGrant("code_verifier is missing")),
+        (None, Some(_)) => Err(OAuthError::InvalidGrant(
+            "the authorization request had no code_challenge",
+        )),
         (Some(challenge), Some(verifier)) => {
             let well_formed = (43..=128).contains(&verifier.len())
                 && verifier
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-            if !well_formed || s256_challenge(verifier) != *challenge {
-                return Err(OAuthError::InvalidGrant(
+            if well_formed && s256_challenge(verifier) == *challenge {
+                Ok(())
+            } else {
+                Err(OAuthError::InvalidGrant(
                     "code_verifier does not match the code_challenge",
-                ));
+                ))
             }
         }
     }
-    let access_token = new_token();
-    let refresh_token = has_scope(&grant.scope, "offline_access").then(new_token);
+}
+
+fn exchange_code(
+    provider: &Provider,
+    caller: &Caller<'_>,
+    params: &Params,
+) -> Result<Value, OAuthError> {
+    let code = params
+        .get("code")
+        .ok_or(OAuthError::InvalidRequest("code is missing"))?;
     let expires_in = i64::from(provider.config.access_token_lifetime_secs);
-    provider.store.create_grant(
-        code,
-        &grant,
-        &access_token,
-        now() + expires_in,
-        refresh_token.as_deref(),
-    )?;
+    // The code is spent whatever the check says: a failed attempt cannot be retried.
+    let exchange = provider.store.exchange_code(code, |grant| {
+        check_redemption(caller, params, grant)?;
+        Ok::<_, OAuthError>(IssuedTokens {
+            access_token: new_token(),
+            access_expires_at: now() + expires_in,
+            refresh_token: has_scope(&grant.scope, "offline_access").then(new_token),
+        })
+    })?;
+    let (grant, tokens) = match exchange {
+        CodeExchange::Unknown => return Err(OAuthError::InvalidGrant("the code is not valid")),
+        CodeExchange::Reused => {
+            return Err(OAuthError::InvalidGrant(
+                "the code was already used; tokens issued with it are revoked",
+            ));
+        }
+        CodeExchange::Refused(error) => return Err(error),
+        CodeExchange::Granted(grant, tokens) => (grant, tokens),
+    };
     let mut body = json!({
-        "access_token": access_token,
+        "access_token": tokens.access_token,
         "token_type": "Bearer",
         "expires_in": expires_in,
         "scope": grant.scope,
     });
-    if let Some(refresh_token) = refresh_token {
+    if let Some(refresh_token) = tokens.refresh_token {
         body["refresh_token"] = Value::from(refresh_token);
     }
     if has_scope(&grant.scope, "openid") {
         let iat = now();
-        let mut claims = identity_claims(&grant.user, &grant.scope);
+        let mut claims = if caller.client.id_token_profile_claims {
+            identity_claims(&grant.user, &grant.scope)
+        } else {
+            let mut only_sub = serde_json::Map::new();
+            only_sub.insert("sub".into(), Value::from(grant.user.id.clone()));
+            only_sub
+        };
         claims.insert("iss".into(), Value::from(&*provider.issuer));
         claims.insert("aud".into(), Value::from(grant.client_id.clone()));
         claims.insert("azp".into(), Value::from(grant.client_id.clone()));
@@ -224,9 +238,16 @@ fn refresh(provider: &Provider, caller: &Caller<'_>, params: &Params) -> Result<
     let token = params
         .get("refresh_token")
         .ok_or(OAuthError::InvalidRequest("refresh_token is missing"))?;
-    let (grant_id, client_id, granted) = match provider.store.redeem_refresh_token(token)? {
+    let created_after = now() - i64::from(provider.config.refresh_token_absolute_lifetime_secs);
+    let redemption = provider.store.redeem_refresh_token(token, created_after)?;
+    let (grant_id, client_id, granted) = match redemption {
         RefreshRedemption::Invalid => {
             return Err(OAuthError::InvalidGrant("the refresh token is not valid"))
+        }
+        RefreshRedemption::Expired => {
+            return Err(OAuthError::InvalidGrant(
+                "the sign-in this refresh token belongs to is too old; sign in again",
+            ))
         }
         RefreshRedemption::Reused => {
             return Err(OAuthError::InvalidGrant(

@@ -4,7 +4,7 @@
 //! grant; presenting a spent refresh token, or a spent code, revokes the whole grant (RFC 6749
 //! §4.1.2 and §10.4; OAuth 2.0 Security BCP §4.14).
 
-use rusqlite::{params, OptionalExtension as _, Transaction};
+use rusqlite::{params, OptionalExtension as _, Transaction, TransactionBehavior};
 
 use super::users::{user_from_row, User};
 use super::Store;
@@ -55,15 +55,28 @@ pub struct CodeGrant {
     pub expires_at: i64,
 }
 
+/// The tokens a checked code buys, made by the caller.
+#[derive(Debug)]
+pub struct IssuedTokens {
+    /// The first access token.
+    pub access_token: String,
+    /// When it expires (Unix seconds).
+    pub access_expires_at: i64,
+    /// The first refresh token, if the scope allows one.
+    pub refresh_token: Option<String>,
+}
+
 /// The outcome of presenting a code at the token endpoint.
 #[derive(Debug)]
-pub enum CodeRedemption {
+pub enum CodeExchange<E> {
     /// No such code.
     Unknown,
     /// The code was spent before; any grant made with it is now revoked.
     Reused,
-    /// First use: the code is now spent, whatever the caller decides.
-    Fresh(Box<CodeGrant>),
+    /// The caller's check refused the request; the code is spent all the same.
+    Refused(E),
+    /// The code is spent and bound to a new grant holding these tokens.
+    Granted(Box<CodeGrant>, IssuedTokens),
 }
 
 /// The outcome of presenting a refresh token.
@@ -73,6 +86,8 @@ pub enum RefreshRedemption {
     Invalid,
     /// The token was rotated before: its whole family is now revoked.
     Reused,
+    /// The grant is older than the refresh tokens' absolute lifetime.
+    Expired,
     /// First use: the token is now spent; here is its grant.
     Fresh {
         /// The grant's id.
@@ -168,12 +183,19 @@ impl Store {
         Ok(())
     }
 
-    /// Spends a code: the first call gets what it was issued for, any later call revokes the
-    /// grant the first one produced.
-    pub fn redeem_code(&self, code: &str) -> Result<CodeRedemption, SandboxError> {
+    /// Spends a code and, if `check` accepts what it was issued for, binds it to a new grant
+    /// with the tokens `check` made, all in one transaction: a second redemption, however close
+    /// behind, finds the code spent with its grant and revokes that grant.
+    pub fn exchange_code<E>(
+        &self,
+        code: &str,
+        check: impl FnOnce(&CodeGrant) -> Result<IssuedTokens, E>,
+    ) -> Result<CodeExchange<E>, SandboxError> {
         let hash = token_hash(code);
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        // IMMEDIATE takes the write lock first, so another connection (the command line) cannot
+        // spend the same code between the read and the write.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = tx
             .query_row(
                 "SELECT c.client_id, c.redirect_uri, c.scope, c.nonce, c.code_challenge, c.auth_time,
@@ -199,66 +221,60 @@ impl Store {
             )
             .optional()?;
         let outcome = match row {
-            None => CodeRedemption::Unknown,
+            None => CodeExchange::Unknown,
             Some((Some(_), grant_id, _)) => {
                 if let Some(grant_id) = grant_id {
                     revoke_grant(&tx, grant_id)?;
                 }
-                CodeRedemption::Reused
+                CodeExchange::Reused
             }
             Some((None, _, grant)) => {
                 tx.execute(
                     "UPDATE authorization_codes SET used_at = ?1 WHERE code_hash = ?2",
                     params![now(), hash],
                 )?;
-                CodeRedemption::Fresh(Box::new(grant))
+                match check(&grant) {
+                    Err(refused) => CodeExchange::Refused(refused),
+                    Ok(tokens) => {
+                        tx.execute(
+                            "INSERT INTO grants (client_id, user_id, scope, auth_time, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![grant.client_id, grant.user.id, grant.scope, grant.auth_time, now()],
+                        )?;
+                        let grant_id = tx.last_insert_rowid();
+                        tx.execute(
+                            "UPDATE authorization_codes SET grant_id = ?1 WHERE code_hash = ?2",
+                            params![grant_id, hash],
+                        )?;
+                        insert_tokens(
+                            &tx,
+                            grant_id,
+                            &grant.scope,
+                            &tokens.access_token,
+                            tokens.access_expires_at,
+                            tokens.refresh_token.as_deref(),
+                        )?;
+                        CodeExchange::Granted(Box::new(grant), tokens)
+                    }
+                }
             }
         };
         tx.commit()?;
         Ok(outcome)
     }
 
-    /// Creates a grant for a redeemed code with its first access token and, if given, refresh
-    /// token. Returns the grant id.
-    pub fn create_grant(
+    /// Spends a refresh token: the first call gets its grant, a later call revokes the family. A
+    /// grant made before `created_after` (the absolute lifetime's start) refreshes no more.
+    pub fn redeem_refresh_token(
         &self,
-        code: &str,
-        grant: &CodeGrant,
-        access_token: &str,
-        access_expires_at: i64,
-        refresh_token: Option<&str>,
-    ) -> Result<i64, SandboxError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO grants (client_id, user_id, scope, auth_time, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![grant.client_id, grant.user.id, grant.scope, grant.auth_time, now()],
-        )?;
-        let grant_id = tx.last_insert_rowid();
-        tx.execute(
-            "UPDATE authorization_codes SET grant_id = ?1 WHERE code_hash = ?2",
-            params![grant_id, token_hash(code)],
-        )?;
-        insert_tokens(
-            &tx,
-            grant_id,
-            &grant.scope,
-            access_token,
-            access_expires_at,
-            refresh_token,
-        )?;
-        tx.commit()?;
-        Ok(grant_id)
-    }
-
-    /// Spends a refresh token: the first call gets its grant, a later call revokes the family.
-    pub fn redeem_refresh_token(&self, token: &str) -> Result<RefreshRedemption, SandboxError> {
+        token: &str,
+        created_after: i64,
+    ) -> Result<RefreshRedemption, SandboxError> {
         let hash = token_hash(token);
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = tx
             .query_row(
-                "SELECT r.used_at, g.revoked_at, g.id, g.client_id, g.scope, u.id, u.email, u.name, u.username
+                "SELECT r.used_at, g.revoked_at, g.id, g.client_id, g.scope, u.id, u.email, u.name, u.username, g.created_at
                  FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id JOIN users u ON u.id = g.user_id
                  WHERE r.token_hash = ?1",
                 [&hash],
@@ -266,17 +282,20 @@ impl Store {
                     let spent_at: Option<i64> = row.get(0)?;
                     let revoked_at: Option<i64> = row.get(1)?;
                     let user = User { id: row.get(5)?, email: row.get(6)?, name: row.get(7)?, username: row.get(8)? };
-                    Ok((spent_at, revoked_at, row.get::<_, i64>(2)?, row.get::<_, String>(3)?, row.get::<_, String>(4)?, user))
+                    Ok((spent_at, revoked_at, row.get::<_, i64>(2)?, row.get::<_, String>(3)?, row.get::<_, String>(4)?, user, row.get::<_, i64>(9)?))
                 },
             )
             .optional()?;
         let outcome = match row {
             None | Some((_, Some(_), ..)) => RefreshRedemption::Invalid,
+            Some((None, None, .., created_at)) if created_at <= created_after => {
+                RefreshRedemption::Expired
+            }
             Some((Some(_), None, grant_id, ..)) => {
                 revoke_grant(&tx, grant_id)?;
                 RefreshRedemption::Reused
             }
-            Some((None, None, grant_id, client_id, scope, user)) => {
+            Some((None, None, grant_id, client_id, scope, user, _)) => {
                 tx.execute(
                     "UPDATE refresh_tokens SET used_at = ?1 WHERE token_hash = ?2",
                     params![now(), hash],

@@ -3,11 +3,13 @@
 //!
 //! rusqlite is blocking; one connection sits behind a std mutex that is held only for short,
 //! synchronous statements and never across an `.await`. Slow work (argon2) runs outside it.
-//! Codes, tokens and session ids are stored only as SHA-256 hashes.
+//! Codes, tokens and session ids are stored only as SHA-256 hashes. The database file holds the
+//! signing key, so it and its WAL files are readable by their owner only.
 
 mod account;
 mod grants;
 mod subscriptions;
+mod throttle;
 mod users;
 
 use std::path::Path;
@@ -15,8 +17,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{params, Connection, OptionalExtension as _};
 
-pub use grants::{AccessTokenInfo, CodeGrant, CodeRedemption, NewCode, RefreshRedemption};
+pub use grants::{
+    AccessTokenInfo, CodeExchange, CodeGrant, IssuedTokens, NewCode, RefreshRedemption,
+};
 pub use subscriptions::Homeservers;
+pub use throttle::{CheckResult, SignInLimits};
 pub use users::{password_matches, NewUser, User};
 
 use crate::keys::IdTokenKey;
@@ -134,6 +139,19 @@ CREATE TABLE hosts (
     created_at INTEGER NOT NULL
 );
 ",
+    r"
+-- One row per submitted sign-in form: what the throttle counts, and a history an operator (or a
+-- test) can read. The email is as typed, so attempts on unknown accounts count too.
+CREATE TABLE credential_checks (
+    id INTEGER PRIMARY KEY,
+    checked_at INTEGER NOT NULL,
+    email TEXT NOT NULL COLLATE NOCASE,
+    address TEXT NOT NULL,
+    result TEXT NOT NULL CHECK (result IN ('success', 'failure', 'throttled'))
+);
+CREATE INDEX credential_checks_email ON credential_checks(email, checked_at);
+CREATE INDEX credential_checks_address ON credential_checks(address, checked_at);
+",
 ];
 
 /// The database.
@@ -143,8 +161,11 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date. The
+    /// file is made `0600` (owner only) whether new or not; `SQLite` gives its `-wal` and `-shm`
+    /// files the mode of the database file.
     pub fn open(path: &Path) -> Result<Self, SandboxError> {
+        owner_only(path)?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -181,6 +202,39 @@ impl Store {
         )?;
         Ok(key)
     }
+}
+
+/// Creates `path` (and tightens an existing one, with its WAL files) as `0600` before `SQLite`
+/// opens it, so the signing key is never readable by other local users, not even for a moment.
+#[cfg(unix)]
+fn owner_only(path: &Path) -> Result<(), SandboxError> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let io = |source| SandboxError::DatabaseFile {
+        path: path.to_owned(),
+        source,
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    let mut companions = vec![path.to_owned()];
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        companions.push(name.into());
+    }
+    for file in companions.iter().filter(|f| f.exists()) {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path) -> Result<(), SandboxError> {
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), SandboxError> {
@@ -220,6 +274,33 @@ mod tests {
             kid,
             "the key must persist"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_wal_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("ems.db");
+        std::fs::write(&path, b"").expect("an empty file, as a loose umask would leave it");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let store = Store::open(&path).expect("open");
+        store
+            .signing_key()
+            .expect("a key is written, so the WAL exists");
+        for suffix in ["", "-wal", "-shm"] {
+            let file = dir.path().join(format!("ems.db{suffix}"));
+            let mode = std::fs::metadata(&file)
+                .unwrap_or_else(|e| panic!("{} exists: {e}", file.display()))
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "{} holds the signing key and must be owner-only",
+                file.display()
+            );
+        }
     }
 
     #[test]
