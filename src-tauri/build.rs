@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "app_overview",
     "ui_ready",
     "keyring_status",
+    "open_link",
     "remove_account",
     "ems_sign_in_start",
     "ems_sign_in_finish",

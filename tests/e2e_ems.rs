@@ -138,6 +138,9 @@ async fn sign_in_to_ems_in_the_system_browser_and_see_the_email() {
         assert!(leaks.is_empty(), "a token reached a file: {leaks:?}");
     }
 
+    // After a real sign-in, the app's folders and files are private to this user.
+    canary::assert_private_files(app.home());
+
     // Sign out: the tokens are revoked and the browser is sent to end its session.
     app.click("ems-sign-out").await;
     let end_session = app.browser_url(2).await;

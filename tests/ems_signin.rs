@@ -474,8 +474,11 @@ async fn an_error_in_the_callback_is_reported() {
     let redirect = query_param(&url, "redirect_uri").expect("redirect uri");
     let state = query_param(&url, "state").expect("state");
     let finish = tokio::spawn(pending.finish());
-    let denied =
-        format!("{redirect}?error=access_denied&error_description=The+user+said+no&state={state}");
+    // The server names itself in every authorization response (RFC 9207).
+    let iss: String = url::form_urlencoded::byte_serialize(fixture.issuer().as_bytes()).collect();
+    let denied = format!(
+        "{redirect}?error=access_denied&error_description=The+user+said+no&state={state}&iss={iss}"
+    );
     let page = Browser::new().get(&denied).await;
     assert!(
         page.body.contains("not completed"),

@@ -4,6 +4,7 @@
 //! generated TypeScript bindings: the UI branches on it, never on the message, which is for
 //! people and says what happened and what to do.
 
+use accounts_core::browser::BrowserError;
 use accounts_core::ems::{EmsApiError, EmsError};
 use accounts_core::matrix::{DiscoveryError, MatrixError, RegistrationError};
 use accounts_core::vault::{RegistryError, RemoveError, VaultError};
@@ -34,12 +35,21 @@ pub enum ErrorCode {
     UnknownAccount,
     /// A fault in the app itself; the message says what to report.
     Internal,
+    /// The app refused to open an address that is not a web address (or is plain http to
+    /// another computer).
+    BrowserRefused,
+    /// No browser could be started; the message and the address to copy say what to do.
+    BrowserUnavailable,
     /// The EMS server address is not a valid URL.
     EmsInvalidIssuer,
     /// The EMS server could not be reached.
     EmsUnreachable,
     /// The server is not an OpenID Connect provider speaking the EMS API.
     EmsNotOidcProvider,
+    /// The EMS server, or an endpoint it names, breaks the transport rules.
+    EmsInsecure,
+    /// The sign-in answer came from another server than the one signed in at.
+    EmsIssuerMismatch,
     /// The user cancelled the EMS sign-in.
     EmsCancelled,
     /// The browser did not come back in time.
@@ -205,6 +215,18 @@ impl From<VaultError> for IpcError {
     }
 }
 
+impl From<BrowserError> for IpcError {
+    fn from(error: BrowserError) -> Self {
+        let code = match error {
+            BrowserError::Refused(_) => ErrorCode::BrowserRefused,
+            BrowserError::EmptyCommand | BrowserError::Launch { .. } | BrowserError::NoOpener => {
+                ErrorCode::BrowserUnavailable
+            }
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
 impl From<RegistryError> for IpcError {
     fn from(error: RegistryError) -> Self {
         let code = match error {
@@ -242,6 +264,8 @@ impl From<EmsError> for IpcError {
             EmsError::InvalidIssuer(_) => ErrorCode::EmsInvalidIssuer,
             EmsError::Unreachable { .. } => ErrorCode::EmsUnreachable,
             EmsError::NotOidcProvider { .. } => ErrorCode::EmsNotOidcProvider,
+            EmsError::Insecure { .. } => ErrorCode::EmsInsecure,
+            EmsError::IssuerMismatch { .. } => ErrorCode::EmsIssuerMismatch,
             EmsError::Cancelled => ErrorCode::EmsCancelled,
             EmsError::TimedOut => ErrorCode::EmsTimedOut,
             EmsError::Refused { .. } => ErrorCode::EmsRefused,

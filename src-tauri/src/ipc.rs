@@ -55,6 +55,7 @@ mod tests {
             EmsAccountView::decl(),
             EmsAccountStatus::decl(),
             crate::commands::ems::EmsSignInStarted::decl(),
+            accounts_core::browser::BrowserHandoff::decl(),
             ems_api::Account::decl(),
             ems_api::AccountDetails::decl(),
             ems_api::Company::decl(),

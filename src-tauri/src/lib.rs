@@ -4,14 +4,15 @@
 //! `#[tauri::command]`s over `accounts-core`, where the logic lives. [`run_app`] takes any
 //! [`tauri::Runtime`] so that the wiring can be exercised without a real window.
 
-mod browser;
 mod commands;
 mod error;
 pub mod ipc;
 
 use std::sync::Mutex;
 
+use accounts_core::browser::Opener;
 use accounts_core::ems::EmsAccounts;
+use accounts_core::files;
 use accounts_core::launch::LaunchSettings;
 use accounts_core::matrix::{AccountCreation, MatrixAccounts, STORES_DIR};
 use accounts_core::vault::{AccountRegistry, Vault};
@@ -31,6 +32,8 @@ pub struct AppState {
     pub launch: LaunchSettings,
     /// Secrets in the OS keyring.
     pub vault: Vault,
+    /// The one way addresses reach the system browser.
+    pub opener: Opener,
 }
 
 /// The account registry, or why it could not be opened (the app still starts and says so).
@@ -57,6 +60,30 @@ fn open_registry<R: Runtime>(app: &tauri::App<R>) -> RegistryState {
         Err(error) => {
             log::error!("account registry unavailable: {error}");
             RegistryState::Failed(error)
+        }
+    }
+}
+
+/// The app's data, log and cache folders are `0700`, and what is in the data and log folders
+/// `0600`, including files an older version or a plugin (the log) made with default modes.
+fn make_folders_private<R: Runtime>(app: &tauri::App<R>) {
+    let path = app.path();
+    for (dir, whole_tree) in [
+        (path.app_data_dir(), true),
+        (path.app_log_dir(), true),
+        // The webview's cache is large and its own: the folder alone is narrowed.
+        (path.app_cache_dir(), false),
+    ] {
+        let Ok(dir) = dir else { continue };
+        let made = files::private_dir(&dir).and_then(|()| {
+            if whole_tree {
+                files::restrict_tree(&dir)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(error) = made {
+            log::warn!("could not make {} private: {error}", dir.display());
         }
     }
 }
@@ -101,6 +128,49 @@ fn manage_ems_accounts<R: Runtime>(app: &tauri::App<R>) {
     });
 }
 
+/// Whether `url` is the app's own page. The webview shows nothing else: a link from server data
+/// goes to the system browser through the core's opener instead.
+fn is_app_page(url: &url::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+/// Creates the main window from the config, refusing navigation away from the app and every
+/// new window (`target="_blank"`, `window.open`).
+fn open_main_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)
+        .cloned()
+        .unwrap_or_default();
+    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .on_navigation(|url| {
+            let allowed = is_app_page(url);
+            if !allowed {
+                log::warn!(
+                    "the window refused to navigate away from the app (to a {} address)",
+                    url.scheme()
+                );
+            }
+            allowed
+        })
+        .on_new_window(|url, _features| {
+            log::warn!(
+                "the window refused to open a new window (a {} address)",
+                url.scheme()
+            );
+            tauri::webview::NewWindowResponse::Deny
+        })
+        .build()?;
+    Ok(())
+}
+
 /// Registers the plugins, state and commands of the app on `builder`.
 pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Builder<R> {
     builder
@@ -112,7 +182,6 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
                 let _ = window.set_focus();
             }
         }))
-        .plugin(tauri_plugin_opener::init())
         .plugin(
             tauri_plugin_log::Builder::new()
                 .clear_targets()
@@ -130,8 +199,11 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
         .manage(AppState {
             launch,
             vault: Vault::keyring(),
+            opener: Opener::from_env(),
         })
         .setup(|app| {
+            open_main_window(app)?;
+            make_folders_private(app);
             let registry = open_registry(app);
             app.manage(registry);
             manage_matrix_accounts(app);
@@ -144,6 +216,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::app_overview,
             commands::ui_ready,
             commands::keyring_status,
+            commands::open_link,
             commands::remove_account,
             commands::ems::ems_sign_in_start,
             commands::ems::ems_sign_in_finish,

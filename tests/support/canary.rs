@@ -70,3 +70,38 @@ pub fn files_containing(secret: &str, roots: &[&Path]) -> Vec<(PathBuf, String)>
     }
     found
 }
+
+/// Asserts that the app's folders under `home` (an `AppUnderTest` home) are `0700` and that the
+/// registry, the EMS cache and the logs are `0600`: other local users may read none of them.
+pub fn assert_private_files(home: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or_else(|e| panic!("{} is missing: {e}", path.display()))
+    };
+    let data = home.join("data/io.element.accounts");
+    for dir in [
+        data.clone(),
+        data.join("logs"),
+        home.join("cache/io.element.accounts"),
+    ] {
+        assert_eq!(mode(&dir), 0o700, "{} must be 0700", dir.display());
+    }
+    let mut files = vec![data.join("accounts.json")];
+    for dir in [data.join("logs"), data.join("ems-cache")] {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            files.extend(entries.filter_map(Result::ok).map(|e| e.path()));
+        }
+    }
+    assert!(
+        files.iter().any(|f| f.starts_with(data.join("logs"))),
+        "the app wrote a log"
+    );
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{} must be 0600", file.display());
+    }
+    if data.join("ems-cache").exists() {
+        assert_eq!(mode(&data.join("ems-cache")), 0o700, "the EMS cache folder");
+    }
+}

@@ -19,7 +19,7 @@ import type {
   SubscriptionLink,
 } from './bindings';
 import type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaStep } from './bindings';
-import type { MatrixSsoStarted } from './bindings';
+import type { BrowserHandoff, MatrixSsoStarted } from './bindings';
 
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
 export type { EmsAccountStatus, EmsAccountView, EmsSignInStarted } from './bindings';
@@ -46,13 +46,14 @@ export type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, U
 // Matrix account creation (registration).
 export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
 import type { RegistrationOffer, RegistrationProgress } from './bindings';
-export type { MatrixSsoStarted } from './bindings';
+export type { BrowserHandoff, MatrixSsoStarted } from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
 type Command =
   | 'app_overview'
   | 'ui_ready'
   | 'keyring_status'
+  | 'open_link'
   | 'remove_account'
   | 'ems_sign_in_start'
   | 'ems_sign_in_finish'
@@ -113,6 +114,8 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   keyring_locked: true,
   keyring_timeout: true,
   keyring_failed: true,
+  browser_refused: true,
+  browser_unavailable: true,
   registry_newer_version: true,
   registry_moved_aside: true,
   unknown_account: true,
@@ -120,6 +123,8 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   ems_invalid_issuer: true,
   ems_unreachable: true,
   ems_not_oidc_provider: true,
+  ems_insecure: true,
+  ems_issuer_mismatch: true,
   ems_cancelled: true,
   ems_timed_out: true,
   ems_refused: true,
@@ -221,6 +226,12 @@ export const uiReady = (): Promise<void> => call<void>('ui_ready');
 
 /** Resolves when secrets can be kept; rejects with the keyring problem otherwise. */
 export const keyringStatus = (): Promise<void> => call<void>('keyring_status');
+
+/**
+ * Opens a link shown from server data (a policy, a web client) in the system browser. The Rust
+ * side refuses anything but https (or http on this computer) and says why.
+ */
+export const openLink = (url: string): Promise<BrowserHandoff> => call<BrowserHandoff>('open_link', { url });
 
 /** Removes an account from this computer: its keyring entries and its record. */
 export const removeAccount = (id: string): Promise<void> => call<void>('remove_account', { id });

@@ -7,7 +7,9 @@
 
 pub mod browser;
 pub mod ems;
+pub mod files;
 pub mod launch;
 pub mod loopback;
 pub mod matrix;
+pub mod transport;
 pub mod vault;

@@ -7,18 +7,19 @@
 
 use std::sync::Mutex;
 
+use accounts_core::browser::{BrowserHandoff, Opener};
 use accounts_core::ems::{
     DeletionView, EmsAccountView, EmsAccounts, EmsCache, EmsControlPanel, EmsDeletions, EmsOverview,
 };
 use accounts_core::vault::AccountRegistry;
 use ems_api::{Account, AccountDetails, BillingAddress, NewSubscription, Subscription};
 use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use tauri::State;
 use ts_rs::TS;
 
 use super::registry_ready as ready;
 use crate::error::IpcError;
-use crate::RegistryState;
+use crate::{AppState, RegistryState};
 
 /// A sign-in waiting for the browser.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -29,25 +30,31 @@ pub struct EmsSignInStarted {
     pub browser_error: Option<String>,
 }
 
+impl From<BrowserHandoff> for EmsSignInStarted {
+    fn from(handoff: BrowserHandoff) -> Self {
+        Self {
+            authorize_url: handoff.url,
+            browser_error: handoff.browser_error,
+        }
+    }
+}
+
 /// Discovers the EMS server and opens the system browser at its sign-in page.
 #[tauri::command]
-pub async fn ems_sign_in_start<R: Runtime>(
+pub async fn ems_sign_in_start(
     issuer: String,
-    app: AppHandle<R>,
+    state: State<'_, AppState>,
     ems: State<'_, EmsAccounts>,
 ) -> Result<EmsSignInStarted, IpcError> {
     let url = ems.begin_sign_in(&issuer).await.map_err(|error| {
         log::info!("EMS sign-in could not start: {error}");
         IpcError::from(error)
     })?;
-    let browser_error = crate::browser::open(&app, &url).err();
-    if let Some(error) = &browser_error {
-        log::warn!("could not open the browser for EMS sign-in: {error}");
-    }
-    Ok(EmsSignInStarted {
-        authorize_url: url.to_string(),
-        browser_error,
-    })
+    let handoff = state
+        .opener
+        .hand_off(&url)
+        .inspect_err(|_| ems.cancel_sign_in())?;
+    Ok(handoff.into())
 }
 
 /// Waits for the browser to come back and keeps the new session.
@@ -80,48 +87,48 @@ pub fn ems_accounts(
 
 /// Signs out: revokes the tokens and ends the browser session at the server.
 #[tauri::command]
-pub async fn ems_sign_out<R: Runtime>(
+pub async fn ems_sign_out(
     id: String,
-    app: AppHandle<R>,
+    state: State<'_, AppState>,
     ems: State<'_, EmsAccounts>,
     registry: State<'_, RegistryState>,
 ) -> Result<(), IpcError> {
     let end_session = ems.sign_out(&id, ready(registry.inner())?).await?;
-    end_browser_session(&app, end_session.as_ref());
+    end_browser_session(&state.opener, end_session.as_ref());
     Ok(())
 }
 
 /// Signs out and removes the account from this computer (keyring entries and record).
 #[tauri::command]
-pub async fn ems_remove<R: Runtime>(
+pub async fn ems_remove(
     id: String,
-    app: AppHandle<R>,
+    state: State<'_, AppState>,
     ems: State<'_, EmsAccounts>,
     cache: State<'_, EmsCache>,
     registry: State<'_, RegistryState>,
 ) -> Result<(), IpcError> {
-    forget(&id, &app, &ems, &cache, ready(registry.inner())?).await
+    forget(&id, &state.opener, &ems, &cache, ready(registry.inner())?).await
 }
 
 /// Signs the account out, removes it from this computer with its cached data, and ends the
 /// browser session (shared by the EMS pane and the sidebar).
-pub(crate) async fn forget<R: Runtime>(
+pub(crate) async fn forget(
     id: &str,
-    app: &AppHandle<R>,
+    opener: &Opener,
     ems: &EmsAccounts,
     cache: &EmsCache,
     registry: &Mutex<AccountRegistry>,
 ) -> Result<(), IpcError> {
     let end_session = ems.remove(id, registry).await?;
     cache.forget(id);
-    end_browser_session(app, end_session.as_ref());
+    end_browser_session(opener, end_session.as_ref());
     Ok(())
 }
 
 /// Best effort: the tokens are already revoked; the browser session only spares a password.
-pub(crate) fn end_browser_session<R: Runtime>(app: &AppHandle<R>, url: Option<&url::Url>) {
+pub(crate) fn end_browser_session(opener: &Opener, url: Option<&url::Url>) {
     if let Some(url) = url {
-        if let Err(error) = crate::browser::open(app, url) {
+        if let Err(error) = opener.open(url) {
             log::warn!("could not open the browser to end the EMS session: {error}");
         }
     }

@@ -5,14 +5,15 @@
 // Tauri hands `State` and arguments to commands by value; that is its calling convention.
 #![allow(clippy::needless_pass_by_value)]
 
+use accounts_core::browser::BrowserHandoff;
 use accounts_core::matrix::{MatrixAccountView, MatrixAccounts, SsoSignIn, DEFAULT_SSO_TIMEOUT};
 use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use tauri::State;
 use ts_rs::TS;
 
 use super::registry_ready as ready;
 use crate::error::IpcError;
-use crate::RegistryState;
+use crate::{AppState, RegistryState};
 
 /// A single sign-on waiting for the browser.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -24,14 +25,23 @@ pub struct MatrixSsoStarted {
     pub browser_error: Option<String>,
 }
 
+impl From<BrowserHandoff> for MatrixSsoStarted {
+    fn from(handoff: BrowserHandoff) -> Self {
+        Self {
+            sso_url: handoff.url,
+            browser_error: handoff.browser_error,
+        }
+    }
+}
+
 /// Starts single sign-on at `homeserver` with the identity provider `idp_id` (or the server's
 /// own choice when `None`); `account_id` names an account to sign in again.
 #[tauri::command]
-pub async fn matrix_sso_start<R: Runtime>(
+pub async fn matrix_sso_start(
     homeserver: String,
     idp_id: Option<String>,
     account_id: Option<String>,
-    app: AppHandle<R>,
+    state: State<'_, AppState>,
     matrix: State<'_, MatrixAccounts>,
 ) -> Result<MatrixSsoStarted, IpcError> {
     let request = SsoSignIn {
@@ -44,14 +54,11 @@ pub async fn matrix_sso_start<R: Runtime>(
         log::info!("Matrix single sign-on could not start: {error}");
         IpcError::from(error)
     })?;
-    let browser_error = crate::browser::open(&app, &url).err();
-    if let Some(error) = &browser_error {
-        log::warn!("could not open the browser for Matrix single sign-on: {error}");
-    }
-    Ok(MatrixSsoStarted {
-        sso_url: url.to_string(),
-        browser_error,
-    })
+    let handoff = state
+        .opener
+        .hand_off(&url)
+        .inspect_err(|_| matrix.cancel_sso_sign_in())?;
+    Ok(handoff.into())
 }
 
 /// Waits for the browser to come back from single sign-on and keeps the new session.

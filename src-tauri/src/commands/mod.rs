@@ -11,6 +11,7 @@ pub mod matrix_register;
 pub mod matrix_sso;
 pub mod uia_sso;
 
+use accounts_core::browser::BrowserHandoff;
 use accounts_core::ems::{EmsAccounts, EmsCache};
 use accounts_core::matrix::MatrixAccounts;
 use accounts_core::vault::{self, AccountKind, RegistryNotice};
@@ -84,6 +85,13 @@ pub fn ui_ready(state: State<'_, AppState>) -> Result<(), IpcError> {
     Ok(())
 }
 
+/// Opens a link the UI shows from server data (a registration policy, a web client) in the
+/// system browser, through the one opener that refuses anything but web addresses.
+#[tauri::command]
+pub fn open_link(url: String, state: State<'_, AppState>) -> Result<BrowserHandoff, IpcError> {
+    Ok(state.opener.open_link(&url)?)
+}
+
 /// Whether secrets can be kept: `Ok` when the keyring takes a write, else why not.
 #[tauri::command]
 pub async fn keyring_status(state: State<'_, AppState>) -> Result<(), IpcError> {
@@ -96,9 +104,8 @@ pub async fn keyring_status(state: State<'_, AppState>) -> Result<(), IpcError> 
 /// Removes an account from this computer: its keyring entries and its record (and, for a
 /// Matrix account, its session and local store).
 #[tauri::command]
-pub async fn remove_account<R: Runtime>(
+pub async fn remove_account(
     id: String,
-    app: AppHandle<R>,
     state: State<'_, AppState>,
     registry: State<'_, RegistryState>,
     matrix: State<'_, MatrixAccounts>,
@@ -114,7 +121,7 @@ pub async fn remove_account<R: Runtime>(
     match kind {
         // Each kind signs out at its server first, then removes secrets and record.
         Some(AccountKind::Matrix) => matrix.remove(registry, &id).await?,
-        Some(AccountKind::Ems) => ems::forget(&id, &app, &ems, &cache, registry).await?,
+        Some(AccountKind::Ems) => ems::forget(&id, &state.opener, &ems, &cache, registry).await?,
         None => vault::remove_account(&state.vault, registry, &id).await?,
     }
     log::info!("removed account {id}");

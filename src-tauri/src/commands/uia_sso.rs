@@ -1,20 +1,21 @@
 //! Confirming a request through single sign-on (user-interactive auth for accounts without a
 //! password): start the protected action that way (signing out sessions, deactivating: the
-//! request is parked and the homeserver's fallback page opened with [`crate::browser::open`]),
+//! request is parked and the homeserver's fallback page opened with the core's opener),
 //! wait for the parked request to be accepted, "I have finished in the browser", and cancel.
 //! The UI shows its "Finish in your browser, then continue" prompt meanwhile.
 
 // Tauri hands `State` and arguments to commands by value; that is its calling convention.
 #![allow(clippy::needless_pass_by_value)]
 
+use accounts_core::browser::Opener;
 use accounts_core::matrix::{MatrixAccounts, SsoStart};
 use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use tauri::State;
 use ts_rs::TS;
 
 use super::registry_ready as ready;
 use crate::error::IpcError;
-use crate::RegistryState;
+use crate::{AppState, RegistryState};
 
 /// How an action confirmed through single sign-on started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -32,48 +33,52 @@ pub enum UiaSsoStep {
     },
 }
 
-/// Opens the confirmation page of a started action, if it has one.
-fn opened<R: Runtime>(app: &AppHandle<R>, start: SsoStart) -> UiaSsoStep {
+/// Opens the confirmation page of a started action, if it has one. A refused address gives
+/// the parked request up, so nothing waits on a page that was never shown.
+fn opened(
+    opener: &Opener,
+    matrix: &MatrixAccounts,
+    start: SsoStart,
+) -> Result<UiaSsoStep, IpcError> {
     match start {
-        SsoStart::Done => UiaSsoStep::Done,
+        SsoStart::Done => Ok(UiaSsoStep::Done),
         SsoStart::Browser(url) => {
-            let browser_error = crate::browser::open(app, &url).err();
-            if let Some(error) = &browser_error {
-                log::warn!("could not open the browser for SSO re-authentication: {error}");
-            }
-            UiaSsoStep::Browser {
-                url: url.to_string(),
-                browser_error,
-            }
+            let handoff = opener
+                .hand_off(&url)
+                .inspect_err(|_| matrix.cancel_sso_reauth())?;
+            Ok(UiaSsoStep::Browser {
+                url: handoff.url,
+                browser_error: handoff.browser_error,
+            })
         }
     }
 }
 
 /// Signs out other sessions, confirmed through single sign-on in the browser.
 #[tauri::command]
-pub async fn matrix_delete_devices_sso<R: Runtime>(
+pub async fn matrix_delete_devices_sso(
     id: String,
     device_ids: Vec<String>,
-    app: AppHandle<R>,
+    state: State<'_, AppState>,
     matrix: State<'_, MatrixAccounts>,
 ) -> Result<UiaSsoStep, IpcError> {
     let start = matrix.delete_devices_through_sso(&id, &device_ids).await?;
-    Ok(opened(&app, start))
+    opened(&state.opener, &matrix, start)
 }
 
 /// Deactivates the account, confirmed through single sign-on in the browser; once accepted,
 /// `uia_sso_finish` removes it from this computer.
 #[tauri::command]
-pub async fn matrix_deactivate_sso<R: Runtime>(
+pub async fn matrix_deactivate_sso(
     id: String,
     erase: bool,
-    app: AppHandle<R>,
+    state: State<'_, AppState>,
     matrix: State<'_, MatrixAccounts>,
     registry: State<'_, RegistryState>,
 ) -> Result<UiaSsoStep, IpcError> {
     let registry = ready(registry.inner())?;
     let start = matrix.deactivate_through_sso(registry, &id, erase).await?;
-    Ok(opened(&app, start))
+    opened(&state.opener, &matrix, start)
 }
 
 /// Waits until the homeserver accepts the parked request (the user confirmed in the browser),

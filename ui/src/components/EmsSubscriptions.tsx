@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { IpcError, MatrixAccountView, Subscription, SubscriptionKind } from '../ipc';
+import { ExternalLink } from './ExternalLink';
 import { FieldError } from './FieldError';
 
 const KIND_TITLES: Record<SubscriptionKind, string> = {
@@ -91,7 +92,11 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
             <dt>Homeserver</dt>
             <dd>{s.homeserver.homeserver_url}</dd>
             <dt>Web client</dt>
-            <dd>{s.homeserver.web_client_url}</dd>
+            <dd>
+              <ExternalLink url={s.homeserver.web_client_url} testId={`ems-web-client-link-${s.id}`}>
+                {s.homeserver.web_client_url}
+              </ExternalLink>
+            </dd>
             <dt>Admin contact</dt>
             <dd>{s.admin_contact}</dd>
           </dl>

@@ -17,6 +17,7 @@ import {
   type SubscriptionLink,
 } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
+import { ExternalLink } from './ExternalLink';
 
 /** How long the user name must rest before it is checked with the server. */
 const USERNAME_PAUSE_MS = 500;
@@ -292,9 +293,9 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
                     }
                   />{' '}
                   I accept the{' '}
-                  <a href={policy.url} target="_blank" rel="noreferrer">
+                  <ExternalLink url={policy.url} testId={`matrix-register-policy-${policy.id}`}>
                     {policy.name}
-                  </a>{' '}
+                  </ExternalLink>{' '}
                   (version {policy.version}, {policy.url})
                 </label>
               </li>

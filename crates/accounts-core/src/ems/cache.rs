@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{EmsApiError, EmsControlPanel, EmsError};
-use crate::vault::write_atomic;
+use crate::files::write_atomic;
 
 /// What the EMS pane shows of one account, fetched now or taken from the cache.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -103,7 +103,7 @@ impl EmsCache {
         let path = self
             .path(account_id)
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "unusable account id"))?;
-        fs::create_dir_all(&self.dir)?;
+        crate::files::private_dir(&self.dir)?;
         let bytes = serde_json::to_vec_pretty(overview).map_err(io::Error::other)?;
         write_atomic(&path, &bytes, || Ok(()))
     }

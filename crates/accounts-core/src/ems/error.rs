@@ -29,6 +29,23 @@ pub enum EmsError {
         /// What was wrong with its answer.
         detail: String,
     },
+    /// The server, or an endpoint it names, breaks the transport rules; nothing was sent there.
+    #[error("The EMS server at {issuer} cannot be used safely: {reason}. Nothing was sent to it. Check the address; if it is right, the server is misconfigured.")]
+    Insecure {
+        /// The issuer URL.
+        issuer: String,
+        /// Which rule it breaks.
+        reason: String,
+    },
+    /// The authorization response names another server than the one signed in at (RFC 9207):
+    /// a mix-up attack, or a misconfigured server. The code was not used.
+    #[error("The sign-in answer came from another server ({got}) than the one you signed in at ({expected}). It was refused and nothing was kept: another program or server may be trying to take over your sign-in.")]
+    IssuerMismatch {
+        /// The flow's issuer.
+        expected: String,
+        /// What the response named (or "no server" when it named none).
+        got: String,
+    },
     /// The user cancelled the sign-in.
     #[error("Sign-in was cancelled. Nothing was changed.")]
     Cancelled,

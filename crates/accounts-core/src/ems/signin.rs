@@ -128,6 +128,10 @@ impl PendingSignIn {
     /// Waits for the browser, exchanges the code and verifies the ID token.
     pub async fn finish(mut self) -> Result<(SignedIn, EmsProvider), EmsError> {
         let callback = self.listener.next_callback().await?;
+        if let Err(error) = self.check_iss(callback.param("iss")) {
+            callback.respond(Reply::Page(NOT_SIGNED_IN));
+            return Err(error);
+        }
         if let Some(error) = callback.param("error").map(str::to_owned) {
             let description = callback.param("error_description").map(str::to_owned);
             callback.respond(Reply::Page(NOT_SIGNED_IN));
@@ -148,6 +152,21 @@ impl PendingSignIn {
                 callback.respond(Reply::Page(NOT_SIGNED_IN));
                 Err(error)
             }
+        }
+    }
+
+    /// RFC 9207: an `iss` that is not this flow's issuer means the browser was answered by
+    /// another server (a mix-up), so its code must not reach this issuer's token endpoint. A
+    /// server that promises `iss` must send it.
+    fn check_iss(&self, iss: Option<&str>) -> Result<(), EmsError> {
+        let expected = self.provider.metadata_issuer();
+        match iss {
+            Some(iss) if iss == expected => Ok(()),
+            None if !self.provider.sends_iss() => Ok(()),
+            other => Err(EmsError::IssuerMismatch {
+                expected: expected.to_owned(),
+                got: other.unwrap_or("no server").to_owned(),
+            }),
         }
     }
 
@@ -175,8 +194,13 @@ impl PendingSignIn {
             .id_token()
             .ok_or_else(|| EmsError::IdTokenInvalid("the server sent no ID token".to_owned()))?;
         let identity = self.provider.identity(id_token, &self.nonce)?;
+        let access_token = Secret::new(response.access_token().secret().clone());
+        let identity = self
+            .provider
+            .complete_identity(identity, &access_token)
+            .await?;
         let tokens = TokenSet {
-            access_token: Secret::new(response.access_token().secret().clone()),
+            access_token,
             refresh_token: response
                 .refresh_token()
                 .map(|t| Secret::new(t.secret().clone())),

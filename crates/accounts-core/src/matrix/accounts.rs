@@ -14,7 +14,9 @@ use matrix_sdk::{Client, HttpError, RefreshTokenError};
 use url::Url;
 
 use super::account::{lock, LiveAccount, MatrixAccountView, SessionState};
-use super::discovery::{discover, display_url, http_client, join, network_error, HomeserverInfo};
+use super::discovery::{
+    discover, discovery_client, display_url, http_client, join, network_error, HomeserverInfo,
+};
 use super::error::{DiscoveryError, MatrixError};
 use super::input::check_scheme;
 use super::login::{device_display_name, password_login, LoginGrant};
@@ -53,6 +55,7 @@ pub struct MatrixAccounts {
     stores: PathBuf,
     vault: Vault,
     pub(super) http: reqwest::Client,
+    discovery: reqwest::Client,
     device_name: String,
     live: Mutex<HashMap<String, LiveAccount>>,
     /// The single sign-on in progress, if any (see `sso.rs`).
@@ -77,6 +80,7 @@ impl MatrixAccounts {
             stores,
             vault,
             http: http_client(),
+            discovery: discovery_client(),
             device_name: device_display_name(),
             live: Mutex::new(HashMap::new()),
             sso: SsoSlot::default(),
@@ -98,7 +102,7 @@ impl MatrixAccounts {
 
     /// Resolves what the user typed to a homeserver and its sign-in methods.
     pub async fn discover(&self, input: &str) -> Result<HomeserverInfo, DiscoveryError> {
-        discover(&self.http, input).await
+        discover(&self.discovery, input).await
     }
 
     /// The matrix-sdk client of a signed-in account.

@@ -5,17 +5,13 @@
 //! https rule (plain http only on this computer) is ours. The client for the account is then
 //! built from the resolved URL; nothing here keeps state.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use url::Url;
 
 use super::error::DiscoveryError;
 use super::input::{check_scheme, parse_homeserver_input, HomeserverInput};
-
-/// How long one discovery request may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+use crate::transport;
 
 /// A homeserver ready to sign in to, and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -49,18 +45,22 @@ pub struct IdentityProvider {
     pub name: String,
 }
 
-/// The HTTP client discovery and sign-in use.
+/// The HTTP client sign-in, registration and account requests use: they carry passwords and
+/// tokens, so it follows no redirect ([`crate::transport::credential_client`]).
 #[must_use]
 pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!("ElementAccounts/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
+    transport::credential_client()
 }
 
-/// Resolves what the user typed to a homeserver and its sign-in methods.
+/// The HTTP client discovery uses: redirects only https to https, or loopback to loopback
+/// ([`crate::transport::discovery_client`]).
+#[must_use]
+pub fn discovery_client() -> reqwest::Client {
+    transport::discovery_client()
+}
+
+/// Resolves what the user typed to a homeserver and its sign-in methods, through `http` (a
+/// [`discovery_client`]; discovery sends nothing secret).
 pub async fn discover(
     http: &reqwest::Client,
     input: &str,

@@ -161,6 +161,14 @@ async fn post_login(
         (_, Some("M_FORBIDDEN"), LoginKind::Password) | (403, None, LoginKind::Password) => {
             MatrixError::WrongCredentials
         }
+        (300..=399, _, _) => MatrixError::Server {
+            homeserver: display_url(homeserver),
+            detail: format!(
+                "it answered HTTP {status}, a redirect to another address. A sign-in carries a \
+                 password or token, so it never follows redirects and nothing was sent on; use \
+                 the homeserver's own address"
+            ),
+        },
         (400, Some("M_UNKNOWN" | "M_UNRECOGNIZED"), LoginKind::Password) => {
             MatrixError::PasswordNotOffered {
                 homeserver: display_url(homeserver),

@@ -34,7 +34,9 @@ mod manage_sso;
 pub use account::{MatrixAccountView, SessionState};
 pub use accounts::{MatrixAccounts, PasswordSignIn, STORES_DIR};
 pub use creation::{AccountCreation, NewAccount};
-pub use discovery::{discover, http_client, HomeserverInfo, IdentityProvider, LoginMethods};
+pub use discovery::{
+    discover, discovery_client, http_client, HomeserverInfo, IdentityProvider, LoginMethods,
+};
 pub use error::{DiscoveryError, MatrixError};
 pub use input::{is_loopback_host, parse_homeserver_input, HomeserverInput, ServerName};
 pub use login::{device_display_name, password_login, token_login, LoginGrant};

@@ -59,14 +59,23 @@ pub fn new_store_passphrase() -> Secret {
 }
 
 /// Builds the client of an account: its homeserver, its encrypted store, refresh-token handling
-/// and a bounded retry policy. Local only.
+/// and a bounded retry policy. Local only. Every request of the session carries its access
+/// token, so its HTTP client follows no redirect ([`crate::transport::credential_client`]).
 pub async fn build_client(
     homeserver: &Url,
     store: &Path,
     passphrase: &Secret,
 ) -> Result<Client, MatrixError> {
-    Client::builder()
+    let private = |e: std::io::Error| MatrixError::Store {
+        detail: format!(
+            "its folder {} could not be made private: {e}",
+            store.display()
+        ),
+    };
+    crate::files::private_dir(store).map_err(private)?;
+    let client = Client::builder()
         .homeserver_url(homeserver.as_str())
+        .http_client(crate::transport::credential_client())
         .sqlite_store(store, Some(passphrase.expose()))
         .handle_refresh_tokens()
         .request_config(
@@ -78,7 +87,11 @@ pub async fn build_client(
         .await
         .map_err(|e| MatrixError::Store {
             detail: e.to_string(),
-        })
+        })?;
+    // SQLite gives its journal files the database's mode, so narrowing the files made now
+    // covers the ones made later.
+    crate::files::restrict_tree(store).map_err(private)?;
+    Ok(client)
 }
 
 /// Hands the session to the client (local; the server is not asked).

@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use error::{RegistryError, RemoveError, VaultError};
-pub(crate) use registry::write_atomic;
 pub use registry::{
     AccountKind, AccountRecord, AccountRegistry, RegistryNotice, SubscriptionLink, REGISTRY_FILE,
     REGISTRY_VERSION,

@@ -6,14 +6,15 @@
 //! file from a newer format is left alone and the registry is read-only for the run. Secrets are
 //! never in here: they live in the keyring under the account's id.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::error::RegistryError;
+use crate::files::write_atomic;
 
 /// The registry's file name in the app's data directory.
 pub const REGISTRY_FILE: &str = "accounts.json";
@@ -119,7 +120,7 @@ impl AccountRegistry {
     /// Opens (or starts) the registry in `dir`, creating the folder if needed.
     pub fn open(dir: &Path) -> Result<Self, RegistryError> {
         let path = dir.join(REGISTRY_FILE);
-        fs::create_dir_all(dir).map_err(|source| RegistryError::Io {
+        crate::files::private_dir(dir).map_err(|source| RegistryError::Io {
             action: "create the folder of",
             path: path.clone(),
             source,
@@ -307,36 +308,6 @@ fn aside_path(path: &Path) -> PathBuf {
         n += 1;
     }
     candidate
-}
-
-/// Writes `bytes` to `path` so that a crash leaves the old or the new content, never a mix.
-pub(crate) fn write_atomic(
-    path: &Path,
-    bytes: &[u8],
-    before_rename: impl FnOnce() -> io::Result<()>,
-) -> io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        before_rename()?;
-        fs::rename(&temp, path)?;
-        File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
 }
 
 #[cfg(test)]

@@ -1,0 +1,187 @@
+//! The transport rules every server address must pass, EMS and Matrix alike, and the HTTP
+//! clients that enforce them on redirects.
+//!
+//! - An address is `https`, or plain `http` on this computer (`localhost`, `127.0.0.0/8`,
+//!   `::1`), where nobody on the network can read it. Anything else (`file:`, `smb:`, plain
+//!   `http` to another host) is refused before a request is made or a browser is started.
+//! - A request that carries a credential (a password, a token, a code) never follows a
+//!   redirect: reqwest re-sends the body on a 307 or 308, so a server could pass a password on to
+//!   another host or to plain http. [`credential_client`] follows none; callers treat a 3xx as
+//!   an unexpected answer.
+//! - Discovery (`.well-known`, `/versions`, `/login`) carries nothing secret and may be
+//!   redirected, but only `https` to `https`, or loopback to loopback ([`discovery_client`]), so
+//!   a redirect cannot downgrade the connection or leave this computer for plain http.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use url::Url;
+
+/// How long one request may take, by default.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Discovery follows at most this many redirects.
+const MAX_DISCOVERY_REDIRECTS: usize = 5;
+
+/// Why an address was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// Not a web address at all.
+    #[error("{url} is not a web address (its scheme is {scheme}:); only https, and http on this computer, are used")]
+    NotWebAddress {
+        /// The refused address.
+        url: String,
+        /// Its scheme.
+        scheme: String,
+    },
+    /// Plain http to another computer: anyone on the network could read or change it.
+    #[error("{url} uses plain http to another computer; only https is used there, so that nobody on the network can read or change what is sent")]
+    PlainHttp {
+        /// The refused address.
+        url: String,
+    },
+}
+
+/// Whether `host` is this computer: `localhost`, `127.0.0.0/8` or `::1`.
+#[must_use]
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether `url` points at this computer.
+#[must_use]
+pub fn is_loopback_url(url: &Url) -> bool {
+    url.host_str().is_some_and(is_loopback_host)
+}
+
+/// Checks `url` against the transport rule: `https`, or `http` on this computer.
+pub fn check(url: &Url) -> Result<(), TransportError> {
+    match url.scheme() {
+        "https" if url.host_str().is_some() => Ok(()),
+        "http" if is_loopback_url(url) => Ok(()),
+        "http" => Err(TransportError::PlainHttp {
+            url: url.to_string(),
+        }),
+        other => Err(TransportError::NotWebAddress {
+            url: url.to_string(),
+            scheme: other.to_owned(),
+        }),
+    }
+}
+
+/// Whether a redirect from `from` to `to` keeps the transport as strong: `https` to `https`,
+/// or loopback to loopback.
+#[must_use]
+pub fn redirect_allowed(from: &Url, to: &Url) -> bool {
+    match (from.scheme(), to.scheme()) {
+        ("https", "https") => true,
+        _ => is_loopback_url(from) && is_loopback_url(to) && check(to).is_ok(),
+    }
+}
+
+fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent(concat!("ElementAccounts/", env!("CARGO_PKG_VERSION")))
+}
+
+/// The client for every request that carries a credential: it follows no redirect.
+#[must_use]
+pub fn credential_client() -> reqwest::Client {
+    builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
+}
+
+/// The client for discovery requests, which carry nothing secret: it follows redirects only
+/// while [`redirect_allowed`] holds for each hop.
+#[must_use]
+pub fn discovery_client() -> reqwest::Client {
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= MAX_DISCOVERY_REDIRECTS {
+            return attempt.error("too many redirects");
+        }
+        let allowed = attempt
+            .previous()
+            .last()
+            .is_some_and(|from| redirect_allowed(from, attempt.url()));
+        if allowed {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    builder().redirect(policy).build().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("valid url")
+    }
+
+    #[test]
+    fn web_addresses_pass_and_others_are_refused() {
+        assert_eq!(check(&url("https://ems.example.com/")), Ok(()));
+        assert_eq!(check(&url("http://127.0.0.1:8480/")), Ok(()));
+        assert_eq!(check(&url("http://[::1]:8480/")), Ok(()));
+        assert_eq!(check(&url("http://localhost/")), Ok(()));
+        assert!(
+            matches!(
+                check(&url("http://ems.example.com/")),
+                Err(TransportError::PlainHttp { .. })
+            ),
+            "plain http to another host must be refused"
+        );
+        for refused in [
+            "file:///etc/passwd",
+            "smb://host/share",
+            "javascript:alert(1)",
+            "ftp://127.0.0.1/",
+        ] {
+            assert!(
+                matches!(
+                    check(&url(refused)),
+                    Err(TransportError::NotWebAddress { .. })
+                ),
+                "{refused} must be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn redirects_never_downgrade_or_leave_loopback_for_plain_http() {
+        assert!(redirect_allowed(
+            &url("https://a.example/"),
+            &url("https://b.example/")
+        ));
+        assert!(redirect_allowed(
+            &url("http://127.0.0.1:1/"),
+            &url("http://127.0.0.1:2/")
+        ));
+        assert!(!redirect_allowed(
+            &url("https://a.example/"),
+            &url("http://a.example/")
+        ));
+        assert!(!redirect_allowed(
+            &url("https://a.example/"),
+            &url("http://127.0.0.1/")
+        ));
+        assert!(!redirect_allowed(
+            &url("http://127.0.0.1:1/"),
+            &url("http://b.example/")
+        ));
+        assert!(!redirect_allowed(
+            &url("http://127.0.0.1:1/"),
+            &url("file:///etc/passwd")
+        ));
+    }
+}
