@@ -15,6 +15,7 @@ use accounts_core::loopback::{
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
+    sync::oneshot,
 };
 use url::Url;
 
@@ -530,6 +531,162 @@ async fn an_idle_connection_does_not_hold_up_the_browser() {
         "a half-sent request is dropped, not answered, once the flow has ended: {:?}",
         String::from_utf8_lossy(&answer)
     );
+}
+
+/// More than the listener serves at once (32): what any local program could open.
+const IDLE_CONNECTIONS: usize = 40;
+/// How long a crowded listener may take to let the browser in. Generous: it only tells "let in"
+/// from "kept out until the idle sockets time out", which takes the read timeout (here longer
+/// than the test's guard).
+const CROWDED_LIMIT: Duration = Duration::from_secs(10);
+
+/// Opens `IDLE_CONNECTIONS` connections from a task of their own and keeps every one open until
+/// the returned sender is used or dropped; resolves once all are connected. Half send nothing (a
+/// preconnect), half stop mid-request-line (a slowloris). The task's result is the streams, to
+/// read what the listener sent them.
+async fn hold_idle_connections(
+    port: u16,
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<Vec<TcpStream>>) {
+    let (opened_tx, opened_rx) = oneshot::channel();
+    let (release_tx, release_rx) = oneshot::channel::<()>();
+    let holder = tokio::spawn(async move {
+        let mut idle = Vec::with_capacity(IDLE_CONNECTIONS);
+        for n in 0..IDLE_CONNECTIONS {
+            let mut stream = TcpStream::connect(("127.0.0.1", port))
+                .await
+                .expect("an idle connection opens");
+            if n % 2 == 1 {
+                stream
+                    .write_all(format!("GET /ems?state={EMS_STATE}").as_bytes())
+                    .await
+                    .expect("half a request line is written");
+            }
+            idle.push(stream);
+        }
+        let _ = opened_tx.send(());
+        let _ = release_rx.await;
+        idle
+    });
+    guarded("opening the idle connections", opened_rx)
+        .await
+        .expect("the holder opened every connection");
+    (release_tx, holder)
+}
+
+/// Reads each idle connection to its end: none may have been given a page.
+async fn assert_closed_unanswered(idle: Vec<TcpStream>) {
+    for (n, mut stream) in idle.into_iter().enumerate() {
+        let mut answer = Vec::new();
+        let _ = guarded(
+            "an idle connection closing",
+            stream.read_to_end(&mut answer),
+        )
+        .await;
+        assert!(
+            answer.is_empty(),
+            "idle connection {n} sent no request, so it gets no answer: {:?}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+}
+
+#[tokio::test]
+async fn idle_connections_past_the_cap_do_not_keep_the_browser_out() {
+    // The read timeout outlasts the guard, so only how the listener treats idle connections
+    // (not their timing out) can let the browser in.
+    let mut listener = CallbackListener::builder(FLOW_TIMEOUT)
+        .path("/ems", CallbackState::new(EMS_STATE))
+        .read_timeout(2 * GUARD)
+        .bind()
+        .await
+        .expect("binds");
+    let (release, holder) = hold_idle_connections(listener.port()).await;
+
+    // Connections are accepted in the order they were made, so the listener meets every idle
+    // one before the browser's.
+    let browser = visit(&with_query(
+        listener.callback_url("/ems").expect("expected"),
+        &[("code", "crowded"), ("state", EMS_STATE)],
+    ));
+    let served = tokio::time::timeout(CROWDED_LIMIT, async {
+        let callback = listener.next_callback().await;
+        let code = callback
+            .as_ref()
+            .ok()
+            .and_then(|callback| callback.param("code"))
+            .map(str::to_owned);
+        callback
+            .expect("the browser's callback reaches the caller")
+            .respond(Reply::Page(SIGNED_IN));
+        (code, answer_of(browser).await.status)
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "{IDLE_CONNECTIONS} idle connections kept the browser out for {CROWDED_LIMIT:?}: \
+             the listener must make room for a connection that sends a request"
+        )
+    });
+    assert_eq!(served, (Some("crowded".to_owned()), 200));
+    assert!(
+        !holder.is_finished(),
+        "every idle connection was held open until the browser had its answer"
+    );
+
+    assert!(matches!(
+        next(&mut listener).await,
+        Err(LoopbackError::Finished)
+    ));
+    let _ = release.send(());
+    let idle = guarded("the holder letting go", holder)
+        .await
+        .expect("the holder ran");
+    assert_closed_unanswered(idle).await;
+}
+
+#[tokio::test]
+async fn a_browser_waiting_for_its_answer_is_never_closed_to_make_room() {
+    let mut listener = CallbackListener::builder(FLOW_TIMEOUT)
+        .path("/ems", CallbackState::new(EMS_STATE))
+        .path("/matrix", CallbackState::new(MATRIX_STATE))
+        .read_timeout(2 * GUARD)
+        .bind()
+        .await
+        .expect("binds");
+    let first = visit(&with_query(
+        listener.callback_url("/ems").expect("expected"),
+        &[("state", EMS_STATE)],
+    ));
+    // The caller sits on this callback (a token exchange) while the connections pile up; its
+    // connection is the oldest, but it has sent its request and must not be the one closed.
+    let held = next(&mut listener).await.expect("the /ems callback");
+    let (release, holder) = hold_idle_connections(listener.port()).await;
+
+    // Accepted after every idle one, so by the time it is served the cap has been met.
+    let second = visit(
+        listener
+            .callback_url_with_state("/matrix")
+            .expect("expected"),
+    );
+    let callback = tokio::time::timeout(CROWDED_LIMIT, listener.next_callback())
+        .await
+        .unwrap_or_else(|_| panic!("the idle connections kept the /matrix browser out"))
+        .expect("the /matrix callback");
+    assert_eq!(callback.path(), "/matrix");
+    callback.respond(Reply::Page(SIGNED_IN));
+    assert_eq!(answer_of(second).await.status, 200);
+    assert!(
+        held.respond(Reply::Page(SIGNED_IN)),
+        "the /ems browser is still connected: room is made only by closing idle connections"
+    );
+    assert_eq!(
+        answer_of(first).await.status,
+        200,
+        "the browser that was waiting gets the caller's page"
+    );
+    assert!(!holder.is_finished(), "the idle connections stayed open");
+    let _ = release.send(());
+    drop(holder);
 }
 
 #[tokio::test]

@@ -216,3 +216,132 @@ mod tests {
         assert_eq!(json["field"], "seats");
     }
 }
+
+/// Whatever a server sends as an error body, reading it as a [`Problem`] gives a problem or a
+/// typed error (`serde_json::Error`), never a panic, and accepts exactly the documented shape.
+///
+/// Bodies are arbitrary bytes, and JSON objects built member by member with each one right,
+/// wrong-typed, out of range or missing, so that the property can say which bodies must be read.
+#[cfg(test)]
+mod properties {
+    use proptest::{collection::vec, prelude::*, sample::select};
+    use serde_json::{json, Map, Value};
+
+    use super::*;
+
+    /// One member's value, and whether it is of the documented type (`None`: leave it out).
+    type Member = Option<(Value, bool)>;
+
+    fn text(required: bool) -> impl Strategy<Value = Member> {
+        prop_oneof![
+            4 => "\\PC{0,16}".prop_map(|s| Some((Value::from(s), true))),
+            1 => Just(if required { None } else { Some((Value::Null, true)) }),
+            1 => Just(Some((Value::Null, !required))),
+            1 => select(vec![json!(1), json!(true), json!([]), json!({}), json!(["x"])])
+                .prop_map(|value| Some((value, false))),
+        ]
+    }
+
+    fn status() -> impl Strategy<Value = Member> {
+        prop_oneof![
+            4 => any::<u16>().prop_map(|status| Some((json!(status), true))),
+            1 => prop_oneof![
+                (65_536_i64..i64::MAX).prop_map(Value::from),
+                (i64::MIN..0).prop_map(Value::from),
+                Just(json!(422.0)),
+                Just(json!(4.22e2)),
+                Just(json!("422")),
+                Just(Value::Null),
+            ]
+            .prop_map(|value| Some((value, false))),
+            1 => Just(None),
+        ]
+    }
+
+    fn code() -> impl Strategy<Value = Member> {
+        prop_oneof![
+            4 => select(ProblemCode::ALL.to_vec())
+                .prop_map(|code| Some((json!(code.as_str()), true))),
+            1 => select(vec!["", "Invalid_Field", "invalidField", "invalid_field ", "unknown_code"])
+                .prop_map(|name| Some((json!(name), false))),
+            1 => select(vec![json!(0), json!(null), json!(["invalid_field"])])
+                .prop_map(|value| Some((value, false))),
+            1 => Just(None),
+        ]
+    }
+
+    fn field() -> impl Strategy<Value = Member> {
+        prop_oneof![
+            2 => Just(None),
+            2 => text(false),
+        ]
+    }
+
+    fn body() -> impl Strategy<Value = (Value, bool)> {
+        let extras = vec(("[a-z_]{1,8}", "\\PC{0,8}"), 0..3);
+        (
+            text(true),
+            text(true),
+            status(),
+            text(true),
+            code(),
+            field(),
+            extras,
+        )
+            .prop_map(|(type_uri, title, status, detail, code, field, extras)| {
+                let mut object = Map::new();
+                // Unknown members first, so that the known ones (inserted after) win on a clash.
+                for (key, value) in extras {
+                    object.insert(key, Value::from(value));
+                }
+                let mut well_formed = true;
+                for (key, member) in [
+                    ("type", type_uri),
+                    ("title", title),
+                    ("status", status),
+                    ("detail", detail),
+                    ("code", code),
+                    ("field", field),
+                ] {
+                    if let Some((value, right)) = member {
+                        well_formed &= right;
+                        object.insert(key.to_owned(), value);
+                    } else {
+                        // Only `field` may be left out.
+                        well_formed &= key == "field";
+                        object.remove(key);
+                    }
+                }
+                (Value::Object(object), well_formed)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn any_bytes_are_a_problem_or_an_error(bytes in vec(any::<u8>(), 0..128)) {
+            let _ = serde_json::from_slice::<Problem>(&bytes);
+        }
+
+        #[test]
+        fn any_json_text_is_a_problem_or_an_error(text in "[{}\\[\\]\":,0-9a-z_ ]{0,64}") {
+            let _ = serde_json::from_str::<Problem>(&text);
+        }
+
+        #[test]
+        fn exactly_the_documented_shape_is_read((body, well_formed) in body()) {
+            let bytes = serde_json::to_vec(&body).expect("a JSON value serialises");
+            let read = serde_json::from_slice::<Problem>(&bytes);
+            prop_assert_eq!(read.is_ok(), well_formed, "{} read as {:?}", body, read);
+            if let Ok(problem) = read {
+                let again = serde_json::to_vec(&problem).expect("a problem serialises");
+                prop_assert_eq!(
+                    serde_json::from_slice::<Problem>(&again).ok(),
+                    Some(problem),
+                    "what is read is written back the same"
+                );
+            }
+        }
+    }
+}

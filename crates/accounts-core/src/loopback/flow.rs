@@ -4,12 +4,20 @@
 //! Each connection is read in its own task (bounded in size and time, so a slow or idle socket
 //! such as a browser's speculative preconnect cannot hold up the others) and its parsed head is
 //! sent here; only this task reads or changes which paths were served, so two requests can never
-//! both be served for one path. When the flow ends the listening socket is dropped first, then
-//! answers still owed are finished (on completion) or replaced by the "ended" page (on
-//! cancellation, timeout, or when the caller went away), and only then does the caller hear the
-//! end. The public handle in `mod.rs` talks to this task only through channels.
+//! both be served for one path.
+//!
+//! At most [`MAX_CONNECTIONS`] are open at once. One arriving at the cap takes the place of the
+//! oldest connection that has not yet sent a whole request head, which is closed unanswered: any
+//! local program can open idle sockets, and without this a few dozen of them would keep the
+//! browser out until their read timeouts ran out. Only when every open connection has sent its
+//! head (and will be answered shortly) is the newcomer closed instead.
+//!
+//! When the flow ends the listening socket is dropped first, then answers still owed are finished
+//! (on completion) or replaced by the "ended" page (on cancellation, timeout, or when the caller
+//! went away), and only then does the caller hear the end. The public handle in `mod.rs` talks to
+//! this task only through channels.
 
-use std::time::Duration;
+use std::{collections::VecDeque, time::Duration};
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -26,8 +34,12 @@ use super::{
     routes::Routes,
 };
 
-/// At most this many connections are read or answered at once; more are closed unanswered.
+/// At most this many connections are read or answered at once; see the module documentation
+/// for what happens to one more.
 const MAX_CONNECTIONS: usize = 32;
+/// Connections closed to make room still count until their task has run and gone; past this
+/// many in all, new ones are closed unanswered, so a flood cannot outrun the closing.
+const MAX_TASKS: usize = 2 * MAX_CONNECTIONS;
 /// After an answer is sent, unread input is drained (up to this much) so that closing the
 /// socket does not reset the connection before the browser has read the answer.
 const LINGER_BYTES: usize = 256 * 1024;
@@ -114,6 +126,7 @@ impl Flow {
         let (phase_tx, phase_rx) = watch::channel(Phase::Open);
         let (incoming_tx, mut incoming_rx) = mpsc::channel::<Incoming>(MAX_CONNECTIONS);
         let mut connections = JoinSet::new();
+        let mut unread = Unread::default();
         let expiry = time::sleep_until(deadline);
         tokio::pin!(expiry);
 
@@ -136,16 +149,21 @@ impl Flow {
                 }
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _peer)) if connections.len() < MAX_CONNECTIONS => {
+                    Ok((stream, _peer)) if has_room(connections.len(), &mut unread) => {
+                        let (evict_tx, evict_rx) = oneshot::channel();
+                        unread.push(evict_tx);
                         let connection = Connection {
                             incoming: incoming_tx.clone(),
                             phase: phase_rx.clone(),
                             read_timeout,
                         };
-                        connections.spawn(connection.serve(stream));
+                        connections.spawn(connection.serve(stream, evict_rx));
                     }
                     Ok((stream, _peer)) => {
-                        log::warn!("loopback listener: too many connections; closing one unanswered");
+                        log::warn!(
+                            "loopback listener: too many connections with requests in hand; \
+                             closing a new one unanswered"
+                        );
                         drop(stream);
                     }
                     Err(error) => {
@@ -182,6 +200,41 @@ impl Flow {
         if events.try_send(Event::Ended(end)).is_err() && end != End::Abandoned {
             log::debug!("loopback listener: nobody is left to hear that the flow ended");
         }
+    }
+}
+
+/// Whether one more connection may be served, next to `tasks` already running: below the cap
+/// always, at the cap only by closing the oldest one still sending its head.
+fn has_room(tasks: usize, unread: &mut Unread) -> bool {
+    tasks < MAX_CONNECTIONS || (tasks < MAX_TASKS && unread.close_oldest())
+}
+
+/// The connections that have not yet sent a whole request head, oldest first, each as the way
+/// to tell it to close.
+///
+/// A connection drops its end once its head has arrived (or it gave up), which is how this
+/// tells the idle ones from those with a request in hand: only idle ones are ever closed, so a
+/// browser whose request has arrived is always answered.
+#[derive(Default)]
+struct Unread {
+    oldest_first: VecDeque<oneshot::Sender<()>>,
+}
+
+impl Unread {
+    fn push(&mut self, evict: oneshot::Sender<()>) {
+        // Forget connections that have moved on, so this stays as short as the connections.
+        self.oldest_first.retain(|evict| !evict.is_closed());
+        self.oldest_first.push_back(evict);
+    }
+
+    /// Tells the oldest idle connection to close; `false` when none is idle.
+    fn close_oldest(&mut self) -> bool {
+        while let Some(evict) = self.oldest_first.pop_front() {
+            if evict.send(()).is_ok() {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -257,19 +310,28 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(mut self, mut stream: TcpStream) {
-        if let Some(answer) = self.answer(&mut stream).await {
+    /// Serves one connection; `evict` closes it unanswered if it fires before the head is in.
+    async fn serve(mut self, mut stream: TcpStream, evict: oneshot::Receiver<()>) {
+        if let Some(answer) = self.answer(&mut stream, evict).await {
             self.write_and_close(stream, &answer).await;
         }
     }
 
     /// The bytes to send back, or `None` to close without answering.
-    async fn answer(&mut self, stream: &mut TcpStream) -> Option<Vec<u8>> {
+    async fn answer(
+        &mut self,
+        stream: &mut TcpStream,
+        mut evict: oneshot::Receiver<()>,
+    ) -> Option<Vec<u8>> {
         let read = tokio::select! {
             read = time::timeout(self.read_timeout, read_head(stream)) => read,
             // A connection still being read when the flow ends has nothing worth answering.
             () = wait_for_phase(&mut self.phase, |phase| phase != Phase::Open) => return None,
+            // Room was needed for a newer connection, and this one had sent no request yet.
+            Ok(()) = &mut evict => return None,
         };
+        // From here on this connection is never closed to make room: it has a request in hand.
+        drop(evict);
         let head = match read {
             Err(_elapsed) => return Some(render_stock(StockPage::SlowRequest)),
             Ok(Err(HeadError::Incomplete)) => return None,

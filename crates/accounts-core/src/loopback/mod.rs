@@ -33,6 +33,8 @@
 mod callback;
 mod error;
 mod flow;
+#[cfg(test)]
+mod properties;
 mod request;
 mod response;
 mod routes;

@@ -251,3 +251,109 @@ mod tests {
         );
     }
 }
+
+/// Whatever is typed, the parser gives a homeserver or a typed error, and never panics.
+///
+/// Inputs are arbitrary text, and text built near the grammar (names, Matrix IDs, IPv4 and
+/// bracketed IPv6 hosts, ports, http/https/other schemes, each with one thing off), which is
+/// what reaches the checks past the first few. A name that parses must also yield its URLs.
+#[cfg(test)]
+mod properties {
+    use proptest::{collection::vec, prelude::*, sample::select};
+
+    use super::*;
+
+    fn host() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => vec("[a-zA-Z0-9-]{0,8}", 1..4).prop_map(|labels| labels.join(".")),
+            1 => (any::<[u8; 4]>(), 1_usize..=4).prop_map(|(octets, count)| {
+                octets[..count].iter().map(u8::to_string).collect::<Vec<_>>().join(".")
+            }),
+            1 => any::<std::net::Ipv6Addr>().prop_map(|ip| format!("[{ip}]")),
+            1 => select(vec![
+                "localhost", "[::1]", "[::1", "::1]", "[]", "[127.0.0.1]", "0x7f.1", "xn--",
+                "xn--nxasmq6b", "ex ample.org", "example..org", ".org", "exämple.org", "",
+            ])
+            .prop_map(str::to_owned),
+            1 => "\\PC{0,12}",
+        ]
+    }
+
+    fn port() -> impl Strategy<Value = String> {
+        prop_oneof![
+            2 => Just(String::new()),
+            2 => any::<u16>().prop_map(|port| format!(":{port}")),
+            1 => select(vec![":", ":0", ":65536", ":99999", ":-1", ":+8448", ": 8448", "::"])
+                .prop_map(str::to_owned),
+            1 => ":[0-9]{0,7}",
+        ]
+    }
+
+    fn near_input() -> impl Strategy<Value = String> {
+        let prefix = prop_oneof![
+            3 => Just(String::new()),
+            1 => select(vec!["https://", "http://", "HTTPS://", "HtTp://", "ftp://", "file://",
+                "https:/", "://"]).prop_map(str::to_owned),
+            1 => "@[a-z0-9._=-]{0,8}:?",
+        ];
+        let suffix = prop_oneof![
+            3 => Just(String::new()),
+            1 => select(vec!["/", "/_matrix", "?x=1", "#f", "/../", "@", ":"])
+                .prop_map(str::to_owned),
+        ];
+        let space = select(vec!["", "", " ", "\t", "\n", "\u{a0}"]);
+        (space.clone(), prefix, host(), port(), suffix, space).prop_map(
+            |(lead, prefix, host, port, suffix, trail)| {
+                format!("{lead}{prefix}{host}{port}{suffix}{trail}")
+            },
+        )
+    }
+
+    fn check(input: &str) -> Result<(), TestCaseError> {
+        match parse_homeserver_input(input) {
+            Ok(HomeserverInput::ServerName(name)) => {
+                prop_assert_eq!(&name.host, &name.host.to_ascii_lowercase());
+                prop_assert_ne!(name.port, Some(0), "port 0 is refused");
+                let well_known = name.well_known_url();
+                prop_assert!(
+                    well_known.is_ok(),
+                    "{:?} parsed but has no URL: {:?}",
+                    name,
+                    well_known
+                );
+                prop_assert!(name.fallback_base_url().is_ok());
+            }
+            Ok(HomeserverInput::Url(url)) => {
+                prop_assert!(url.host().is_some(), "a homeserver URL has a host: {}", url);
+                prop_assert!(
+                    check_scheme(&url).is_ok(),
+                    "{} got past the scheme rule",
+                    url
+                );
+            }
+            Err(DiscoveryError::InvalidName { .. } | DiscoveryError::InsecureUrl { .. }) => {}
+            Err(other) => {
+                return Err(TestCaseError::fail(format!(
+                    "parsing sends no request, so it cannot fail with {other:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn any_text_is_a_homeserver_or_a_typed_error(
+            input in prop_oneof![any::<String>(), "\\PC{0,40}"],
+        ) {
+            check(&input)?;
+        }
+
+        #[test]
+        fn text_near_the_grammar_is_a_homeserver_or_a_typed_error(input in near_input()) {
+            check(&input)?;
+        }
+    }
+}
