@@ -98,6 +98,20 @@ impl Chromium {
             .expect("click submit");
     }
 
+    /// Clicks "Continue as …" on the EMS sandbox's consent page, which a browser that is signed
+    /// in already gets before a code goes to the app (a public client at a loopback address).
+    pub async fn continue_as(&self) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Id("continue"))
+            .await
+            .unwrap_or_else(|e| panic!("no consent page with a Continue button: {e}"))
+            .click()
+            .await
+            .expect("click Continue");
+    }
+
     /// Waits until the page's text contains `needle`; returns the text.
     pub async fn wait_for_text(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
