@@ -28,6 +28,15 @@ struct Fixture {
 
 impl Fixture {
     async fn start(access_token_lifetime_secs: u32) -> Self {
+        Self::start_with_client(
+            access_token_lifetime_secs,
+            ClientConfig::public_native("element-accounts"),
+        )
+        .await
+    }
+
+    /// A sandbox whose app client is `client`.
+    async fn start_with_client(access_token_lifetime_secs: u32, client: ClientConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("ems.db");
         let db2 = db.clone();
@@ -49,7 +58,7 @@ impl Fixture {
             database: db,
             provider: ProviderConfig {
                 access_token_lifetime_secs,
-                clients: vec![ClientConfig::public_native("element-accounts")],
+                clients: vec![client],
                 ..ProviderConfig::default()
             },
         };
@@ -619,4 +628,36 @@ async fn an_id_token_that_does_not_verify_is_refused() {
         matches!(err, EmsError::IdTokenInvalid(_)),
         "a forged signature is refused: {err:?}"
     );
+}
+
+#[tokio::test]
+async fn a_provider_that_keeps_profile_claims_in_userinfo_still_shows_who_signed_in() {
+    let mut client = ClientConfig::public_native("element-accounts");
+    client.id_token_profile_claims = false;
+    let fixture = Fixture::start_with_client(300, client).await;
+    let (signed_in, provider, _) = sign_in(&fixture, &Browser::new()).await;
+    let raw = signed_in
+        .tokens
+        .id_token
+        .as_ref()
+        .expect("an ID token")
+        .expose()
+        .to_owned();
+    let payload = raw.split('.').nth(1).expect("a JWT");
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .expect("base64"),
+    )
+    .expect("json");
+    assert!(
+        claims.get("email").is_none(),
+        "the sandbox keeps the email out of the ID token here: {claims}"
+    );
+    assert_eq!(
+        signed_in.identity.email.as_deref(),
+        Some(EMAIL),
+        "the email is read from UserInfo"
+    );
+    assert_eq!(signed_in.identity.name.as_deref(), Some("Carol Danvers"));
+    drop(provider);
 }

@@ -76,9 +76,10 @@ pub fn files_containing(secret: &str, roots: &[&Path]) -> Vec<(PathBuf, String)>
 pub fn assert_private_files(home: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let mode = |path: &Path| {
-        std::fs::metadata(path)
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or_else(|e| panic!("{} is missing: {e}", path.display()))
+        std::fs::metadata(path).map_or_else(
+            |e| panic!("{} is missing: {e}", path.display()),
+            |m| m.permissions().mode() & 0o777,
+        )
     };
     let data = home.join("data/io.element.accounts");
     for dir in [

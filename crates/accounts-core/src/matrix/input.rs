@@ -3,8 +3,6 @@
 //! Parsing is pure and strict, so that a typo is reported as such before any request is sent.
 //! The https rule lives here too: plain http only for hosts on this computer.
 
-use std::net::IpAddr;
-
 use url::{Host, Url};
 
 use super::error::DiscoveryError;
@@ -112,13 +110,7 @@ pub fn check_scheme(url: &Url) -> Result<(), DiscoveryError> {
     }
 }
 
-/// Whether `host` is this computer: `localhost`, `127.0.0.0/8` or `::1`.
-#[must_use]
-pub fn is_loopback_host(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
+pub use crate::transport::is_loopback_host;
 
 fn parse_server_name(name: &str) -> Result<ServerName, String> {
     let (host, port) = if let Some(rest) = name.strip_prefix('[') {
@@ -127,7 +119,15 @@ fn parse_server_name(name: &str) -> Result<ServerName, String> {
             .ok_or("an IPv6 address needs a closing ]")?;
         ip.parse::<std::net::Ipv6Addr>()
             .map_err(|_| format!("{ip} is not an IPv6 address"))?;
-        (format!("[{ip}]"), after.strip_prefix(':'))
+        let port = match after {
+            "" => None,
+            _ => Some(
+                after
+                    .strip_prefix(':')
+                    .ok_or_else(|| format!("\"{after}\" after the IPv6 address is not a :port"))?,
+            ),
+        };
+        (format!("[{ip}]"), port)
     } else {
         match name.rsplit_once(':') {
             Some((host, port)) => (host.to_owned(), Some(port)),
@@ -177,6 +177,16 @@ mod tests {
             host: host.into(),
             port,
         })
+    }
+
+    #[test]
+    fn text_after_an_ipv6_address_must_be_a_port() {
+        assert!(
+            parse_homeserver_input("[::1]garbage").is_err(),
+            "trailing text after ] is a typo, not part of the name"
+        );
+        assert!(parse_homeserver_input("[::1]:8448").is_ok());
+        assert!(parse_homeserver_input("[::1]").is_ok());
     }
 
     #[test]
