@@ -2,7 +2,11 @@
 //! `file:` is shown, but clicking it opens nothing (neither `$BROWSER` nor the desktop's
 //! `xdg-open` runs), the webview stays on the app, and the app says why. The homeserver is a
 //! small one made for the test, since no real server is configured to send such a policy.
+//! And a second EMS sign-in in a browser that is still signed in at the provider goes through
+//! its one-click consent page: no code reaches a loopback address silently.
 
+#[path = "support/chromium.rs"]
+mod chromium;
 #[path = "support/gui.rs"]
 mod gui;
 
@@ -13,6 +17,10 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use chromium::Chromium;
+use ems_sandbox::{
+    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
+};
 use gui::AppUnderTest;
 use serde_json::json;
 
@@ -138,5 +146,89 @@ async fn a_file_policy_link_opens_nothing_and_the_app_says_why() {
         !xdg_log.exists(),
         "the desktop opener must not run for a file: address"
     );
+    app.close().await;
+}
+
+const EMAIL: &str = "erin@example.org";
+const PASSWORD: &str = "erin's very long password";
+
+async fn sandbox(dir: &Path) -> RunningSandbox {
+    let db = dir.join("ems.db");
+    let db2 = db.clone();
+    tokio::task::spawn_blocking(move || {
+        Store::open(&db2)
+            .and_then(|s| {
+                s.add_user(&NewUser {
+                    email: EMAIL.into(),
+                    name: "Erin Reagan".into(),
+                    username: Some("erin".into()),
+                    password: ems_sandbox::Secret::new(PASSWORD),
+                })
+            })
+            .expect("add Erin")
+    })
+    .await
+    .expect("blocking task");
+    let config = SandboxConfig {
+        database: db,
+        provider: ProviderConfig {
+            clients: vec![ClientConfig::public_native("element-accounts")],
+            ..ProviderConfig::default()
+        },
+    };
+    Sandbox::bind(config, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("the sandbox starts")
+}
+
+async fn wait_for_status(app: &AppUnderTest, status: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while app.count("ems-account-status").await == 0
+        || app.text_of("ems-account-status").await != status
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the EMS account never showed as {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_with_a_live_browser_session_asks_for_one_click() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = sandbox(dir.path()).await;
+    let app = AppUnderTest::launch(&[("ELEMENT_ACCOUNTS_EMS_ISSUER", sandbox.issuer())]).await;
+    app.wait_ready().await;
+    app.click("ems-sign-in").await;
+    let chromium = Chromium::start().await;
+    chromium.open(&app.browser_url(1).await).await;
+    chromium.fill("email", EMAIL).await;
+    chromium.fill("password", PASSWORD).await;
+    chromium.submit().await;
+    chromium.wait_for_text("You can close this tab").await;
+    wait_for_status(&app, "Signed in").await;
+
+    // Signed out in the app; the browser still holds its session at the provider.
+    app.click("ems-sign-out").await;
+    app.browser_url(2).await;
+    wait_for_status(&app, "Signed out").await;
+    app.click("ems-sign-in-again").await;
+    chromium.open(&app.browser_url(3).await).await;
+    let consent = chromium.wait_for_text("Continue as").await;
+    assert!(
+        consent.contains(EMAIL) && consent.contains("element-accounts"),
+        "the page names who signs in and to what: {consent}"
+    );
+    assert_eq!(
+        app.text_of("ems-account-status").await,
+        "Signed out",
+        "no code reached the app before the click"
+    );
+    chromium.continue_as().await;
+    chromium.wait_for_text("You can close this tab").await;
+    wait_for_status(&app, "Signed in").await;
+    assert_eq!(app.count("error").await, 0);
+    chromium.close().await;
     app.close().await;
 }
