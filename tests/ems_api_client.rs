@@ -475,7 +475,7 @@ async fn deletion_asks_for_the_typed_email_and_names_the_matrix_accounts_that_go
             })
             .expect("record");
     }
-    let registry = std::sync::Mutex::new(registry);
+    let registry = accounts_core::vault::Registry::from(registry);
     let deletions = EmsDeletions::default();
 
     let error = deletions

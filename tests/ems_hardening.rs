@@ -6,7 +6,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use accounts_core::ems::{begin_sign_in, http_client, EmsError, DEFAULT_SIGN_IN_TIMEOUT};
+use accounts_core::browser::Opener;
+use accounts_core::ems::{
+    begin_sign_in, http_client, EmsAccounts, EmsError, DEFAULT_SIGN_IN_TIMEOUT,
+};
+use accounts_core::vault::{MemoryStore, Registry, Vault};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -49,6 +53,8 @@ struct Behaviour {
     userinfo_other_subject: bool,
     /// Discovery entries replaced wholesale (for endpoints on other servers or schemes).
     metadata_overrides: Vec<(&'static str, String)>,
+    /// How long the token endpoint takes to answer.
+    token_delay: std::time::Duration,
 }
 
 impl Default for Behaviour {
@@ -59,6 +65,7 @@ impl Default for Behaviour {
             iss_in_response: Some(String::new()),
             userinfo_other_subject: false,
             metadata_overrides: Vec::new(),
+            token_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -194,6 +201,7 @@ fn now() -> i64 {
 async fn token(State(state): State<Shared>) -> Json<Value> {
     *state.token_requests.lock().expect("lock") += 1;
     let behaviour = state.behaviour.lock().expect("lock").clone();
+    tokio::time::sleep(behaviour.token_delay).await;
     let nonces = state.nonces.lock().expect("lock").clone();
     let nonce = match behaviour.id_token {
         IdToken::ReplayedNonce => nonces.iter().rev().nth(1).cloned().unwrap_or_default(),
@@ -465,4 +473,75 @@ async fn profile_claims_are_read_from_userinfo_when_the_id_token_lacks_them() {
         .await
         .expect_err("UserInfo about someone else must not be used");
     assert!(matches!(err, EmsError::IdTokenInvalid(_)), "got {err:?}");
+}
+
+/// The browser's part of a sign-in at `authorize_url`: follows the authorization endpoint's
+/// redirect back to the app's loopback listener, and returns the listener's status.
+async fn come_back(authorize_url: String) -> StatusCode {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let answer = browser.get(authorize_url).send().await.expect("authorize");
+    let back = answer
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .expect("a redirect back to the app")
+        .to_owned();
+    browser.get(back).send().await.expect("callback").status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_that_ends_late_leaves_the_newer_sign_ins_cancel_alone() {
+    let provider = RogueProvider::start(Behaviour {
+        token_delay: std::time::Duration::from_millis(1500),
+        ..Behaviour::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("data dir");
+    let ems = Arc::new(EmsAccounts::new(
+        Vault::new(Arc::new(MemoryStore::default())),
+        Registry::open(dir.path()),
+        Opener::new(None, None),
+        dir.path().join("ems-cache"),
+    ));
+
+    // The first sign-in: the browser comes back, and the code exchange takes its time.
+    let first = ems.start_sign_in(provider.issuer()).await.expect("starts");
+    let finishing_first = tokio::spawn({
+        let ems = Arc::clone(&ems);
+        async move { ems.finish_sign_in().await }
+    });
+    let browser = tokio::spawn(come_back(first.url));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while provider.token_requests() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first code never reached the server"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // A second sign-in starts while the first is still finishing; then the first ends.
+    ems.start_sign_in(provider.issuer())
+        .await
+        .expect("the second starts");
+    let finishing_second = tokio::spawn({
+        let ems = Arc::clone(&ems);
+        async move { ems.finish_sign_in().await }
+    });
+    finishing_first
+        .await
+        .expect("task")
+        .expect("the first sign-in completes, late");
+    browser.await.expect("browser task");
+
+    // The second's cancel still works: it was not taken away by the first's late end.
+    ems.cancel_sign_in();
+    let second = tokio::time::timeout(std::time::Duration::from_secs(10), finishing_second)
+        .await
+        .expect("cancelling the second sign-in must end it at once")
+        .expect("task");
+    assert!(matches!(second, Err(EmsError::Cancelled)), "got {second:?}");
 }

@@ -873,3 +873,72 @@ async fn a_flow_with_unusable_paths_or_states_never_opens_a_port() {
         Err(LoopbackError::NoPaths)
     ));
 }
+
+#[tokio::test]
+async fn a_state_set_after_binding_is_checked_like_one_given_up_front() {
+    // An OAuth library chooses `state` only once the redirect URI, port included, is fixed.
+    let mut listener = guarded(
+        "bind",
+        CallbackListener::builder(FLOW_TIMEOUT)
+            .path("/ems", CallbackState::new(EMS_STATE))
+            .path_awaiting_state("/matrix")
+            .bind(),
+    )
+    .await
+    .expect("the listener starts");
+    let matrix = listener.callback_url("/matrix").expect("expected").clone();
+    assert_eq!(
+        listener.callback_url_with_state("/matrix"),
+        None,
+        "no return address with a state before the state is set"
+    );
+
+    // Before its state is set, nothing is served there, whatever the request carries.
+    for state in [MATRIX_STATE, "", "anything-at-all-0123456789"] {
+        let answer = answer_of(visit(&with_query(&matrix, &[("state", state)]))).await;
+        assert_eq!(answer.status, 400, "state {state:?} before one was set");
+    }
+    assert!(
+        matches!(
+            listener
+                .set_state("/matrix", CallbackState::new("short"))
+                .await,
+            Err(LoopbackError::UnsuitableState { .. })
+        ),
+        "a guessable state is refused after binding too"
+    );
+    listener
+        .set_state("/matrix", CallbackState::new(MATRIX_STATE))
+        .await
+        .expect("the state is set");
+    assert!(
+        listener
+            .set_state("/matrix", CallbackState::new(EMS_STATE))
+            .await
+            .is_err(),
+        "a path's state is set once"
+    );
+    assert!(
+        listener
+            .callback_url_with_state("/matrix")
+            .is_some_and(|u| u.query() == Some(&format!("state={MATRIX_STATE}")[..])),
+        "the return address now carries the state"
+    );
+
+    // Both paths of the one flow are served, each with its own state.
+    let wrong = answer_of(visit(&with_query(&matrix, &[("state", EMS_STATE)]))).await;
+    assert_eq!(wrong.status, 400, "another path's state is still refused");
+    let back = visit(&with_query(
+        &matrix,
+        &[("loginToken", "t"), ("state", MATRIX_STATE)],
+    ));
+    let callback = next(&mut listener).await.expect("the /matrix callback");
+    assert_eq!(callback.param("loginToken"), Some("t"));
+    callback.respond(Reply::Page(SIGNED_IN));
+    assert_eq!(answer_of(back).await.status, 200);
+    let ems = listener.callback_url("/ems").expect("expected").clone();
+    let back = visit(&with_query(&ems, &[("code", "c"), ("state", EMS_STATE)]));
+    let callback = next(&mut listener).await.expect("the /ems callback");
+    callback.respond(Reply::Page(SIGNED_IN));
+    assert_eq!(answer_of(back).await.status, 200);
+}

@@ -9,13 +9,13 @@ mod synapse;
 mod synapse_admin;
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use accounts_core::browser::Opener;
 use accounts_core::matrix::{
     load_session, MatrixAccounts, MatrixError, PasswordSignIn, SessionState, STORES_DIR,
 };
-use accounts_core::vault::{AccountRegistry, Secret, SecretKey, SecretKind, Vault};
+use accounts_core::vault::{AccountRegistry, Registry, Secret, SecretKey, SecretKind, Vault};
 use synapse::Synapse;
 use synapse_admin::{whoami, Admin};
 
@@ -25,6 +25,7 @@ fn sign_in(homeserver: &str, identifier: &str, password: &str) -> PasswordSignIn
         identifier: identifier.to_owned(),
         password: Secret::new(password),
         account_id: None,
+        subscription: None,
     }
 }
 
@@ -76,15 +77,17 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
 
     let data = tempfile::tempdir().expect("data dir");
     let vault = Vault::keyring();
-    let registry = Mutex::new(AccountRegistry::open(data.path()).expect("registry"));
-    let accounts = MatrixAccounts::new(data.path().join(STORES_DIR), vault.clone());
+    let registry = Registry::from(AccountRegistry::open(data.path()).expect("registry"));
+    let accounts = MatrixAccounts::new(
+        data.path().join(STORES_DIR),
+        vault.clone(),
+        registry.clone(),
+        Opener::new(None, None),
+    );
 
     // Failures first: nothing may be kept for them.
     let wrong = accounts
-        .sign_in(
-            &registry,
-            sign_in(&synapse.url, "alice", "not-her-password"),
-        )
+        .sign_in(sign_in(&synapse.url, "alice", "not-her-password"))
         .await
         .expect_err("a wrong password is refused");
     assert!(
@@ -92,7 +95,7 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
         "got {wrong:?}"
     );
     let deactivated = accounts
-        .sign_in(&registry, sign_in(&synapse.url, "carol", "carol-pw-1"))
+        .sign_in(sign_in(&synapse.url, "carol", "carol-pw-1"))
         .await
         .expect_err("a deactivated account cannot sign in");
     assert!(
@@ -106,14 +109,14 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
         "the message says the account may be deactivated: {deactivated}"
     );
     assert!(
-        accounts.list(&registry).is_empty(),
+        accounts.list().is_empty(),
         "failed sign-ins leave no account"
     );
 
     // Two accounts on the same server, each its own session.
     let signed_in_at = Instant::now();
     let a = accounts
-        .sign_in(&registry, sign_in(&synapse.url, "alice", "alice-pw-1"))
+        .sign_in(sign_in(&synapse.url, "alice", "alice-pw-1"))
         .await
         .expect("alice signs in by user name");
     assert_eq!(a.user_id, alice);
@@ -126,7 +129,7 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
         "the server knows alice's session"
     );
     let b = accounts
-        .sign_in(&registry, sign_in(&synapse.url, &bob, "bob-pw-1"))
+        .sign_in(sign_in(&synapse.url, &bob, "bob-pw-1"))
         .await
         .expect("bob signs in by Matrix ID");
     let bob_device = device_of(&b.session);
@@ -155,7 +158,7 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
     }
 
     let again = accounts
-        .sign_in(&registry, sign_in(&synapse.url, "bob", "bob-pw-1"))
+        .sign_in(sign_in(&synapse.url, "bob", "bob-pw-1"))
         .await
         .expect_err("bob is already here");
     assert!(
@@ -198,10 +201,15 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
 
     // A restart: a new account set over the same keyring and stores.
     drop(accounts);
-    let registry = Mutex::new(AccountRegistry::open(data.path()).expect("registry"));
-    let accounts = MatrixAccounts::new(data.path().join(STORES_DIR), vault.clone());
-    accounts.restore_all(&registry).await;
-    let listed = accounts.list(&registry);
+    let registry = Registry::from(AccountRegistry::open(data.path()).expect("registry"));
+    let accounts = MatrixAccounts::new(
+        data.path().join(STORES_DIR),
+        vault.clone(),
+        registry.clone(),
+        Opener::new(None, None),
+    );
+    accounts.restore_all().await;
+    let listed = accounts.list();
     assert_eq!(listed.len(), 2, "both accounts are back: {listed:?}");
     let restored_alice = listed.iter().find(|v| v.id == a.id).expect("alice");
     assert_eq!(
@@ -221,22 +229,19 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
     );
     let mut again = sign_in(&synapse.url, "bob", "bob-pw-1");
     again.account_id = Some(b.id.clone());
-    let b2 = accounts
-        .sign_in(&registry, again)
-        .await
-        .expect("bob signs in again");
+    let b2 = accounts.sign_in(again).await.expect("bob signs in again");
     assert_eq!(b2.id, b.id, "signing in again keeps the account");
     assert_ne!(device_of(&b2.session), bob_device, "with a new session");
 
     // Sign out ends the session on the server; removal deletes everything local.
     let before_sign_out = access_token(&vault, &a.id).await;
-    accounts.sign_out(&registry, &a.id).await.expect("sign out");
+    accounts.sign_out(&a.id).await.expect("sign out");
     assert_eq!(
         whoami(&synapse.url, &before_sign_out).await,
         Err(401),
         "the server no longer accepts the token"
     );
-    let listed = accounts.list(&registry);
+    let listed = accounts.list();
     assert_eq!(
         listed.iter().find(|v| v.id == a.id).map(|v| &v.session),
         Some(&SessionState::SignedOut),
@@ -245,7 +250,7 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
 
     let bob_store = accounts.store_dir(&b.id);
     assert!(bob_store.exists(), "bob has a store");
-    accounts.remove(&registry, &b.id).await.expect("remove bob");
+    accounts.remove(&b.id).await.expect("remove bob");
     assert!(!bob_store.exists(), "the store is deleted");
     for kind in [SecretKind::MatrixSession, SecretKind::StorePassphrase] {
         assert_eq!(
@@ -258,13 +263,10 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
         );
     }
     assert!(
-        accounts.list(&registry).iter().all(|v| v.id != b.id),
+        accounts.list().iter().all(|v| v.id != b.id),
         "the record is gone"
     );
-    accounts
-        .remove(&registry, &a.id)
-        .await
-        .expect("remove alice");
+    accounts.remove(&a.id).await.expect("remove alice");
 }
 
 #[tokio::test]
@@ -279,14 +281,19 @@ async fn a_rate_limited_sign_in_says_how_long_to_wait_instead_of_waiting() {
     );
     let synapse = Synapse::start_with(&[&strict]);
     let data = tempfile::tempdir().expect("data dir");
-    let registry = Mutex::new(AccountRegistry::open(data.path()).expect("registry"));
-    let accounts = MatrixAccounts::new(data.path().join(STORES_DIR), Vault::keyring());
+    let registry = Registry::from(AccountRegistry::open(data.path()).expect("registry"));
+    let accounts = MatrixAccounts::new(
+        data.path().join(STORES_DIR),
+        Vault::keyring(),
+        registry.clone(),
+        Opener::new(None, None),
+    );
 
     let mut last = None;
     for _ in 0..3 {
         let attempt = tokio::time::timeout(
             Duration::from_mins(1),
-            accounts.sign_in(&registry, sign_in(&synapse.url, "admin", "wrong-password")),
+            accounts.sign_in(sign_in(&synapse.url, "admin", "wrong-password")),
         )
         .await
         .expect("a rate-limited sign-in must come back instead of waiting out the limit");

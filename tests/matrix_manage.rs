@@ -8,13 +8,12 @@ mod synapse;
 #[path = "support/synapse_admin.rs"]
 mod synapse_admin;
 
-use std::sync::Mutex;
-
+use accounts_core::browser::Opener;
 use accounts_core::matrix::{
-    DiscoveryError, MatrixAccounts, MatrixError, PasswordChange, PasswordSignIn, SessionState,
-    UiaAuth, UiaChallenge, UiaStep, STORES_DIR,
+    Confirmation, DiscoveryError, MatrixAccounts, MatrixError, PasswordChange, PasswordSignIn,
+    SessionState, UiaAuth, UiaChallenge, UiaStep, STORES_DIR,
 };
-use accounts_core::vault::{AccountRegistry, Secret, SecretKey, SecretKind, Vault};
+use accounts_core::vault::{AccountRegistry, Registry, Secret, SecretKey, SecretKind, Vault};
 use synapse::Synapse;
 use synapse_admin::{login, profile, whoami, Admin};
 
@@ -33,6 +32,7 @@ fn sign_in(homeserver: &str, identifier: &str, password: &str) -> PasswordSignIn
         identifier: identifier.to_owned(),
         password: Secret::new(password),
         account_id: None,
+        subscription: None,
     }
 }
 
@@ -46,7 +46,9 @@ fn password(session: &UiaChallenge, password: &str) -> UiaAuth {
 fn challenge_of(step: UiaStep) -> UiaChallenge {
     match step {
         UiaStep::AuthRequired { challenge } => challenge,
-        UiaStep::Done => panic!("the server must ask for re-authentication first"),
+        UiaStep::Done | UiaStep::Browser { .. } => {
+            panic!("the server must ask for re-authentication first")
+        }
     }
 }
 
@@ -64,7 +66,6 @@ struct Fixture {
     admin: Admin,
     _data: tempfile::TempDir,
     vault: Vault,
-    registry: Mutex<AccountRegistry>,
     accounts: MatrixAccounts,
 }
 
@@ -73,14 +74,18 @@ async fn fixture() -> Fixture {
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     let data = tempfile::tempdir().expect("data dir");
     let vault = Vault::keyring();
-    let registry = Mutex::new(AccountRegistry::open(data.path()).expect("registry"));
-    let accounts = MatrixAccounts::new(data.path().join(STORES_DIR), vault.clone());
+    let registry = Registry::from(AccountRegistry::open(data.path()).expect("registry"));
+    let accounts = MatrixAccounts::new(
+        data.path().join(STORES_DIR),
+        vault.clone(),
+        registry.clone(),
+        Opener::new(None, None),
+    );
     Fixture {
         synapse,
         admin,
         _data: data,
         vault,
-        registry,
         accounts,
     }
 }
@@ -98,7 +103,7 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
         .await;
     let a = f
         .accounts
-        .sign_in(&f.registry, sign_in(&f.synapse.url, "alice", "alice-pw-1"))
+        .sign_in(sign_in(&f.synapse.url, "alice", "alice-pw-1"))
         .await
         .expect("alice signs in");
     let SessionState::SignedIn { device_id: own } = a.session.clone() else {
@@ -107,7 +112,7 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
 
     // Display name: on the server, and in the registry for the account list.
     f.accounts
-        .set_display_name(&f.registry, &a.id, "  Alice Liddell ")
+        .set_display_name(&a.id, "  Alice Liddell ")
         .await
         .expect("set the display name");
     assert_eq!(
@@ -125,7 +130,7 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
         Some("Alice Liddell")
     );
     assert_eq!(
-        f.accounts.list(&f.registry)[0].display_name.as_deref(),
+        f.accounts.list()[0].display_name.as_deref(),
         Some("Alice Liddell"),
         "the account list shows the new name"
     );
@@ -208,7 +213,7 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
     );
     let own_refused = f
         .accounts
-        .delete_devices(&a.id, std::slice::from_ref(&own), None)
+        .delete_devices(&a.id, std::slice::from_ref(&own), Confirmation::None)
         .await
         .expect_err("the app's own session is signed out with Sign out, not here");
     assert!(
@@ -218,7 +223,7 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
 
     let challenge = challenge_of(
         f.accounts
-            .delete_devices(&a.id, std::slice::from_ref(&other), None)
+            .delete_devices(&a.id, std::slice::from_ref(&other), Confirmation::None)
             .await
             .expect("the first request gets a challenge"),
     );
@@ -232,7 +237,7 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
         .delete_devices(
             &a.id,
             std::slice::from_ref(&other),
-            Some(password(&challenge, "nope")),
+            Confirmation::Uia(password(&challenge, "nope")),
         )
         .await
         .expect_err("a wrong password is refused");
@@ -253,7 +258,7 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
         .delete_devices(
             &a.id,
             std::slice::from_ref(&other),
-            Some(password(&challenge, "alice-pw-1")),
+            Confirmation::Uia(password(&challenge, "alice-pw-1")),
         )
         .await
         .expect("the right password, same session");
@@ -348,17 +353,16 @@ async fn profile_avatar_sessions_and_threepids_change_on_the_server() {
     // which later breaks deactivation; the app signs them out separately, so this still works.
     let challenge = challenge_of(
         f.accounts
-            .deactivate(&f.registry, &a.id, false, None)
+            .deactivate(&a.id, false, Confirmation::None)
             .await
             .expect("a challenge"),
     );
     let done = f
         .accounts
         .deactivate(
-            &f.registry,
             &a.id,
             false,
-            Some(password(&challenge, "alice-pw-2")),
+            Confirmation::Uia(password(&challenge, "alice-pw-2")),
         )
         .await
         .expect("deactivation after a password change");
@@ -380,7 +384,7 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
         .await;
     let b = f
         .accounts
-        .sign_in(&f.registry, sign_in(&f.synapse.url, "bob", "bob-pw-1"))
+        .sign_in(sign_in(&f.synapse.url, "bob", "bob-pw-1"))
         .await
         .expect("bob signs in");
     let SessionState::SignedIn { device_id: own } = b.session.clone() else {
@@ -393,7 +397,7 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
         .expect("another session");
     let challenge = challenge_of(
         f.accounts
-            .delete_devices(&b.id, std::slice::from_ref(&other), None)
+            .delete_devices(&b.id, std::slice::from_ref(&other), Confirmation::None)
             .await
             .expect("a challenge"),
     );
@@ -403,7 +407,7 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
         .delete_devices(
             &b.id,
             std::slice::from_ref(&other),
-            Some(password(&challenge, "bob-pw-1")),
+            Confirmation::Uia(password(&challenge, "bob-pw-1")),
         )
         .await
         .expect_err("the server is down");
@@ -417,12 +421,12 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
     assert!(down.to_string().contains("Could not reach"), "{down}");
     let rename = f
         .accounts
-        .set_display_name(&f.registry, &b.id, "Robert")
+        .set_display_name(&b.id, "Robert")
         .await
         .expect_err("the server is down");
     assert!(matches!(rename, MatrixError::Discovery(_)), "{rename:?}");
     assert_eq!(
-        f.accounts.list(&f.registry)[0].display_name.as_deref(),
+        f.accounts.list()[0].display_name.as_deref(),
         Some("bob"),
         "a failed rename changes nothing here"
     );
@@ -459,7 +463,7 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
         .delete_devices(
             &b.id,
             std::slice::from_ref(&other),
-            Some(password(&challenge, "bob-pw-1")),
+            Confirmation::Uia(password(&challenge, "bob-pw-1")),
         )
         .await
         .expect("retried once the server is back");
@@ -470,13 +474,13 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
     // it from this computer.
     let challenge = challenge_of(
         f.accounts
-            .deactivate(&f.registry, &b.id, true, None)
+            .deactivate(&b.id, true, Confirmation::None)
             .await
             .expect("a challenge"),
     );
     let wrong = f
         .accounts
-        .deactivate(&f.registry, &b.id, true, Some(password(&challenge, "nope")))
+        .deactivate(&b.id, true, Confirmation::Uia(password(&challenge, "nope")))
         .await
         .expect_err("a wrong password");
     assert!(
@@ -487,18 +491,13 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
         login(&f.synapse.url, "bob", "bob-pw-1").await.is_ok(),
         "still active"
     );
-    assert_eq!(
-        f.accounts.list(&f.registry).len(),
-        1,
-        "still on this computer"
-    );
+    assert_eq!(f.accounts.list().len(), 1, "still on this computer");
     let done = f
         .accounts
         .deactivate(
-            &f.registry,
             &b.id,
             true,
-            Some(password(&challenge, "bob-pw-1")),
+            Confirmation::Uia(password(&challenge, "bob-pw-1")),
         )
         .await
         .expect("deactivate");
@@ -509,7 +508,7 @@ async fn an_outage_mid_action_and_deactivation_leave_known_states() {
         "a deactivated account cannot sign in"
     );
     assert!(
-        f.accounts.list(&f.registry).is_empty(),
+        f.accounts.list().is_empty(),
         "the account is removed from this computer"
     );
     for kind in [SecretKind::MatrixSession, SecretKind::StorePassphrase] {

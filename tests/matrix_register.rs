@@ -12,14 +12,14 @@ mod synapse;
 mod synapse_admin;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use accounts_core::browser::Opener;
 use accounts_core::matrix::{
     load_session, AccountCreation, MatrixAccountView, MatrixAccounts, NewAccount,
     RegistrationError, RegistrationProgress, RegistrationStep, SessionState, STORES_DIR,
 };
-use accounts_core::vault::{AccountRegistry, Secret, Vault};
+use accounts_core::vault::{AccountRegistry, Registry, Secret, Vault};
 use smtp_sink::SmtpSink;
 use synapse::Synapse;
 use synapse_admin::{whoami, Admin};
@@ -28,7 +28,6 @@ use synapse_admin::{whoami, Admin};
 struct App {
     data: tempfile::TempDir,
     vault: Vault,
-    registry: Mutex<AccountRegistry>,
     accounts: MatrixAccounts,
     creation: AccountCreation,
 }
@@ -37,12 +36,16 @@ impl App {
     fn new() -> Self {
         let data = tempfile::tempdir().expect("data dir");
         let vault = Vault::keyring();
-        let registry = Mutex::new(AccountRegistry::open(data.path()).expect("registry"));
-        let accounts = MatrixAccounts::new(data.path().join(STORES_DIR), vault.clone());
+        let registry = Registry::from(AccountRegistry::open(data.path()).expect("registry"));
+        let accounts = MatrixAccounts::new(
+            data.path().join(STORES_DIR),
+            vault.clone(),
+            registry.clone(),
+            Opener::new(None, None),
+        );
         Self {
             data,
             vault,
-            registry,
             accounts,
             creation: AccountCreation::new(),
         }
@@ -57,11 +60,11 @@ impl App {
         self.creation
             .start(
                 &self.accounts,
-                &self.registry,
                 NewAccount {
                     homeserver: homeserver.to_owned(),
                     username: username.to_owned(),
                     password: Secret::new(password),
+                    subscription: None,
                 },
             )
             .await
@@ -69,7 +72,7 @@ impl App {
 
     /// Asserts that nothing of an unfinished registration is kept: no account, no store.
     fn assert_nothing_kept(&self, accounts_before: usize, why: &str) {
-        let listed = self.accounts.list(&self.registry);
+        let listed = self.accounts.list();
         assert_eq!(listed.len(), accounts_before, "{why}: {listed:?}");
         let stores = self.data.path().join(STORES_DIR);
         let store_count = std::fs::read_dir(&stores).map_or(0, Iterator::count);
@@ -216,17 +219,22 @@ async fn open_registration_refuses_taken_names_and_weak_passwords_then_keeps_the
     );
     let over = app
         .creation
-        .check_email(&id, &app.accounts, &app.registry)
+        .check_email(&id, &app.accounts)
         .await
         .expect_err("the registration is over");
     assert!(matches!(over, RegistrationError::NotInProgress), "{over:?}");
 
     // A restart restores it like any signed-in account.
     let device = device_of(&account);
-    let accounts = MatrixAccounts::new(app.data.path().join(STORES_DIR), app.vault.clone());
-    let registry = Mutex::new(AccountRegistry::open(app.data.path()).expect("registry"));
-    accounts.restore_all(&registry).await;
-    let listed = accounts.list(&registry);
+    let registry = Registry::from(AccountRegistry::open(app.data.path()).expect("registry"));
+    let accounts = MatrixAccounts::new(
+        app.data.path().join(STORES_DIR),
+        app.vault.clone(),
+        registry.clone(),
+        Opener::new(None, None),
+    );
+    accounts.restore_all().await;
+    let listed = accounts.list();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(
         device_of(&listed[0]),
@@ -279,7 +287,7 @@ async fn a_registration_token_is_checked_before_the_rest_and_counted() {
     for (token, why) in [("not-a-token", "an unknown token"), ("", "an empty token")] {
         let refused = app
             .creation
-            .submit_token(&id, token, &app.accounts, &app.registry)
+            .submit_token(&id, token, &app.accounts)
             .await
             .expect_err(why);
         assert!(
@@ -290,7 +298,7 @@ async fn a_registration_token_is_checked_before_the_rest_and_counted() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let expired = app
         .creation
-        .submit_token(&id, "expiring-token", &app.accounts, &app.registry)
+        .submit_token(&id, "expiring-token", &app.accounts)
         .await
         .expect_err("an expired token");
     assert!(
@@ -300,7 +308,7 @@ async fn a_registration_token_is_checked_before_the_rest_and_counted() {
     app.assert_nothing_kept(0, "refused tokens leave nothing");
     let tina = done(
         app.creation
-            .submit_token(&id, "one-use-token", &app.accounts, &app.registry)
+            .submit_token(&id, "one-use-token", &app.accounts)
             .await
             .expect("the same registration goes on with a good token"),
     );
@@ -313,7 +321,7 @@ async fn a_registration_token_is_checked_before_the_rest_and_counted() {
         .expect("started");
     let used_up = app
         .creation
-        .submit_token(&progress.id, "one-use-token", &app.accounts, &app.registry)
+        .submit_token(&progress.id, "one-use-token", &app.accounts)
         .await
         .expect_err("a used-up token");
     assert!(
@@ -322,7 +330,7 @@ async fn a_registration_token_is_checked_before_the_rest_and_counted() {
     );
     let tom = done(
         app.creation
-            .submit_token(&progress.id, "valid-token", &app.accounts, &app.registry)
+            .submit_token(&progress.id, "valid-token", &app.accounts)
             .await
             .expect("tom registers with the valid token"),
     );
@@ -336,7 +344,7 @@ async fn a_registration_token_is_checked_before_the_rest_and_counted() {
     app.creation.cancel(&progress.id).await;
     let stale = app
         .creation
-        .submit_token(&progress.id, "valid-token", &app.accounts, &app.registry)
+        .submit_token(&progress.id, "valid-token", &app.accounts)
         .await
         .expect_err("a cancelled registration cannot go on");
     assert!(
@@ -403,7 +411,7 @@ async fn terms_are_listed_and_must_all_be_accepted() {
 
     let refused = app
         .creation
-        .accept_terms(&progress.id, &[], &app.accounts, &app.registry)
+        .accept_terms(&progress.id, &[], &app.accounts)
         .await
         .expect_err("nothing accepted");
     assert!(
@@ -413,12 +421,7 @@ async fn terms_are_listed_and_must_all_be_accepted() {
     app.assert_nothing_kept(0, "unaccepted terms leave nothing");
     let terry = done(
         app.creation
-            .accept_terms(
-                &progress.id,
-                &["privacy_policy".to_owned()],
-                &app.accounts,
-                &app.registry,
-            )
+            .accept_terms(&progress.id, &["privacy_policy".to_owned()], &app.accounts)
             .await
             .expect("accepted"),
     );
@@ -486,7 +489,7 @@ async fn an_email_is_validated_by_following_the_mailed_link() {
     );
     let waiting = app
         .creation
-        .check_email(&id, &app.accounts, &app.registry)
+        .check_email(&id, &app.accounts)
         .await
         .expect("not followed yet is not an error");
     assert_eq!(
@@ -516,7 +519,7 @@ async fn an_email_is_validated_by_following_the_mailed_link() {
 
     let emma = done(
         app.creation
-            .check_email(&id, &app.accounts, &app.registry)
+            .check_email(&id, &app.accounts)
             .await
             .expect("the same session completes once the link was followed"),
     );

@@ -12,15 +12,17 @@ mod synapse;
 mod synapse_admin;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Duration;
 
+use accounts_core::browser::Opener;
 use accounts_core::matrix::{
-    device_display_name, load_session, token_login, MatrixAccounts, MatrixError, PasswordChange,
-    SessionState, SsoReauth, SsoSignIn, SsoStart, UiaChallenge, UiaStep, DEFAULT_SSO_TIMEOUT,
+    device_display_name, load_session, token_login, Confirmation, MatrixAccounts, MatrixError,
+    PasswordChange, SessionState, SsoReauth, SsoSignIn, UiaChallenge, UiaStep, DEFAULT_SSO_TIMEOUT,
     STORES_DIR,
 };
-use accounts_core::vault::{AccountRegistry, Secret, Vault};
+use accounts_core::vault::{
+    AccountKind, AccountRecord, AccountRegistry, Registry, Secret, SubscriptionLink, Vault,
+};
 use browser::{form, query_param, set_field, Answer, Browser};
 use ems_sandbox::{
     ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
@@ -213,7 +215,7 @@ async fn play(browser: &Browser, start: &str, user: &User<'_>, stop: &str) -> (S
 
 struct App {
     data: tempfile::TempDir,
-    registry: Mutex<AccountRegistry>,
+    registry: Registry,
     accounts: MatrixAccounts,
     vault: Vault,
 }
@@ -222,8 +224,13 @@ impl App {
     fn new() -> Self {
         let data = tempfile::tempdir().expect("data dir");
         let vault = Vault::keyring();
-        let registry = Mutex::new(AccountRegistry::open(data.path()).expect("registry"));
-        let accounts = MatrixAccounts::new(data.path().join(STORES_DIR), vault.clone());
+        let registry = Registry::from(AccountRegistry::open(data.path()).expect("registry"));
+        let accounts = MatrixAccounts::new(
+            data.path().join(STORES_DIR),
+            vault.clone(),
+            registry.clone(),
+            Opener::new(None, None),
+        );
         Self {
             data,
             registry,
@@ -238,10 +245,7 @@ impl App {
 
     /// Nothing at all was kept: no account, no store.
     fn assert_nothing_kept(&self, why: &str) {
-        assert!(
-            self.accounts.list(&self.registry).is_empty(),
-            "{why}: no account"
-        );
+        assert!(self.accounts.list().is_empty(), "{why}: no account");
         let stores = std::fs::read_dir(self.stores()).map_or(0, Iterator::count);
         assert_eq!(stores, 0, "{why}: no store folder");
     }
@@ -257,6 +261,7 @@ fn request(
         homeserver: fixture.synapse.url.clone(),
         idp_id: Some(format!("oidc-{idp}")),
         account_id,
+        subscription: None,
         timeout,
     }
 }
@@ -278,7 +283,8 @@ async fn sso_sign_in(
         .accounts
         .begin_sso_sign_in(request(fixture, idp, account_id, DEFAULT_SSO_TIMEOUT))
         .await
-        .expect("SSO starts");
+        .expect("SSO starts")
+        .url;
     let redirect = query_param(url.as_str(), "redirectUrl").expect("a redirectUrl");
     assert!(
         url.as_str().starts_with(&format!(
@@ -293,7 +299,7 @@ async fn sso_sign_in(
     );
     let stop = redirect.split('?').next().unwrap_or_default().to_owned();
     let (result, (_, page)) = tokio::join!(
-        app.accounts.finish_sso_sign_in(&app.registry),
+        app.accounts.finish_sso_sign_in(),
         play(browser, url.as_str(), user, &stop)
     );
     (result, page.body)
@@ -370,10 +376,7 @@ async fn sso_signs_in_a_new_user_the_same_user_again_and_one_who_picks_a_name() 
 
     // The same (now existing) user after signing out: same account, a new session. The sandbox
     // remembers the browser, so no form is shown this time.
-    app.accounts
-        .sign_out(&app.registry, &account.id)
-        .await
-        .expect("sign out");
+    app.accounts.sign_out(&account.id).await.expect("sign out");
     let (result, page) = sso_sign_in(
         &app,
         &fixture,
@@ -395,11 +398,7 @@ async fn sso_signs_in_a_new_user_the_same_user_again_and_one_who_picks_a_name() 
         again.session
     );
     assert!(page.contains("You can close this tab"), "{page}");
-    assert_eq!(
-        app.accounts.list(&app.registry).len(),
-        1,
-        "still one account"
-    );
+    assert_eq!(app.accounts.list().len(), 1, "still one account");
 
     // A new user whose provider maps no user name: Synapse's picker asks for one in the browser.
     let carol_browser = Browser::new();
@@ -415,17 +414,10 @@ async fn sso_signs_in_a_new_user_the_same_user_again_and_one_who_picks_a_name() 
         "the name chosen on the picker"
     );
     assert!(page.contains("You can close this tab"), "{page}");
-    assert_eq!(
-        app.accounts.list(&app.registry).len(),
-        2,
-        "Bob and Carol side by side"
-    );
+    assert_eq!(app.accounts.list().len(), 2, "Bob and Carol side by side");
 
     for id in [account.id, carol_account.id] {
-        app.accounts
-            .remove(&app.registry, &id)
-            .await
-            .expect("remove");
+        app.accounts.remove(&id).await.expect("remove");
     }
     drop(fixture.synapse);
     fixture.sandbox.shutdown().await.expect("the sandbox stops");
@@ -446,10 +438,11 @@ async fn cancel_and_timeout_leave_no_account_behind() {
         .accounts
         .begin_sso_sign_in(request(&fixture, "ems", None, DEFAULT_SSO_TIMEOUT))
         .await
-        .expect("SSO starts");
+        .expect("SSO starts")
+        .url;
     let redirect = query_param(url.as_str(), "redirectUrl").expect("a redirectUrl");
     let stop = redirect.split('?').next().unwrap_or_default().to_owned();
-    let finish = app.accounts.finish_sso_sign_in(&app.registry);
+    let finish = app.accounts.finish_sso_sign_in();
     let cancel_then_play = async {
         let at_idp = browser.get(url.as_str()).await;
         assert!(
@@ -492,8 +485,9 @@ async fn cancel_and_timeout_leave_no_account_behind() {
         .accounts
         .begin_sso_sign_in(request(&fixture, "ems", None, Duration::from_secs(1)))
         .await
-        .expect("SSO starts");
-    let timed_out = app.accounts.finish_sso_sign_in(&app.registry).await;
+        .expect("SSO starts")
+        .url;
+    let timed_out = app.accounts.finish_sso_sign_in().await;
     assert!(
         matches!(timed_out, Err(MatrixError::SsoTimedOut)),
         "got {timed_out:?}"
@@ -513,7 +507,7 @@ async fn cancel_and_timeout_leave_no_account_behind() {
     app.assert_nothing_kept("after the timeout");
 
     // Finishing with nothing started is a clear error, not a hang.
-    let nothing = app.accounts.finish_sso_sign_in(&app.registry).await;
+    let nothing = app.accounts.finish_sso_sign_in().await;
     assert!(
         matches!(nothing, Err(MatrixError::SsoCancelled)),
         "got {nothing:?}"
@@ -667,13 +661,9 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
                 }
             },
         )
-        .await
         .expect("the deletion is parked");
     let (finished, ()) = tokio::join!(
-        tokio::time::timeout(
-            Duration::from_mins(1),
-            app.accounts.finish_sso_reauth(&app.registry)
-        ),
+        tokio::time::timeout(Duration::from_mins(1), app.accounts.finish_sso_reauth()),
         async {
             tokio::time::sleep(Duration::from_secs(1)).await;
             assert!(
@@ -721,10 +711,9 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
                 }
             },
         )
-        .await
         .expect("parked");
     app.accounts.cancel_sso_reauth();
-    let cancelled = app.accounts.finish_sso_reauth(&app.registry).await;
+    let cancelled = app.accounts.finish_sso_reauth().await;
     assert!(
         matches!(cancelled, Err(MatrixError::ReauthCancelled)),
         "got {cancelled:?}"
@@ -735,10 +724,7 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         "the cancelled deletion left this session alone"
     );
 
-    app.accounts
-        .remove(&app.registry, &account.id)
-        .await
-        .expect("remove");
+    app.accounts.remove(&account.id).await.expect("remove");
     drop(fixture.synapse);
     fixture.sandbox.shutdown().await.expect("the sandbox stops");
 }
@@ -774,7 +760,7 @@ async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app
         .delete_devices(
             &account.id,
             std::slice::from_ref(&elsewhere.device_id),
-            None,
+            Confirmation::None,
         )
         .await
         .expect("the first call answers a challenge");
@@ -804,9 +790,13 @@ async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app
     );
 
     // Cancelling the SSO confirmation changes nothing.
-    let SsoStart::Browser(url) = app
+    let UiaStep::Browser { url, .. } = app
         .accounts
-        .delete_devices_through_sso(&account.id, std::slice::from_ref(&elsewhere.device_id))
+        .delete_devices(
+            &account.id,
+            std::slice::from_ref(&elsewhere.device_id),
+            Confirmation::SingleSignOn,
+        )
         .await
         .expect("the deletion is parked")
     else {
@@ -814,7 +804,7 @@ async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app
     };
     assert!(url.as_str().starts_with(&fallback_prefix), "{url}");
     app.accounts.cancel_sso_reauth();
-    let cancelled = app.accounts.finish_sso_reauth(&app.registry).await;
+    let cancelled = app.accounts.finish_sso_reauth().await;
     assert!(
         matches!(cancelled, Err(MatrixError::ReauthCancelled)),
         "got {cancelled:?}"
@@ -825,19 +815,20 @@ async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app
     );
 
     // Signing out the other session, confirmed in the browser.
-    let SsoStart::Browser(url) = app
+    let UiaStep::Browser { url, .. } = app
         .accounts
-        .delete_devices_through_sso(&account.id, std::slice::from_ref(&elsewhere.device_id))
+        .delete_devices(
+            &account.id,
+            std::slice::from_ref(&elsewhere.device_id),
+            Confirmation::SingleSignOn,
+        )
         .await
         .expect("the deletion is parked")
     else {
         panic!("the server asks for a confirmation");
     };
     let (finished, ()) = tokio::join!(
-        tokio::time::timeout(
-            Duration::from_mins(1),
-            app.accounts.finish_sso_reauth(&app.registry)
-        ),
+        tokio::time::timeout(Duration::from_mins(1), app.accounts.finish_sso_reauth()),
         async {
             tokio::time::sleep(Duration::from_secs(1)).await;
             assert!(
@@ -882,9 +873,9 @@ async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app
     );
 
     // Deactivation, confirmed in the browser; afterwards the account is gone from here too.
-    let SsoStart::Browser(url) = app
+    let UiaStep::Browser { url, .. } = app
         .accounts
-        .deactivate_through_sso(&app.registry, &account.id, false)
+        .deactivate(&account.id, false, Confirmation::SingleSignOn)
         .await
         .expect("the deactivation is parked")
     else {
@@ -898,10 +889,7 @@ async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app
         "nothing is deactivated before the user confirms"
     );
     let (finished, ()) = tokio::join!(
-        tokio::time::timeout(
-            Duration::from_mins(1),
-            app.accounts.finish_sso_reauth(&app.registry)
-        ),
+        tokio::time::timeout(Duration::from_mins(1), app.accounts.finish_sso_reauth()),
         async {
             // No "done" this time: the gentle retries alone finish it.
             play(
@@ -939,12 +927,72 @@ async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app
     fixture.sandbox.shutdown().await.expect("the sandbox stops");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sso_sign_in_from_a_subscription_links_the_account_to_it() {
+    let fixture = Fixture::start().await;
+    let app = App::new();
+    // The EMS account whose subscription the sign-in is opened from.
+    app.registry
+        .update(|r| {
+            r.upsert(AccountRecord {
+                id: "ems-1".to_owned(),
+                kind: AccountKind::Ems,
+                server: fixture.sandbox.issuer().to_owned(),
+                user_id: "ems-subject".to_owned(),
+                display_name: None,
+                email: Some(BOB.0.to_owned()),
+                subscription: None,
+            })
+        })
+        .expect("the EMS account is registered");
+    let link = SubscriptionLink {
+        ems_account: "ems-1".to_owned(),
+        subscription_id: "sub-hosted-1".to_owned(),
+    };
+    let mut sign_in = request(&fixture, "ems", None, DEFAULT_SSO_TIMEOUT);
+    sign_in.subscription = Some(link.clone());
+    let url = app
+        .accounts
+        .begin_sso_sign_in(sign_in)
+        .await
+        .expect("SSO starts")
+        .url;
+    let redirect = query_param(&url, "redirectUrl").expect("a redirectUrl");
+    let stop = redirect.split('?').next().unwrap_or_default().to_owned();
+    let bob = User {
+        email: BOB.0,
+        pick: None,
+    };
+    let browser = Browser::new();
+    let (result, _) = tokio::join!(
+        app.accounts.finish_sso_sign_in(),
+        play(&browser, &url, &bob, &stop)
+    );
+    let account = result.expect("Bob signs in through SSO");
+    assert_eq!(
+        account.subscription.as_ref(),
+        Some(&link),
+        "the account is shown under its subscription"
+    );
+    let reopened = AccountRegistry::open(app.data.path()).expect("the registry on disk");
+    assert_eq!(
+        reopened
+            .get(&account.id)
+            .and_then(|r| r.subscription.clone()),
+        Some(link),
+        "the link is in the registry, as for password sign-in and registration"
+    );
+    drop(fixture.synapse);
+    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+}
+
 /// A sign-in that never reaches a server: only the listener and the flow's bookkeeping run.
 fn nowhere() -> SsoSignIn {
     SsoSignIn {
         homeserver: format!("http://127.0.0.1:{}", free_port()),
         idp_id: Some("oidc-ems".to_owned()),
         account_id: None,
+        subscription: None,
         timeout: DEFAULT_SSO_TIMEOUT,
     }
 }
@@ -958,25 +1006,23 @@ async fn a_newer_sign_in_replaces_a_waiting_one() {
         .accounts
         .begin_sso_sign_in(nowhere())
         .await
-        .expect("SSO starts");
-    let (older_result, newer) =
-        tokio::join!(app.accounts.finish_sso_sign_in(&app.registry), async {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            app.accounts
-                .begin_sso_sign_in(nowhere())
-                .await
-                .expect("a newer SSO starts")
-        });
+        .expect("SSO starts")
+        .url;
+    let (older_result, newer) = tokio::join!(app.accounts.finish_sso_sign_in(), async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.accounts
+            .begin_sso_sign_in(nowhere())
+            .await
+            .expect("a newer SSO starts")
+            .url
+    });
     assert!(
         matches!(older_result, Err(MatrixError::SsoCancelled)),
         "got {older_result:?}"
     );
     assert_ne!(older, newer, "each flow has its own return address");
     let (newer_result, ()) = tokio::join!(
-        tokio::time::timeout(
-            Duration::from_secs(20),
-            app.accounts.finish_sso_sign_in(&app.registry)
-        ),
+        tokio::time::timeout(Duration::from_secs(20), app.accounts.finish_sso_sign_in()),
         async {
             tokio::time::sleep(Duration::from_millis(200)).await;
             app.accounts.cancel_sso_sign_in();

@@ -215,6 +215,22 @@ impl From<VaultError> for IpcError {
     }
 }
 
+impl From<accounts_core::launch::ReadySignalError> for IpcError {
+    fn from(error: accounts_core::launch::ReadySignalError) -> Self {
+        Self::new(ErrorCode::Io, error.to_string())
+    }
+}
+
+impl From<accounts_core::AccountError> for IpcError {
+    fn from(error: accounts_core::AccountError) -> Self {
+        match error {
+            accounts_core::AccountError::Ems(inner) => inner.into(),
+            accounts_core::AccountError::Matrix(inner) => inner.into(),
+            accounts_core::AccountError::Remove(inner) => inner.into(),
+        }
+    }
+}
+
 impl From<BrowserError> for IpcError {
     fn from(error: BrowserError) -> Self {
         let code = match error {
@@ -274,6 +290,7 @@ impl From<EmsError> for IpcError {
             EmsError::NotSignedIn => ErrorCode::EmsNotSignedIn,
             EmsError::Server { .. } => ErrorCode::EmsServer,
             EmsError::Vault(inner) => Self::from(inner).code,
+            EmsError::Browser(inner) => Self::from(inner).code,
             EmsError::Registry(inner) => Self::from(inner).code,
             _ => ErrorCode::Internal,
         };
@@ -326,6 +343,7 @@ impl From<MatrixError> for IpcError {
         let message = error.to_string();
         let code = match error {
             MatrixError::Discovery(inner) => Self::from(inner).code,
+            MatrixError::Browser(inner) => Self::from(inner).code,
             MatrixError::Vault(inner) => Self::from(inner).code,
             MatrixError::Registry(inner) => Self::from(inner).code,
             MatrixError::Remove(inner) => Self::from(inner).code,

@@ -4,11 +4,13 @@
 //! the test at the bottom of this file; the test fails when the committed file is stale.
 //! Regenerate it with `UPDATE_BINDINGS=1 cargo test -p element-accounts bindings`.
 
-use accounts_core::vault::AccountRecord;
+use accounts_core::launch::LaunchSettings;
+use accounts_core::vault::{AccountRecord, Registry, RegistryNotice};
 use serde::Serialize;
+use tauri::{AppHandle, Manager, Runtime};
 use ts_rs::TS;
 
-use crate::error::IpcError;
+use crate::error::{ErrorCode, IpcError};
 
 /// What the shell shows at start-up. Nothing here is secret.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -27,6 +29,37 @@ pub struct AppOverview {
     pub accounts: Vec<AccountRecord>,
     /// A problem with the account registry the user must know of.
     pub registry_problem: Option<IpcError>,
+}
+
+impl AppOverview {
+    /// What the shell shows of `app`, launched with `launch`, over `registry`.
+    pub fn of<R: Runtime>(
+        app: &AppHandle<R>,
+        launch: &LaunchSettings,
+        registry: &Registry,
+    ) -> Self {
+        let path = app.path();
+        let registry_problem = match registry.notice() {
+            Ok(None) => None,
+            Ok(Some((notice, file))) => {
+                let code = match notice {
+                    RegistryNotice::NewerVersion { .. } => ErrorCode::RegistryNewerVersion,
+                    _ => ErrorCode::RegistryMovedAside,
+                };
+                Some(IpcError::new(code, notice.message(&file)))
+            }
+            Err(error) => Some(IpcError::from(error)),
+        };
+        Self {
+            version: app.package_info().version.to_string(),
+            ems_issuer: launch.ems_issuer.clone(),
+            homeserver: launch.homeserver.clone(),
+            data_dir: path.app_data_dir().ok().map(|p| p.display().to_string()),
+            log_dir: path.app_log_dir().ok().map(|p| p.display().to_string()),
+            accounts: registry.accounts(),
+            registry_problem,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -95,7 +128,6 @@ mod tests {
             // Matrix single sign-on (issue 10).
             crate::commands::matrix_sso::MatrixSsoStarted::decl(),
             // Account actions confirmed through single sign-on (issues 9 + 10 wired).
-            crate::commands::uia_sso::UiaSsoStep::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

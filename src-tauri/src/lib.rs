@@ -8,60 +8,20 @@ mod commands;
 mod error;
 pub mod ipc;
 
-use std::sync::Mutex;
-
 use accounts_core::browser::Opener;
-use accounts_core::ems::EmsAccounts;
 use accounts_core::files;
 use accounts_core::launch::LaunchSettings;
-use accounts_core::matrix::{AccountCreation, MatrixAccounts, STORES_DIR};
-use accounts_core::vault::{AccountRegistry, Vault};
+use accounts_core::vault::Vault;
+use accounts_core::Accounts;
 use tauri::{Builder, Manager, Runtime};
-
-use crate::error::{ErrorCode, IpcError};
 
 /// The label of the app's one window; `capabilities/main.json` grants it the app's commands.
 pub const MAIN_WINDOW: &str = "main";
 
-/// The folder, in the app's data directory, of the EMS accounts' last fetched data.
-pub const EMS_CACHE_DIR: &str = "ems-cache";
-
-/// State shared by every command.
+/// How the app was launched (the servers it was pointed at), for every command.
 pub struct AppState {
-    /// How the app was launched (the servers it was pointed at).
+    /// The launch settings.
     pub launch: LaunchSettings,
-    /// Secrets in the OS keyring.
-    pub vault: Vault,
-    /// The one way addresses reach the system browser.
-    pub opener: Opener,
-}
-
-/// The account registry, or why it could not be opened (the app still starts and says so).
-pub enum RegistryState {
-    /// The registry is open.
-    Ready(Mutex<AccountRegistry>),
-    /// The registry's folder could not be used.
-    Failed(IpcError),
-}
-
-fn open_registry<R: Runtime>(app: &tauri::App<R>) -> RegistryState {
-    let opened = app
-        .path()
-        .app_data_dir()
-        .map_err(|e| {
-            IpcError::new(
-                ErrorCode::Io,
-                format!("The app's data folder is unknown: {e}"),
-            )
-        })
-        .and_then(|dir| AccountRegistry::open(&dir).map_err(IpcError::from));
-    match opened {
-        Ok(registry) => RegistryState::Ready(Mutex::new(registry)),
-        Err(error) => {
-            log::error!("account registry unavailable: {error}");
-            RegistryState::Failed(error)
-        }
-    }
 }
 
 /// The app's data, log and cache folders are `0700`, and what is in the data and log folders
@@ -88,43 +48,19 @@ fn make_folders_private<R: Runtime>(app: &tauri::App<R>) {
     }
 }
 
-/// Manages the Matrix account set and restores its sessions in the background, so that the
-/// window never waits on the keyring or a homeserver; the Matrix pane polls until they settle.
-fn manage_matrix_accounts<R: Runtime>(app: &tauri::App<R>) {
-    // Without a data folder the registry failed too, and every Matrix command reports that
-    // before a store path is used.
-    let stores = app
-        .path()
-        .app_data_dir()
-        .map(|dir| dir.join(STORES_DIR))
-        .unwrap_or_default();
-    let vault = app.state::<AppState>().vault.clone();
-    app.manage(MatrixAccounts::new(stores, vault));
+/// Opens the accounts over the app's data folder and restores their sessions in the
+/// background, so that the window never waits on the keyring or a server; the panes poll until
+/// they settle.
+fn manage_accounts<R: Runtime>(app: &tauri::App<R>) {
+    let data_dir = app.path().app_data_dir().ok();
+    app.manage(Accounts::open(
+        data_dir.as_deref(),
+        Vault::keyring(),
+        Opener::from_env(),
+    ));
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
-        if let RegistryState::Ready(registry) = handle.state::<RegistryState>().inner() {
-            handle.state::<MatrixAccounts>().restore_all(registry).await;
-        }
-    });
-}
-
-/// The EMS accounts, checked in the background after start-up (a refresh may be due).
-fn manage_ems_accounts<R: Runtime>(app: &tauri::App<R>) {
-    let vault = app.state::<AppState>().vault.clone();
-    app.manage(EmsAccounts::new(vault));
-    app.manage(accounts_core::ems::EmsDeletions::default());
-    // Without a data folder the registry failed too, and every EMS command reports that first.
-    let cache = app
-        .path()
-        .app_data_dir()
-        .map(|dir| dir.join(EMS_CACHE_DIR))
-        .unwrap_or_default();
-    app.manage(accounts_core::ems::EmsCache::new(cache));
-    let handle = app.handle().clone();
-    tauri::async_runtime::spawn(async move {
-        if let RegistryState::Ready(registry) = handle.state::<RegistryState>().inner() {
-            handle.state::<EmsAccounts>().check_all(registry).await;
-        }
+        handle.state::<Accounts>().restore().await;
     });
 }
 
@@ -196,20 +132,11 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
                 .level(log::LevelFilter::Info)
                 .build(),
         )
-        .manage(AppState {
-            launch,
-            vault: Vault::keyring(),
-            opener: Opener::from_env(),
-        })
+        .manage(AppState { launch })
         .setup(|app| {
             open_main_window(app)?;
             make_folders_private(app);
-            let registry = open_registry(app);
-            app.manage(registry);
-            manage_matrix_accounts(app);
-            manage_ems_accounts(app);
-            // Matrix account creation (registration): the one in progress.
-            app.manage(AccountCreation::new());
+            manage_accounts(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -237,7 +164,6 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix::matrix_accounts,
             commands::matrix::matrix_sign_out,
             commands::matrix::matrix_remove,
-            // Managing a Matrix account (issue 9).
             commands::matrix_manage::matrix_profile,
             commands::matrix_manage::matrix_set_display_name,
             commands::matrix_manage::matrix_avatar,
@@ -259,14 +185,12 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::matrix_register::matrix_register_email,
             commands::matrix_register::matrix_register_check_email,
             commands::matrix_register::matrix_register_cancel,
-            // Matrix single sign-on (issue 10).
             commands::matrix_sso::matrix_sso_start,
             commands::matrix_sso::matrix_sso_finish,
             commands::matrix_sso::matrix_sso_cancel,
             commands::uia_sso::uia_sso_finish,
             commands::uia_sso::uia_sso_done,
             commands::uia_sso::uia_sso_cancel,
-            // Account actions confirmed through single sign-on (issues 9 + 10 wired).
             commands::uia_sso::matrix_delete_devices_sso,
             commands::uia_sso::matrix_deactivate_sso
         ])

@@ -577,7 +577,16 @@ export type UiaStep = { "status": "done" } | { "status": "auth_required",
 /**
  * What the server asks for.
  */
-challenge: UiaChallenge, };
+challenge: UiaChallenge, } | { "status": "browser", 
+/**
+ * The homeserver's confirmation page (shown for copying when it could not be opened).
+ * It holds no secret: the UIA session id only ties the confirmation to the request.
+ */
+url: string, 
+/**
+ * Why the browser could not be opened, if it could not.
+ */
+browser_error: string | null, };
 
 export type UiaChallenge = { 
 /**
@@ -673,17 +682,6 @@ export type MatrixSsoStarted = {
  * It holds no secret: the flow's `state` only lets the app's own listener accept the return.
  */
 sso_url: string, 
-/**
- * Why the browser could not be opened, if it could not.
- */
-browser_error: string | null, };
-
-export type UiaSsoStep = { "status": "done" } | { "status": "browser", 
-/**
- * The homeserver's confirmation page (shown for copying when it could not be opened).
- * It holds no secret: the UIA session id only ties the confirmation to the request.
- */
-url: string, 
 /**
  * Why the browser could not be opened, if it could not.
  */

@@ -74,7 +74,7 @@ type Command =
   | 'matrix_accounts'
   | 'matrix_sign_out'
   | 'matrix_remove'
-  // Managing a Matrix account (issue 9).
+  // Managing a Matrix account.
   | 'matrix_profile'
   | 'matrix_set_display_name'
   | 'matrix_avatar'
@@ -96,8 +96,7 @@ type Command =
   | 'matrix_register_email'
   | 'matrix_register_check_email'
   | 'matrix_register_cancel'
-  // Matrix single sign-on (issue 10).
-  | 'matrix_sso_start'
+    | 'matrix_sso_start'
   | 'matrix_sso_finish'
   | 'matrix_sso_cancel'
   | 'uia_sso_finish'
@@ -161,7 +160,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_signed_out_on_server: true,
   matrix_server_error: true,
   matrix_store: true,
-  // Managing a Matrix account (issue 9).
+  // Managing a Matrix account.
   matrix_uia_wrong_password: true,
   matrix_uia_unsupported: true,
   matrix_refused: true,
@@ -180,7 +179,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_email_denied: true,
   matrix_registration_not_in_progress: true,
   matrix_registration_not_kept: true,
-  // Matrix single sign-on and SSO re-authentication (issue 10).
+  // Matrix single sign-on and SSO re-authentication.
   matrix_sso_cancelled: true,
   matrix_sso_timed_out: true,
   matrix_sso_failed: true,
@@ -314,7 +313,7 @@ export const emsDeletionPreview = (id: string): Promise<DeletionView> => call<De
 export const emsDeleteAccount = (id: string, email: string): Promise<void> =>
   call<void>('ems_delete_account', { id, email });
 
-// Managing a Matrix account (issue 9). Passwords are sent once with the call and never kept;
+// Managing a Matrix account. Passwords are sent once with the call and never kept;
 // actions protected by user-interactive auth answer a challenge first (`auth_required`), then
 // are called again with the prompt's answer.
 
@@ -387,38 +386,32 @@ export const matrixRegisterStart = (
   call<RegistrationProgress>('matrix_register_start', { homeserver, username, password, subscription });
 
 /** The registration-token stage. */
-export const matrixRegisterToken = (
-  id: string,
-  token: string,
-  subscription: SubscriptionLink | null,
-): Promise<RegistrationProgress> => call<RegistrationProgress>('matrix_register_token', { id, token, subscription });
+export const matrixRegisterToken = (id: string, token: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_token', { id, token });
 
 /** The terms stage: the ids of every accepted policy. */
-export const matrixRegisterAcceptTerms = (
-  id: string,
-  accepted: string[],
-  subscription: SubscriptionLink | null,
-): Promise<RegistrationProgress> =>
-  call<RegistrationProgress>('matrix_register_accept_terms', { id, accepted, subscription });
+export const matrixRegisterAcceptTerms = (id: string, accepted: string[]): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_accept_terms', { id, accepted });
 
 /** The email stage: the server mails a validation link. */
 export const matrixRegisterEmail = (id: string, address: string): Promise<RegistrationProgress> =>
   call<RegistrationProgress>('matrix_register_email', { id, address });
 
 /** The email stage: done once the mailed link has been followed. */
-export const matrixRegisterCheckEmail = (id: string, subscription: SubscriptionLink | null): Promise<RegistrationProgress> =>
-  call<RegistrationProgress>('matrix_register_check_email', { id, subscription });
+export const matrixRegisterCheckEmail = (id: string): Promise<RegistrationProgress> =>
+  call<RegistrationProgress>('matrix_register_check_email', { id });
 
 /** Gives up the account creation in progress. */
 export const matrixRegisterCancel = (id: string): Promise<void> => call<void>('matrix_register_cancel', { id });
-// Matrix single sign-on (issue 10).
 
 /** Starts single sign-on with one identity provider and opens the browser there. */
 export const matrixSsoStart = (
   homeserver: string,
   idpId: string | null,
   accountId: string | null,
-): Promise<MatrixSsoStarted> => call<MatrixSsoStarted>('matrix_sso_start', { homeserver, idpId, accountId });
+  subscription: SubscriptionLink | null = null,
+): Promise<MatrixSsoStarted> =>
+  call<MatrixSsoStarted>('matrix_sso_start', { homeserver, idpId, accountId, subscription });
 
 /** Waits for the browser to come back from single sign-on; resolves with the signed-in account. */
 export const matrixSsoFinish = (): Promise<MatrixAccountView> => call<MatrixAccountView>('matrix_sso_finish');
@@ -435,14 +428,11 @@ export const uiaSsoDone = (): Promise<void> => call<void>('uia_sso_done');
 /** Gives up the request parked for SSO re-authentication; nothing is changed. */
 export const uiaSsoCancel = (): Promise<void> => call<void>('uia_sso_cancel');
 
-// Account actions confirmed through single sign-on (issues 9 + 10 wired).
-export type { UiaSsoStep } from './bindings';
-import type { UiaSsoStep } from './bindings';
 
 /** Signs out other sessions, confirmed through single sign-on: opens the browser, parks the request. */
-export const matrixDeleteDevicesSso = (id: string, deviceIds: string[]): Promise<UiaSsoStep> =>
-  call<UiaSsoStep>('matrix_delete_devices_sso', { id, deviceIds });
+export const matrixDeleteDevicesSso = (id: string, deviceIds: string[]): Promise<UiaStep> =>
+  call<UiaStep>('matrix_delete_devices_sso', { id, deviceIds });
 
 /** Deactivates the account, confirmed through single sign-on: opens the browser, parks the request. */
-export const matrixDeactivateSso = (id: string, erase: boolean): Promise<UiaSsoStep> =>
-  call<UiaSsoStep>('matrix_deactivate_sso', { id, erase });
+export const matrixDeactivateSso = (id: string, erase: boolean): Promise<UiaStep> =>
+  call<UiaStep>('matrix_deactivate_sso', { id, erase });

@@ -14,6 +14,17 @@ pub const HOMESERVER_ENV: &str = "ELEMENT_ACCOUNTS_HOMESERVER";
 /// the start-up benchmark.
 pub const READY_FILE_ENV: &str = "ELEMENT_ACCOUNTS_READY_FILE";
 
+/// The ready signal could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("Could not write the ready signal to {}: {source}", path.display())]
+pub struct ReadySignalError {
+    /// The file named by [`READY_FILE_ENV`].
+    pub path: PathBuf,
+    /// What the operating system said.
+    #[source]
+    pub source: std::io::Error,
+}
+
 /// Settings read once at start-up from the environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LaunchSettings {
@@ -30,6 +41,17 @@ impl LaunchSettings {
     #[must_use]
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Writes the ready signal, when the launcher asked for one.
+    pub fn report_ready(&self) -> Result<(), ReadySignalError> {
+        match &self.ready_file {
+            Some(path) => std::fs::write(path, b"ready\n").map_err(|source| ReadySignalError {
+                path: path.clone(),
+                source,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Reads the settings through `lookup`, so tests need not touch the process environment.

@@ -5,11 +5,15 @@
 //! accounts, the sign-in bridge, seats and the vault. The desktop shell in `src-tauri`
 //! wires these into commands and leaves the logic here.
 
+pub mod accounts;
 pub mod browser;
 pub mod ems;
 pub mod files;
+pub mod flow;
 pub mod launch;
 pub mod loopback;
 pub mod matrix;
 pub mod transport;
 pub mod vault;
+
+pub use accounts::{AccountError, Accounts};

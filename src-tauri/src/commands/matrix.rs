@@ -1,29 +1,23 @@
 //! The Matrix pane's commands: discovery, password sign-in, the account list, sign-out and
-//! removal. Each maps its arguments onto [`MatrixAccounts`] and its errors onto [`IpcError`].
+//! removal. Each is a call on the core's [`MatrixAccounts`](accounts_core::matrix::MatrixAccounts).
 
 // Tauri hands `State` and arguments to commands by value; that is its calling convention.
 #![allow(clippy::needless_pass_by_value)]
 
-use accounts_core::matrix::{HomeserverInfo, MatrixAccountView, MatrixAccounts, PasswordSignIn};
-use std::sync::{Mutex, PoisonError};
-
-use accounts_core::vault::{AccountKind, AccountRegistry, Secret, SubscriptionLink};
+use accounts_core::matrix::{HomeserverInfo, MatrixAccountView, PasswordSignIn};
+use accounts_core::vault::{Secret, SubscriptionLink};
+use accounts_core::Accounts;
 use tauri::State;
 
-use super::registry_ready as ready;
 use crate::error::IpcError;
-use crate::RegistryState;
 
 /// Resolves a server name, Matrix ID or URL to a homeserver and its sign-in methods.
 #[tauri::command]
 pub async fn matrix_discover(
     input: String,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<HomeserverInfo, IpcError> {
-    matrix.discover(&input).await.map_err(|error| {
-        log::info!("homeserver discovery for {input:?} failed: {error}");
-        IpcError::from(error)
-    })
+    Ok(core.matrix.discover(&input).await?)
 }
 
 /// Signs in with a password; `account_id` names an account to sign in again, `subscription`
@@ -35,82 +29,33 @@ pub async fn matrix_sign_in(
     password: String,
     account_id: Option<String>,
     subscription: Option<SubscriptionLink>,
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
+    core: State<'_, Accounts>,
 ) -> Result<MatrixAccountView, IpcError> {
+    let password = Secret::new(password);
     let request = PasswordSignIn {
         homeserver,
         identifier,
-        password: Secret::new(password),
+        password,
         account_id,
+        subscription,
     };
-    let registry = ready(registry.inner())?;
-    let account = matrix.sign_in(registry, request).await.map_err(|error| {
-        log::info!("Matrix sign-in failed: {error}");
-        IpcError::from(error)
-    })?;
-    link_subscription(&matrix, registry, account, subscription)
-}
-
-/// Records that `account` was opened from `subscription` (an EMS subscription of an EMS
-/// account on this computer), and returns the account as it now stands.
-pub(crate) fn link_subscription(
-    matrix: &MatrixAccounts,
-    registry: &Mutex<AccountRegistry>,
-    account: MatrixAccountView,
-    subscription: Option<SubscriptionLink>,
-) -> Result<MatrixAccountView, IpcError> {
-    let Some(link) = subscription else {
-        return Ok(account);
-    };
-    let mut records = registry.lock().unwrap_or_else(PoisonError::into_inner);
-    let ems_known = records
-        .get(&link.ems_account)
-        .is_some_and(|r| r.kind == AccountKind::Ems);
-    if !ems_known {
-        // The EMS account was removed meanwhile: the Matrix account stands on its own.
-        log::info!(
-            "not linking {} to a subscription of a removed EMS account",
-            account.id
-        );
-        return Ok(account);
-    }
-    records.link_subscription(&account.id, link)?;
-    drop(records);
-    Ok(matrix
-        .list(registry)
-        .into_iter()
-        .find(|a| a.id == account.id)
-        .unwrap_or(account))
+    Ok(core.matrix.sign_in(request).await?)
 }
 
 /// Every Matrix account on this computer and where its session stands.
 #[tauri::command]
-pub fn matrix_accounts(
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
-) -> Vec<MatrixAccountView> {
-    ready(registry.inner()).map_or_else(|_| Vec::new(), |registry| matrix.list(registry))
+pub fn matrix_accounts(core: State<'_, Accounts>) -> Vec<MatrixAccountView> {
+    core.matrix.list()
 }
 
 /// Ends the account's session on the server; the account stays, signed out.
 #[tauri::command]
-pub async fn matrix_sign_out(
-    id: String,
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
-) -> Result<(), IpcError> {
-    let registry = ready(registry.inner())?;
-    matrix.sign_out(registry, &id).await.map_err(IpcError::from)
+pub async fn matrix_sign_out(id: String, core: State<'_, Accounts>) -> Result<(), IpcError> {
+    Ok(core.matrix.sign_out(&id).await?)
 }
 
 /// Removes the account from this computer: session, store, keyring entries and record.
 #[tauri::command]
-pub async fn matrix_remove(
-    id: String,
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
-) -> Result<(), IpcError> {
-    let registry = ready(registry.inner())?;
-    matrix.remove(registry, &id).await.map_err(IpcError::from)
+pub async fn matrix_remove(id: String, core: State<'_, Accounts>) -> Result<(), IpcError> {
+    Ok(core.matrix.remove(&id).await?)
 }

@@ -7,17 +7,16 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use accounts_core::matrix::{
-    AvatarImage, DeviceView, MatrixAccounts, MatrixProfile, PasswordChange, ThreepidView, UiaAuth,
+    AvatarImage, Confirmation, DeviceView, MatrixProfile, PasswordChange, ThreepidView, UiaAuth,
     UiaStep,
 };
 use accounts_core::vault::Secret;
+use accounts_core::Accounts;
 use serde::Deserialize;
 use tauri::State;
 use ts_rs::TS;
 
-use super::registry_ready as ready;
 use crate::error::IpcError;
-use crate::RegistryState;
 
 /// The answer to a re-authentication challenge, from the UI's prompt.
 #[derive(Deserialize, TS)]
@@ -38,14 +37,18 @@ impl std::fmt::Debug for UiaAnswer {
 }
 
 impl UiaAnswer {
-    fn into_auth(self) -> Option<UiaAuth> {
-        match (self.password, self.session) {
-            (Some(password), session) => Some(UiaAuth::Password {
+    /// How the action is confirmed: with this answer, or (none yet) not at all.
+    fn confirmation(answer: Option<Self>) -> Confirmation {
+        let Some(answer) = answer else {
+            return Confirmation::None;
+        };
+        match (answer.password, answer.session) {
+            (Some(password), session) => Confirmation::Uia(UiaAuth::Password {
                 session,
                 password: Secret::new(password),
             }),
-            (None, Some(session)) => Some(UiaAuth::Fallback { session }),
-            (None, None) => None,
+            (None, Some(session)) => Confirmation::Uia(UiaAuth::Fallback { session }),
+            (None, None) => Confirmation::None,
         }
     }
 }
@@ -54,9 +57,9 @@ impl UiaAnswer {
 #[tauri::command]
 pub async fn matrix_profile(
     id: String,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<MatrixProfile, IpcError> {
-    Ok(matrix.profile(&id).await?)
+    Ok(core.matrix.profile(&id).await?)
 }
 
 /// Sets the display name (an empty one removes it).
@@ -64,20 +67,18 @@ pub async fn matrix_profile(
 pub async fn matrix_set_display_name(
     id: String,
     name: String,
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
+    core: State<'_, Accounts>,
 ) -> Result<(), IpcError> {
-    let registry = ready(registry.inner())?;
-    Ok(matrix.set_display_name(registry, &id, &name).await?)
+    Ok(core.matrix.set_display_name(&id, &name).await?)
 }
 
 /// The avatar's bytes and type, fetched through the account's session; `None` without one.
 #[tauri::command]
 pub async fn matrix_avatar(
     id: String,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<Option<AvatarImage>, IpcError> {
-    Ok(matrix.avatar(&id).await?)
+    Ok(core.matrix.avatar(&id).await?)
 }
 
 /// Uploads an image as the avatar.
@@ -85,27 +86,24 @@ pub async fn matrix_avatar(
 pub async fn matrix_set_avatar(
     id: String,
     data: Vec<u8>,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<(), IpcError> {
-    Ok(matrix.set_avatar(&id, data).await?)
+    Ok(core.matrix.set_avatar(&id, data).await?)
 }
 
 /// Removes the avatar.
 #[tauri::command]
-pub async fn matrix_remove_avatar(
-    id: String,
-    matrix: State<'_, MatrixAccounts>,
-) -> Result<(), IpcError> {
-    Ok(matrix.remove_avatar(&id).await?)
+pub async fn matrix_remove_avatar(id: String, core: State<'_, Accounts>) -> Result<(), IpcError> {
+    Ok(core.matrix.remove_avatar(&id).await?)
 }
 
 /// The account's sessions, this app's own first.
 #[tauri::command]
 pub async fn matrix_devices(
     id: String,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<Vec<DeviceView>, IpcError> {
-    Ok(matrix.devices(&id).await?)
+    Ok(core.matrix.devices(&id).await?)
 }
 
 /// Renames one session.
@@ -114,9 +112,9 @@ pub async fn matrix_rename_device(
     id: String,
     device_id: String,
     name: String,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<(), IpcError> {
-    Ok(matrix.rename_device(&id, &device_id, &name).await?)
+    Ok(core.matrix.rename_device(&id, &device_id, &name).await?)
 }
 
 /// Signs out other sessions; answers a challenge first, then `done` once retried with `auth`.
@@ -125,10 +123,13 @@ pub async fn matrix_delete_devices(
     id: String,
     device_ids: Vec<String>,
     auth: Option<UiaAnswer>,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<UiaStep, IpcError> {
-    let auth = auth.and_then(UiaAnswer::into_auth);
-    Ok(matrix.delete_devices(&id, &device_ids, auth).await?)
+    let confirm = UiaAnswer::confirmation(auth);
+    Ok(core
+        .matrix
+        .delete_devices(&id, &device_ids, confirm)
+        .await?)
 }
 
 /// Changes the password; the current one confirms it.
@@ -138,23 +139,23 @@ pub async fn matrix_change_password(
     current: String,
     new: String,
     sign_out_others: bool,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<(), IpcError> {
     let change = PasswordChange {
         current: Secret::new(current),
         new: Secret::new(new),
         sign_out_others,
     };
-    Ok(matrix.change_password(&id, change).await?)
+    Ok(core.matrix.change_password(&id, change).await?)
 }
 
 /// The email addresses and phone numbers on the account.
 #[tauri::command]
 pub async fn matrix_threepids(
     id: String,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<Vec<ThreepidView>, IpcError> {
-    Ok(matrix.threepids(&id).await?)
+    Ok(core.matrix.threepids(&id).await?)
 }
 
 /// Removes an email address or phone number.
@@ -163,9 +164,9 @@ pub async fn matrix_remove_threepid(
     id: String,
     medium: String,
     address: String,
-    matrix: State<'_, MatrixAccounts>,
+    core: State<'_, Accounts>,
 ) -> Result<(), IpcError> {
-    Ok(matrix.remove_threepid(&id, &medium, &address).await?)
+    Ok(core.matrix.remove_threepid(&id, &medium, &address).await?)
 }
 
 /// Deactivates the account for good, then removes it from this computer; answers a challenge
@@ -175,10 +176,8 @@ pub async fn matrix_deactivate(
     id: String,
     erase: bool,
     auth: Option<UiaAnswer>,
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
+    core: State<'_, Accounts>,
 ) -> Result<UiaStep, IpcError> {
-    let registry = ready(registry.inner())?;
-    let auth = auth.and_then(UiaAnswer::into_auth);
-    Ok(matrix.deactivate(registry, &id, erase, auth).await?)
+    let confirm = UiaAnswer::confirmation(auth);
+    Ok(core.matrix.deactivate(&id, erase, confirm).await?)
 }

@@ -1,59 +1,25 @@
 //! The Matrix pane's account-creation commands: how a homeserver registers, whether a name is
-//! free, and one command per stage. Each maps its arguments onto [`AccountCreation`] and its
-//! errors onto [`IpcError`]; the password crosses once, into a `Secret`.
+//! free, and one command per stage. Each is a call on the core's
+//! [`AccountCreation`](accounts_core::matrix::AccountCreation); the password crosses once, into a
+//! `Secret`, and the account created is linked to the subscription the form was opened from.
 
 // Tauri hands `State` and arguments to commands by value; that is its calling convention.
 #![allow(clippy::needless_pass_by_value)]
 
-use std::sync::Mutex;
-
-use accounts_core::matrix::{
-    AccountCreation, MatrixAccounts, NewAccount, RegistrationError, RegistrationOffer,
-    RegistrationProgress, RegistrationStep,
-};
-use accounts_core::vault::{AccountRegistry, Secret, SubscriptionLink};
+use accounts_core::matrix::{NewAccount, RegistrationOffer, RegistrationProgress};
+use accounts_core::vault::{Secret, SubscriptionLink};
+use accounts_core::Accounts;
 use tauri::State;
 
-use super::matrix::link_subscription;
-use super::registry_ready as ready;
 use crate::error::IpcError;
-use crate::RegistryState;
-
-fn failed(error: RegistrationError) -> IpcError {
-    log::info!("Matrix account creation: {error}");
-    IpcError::from(error)
-}
-
-/// The progress, with a newly created account linked to the EMS subscription the form was
-/// opened from (as a sign-in from there is).
-fn linked(
-    result: Result<RegistrationProgress, RegistrationError>,
-    subscription: Option<SubscriptionLink>,
-    matrix: &MatrixAccounts,
-    registry: &Mutex<AccountRegistry>,
-) -> Result<RegistrationProgress, IpcError> {
-    let progress = result.map_err(failed)?;
-    match progress.step {
-        RegistrationStep::Done { account } => Ok(RegistrationProgress {
-            id: progress.id,
-            step: RegistrationStep::Done {
-                account: link_subscription(matrix, registry, account, subscription)?,
-            },
-        }),
-        step => Ok(RegistrationProgress {
-            id: progress.id,
-            step,
-        }),
-    }
-}
 
 /// How `homeserver` lets accounts be created (or why it does not), before anything is typed.
 #[tauri::command]
 pub async fn matrix_register_offer(
     homeserver: String,
-    creation: State<'_, AccountCreation>,
+    core: State<'_, Accounts>,
 ) -> Result<RegistrationOffer, IpcError> {
-    creation.offer(&homeserver).await.map_err(failed)
+    Ok(core.creation.offer(&homeserver).await?)
 }
 
 /// Whether `username` is free on `homeserver`.
@@ -61,34 +27,29 @@ pub async fn matrix_register_offer(
 pub async fn matrix_register_check_username(
     homeserver: String,
     username: String,
-    creation: State<'_, AccountCreation>,
+    core: State<'_, Accounts>,
 ) -> Result<(), IpcError> {
-    creation
-        .check_username(&homeserver, &username)
-        .await
-        .map_err(IpcError::from)
+    Ok(core.creation.check_username(&homeserver, &username).await?)
 }
 
-/// Starts creating the account; returns the first stage to show (or the account). Each call
-/// that can finish it names the EMS subscription the form was opened from, if any.
+/// Starts creating the account; returns the first stage to show (or the account), which is
+/// linked to `subscription`, the EMS subscription the form was opened from, if any.
 #[tauri::command]
 pub async fn matrix_register_start(
     homeserver: String,
     username: String,
     password: String,
     subscription: Option<SubscriptionLink>,
-    creation: State<'_, AccountCreation>,
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
+    core: State<'_, Accounts>,
 ) -> Result<RegistrationProgress, IpcError> {
+    let password = Secret::new(password);
     let request = NewAccount {
         homeserver,
         username,
-        password: Secret::new(password),
+        password,
+        subscription,
     };
-    let registry = ready(registry.inner())?;
-    let result = creation.start(matrix.inner(), registry, request).await;
-    linked(result, subscription, matrix.inner(), registry)
+    Ok(core.creation.start(&core.matrix, request).await?)
 }
 
 /// The registration-token stage.
@@ -96,16 +57,12 @@ pub async fn matrix_register_start(
 pub async fn matrix_register_token(
     id: String,
     token: String,
-    subscription: Option<SubscriptionLink>,
-    creation: State<'_, AccountCreation>,
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
+    core: State<'_, Accounts>,
 ) -> Result<RegistrationProgress, IpcError> {
-    let registry = ready(registry.inner())?;
-    let result = creation
-        .submit_token(&id, &token, matrix.inner(), registry)
-        .await;
-    linked(result, subscription, matrix.inner(), registry)
+    Ok(core
+        .creation
+        .submit_token(&id, &token, &core.matrix)
+        .await?)
 }
 
 /// The terms stage: `accepted` lists the ids of the policies the user ticked.
@@ -113,16 +70,12 @@ pub async fn matrix_register_token(
 pub async fn matrix_register_accept_terms(
     id: String,
     accepted: Vec<String>,
-    subscription: Option<SubscriptionLink>,
-    creation: State<'_, AccountCreation>,
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
+    core: State<'_, Accounts>,
 ) -> Result<RegistrationProgress, IpcError> {
-    let registry = ready(registry.inner())?;
-    let result = creation
-        .accept_terms(&id, &accepted, matrix.inner(), registry)
-        .await;
-    linked(result, subscription, matrix.inner(), registry)
+    Ok(core
+        .creation
+        .accept_terms(&id, &accepted, &core.matrix)
+        .await?)
 }
 
 /// The email stage, first half: the server mails a link to `address`.
@@ -130,31 +83,23 @@ pub async fn matrix_register_accept_terms(
 pub async fn matrix_register_email(
     id: String,
     address: String,
-    creation: State<'_, AccountCreation>,
+    core: State<'_, Accounts>,
 ) -> Result<RegistrationProgress, IpcError> {
-    creation.request_email(&id, &address).await.map_err(failed)
+    Ok(core.creation.request_email(&id, &address).await?)
 }
 
 /// The email stage, second half: done once the user has followed the link.
 #[tauri::command]
 pub async fn matrix_register_check_email(
     id: String,
-    subscription: Option<SubscriptionLink>,
-    creation: State<'_, AccountCreation>,
-    matrix: State<'_, MatrixAccounts>,
-    registry: State<'_, RegistryState>,
+    core: State<'_, Accounts>,
 ) -> Result<RegistrationProgress, IpcError> {
-    let registry = ready(registry.inner())?;
-    let result = creation.check_email(&id, matrix.inner(), registry).await;
-    linked(result, subscription, matrix.inner(), registry)
+    Ok(core.creation.check_email(&id, &core.matrix).await?)
 }
 
 /// Gives up the account creation in progress.
 #[tauri::command]
-pub async fn matrix_register_cancel(
-    id: String,
-    creation: State<'_, AccountCreation>,
-) -> Result<(), IpcError> {
-    creation.cancel(&id).await;
+pub async fn matrix_register_cancel(id: String, core: State<'_, Accounts>) -> Result<(), IpcError> {
+    core.creation.cancel(&id).await;
     Ok(())
 }

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { MatrixAccountView, UiaAnswer, UiaSsoStep, UiaStep } from '../ipc';
+import type { MatrixAccountView, UiaAnswer, UiaStep } from '../ipc';
 import { MatrixDeactivate } from './MatrixDeactivate';
 import { MatrixDevices } from './MatrixDevices';
 import { MatrixPasswordForm } from './MatrixPasswordForm';
@@ -17,7 +17,7 @@ export type Protect = (
   title: string,
   action: (auth: UiaAnswer | null) => Promise<UiaStep>,
   onDone: () => void,
-  sso?: () => Promise<UiaSsoStep>,
+  sso?: () => Promise<UiaStep>,
 ) => Promise<void>;
 
 interface Props {
@@ -34,7 +34,7 @@ export function MatrixManage({ account, onChanged, onClose }: Props) {
   const protect: Protect = (title, action, onDone, sso) =>
     action(null).then((step) => {
       if (step.status === 'done') onDone();
-      else setPending({ title, challenge: step.challenge, retry: action, sso, onDone });
+      else if (step.status === 'auth_required') setPending({ title, challenge: step.challenge, retry: action, sso, onDone });
     });
 
   return (

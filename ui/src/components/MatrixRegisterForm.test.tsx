@@ -90,7 +90,7 @@ describe('creating a Matrix account', () => {
           },
         };
       if (command === 'matrix_register_accept_terms') {
-        expect(args).toEqual({ id: 'r2', accepted: ['privacy_policy'], subscription: null });
+        expect(args).toEqual({ id: 'r2', accepted: ['privacy_policy'] });
         return { id: 'r2', step: { step: 'done', account: tina } };
       }
       return undefined;

@@ -131,7 +131,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
     if (progress?.step.step !== 'email_sent') return undefined;
     const id = progress.id;
     const timer = setInterval(() => {
-      if (!busy) matrixRegisterCheckEmail(id, subscription).then(advance, fail);
+      if (!busy) matrixRegisterCheckEmail(id).then(advance, fail);
     }, EMAIL_POLL_MS);
     return () => clearInterval(timer);
   }, [progress, busy]);
@@ -250,7 +250,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            run(() => matrixRegisterToken(progress.id, token, subscription));
+            run(() => matrixRegisterToken(progress.id, token));
           }}
         >
           <p>This homeserver asks for a registration token: its administrator gives you one.</p>
@@ -274,7 +274,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            run(() => matrixRegisterAcceptTerms(progress.id, accepted, subscription));
+            run(() => matrixRegisterAcceptTerms(progress.id, accepted));
           }}
         >
           <p>Read and accept each of the homeserver’s policies.</p>
@@ -348,7 +348,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             type="button"
             data-testid="matrix-register-continue"
             disabled={busy}
-            onClick={() => run(() => matrixRegisterCheckEmail(progress.id, subscription))}
+            onClick={() => run(() => matrixRegisterCheckEmail(progress.id))}
           >
             I have opened the link
           </button>{' '}

@@ -165,6 +165,7 @@ export function MatrixSignInForm({
               homeserver={info.homeserver_url}
               providers={info.methods.sso}
               accountId={accountId}
+              subscription={subscription}
               disabled={busy !== null}
               onSignedIn={onSignedIn}
             />

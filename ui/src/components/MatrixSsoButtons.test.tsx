@@ -61,7 +61,7 @@ describe('single sign-on in the Matrix pane', () => {
       if (command === 'matrix_accounts') return accounts;
       if (command === 'matrix_discover') return ssoOnly;
       if (command === 'matrix_sso_start') {
-        expect(args).toEqual({ homeserver: 'http://127.0.0.1:8448', idpId: 'oidc-ems', accountId: null });
+        expect(args).toEqual({ homeserver: 'http://127.0.0.1:8448', idpId: 'oidc-ems', accountId: null, subscription: null });
         return { sso_url: 'http://127.0.0.1:8448/_matrix/client/v3/login/sso/redirect/oidc-ems', browser_error: null };
       }
       if (command === 'matrix_sso_finish') return finish.promise;

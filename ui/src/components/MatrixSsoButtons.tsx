@@ -7,6 +7,7 @@ import {
   type IdentityProvider,
   type IpcError,
   type MatrixAccountView,
+  type SubscriptionLink,
 } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 
@@ -20,6 +21,8 @@ interface Props {
   /** Whether another sign-in of the form is running. */
   disabled: boolean;
   onSignedIn: (account: MatrixAccountView) => void;
+  /** The EMS subscription the sign-in was opened from, kept with the account. */
+  subscription?: SubscriptionLink | null;
 }
 
 interface Waiting {
@@ -34,7 +37,7 @@ const SERVER_CHOICE = 'default';
  * Single sign-on: one button per identity provider. The browser does the sign-in; the app waits
  * for it to come back (the user can cancel), then shows the account.
  */
-export function MatrixSsoButtons({ homeserver, providers, accountId, disabled, onSignedIn }: Props) {
+export function MatrixSsoButtons({ homeserver, providers, accountId, subscription = null, disabled, onSignedIn }: Props) {
   const [waiting, setWaiting] = useState<Waiting | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
@@ -44,7 +47,7 @@ export function MatrixSsoButtons({ homeserver, providers, accountId, disabled, o
     setError(null);
     setBusy(true);
     try {
-      const started = await matrixSsoStart(homeserver, idp?.id ?? null, accountId);
+      const started = await matrixSsoStart(homeserver, idp?.id ?? null, accountId, subscription);
       setWaiting({ url: started.sso_url, browserError: started.browser_error });
       onSignedIn(await matrixSsoFinish());
     } catch (e) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { toIpcError, type IpcError, type UiaAnswer, type UiaChallenge, type UiaSsoStep, type UiaStep } from '../ipc';
+import { toIpcError, type IpcError, type UiaAnswer, type UiaChallenge, type UiaStep } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { UiaSsoPrompt } from './UiaSsoPrompt';
 
@@ -22,7 +22,7 @@ export interface PendingAuth {
   /** Sends the action again with the answer. */
   retry: (auth: UiaAnswer) => Promise<UiaStep>;
   /** Starts the action again, confirmed through single sign-on in the browser (if it can be). */
-  sso?: (() => Promise<UiaSsoStep>) | undefined;
+  sso?: (() => Promise<UiaStep>) | undefined;
 }
 
 interface Props {
@@ -55,7 +55,7 @@ export function UiaPrompt({ pending, onDone, onCancel }: Props) {
       .then(
         (step) => {
           if (step.status === 'done') onDone();
-          else setBrowser({ url: step.url, browserError: step.browser_error });
+          else if (step.status === 'browser') setBrowser({ url: step.url, browserError: step.browser_error });
         },
         (e: unknown) => setError(toIpcError(e)),
       )
@@ -103,7 +103,7 @@ export function UiaPrompt({ pending, onDone, onCancel }: Props) {
       .then(
         (step) => {
           if (step.status === 'done') onDone();
-          else setChallenge(step.challenge);
+          else if (step.status === 'auth_required') setChallenge(step.challenge);
         },
         (e: unknown) => setError(toIpcError(e)),
       )

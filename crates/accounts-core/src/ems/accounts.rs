@@ -2,17 +2,21 @@
 //! registry records that go with them.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use ts_rs::TS;
 use url::Url;
 
+use super::cache::{EmsCache, EmsOverview};
+use super::deletion::{DeletionView, EmsDeletions};
 use super::session::{EmsSession, SessionStatus};
-use super::signin::{begin_sign_in, PendingSignIn, DEFAULT_SIGN_IN_TIMEOUT};
-use super::EmsError;
-use crate::loopback::CancelHandle;
-use crate::vault::{self, new_account_id, AccountKind, AccountRecord, AccountRegistry, Vault};
+use super::signin::{begin_sign_in, PendingSignIn, SignedIn, DEFAULT_SIGN_IN_TIMEOUT};
+use super::{EmsApiError, EmsControlPanel, EmsError};
+use crate::browser::{BrowserHandoff, Opener};
+use crate::flow::FlowSlot;
+use crate::vault::{self, new_account_id, AccountKind, AccountRecord, Registry, Vault};
 
 /// Where an EMS account stands, as the UI shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -43,13 +47,18 @@ pub struct EmsAccountView {
     pub status: EmsAccountStatus,
 }
 
-/// Every EMS account's session, and the one sign-in that may be in progress.
+/// Every EMS account's session, the one sign-in that may be in progress, their records in the
+/// shared registry, the cache of what each account's server said last, and the deletions
+/// waiting for their typed confirmation.
 pub struct EmsAccounts {
     http: reqwest::Client,
     vault: Vault,
+    registry: Registry,
+    opener: Opener,
+    cache: EmsCache,
+    deletions: EmsDeletions,
     sessions: Mutex<HashMap<String, Arc<EmsSession>>>,
-    pending: tokio::sync::Mutex<Option<PendingSignIn>>,
-    cancel: Mutex<Option<CancelHandle>>,
+    sign_in: FlowSlot<PendingSignIn>,
 }
 
 impl std::fmt::Debug for EmsAccounts {
@@ -59,59 +68,66 @@ impl std::fmt::Debug for EmsAccounts {
 }
 
 impl EmsAccounts {
-    /// No sessions yet; they are made from the registry when first needed.
+    /// No sessions yet; they are made from the registry when first needed. Each account's last
+    /// fetched data are cached under `cache_dir`.
     #[must_use]
-    pub fn new(vault: Vault) -> Self {
+    pub fn new(vault: Vault, registry: Registry, opener: Opener, cache_dir: PathBuf) -> Self {
         Self {
             http: super::http_client(),
             vault,
+            registry,
+            opener,
+            cache: EmsCache::new(cache_dir),
+            deletions: EmsDeletions::default(),
             sessions: Mutex::new(HashMap::new()),
-            pending: tokio::sync::Mutex::new(None),
-            cancel: Mutex::new(None),
+            sign_in: FlowSlot::default(),
         }
     }
 
-    /// Starts a sign-in at `issuer` (cancelling any earlier one); returns the URL for the browser.
-    pub async fn begin_sign_in(&self, issuer: &str) -> Result<Url, EmsError> {
-        self.cancel_sign_in();
+    /// Starts a sign-in at `issuer` (cancelling any earlier one) and opens the system browser
+    /// at its authorization page, or hands the address back to be copied.
+    pub async fn start_sign_in(&self, issuer: &str) -> Result<BrowserHandoff, EmsError> {
+        self.sign_in.cancel();
         let pending = begin_sign_in(&self.http, issuer, DEFAULT_SIGN_IN_TIMEOUT).await?;
         let url = pending.authorize_url().clone();
-        *lock(&self.cancel) = Some(pending.cancel_handle());
-        *self.pending.lock().await = Some(pending);
-        Ok(url)
+        let cancel = pending.cancel_handle();
+        self.sign_in.put(pending, cancel);
+        self.opener.hand_off(&url).map_err(|error| {
+            self.sign_in.cancel();
+            EmsError::Browser(error)
+        })
     }
 
     /// Ends the sign-in in progress, if any, with [`EmsError::Cancelled`].
     pub fn cancel_sign_in(&self) {
-        if let Some(cancel) = lock(&self.cancel).take() {
-            cancel.cancel();
-        }
+        self.sign_in.cancel();
     }
 
-    /// Waits for the sign-in begun by [`Self::begin_sign_in`], then keeps its tokens and record.
+    /// Waits for the sign-in begun by [`Self::start_sign_in`], then keeps its tokens and record.
     /// Signing in again to an account already here updates that account.
-    pub async fn finish_sign_in(
-        &self,
-        registry: &Mutex<AccountRegistry>,
-    ) -> Result<EmsAccountView, EmsError> {
-        let pending = self
-            .pending
-            .lock()
+    pub async fn finish_sign_in(&self) -> Result<EmsAccountView, EmsError> {
+        self.registry.require()?;
+        let result = self
+            .sign_in
+            .run(PendingSignIn::finish)
             .await
-            .take()
             .ok_or(EmsError::Cancelled)?;
-        let result = pending.finish().await;
-        lock(&self.cancel).take();
         let (signed_in, provider) = result?;
-        let existing = lock(registry)
-            .accounts()
-            .iter()
-            .find(|r| {
-                r.kind == AccountKind::Ems
-                    && r.server == signed_in.issuer
-                    && r.user_id == signed_in.identity.subject
-            })
-            .map(|r| r.id.clone());
+        self.keep(signed_in, provider).await
+    }
+
+    /// Keeps a completed sign-in: its session, tokens and record.
+    pub(crate) async fn keep(
+        &self,
+        signed_in: SignedIn,
+        provider: super::EmsProvider,
+    ) -> Result<EmsAccountView, EmsError> {
+        let existing = self
+            .registry
+            .of_kind(AccountKind::Ems)
+            .into_iter()
+            .find(|r| r.server == signed_in.issuer && r.user_id == signed_in.identity.subject)
+            .map(|r| r.id);
         let id = existing.unwrap_or_else(new_account_id);
         let session = EmsSession::signed_in(
             id.clone(),
@@ -130,7 +146,7 @@ impl EmsAccounts {
             email: signed_in.identity.email,
             subscription: None,
         };
-        lock(registry).upsert(record.clone())?;
+        self.registry.update(|r| r.upsert(record.clone()))?;
         lock(&self.sessions).insert(id, Arc::new(session));
         log::info!("signed in to EMS account {}", record.id);
         Ok(self.view(&record))
@@ -157,7 +173,7 @@ impl EmsAccounts {
             SessionStatus::SignedIn => EmsAccountStatus::SignedIn,
             SessionStatus::SignedOut => EmsAccountStatus::SignedOut,
             SessionStatus::SignedOutOnServer => EmsAccountStatus::SignedOutOnServer,
-            _ => EmsAccountStatus::Checking,
+            SessionStatus::Unknown => EmsAccountStatus::Checking,
         };
         EmsAccountView {
             id: record.id.clone(),
@@ -168,32 +184,22 @@ impl EmsAccounts {
         }
     }
 
-    fn ems_records(registry: &Mutex<AccountRegistry>) -> Vec<AccountRecord> {
-        lock(registry)
-            .accounts()
-            .iter()
-            .filter(|r| r.kind == AccountKind::Ems)
-            .cloned()
-            .collect()
-    }
-
     /// The session of the EMS account `id`, for the control panel.
-    pub fn session_of(
-        &self,
-        id: &str,
-        registry: &Mutex<AccountRegistry>,
-    ) -> Result<Arc<EmsSession>, EmsError> {
-        let record = lock(registry)
-            .get(id)
-            .filter(|r| r.kind == AccountKind::Ems)
-            .cloned()
-            .ok_or_else(|| vault::RegistryError::UnknownAccount(id.to_owned()))?;
+    pub fn session_of(&self, id: &str) -> Result<Arc<EmsSession>, EmsError> {
+        let record = self.registry.require_kind(id, AccountKind::Ems)?;
         Ok(self.session(&record))
     }
 
+    /// The control panel of the EMS account `id`.
+    pub fn control_panel(&self, id: &str) -> Result<EmsControlPanel, EmsError> {
+        Ok(EmsControlPanel::new(self.session_of(id)?))
+    }
+
     /// Every EMS account and where it stands.
-    pub fn list(&self, registry: &Mutex<AccountRegistry>) -> Vec<EmsAccountView> {
-        Self::ems_records(registry)
+    #[must_use]
+    pub fn list(&self) -> Vec<EmsAccountView> {
+        self.registry
+            .of_kind(AccountKind::Ems)
             .iter()
             .map(|r| self.view(r))
             .collect()
@@ -201,8 +207,8 @@ impl EmsAccounts {
 
     /// Checks every account's tokens (refreshing where due), so the UI shows where each stands.
     /// Run in the background at start-up; failures are recorded in each session's status.
-    pub async fn check_all(&self, registry: &Mutex<AccountRegistry>) {
-        for record in Self::ems_records(registry) {
+    pub async fn check_all(&self) {
+        for record in self.registry.of_kind(AccountKind::Ems) {
             let session = self.session(&record);
             if let Err(error) = session.access_token().await {
                 log::info!("EMS account {} is not signed in: {error}", record.id);
@@ -210,28 +216,58 @@ impl EmsAccounts {
         }
     }
 
-    /// Signs the account out (revoking its tokens) and returns where to end the browser session.
-    pub async fn sign_out(
-        &self,
-        id: &str,
-        registry: &Mutex<AccountRegistry>,
-    ) -> Result<Option<Url>, EmsError> {
-        let record = lock(registry)
-            .get(id)
-            .cloned()
-            .ok_or_else(|| vault::RegistryError::UnknownAccount(id.to_owned()))?;
+    /// The account's details, billing and subscriptions; the last ones fetched, marked stale,
+    /// when the server cannot be reached.
+    pub async fn overview(&self, id: &str) -> Result<EmsOverview, EmsApiError> {
+        let panel = self.control_panel(id)?;
+        self.cache.overview(id, &panel).await
+    }
+
+    /// What deleting the EMS account `id` removes, including the Matrix accounts here on its
+    /// hosts; the server's confirmation stays here until [`Self::delete_account`].
+    pub async fn deletion_preview(&self, id: &str) -> Result<DeletionView, EmsApiError> {
+        let panel = self.control_panel(id)?;
+        self.deletions.preview(id, &panel, &self.registry).await
+    }
+
+    /// Deletes the EMS account `id` at the server once `typed_email` matches (the server deletes
+    /// every host and subscription first), then forgets it on this computer.
+    pub async fn delete_account(&self, id: &str, typed_email: &str) -> Result<(), EmsApiError> {
+        let panel = self.control_panel(id)?;
+        self.deletions.delete(id, typed_email, &panel).await?;
+        log::info!("deleted EMS account {id} at the server");
+        // The server revoked the tokens with the account: removal's sign-out fails quietly.
+        self.remove(id).await?;
+        Ok(())
+    }
+
+    /// Signs the account out (revoking its tokens) and sends the browser to end its session at
+    /// the server (best effort: the tokens are already revoked; that only spares a password).
+    pub async fn sign_out(&self, id: &str) -> Result<(), EmsError> {
+        let url = self.revoke(id).await?;
+        self.end_browser_session(url.as_ref());
+        Ok(())
+    }
+
+    async fn revoke(&self, id: &str) -> Result<Option<Url>, EmsError> {
+        let record = self.registry.require_kind(id, AccountKind::Ems)?;
         let url = self.session(&record).sign_out().await?;
         log::info!("signed out of EMS account {id}");
         Ok(url)
     }
 
-    /// Signs out (best effort), then removes the account's keyring entries and record.
-    pub async fn remove(
-        &self,
-        id: &str,
-        registry: &Mutex<AccountRegistry>,
-    ) -> Result<Option<Url>, EmsError> {
-        let url = match self.sign_out(id, registry).await {
+    fn end_browser_session(&self, url: Option<&Url>) {
+        if let Some(url) = url {
+            if let Err(error) = self.opener.open(url) {
+                log::warn!("could not open the browser to end the EMS session: {error}");
+            }
+        }
+    }
+
+    /// Signs out (best effort), then removes the account's keyring entries, record and cached
+    /// data, and ends the browser session at the server.
+    pub async fn remove(&self, id: &str) -> Result<(), EmsError> {
+        let url = match self.revoke(id).await {
             Ok(url) => url,
             Err(error @ (EmsError::Vault(_) | EmsError::Registry(_))) => return Err(error),
             Err(error) => {
@@ -239,15 +275,17 @@ impl EmsAccounts {
                 None
             }
         };
-        vault::remove_account(&self.vault, registry, id)
+        vault::remove_account(&self.vault, &self.registry, id)
             .await
             .map_err(|e| match e {
                 vault::RemoveError::Secrets(v) => EmsError::Vault(v),
                 vault::RemoveError::Registry(r) => EmsError::Registry(r),
             })?;
         lock(&self.sessions).remove(id);
+        self.cache.forget(id);
+        self.end_browser_session(url.as_ref());
         log::info!("removed EMS account {id}");
-        Ok(url)
+        Ok(())
     }
 }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{EmsApiError, EmsControlPanel};
-use crate::vault::{AccountKind, AccountRegistry};
+use crate::vault::{AccountKind, Registry};
 
 /// What deleting an EMS account removes, as the UI shows it before asking for the email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -57,7 +57,7 @@ impl EmsDeletions {
         &self,
         account_id: &str,
         panel: &EmsControlPanel,
-        registry: &Mutex<AccountRegistry>,
+        registry: &Registry,
     ) -> Result<DeletionView, EmsApiError> {
         let account = panel.account().await?;
         let preview = panel.deletion_preview().await?;
@@ -107,15 +107,12 @@ impl EmsDeletions {
 
 /// The user IDs of the Matrix accounts in `registry` whose homeserver is one of `hosts`.
 #[must_use]
-pub fn matrix_accounts_on(hosts: &[Host], registry: &Mutex<AccountRegistry>) -> Vec<String> {
+pub fn matrix_accounts_on(hosts: &[Host], registry: &Registry) -> Vec<String> {
     let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
     registry
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .accounts()
-        .iter()
-        .filter(|r| r.kind == AccountKind::Matrix)
+        .of_kind(AccountKind::Matrix)
+        .into_iter()
         .filter(|r| hosts.iter().any(|h| same(&h.homeserver_url, &r.server)))
-        .map(|r| r.user_id.clone())
+        .map(|r| r.user_id)
         .collect()
 }

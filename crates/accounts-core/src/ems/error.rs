@@ -46,6 +46,9 @@ pub enum EmsError {
         /// What the response named (or "no server" when it named none).
         got: String,
     },
+    /// The system browser refused the sign-in page's address.
+    #[error(transparent)]
+    Browser(#[from] crate::browser::BrowserError),
     /// The user cancelled the sign-in.
     #[error("Sign-in was cancelled. Nothing was changed.")]
     Cancelled,

@@ -17,7 +17,7 @@ use url::Url;
 use super::provider::{EmsProvider, Identity, EMS_SCOPES};
 use super::tokens::{now, TokenSet};
 use super::EmsError;
-use crate::loopback::{CallbackListener, CallbackState, CancelHandle, Reply, StaticPage};
+use crate::loopback::{Callback, CallbackListener, CallbackState, CancelHandle, Reply, StaticPage};
 use crate::vault::Secret;
 
 /// The loopback path the browser returns to.
@@ -46,63 +46,62 @@ pub struct SignedIn {
     pub tokens: TokenSet,
 }
 
-/// A sign-in waiting for the browser.
-pub struct PendingSignIn {
+/// The authorization request of one sign-in, made for a redirect URI on a loopback path: the
+/// first half of the flow. [`Authorization::complete`] is the second, from that path's callback.
+pub struct Authorization {
     provider: EmsProvider,
-    listener: CallbackListener,
     authorize_url: Url,
     redirect_url: RedirectUrl,
+    state: CsrfToken,
     verifier: PkceCodeVerifier,
     nonce: Nonce,
 }
 
-impl std::fmt::Debug for PendingSignIn {
+impl std::fmt::Debug for Authorization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingSignIn")
+        f.debug_struct("Authorization")
             .field("issuer", &self.provider.issuer())
             .finish_non_exhaustive()
     }
 }
 
-/// Discovers `issuer`, opens the loopback listener and prepares the authorization URL.
+/// A sign-in waiting for the browser, on a listener of its own.
+pub struct PendingSignIn {
+    listener: CallbackListener,
+    authorization: Authorization,
+}
+
+impl std::fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSignIn")
+            .field("authorization", &self.authorization)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Discovers `issuer`, opens a loopback listener on [`CALLBACK_PATH`] and prepares the
+/// authorization URL.
 pub async fn begin_sign_in(
     http: &reqwest::Client,
     issuer: &str,
     timeout: Duration,
 ) -> Result<PendingSignIn, EmsError> {
     let provider = EmsProvider::discover(http, issuer).await?;
-    let csrf = CsrfToken::new_random();
-    let listener = CallbackListener::builder(timeout)
-        .path(CALLBACK_PATH, CallbackState::new(csrf.secret().clone()))
+    let mut listener = CallbackListener::builder(timeout)
+        .path_awaiting_state(CALLBACK_PATH)
         .bind()
         .await?;
     let callback = listener
         .callback_url(CALLBACK_PATH)
-        .ok_or_else(|| EmsError::TokenExchange("the callback path is not served".to_owned()))?;
-    let redirect_url = RedirectUrl::new(callback.to_string())
-        .map_err(|e| EmsError::TokenExchange(e.to_string()))?;
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let nonce = Nonce::new_random();
-    let nonce_for_url = nonce.clone();
-    let client = provider.client().set_redirect_uri(redirect_url.clone());
-    let mut request = client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            move || csrf,
-            move || nonce_for_url,
-        )
-        .set_pkce_challenge(challenge);
-    for scope in EMS_SCOPES {
-        request = request.add_scope(Scope::new(scope.to_owned()));
-    }
-    let (authorize_url, _, _) = request.url();
+        .ok_or_else(|| EmsError::TokenExchange("the callback path is not served".to_owned()))?
+        .clone();
+    let authorization = Authorization::prepare(provider, &callback)?;
+    listener
+        .set_state(CALLBACK_PATH, CallbackState::new(authorization.state()))
+        .await?;
     Ok(PendingSignIn {
-        provider,
         listener,
-        authorize_url,
-        redirect_url,
-        verifier,
-        nonce,
+        authorization,
     })
 }
 
@@ -110,7 +109,7 @@ impl PendingSignIn {
     /// Where the browser must go.
     #[must_use]
     pub fn authorize_url(&self) -> &Url {
-        &self.authorize_url
+        self.authorization.authorize_url()
     }
 
     /// Ends the flow with [`EmsError::Cancelled`] from anywhere.
@@ -122,37 +121,85 @@ impl PendingSignIn {
     /// The discovered server.
     #[must_use]
     pub fn provider(&self) -> &EmsProvider {
-        &self.provider
+        &self.authorization.provider
     }
 
-    /// Waits for the browser, exchanges the code and verifies the ID token.
+    /// Waits for the browser, finishes the sign-in and tells the browser tab how it went.
     pub async fn finish(mut self) -> Result<(SignedIn, EmsProvider), EmsError> {
         let callback = self.listener.next_callback().await?;
-        if let Err(error) = self.check_iss(callback.param("iss")) {
-            callback.respond(Reply::Page(NOT_SIGNED_IN));
-            return Err(error);
+        let result = self.authorization.complete(&callback).await;
+        callback.respond(Reply::Page(if result.is_ok() {
+            SIGNED_IN
+        } else {
+            NOT_SIGNED_IN
+        }));
+        result
+    }
+}
+
+impl Authorization {
+    /// Builds the authorization request (PKCE S256, `state`, `nonce`) for `redirect`, an address
+    /// on a loopback listener; the listener must then expect [`Self::state`] there.
+    pub fn prepare(provider: EmsProvider, redirect: &Url) -> Result<Self, EmsError> {
+        let redirect_url = RedirectUrl::new(redirect.to_string())
+            .map_err(|e| EmsError::TokenExchange(e.to_string()))?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let state = CsrfToken::new_random();
+        let nonce = Nonce::new_random();
+        let (state_for_url, nonce_for_url) = (state.clone(), nonce.clone());
+        let client = provider.client().set_redirect_uri(redirect_url.clone());
+        let mut request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                move || state_for_url,
+                move || nonce_for_url,
+            )
+            .set_pkce_challenge(challenge);
+        for scope in EMS_SCOPES {
+            request = request.add_scope(Scope::new(scope.to_owned()));
         }
+        let (authorize_url, _, _) = request.url();
+        Ok(Self {
+            provider,
+            authorize_url,
+            redirect_url,
+            state,
+            verifier,
+            nonce,
+        })
+    }
+
+    /// Where the browser must go.
+    #[must_use]
+    pub fn authorize_url(&self) -> &Url {
+        &self.authorize_url
+    }
+
+    /// The `state` the callback must carry.
+    #[must_use]
+    pub fn state(&self) -> &str {
+        self.state.secret()
+    }
+
+    /// Finishes the sign-in from the callback the listener served on this request's path:
+    /// checks `iss`, exchanges the code and verifies the ID token. Answering the browser is the
+    /// caller's (a page, or the next step of a chained flow).
+    pub async fn complete(
+        mut self,
+        callback: &Callback,
+    ) -> Result<(SignedIn, EmsProvider), EmsError> {
+        self.check_iss(callback.param("iss"))?;
         if let Some(error) = callback.param("error").map(str::to_owned) {
             let description = callback.param("error_description").map(str::to_owned);
-            callback.respond(Reply::Page(NOT_SIGNED_IN));
             return Err(EmsError::Refused { error, description });
         }
         let Some(code) = callback.param("code").map(str::to_owned) else {
-            callback.respond(Reply::Page(NOT_SIGNED_IN));
             return Err(EmsError::TokenExchange(
                 "the server sent no authorization code".to_owned(),
             ));
         };
-        match self.exchange(code).await {
-            Ok(signed_in) => {
-                callback.respond(Reply::Page(SIGNED_IN));
-                Ok((signed_in, self.provider))
-            }
-            Err(error) => {
-                callback.respond(Reply::Page(NOT_SIGNED_IN));
-                Err(error)
-            }
-        }
+        let signed_in = self.exchange(code).await?;
+        Ok((signed_in, self.provider))
     }
 
     /// RFC 9207: an `iss` that is not this flow's issuer means the browser was answered by

@@ -54,6 +54,11 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 pub(super) enum Command {
     /// The user gave up.
     Cancel,
+    /// A path's `state`, set after binding.
+    SetState {
+        path: String,
+        state: super::routes::CallbackState,
+    },
 }
 
 /// What the task tells the handle, in order: callbacks, then exactly one end.
@@ -138,6 +143,14 @@ impl Flow {
                 biased;
                 command = commands.recv() => match command {
                     Some(Command::Cancel) => break End::Cancelled,
+                    Some(Command::SetState { path, state }) => {
+                        let set = routes
+                            .index_of(&path)
+                            .is_some_and(|index| routes.set_state(index, state));
+                        if !set {
+                            log::warn!("loopback listener: the state of {path:?} was already set");
+                        }
+                    }
                     None => break End::Abandoned,
                 },
                 () = &mut expiry => break End::TimedOut,
@@ -251,6 +264,8 @@ async fn finish_owed_answers(
             biased;
             command = commands.recv(), if commands_open => match command {
                 Some(Command::Cancel) => return End::Cancelled,
+                // Every path is served: a late state changes nothing.
+                Some(Command::SetState { .. }) => {}
                 // The handle is gone, but a caller may still hold its last callback.
                 None => commands_open = false,
             },

@@ -10,6 +10,18 @@
 //! reaching the caller or changing anything. The port closes once every path is served, or on
 //! timeout, on cancellation, or when the caller drops the listener.
 //!
+//! A path's `state` may also be set after binding ([`CallbackListenerBuilder::path_awaiting_state`]
+//! and [`CallbackListener::set_state`]), for a library that chooses `state` only once the redirect
+//! URI, port included, is fixed; until then nothing is served there. So one flow can chain
+//! several browser legs over one port, each with its own path and state.
+//!
+//! The paths, each owned by the flow module that serves it:
+//!
+//! | path | flow | owner |
+//! |---|---|---|
+//! | `/ems` | EMS sign-in (OpenID Connect): `code`, `state`, `iss` | `ems::signin::CALLBACK_PATH` |
+//! | `/matrix` | Matrix single sign-on: `loginToken`, with our `state` in the `redirectUrl` | `matrix::sso::SSO_CALLBACK_PATH` |
+//!
 //! It knows nothing of EMS or Matrix: exchanging codes, PKCE, `nonce`, logging in with a login
 //! token and opening the browser ([`crate::browser`]) are left to its callers, and so is choosing
 //! `state` values (this crate has no random source of its own).
@@ -61,7 +73,7 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 #[must_use = "nothing listens until `bind` is awaited"]
 pub struct CallbackListenerBuilder {
-    paths: Vec<(String, CallbackState)>,
+    paths: Vec<(String, Option<CallbackState>)>,
     timeout: Duration,
     read_timeout: Duration,
 }
@@ -69,7 +81,15 @@ pub struct CallbackListenerBuilder {
 impl CallbackListenerBuilder {
     /// Expects one visit to `path` (such as `/ems`) carrying `state` in its query.
     pub fn path(mut self, path: impl Into<String>, state: CallbackState) -> Self {
-        self.paths.push((path.into(), state));
+        self.paths.push((path.into(), Some(state)));
+        self
+    }
+
+    /// Expects one visit to `path`, whose `state` is set after binding with
+    /// [`CallbackListener::set_state`] (for a library that chooses `state` only once the
+    /// redirect URI, port included, is fixed). Nothing is served there until then.
+    pub fn path_awaiting_state(mut self, path: impl Into<String>) -> Self {
+        self.paths.push((path.into(), None));
         self
     }
 
@@ -96,10 +116,7 @@ impl CallbackListenerBuilder {
         let mut urls = Vec::with_capacity(routes.len());
         for route in routes.iter() {
             let bare = loopback_url(port, &route.path)?;
-            let mut with_state = bare.clone();
-            with_state
-                .query_pairs_mut()
-                .append_pair("state", route.state.expose());
+            let with_state = route.state.as_ref().map(|state| with_state(&bare, state));
             urls.push(RouteUrls {
                 path: route.path.clone(),
                 bare,
@@ -109,7 +126,8 @@ impl CallbackListenerBuilder {
 
         // Room for one callback per path and the end, so the task never waits on the caller.
         let (events_tx, events_rx) = mpsc::channel(routes.len() + 1);
-        let (commands_tx, commands_rx) = mpsc::channel(1);
+        // Room for a cancel behind the states being set.
+        let (commands_tx, commands_rx) = mpsc::channel(routes.len() + 1);
         let flow = Flow {
             listener,
             routes,
@@ -139,10 +157,16 @@ fn loopback_url(port: u16, path: &str) -> Result<Url, LoopbackError> {
     })
 }
 
+fn with_state(bare: &Url, state: &CallbackState) -> Url {
+    let mut url = bare.clone();
+    url.query_pairs_mut().append_pair("state", state.expose());
+    url
+}
+
 struct RouteUrls {
     path: String,
     bare: Url,
-    with_state: Url,
+    with_state: Option<Url>,
 }
 
 /// A running loopback listener for one sign-in flow; see the module documentation.
@@ -190,13 +214,40 @@ impl CallbackListener {
 
     /// `http://127.0.0.1:PORT/path?state=...`, for a return address that must carry its own
     /// `state` (Matrix SSO's `redirectUrl`, which the homeserver extends with `loginToken`);
-    /// `None` when `path` is not one of this flow's expected paths.
+    /// `None` when `path` is not one of this flow's expected paths, or its state is not set yet.
     #[must_use]
     pub fn callback_url_with_state(&self, path: &str) -> Option<&Url> {
         self.urls
             .iter()
             .find(|u| u.path == path)
-            .map(|u| &u.with_state)
+            .and_then(|u| u.with_state.as_ref())
+    }
+
+    /// Sets the `state` of `path`, declared with
+    /// [`CallbackListenerBuilder::path_awaiting_state`]; from now on a visit with it is served.
+    /// A path's state is set once: a path that has one already, or is not expected, is refused.
+    pub async fn set_state(
+        &mut self,
+        path: &str,
+        state: CallbackState,
+    ) -> Result<(), LoopbackError> {
+        routes::check_state(path, &state)?;
+        let known = self
+            .urls
+            .iter_mut()
+            .find(|u| u.path == path && u.with_state.is_none())
+            .ok_or_else(|| LoopbackError::InvalidPath {
+                path: path.to_owned(),
+            })?;
+        known.with_state = Some(with_state(&known.bare, &state));
+        self.commands
+            .send(Command::SetState {
+                path: path.to_owned(),
+                state,
+            })
+            .await
+            // The flow is over (timed out, cancelled): it serves nothing any more.
+            .map_err(|_| LoopbackError::Stopped)
     }
 
     /// A handle that can cancel this flow from elsewhere (the UI), even while this listener

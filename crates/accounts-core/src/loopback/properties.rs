@@ -24,8 +24,8 @@ const MATRIX_STATE: &str = "matrix-state-0123456789";
 
 fn routes() -> Routes {
     Routes::new(vec![
-        ("/ems".to_owned(), CallbackState::new(EMS_STATE)),
-        ("/matrix".to_owned(), CallbackState::new(MATRIX_STATE)),
+        ("/ems".to_owned(), Some(CallbackState::new(EMS_STATE))),
+        ("/matrix".to_owned(), Some(CallbackState::new(MATRIX_STATE))),
     ])
     .expect("valid routes")
 }

@@ -61,11 +61,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
-/// One expected path.
+/// One expected path. Its `state` may come after the port is open (an OAuth library that
+/// chooses it only once the redirect URI, with its port, is fixed); until then nothing is served
+/// there.
 #[derive(Debug)]
 pub(super) struct Route {
     pub(super) path: String,
-    pub(super) state: CallbackState,
+    pub(super) state: Option<CallbackState>,
     served: bool,
 }
 
@@ -86,7 +88,7 @@ pub(super) struct Routes {
 
 impl Routes {
     /// Checks the caller's paths and states before any port is opened.
-    pub(super) fn new(specs: Vec<(String, CallbackState)>) -> Result<Self, LoopbackError> {
+    pub(super) fn new(specs: Vec<(String, Option<CallbackState>)>) -> Result<Self, LoopbackError> {
         if specs.is_empty() {
             return Err(LoopbackError::NoPaths);
         }
@@ -98,8 +100,8 @@ impl Routes {
             if routes.iter().any(|route| route.path == path) {
                 return Err(LoopbackError::DuplicatePath { path });
             }
-            if !state.is_suitable() {
-                return Err(LoopbackError::UnsuitableState { path });
+            if let Some(state) = &state {
+                check_state(&path, state)?;
             }
             routes.push(Route {
                 path,
@@ -124,6 +126,22 @@ impl Routes {
 
     pub(super) fn path(&self, index: usize) -> Option<&str> {
         self.routes.get(index).map(|route| route.path.as_str())
+    }
+
+    /// Sets the `state` of the path at `index`, once: a path's state cannot be replaced.
+    pub(super) fn set_state(&mut self, index: usize, state: CallbackState) -> bool {
+        match self.routes.get_mut(index) {
+            Some(route) if route.state.is_none() => {
+                route.state = Some(state);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The index of `path`, if it is expected.
+    pub(super) fn index_of(&self, path: &str) -> Option<usize> {
+        self.routes.iter().position(|route| route.path == path)
     }
 
     pub(super) fn mark_served(&mut self, index: usize) {
@@ -160,7 +178,7 @@ impl Routes {
             .unwrap_or_default();
         let mut states = query.iter().filter(|(key, _)| key == "state");
         let state_ok = match (states.next(), states.next()) {
-            (Some((_, value)), None) => route.state.matches(value),
+            (Some((_, value)), None) => route.state.as_ref().is_some_and(|s| s.matches(value)),
             // Missing, or repeated (a second `state` could be smuggled past a first-wins reader).
             _ => false,
         };
@@ -171,6 +189,17 @@ impl Routes {
             return Err(StockPage::AlreadyUsed);
         }
         Ok(Accepted { index, query })
+    }
+}
+
+/// Checks that `state` is long enough to be unguessable and short enough for a URL.
+pub(super) fn check_state(path: &str, state: &CallbackState) -> Result<(), LoopbackError> {
+    if state.is_suitable() {
+        Ok(())
+    } else {
+        Err(LoopbackError::UnsuitableState {
+            path: path.to_owned(),
+        })
     }
 }
 
@@ -194,8 +223,8 @@ mod tests {
 
     fn routes() -> Routes {
         Routes::new(vec![
-            ("/ems".to_owned(), CallbackState::new(EMS_STATE)),
-            ("/matrix".to_owned(), CallbackState::new(MATRIX_STATE)),
+            ("/ems".to_owned(), Some(CallbackState::new(EMS_STATE))),
+            ("/matrix".to_owned(), Some(CallbackState::new(MATRIX_STATE))),
         ])
         .expect("valid routes")
     }
@@ -360,7 +389,7 @@ mod tests {
 
     #[test]
     fn checks_paths_and_states_up_front() {
-        let state = || CallbackState::new(EMS_STATE);
+        let state = || Some(CallbackState::new(EMS_STATE));
         let one = |path: &str| Routes::new(vec![(path.to_owned(), state())]).err();
         assert!(matches!(Routes::new(vec![]), Err(LoopbackError::NoPaths)));
         for bad in ["ems", "/ems?x=1", "/e%6ds", "/ems#x", "/é", ""] {
@@ -375,11 +404,14 @@ mod tests {
             Err(LoopbackError::DuplicatePath { .. })
         ));
         assert!(matches!(
-            Routes::new(vec![("/a".to_owned(), CallbackState::new("short"))]),
+            Routes::new(vec![("/a".to_owned(), Some(CallbackState::new("short")))]),
             Err(LoopbackError::UnsuitableState { .. })
         ));
         assert!(matches!(
-            Routes::new(vec![("/a".to_owned(), CallbackState::new("x".repeat(513)))]),
+            Routes::new(vec![(
+                "/a".to_owned(),
+                Some(CallbackState::new("x".repeat(513)))
+            )]),
             Err(LoopbackError::UnsuitableState { .. })
         ));
     }

@@ -18,17 +18,20 @@ use super::discovery::{
     discover, discovery_client, display_url, http_client, join, network_error, HomeserverInfo,
 };
 use super::error::{DiscoveryError, MatrixError};
-use super::input::check_scheme;
+use super::input::Homeserver;
 use super::login::{device_display_name, password_login, LoginGrant};
-use super::reauth::ReauthSlot;
+use super::reauth::Parked;
 use super::session::{
     build_client, ids_of, load_session, new_store_passphrase, restore, save_session,
     session_from_grant, store_dir,
 };
-use super::sso::SsoSlot;
+use super::sso::PendingSso;
+use super::uia_sso::SsoReauthHandle;
+use crate::browser::Opener;
+use crate::flow::FlowSlot;
 use crate::vault::{
-    self, new_account_id, AccountKind, AccountRecord, AccountRegistry, RegistryError, Secret,
-    SecretKey, SecretKind, Vault,
+    self, new_account_id, AccountKind, AccountRecord, Registry, Secret, SecretKey, SecretKind,
+    SubscriptionLink, Vault,
 };
 
 /// The folder, inside the app's data folder, that holds one matrix-sdk store per account.
@@ -48,20 +51,33 @@ pub struct PasswordSignIn {
     pub password: Secret,
     /// The account to sign in again (keeping its settings), if any.
     pub account_id: Option<String>,
+    /// The EMS subscription the sign-in was opened from, kept with the account.
+    pub subscription: Option<SubscriptionLink>,
+}
+
+/// Which account a fresh session belongs to, as the sign-in that made it says.
+#[derive(Debug, Clone, Default)]
+pub struct SignInTarget {
+    /// The account being signed in again, if any.
+    pub account_id: Option<String>,
+    /// The EMS subscription the sign-in was opened from, if any.
+    pub subscription: Option<SubscriptionLink>,
 }
 
 /// Every Matrix account of this computer and its live session.
 pub struct MatrixAccounts {
     stores: PathBuf,
     vault: Vault,
+    pub(super) registry: Registry,
+    pub(super) opener: Opener,
     pub(super) http: reqwest::Client,
     discovery: reqwest::Client,
     device_name: String,
     live: Mutex<HashMap<String, LiveAccount>>,
     /// The single sign-on in progress, if any (see `sso.rs`).
-    pub(super) sso: SsoSlot,
+    pub(super) sso: FlowSlot<PendingSso>,
     /// The request waiting for SSO re-authentication, if any (see `reauth.rs`).
-    pub(super) reauth: ReauthSlot,
+    pub(super) reauth: FlowSlot<Parked, SsoReauthHandle>,
 }
 
 impl std::fmt::Debug for MatrixAccounts {
@@ -73,18 +89,21 @@ impl std::fmt::Debug for MatrixAccounts {
 }
 
 impl MatrixAccounts {
-    /// The accounts whose stores live under `stores` and whose secrets are in `vault`.
+    /// The accounts whose stores live under `stores`, whose secrets are in `vault` and whose
+    /// records are in `registry`; browser flows go through `opener`.
     #[must_use]
-    pub fn new(stores: PathBuf, vault: Vault) -> Self {
+    pub fn new(stores: PathBuf, vault: Vault, registry: Registry, opener: Opener) -> Self {
         Self {
             stores,
             vault,
+            registry,
+            opener,
             http: http_client(),
             discovery: discovery_client(),
             device_name: device_display_name(),
             live: Mutex::new(HashMap::new()),
-            sso: SsoSlot::default(),
-            reauth: ReauthSlot::default(),
+            sso: FlowSlot::default(),
+            reauth: FlowSlot::default(),
         }
     }
 
@@ -115,14 +134,17 @@ impl MatrixAccounts {
 
     /// Every Matrix account in the registry, with where its session stands.
     #[must_use]
-    pub fn list(&self, registry: &Mutex<AccountRegistry>) -> Vec<MatrixAccountView> {
-        let records: Vec<AccountRecord> = lock(registry)
-            .accounts()
-            .iter()
-            .filter(|r| r.kind == AccountKind::Matrix)
-            .cloned()
-            .collect();
-        records.into_iter().map(|r| self.view_of(r)).collect()
+    pub fn list(&self) -> Vec<MatrixAccountView> {
+        self.registry
+            .of_kind(AccountKind::Matrix)
+            .into_iter()
+            .map(|r| self.view_of(r))
+            .collect()
+    }
+
+    /// The account `id` as it stands now.
+    pub fn view(&self, id: &str) -> Result<MatrixAccountView, MatrixError> {
+        Ok(self.view_of(self.registry.require_kind(id, AccountKind::Matrix)?))
     }
 
     fn view_of(&self, record: AccountRecord) -> MatrixAccountView {
@@ -145,17 +167,8 @@ impl MatrixAccounts {
 
     /// Signs in with a password and keeps the session; returns the account once the server has
     /// confirmed the session (or said why it could not).
-    pub async fn sign_in(
-        &self,
-        registry: &Mutex<AccountRegistry>,
-        request: PasswordSignIn,
-    ) -> Result<MatrixAccountView, MatrixError> {
-        let homeserver =
-            Url::parse(request.homeserver.trim()).map_err(|e| DiscoveryError::InvalidName {
-                input: request.homeserver.clone(),
-                reason: e.to_string(),
-            })?;
-        check_scheme(&homeserver)?;
+    pub async fn sign_in(&self, request: PasswordSignIn) -> Result<MatrixAccountView, MatrixError> {
+        let homeserver = Homeserver::parse(&request.homeserver)?.into_url();
         let grant = password_login(
             &self.http,
             &homeserver,
@@ -165,24 +178,33 @@ impl MatrixAccounts {
         )
         .await?;
         drop(request.password);
-        self.adopt(registry, &homeserver, grant, request.account_id.as_deref())
-            .await
+        let to = SignInTarget {
+            account_id: request.account_id,
+            subscription: request.subscription,
+        };
+        self.adopt(&homeserver, grant, to).await
     }
 
-    /// Keeps the session of a fresh grant (a password sign-in, a registration) as the account's
-    /// session: the account being signed in again (`account_id`), an earlier record of the same
-    /// user on the same server, or a new account. Returns the account once the server has
-    /// confirmed the session (or said why it could not).
+    /// Keeps the session of a fresh grant (a password or single sign-on, a registration) as the
+    /// account's session: the account being signed in again (`to.account_id`), an earlier record
+    /// of the same user on the same server, or a new account. Every way of signing in goes
+    /// through here, so an account signed in from an EMS subscription is always linked to it.
+    /// Returns the account once the server has confirmed the session (or said why it could not).
     pub(crate) async fn adopt(
         &self,
-        registry: &Mutex<AccountRegistry>,
         homeserver: &Url,
         grant: LoginGrant,
-        account_id: Option<&str>,
+        to: SignInTarget,
     ) -> Result<MatrixAccountView, MatrixError> {
+        self.registry.require()?;
         let homeserver = homeserver.clone();
         let server = display_url(&homeserver);
-        let previous = account_of(registry, account_id, &grant.user_id, &server);
+        let previous = account_of(
+            &self.registry,
+            to.account_id.as_deref(),
+            &grant.user_id,
+            &server,
+        );
         let id = previous
             .as_ref()
             .map_or_else(new_account_id, |record| record.id.clone());
@@ -194,8 +216,11 @@ impl MatrixAccounts {
         }
 
         let client = self
-            .keep_session(registry, &id, &homeserver, &grant, previous.as_ref())
+            .keep_session(&id, &homeserver, &grant, previous.as_ref())
             .await?;
+        if let Some(link) = to.subscription {
+            self.link_subscription(&id, link)?;
+        }
         log::info!(
             "signed in Matrix account {id} ({}) on {server}",
             grant.user_id
@@ -209,18 +234,29 @@ impl MatrixAccounts {
         let state = Arc::clone(&account.state);
         lock(&self.live).insert(id.clone(), account);
         confirm(client, state, homeserver).await;
-        let record = lock(registry)
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| RegistryError::UnknownAccount(id.clone()))?;
-        Ok(self.view_of(record))
+        self.view(&id)
+    }
+
+    /// Records that the account `id` was opened from `link`'s subscription, unless the EMS
+    /// account of that subscription was removed meanwhile (the Matrix account then stands on
+    /// its own).
+    fn link_subscription(&self, id: &str, link: SubscriptionLink) -> Result<(), MatrixError> {
+        if self
+            .registry
+            .require_kind(&link.ems_account, AccountKind::Ems)
+            .is_err()
+        {
+            log::info!("not linking {id} to a subscription of a removed EMS account");
+            return Ok(());
+        }
+        self.registry.update(|r| r.link_subscription(id, link))?;
+        Ok(())
     }
 
     /// Keeps a fresh session: a new store, its passphrase and the tokens in the vault, the record
     /// in the registry. On failure, everything made for it is undone and the session is ended.
     async fn keep_session(
         &self,
-        registry: &Mutex<AccountRegistry>,
         id: &str,
         homeserver: &Url,
         grant: &LoginGrant,
@@ -249,15 +285,17 @@ impl MatrixAccounts {
                 .ok()
                 .flatten()
                 .or_else(|| previous.and_then(|p| p.display_name.clone()));
-            lock(registry).upsert(AccountRecord {
-                id: id.to_owned(),
-                kind: AccountKind::Matrix,
-                server: display_url(homeserver),
-                user_id: grant.user_id.clone(),
-                display_name,
-                email: None,
-                // Signing in again keeps the subscription the account was opened from.
-                subscription: previous.and_then(|p| p.subscription.clone()),
+            self.registry.update(|r| {
+                r.upsert(AccountRecord {
+                    id: id.to_owned(),
+                    kind: AccountKind::Matrix,
+                    server: display_url(homeserver),
+                    user_id: grant.user_id.clone(),
+                    display_name,
+                    email: None,
+                    // Signing in again keeps the subscription the account was opened from.
+                    subscription: previous.and_then(|p| p.subscription.clone()),
+                })
             })?;
             Ok::<_, MatrixError>(client)
         }
@@ -280,13 +318,8 @@ impl MatrixAccounts {
 
     /// Restores every Matrix account of the registry from the keyring and its store (no network),
     /// then asks each server to confirm its session. Returns when every check has answered.
-    pub async fn restore_all(&self, registry: &Mutex<AccountRegistry>) {
-        let records: Vec<AccountRecord> = lock(registry)
-            .accounts()
-            .iter()
-            .filter(|r| r.kind == AccountKind::Matrix)
-            .cloned()
-            .collect();
+    pub async fn restore_all(&self) {
+        let records = self.registry.of_kind(AccountKind::Matrix);
         let mut checks = Vec::new();
         for record in records {
             if lock(&self.live).contains_key(&record.id) {
@@ -368,15 +401,10 @@ impl MatrixAccounts {
 
     /// Ends the account's session on the server and forgets its tokens; the account stays, so
     /// that it can be signed in again.
-    pub async fn sign_out(
-        &self,
-        registry: &Mutex<AccountRegistry>,
-        account_id: &str,
-    ) -> Result<(), MatrixError> {
-        let record = lock(registry)
-            .get(account_id)
-            .cloned()
-            .ok_or_else(|| RegistryError::UnknownAccount(account_id.to_owned()))?;
+    pub async fn sign_out(&self, account_id: &str) -> Result<(), MatrixError> {
+        let record = self
+            .registry
+            .require_kind(account_id, AccountKind::Matrix)?;
         let (client, state) = {
             let live = lock(&self.live);
             let account = live.get(account_id);
@@ -419,14 +447,9 @@ impl MatrixAccounts {
     /// Removes the account from this computer: ends its session on the server when it can (a
     /// server that cannot be reached does not stop the removal), deletes its store, its keyring
     /// entries and its record.
-    pub async fn remove(
-        &self,
-        registry: &Mutex<AccountRegistry>,
-        account_id: &str,
-    ) -> Result<(), MatrixError> {
-        if lock(registry).get(account_id).is_none() {
-            return Err(RegistryError::UnknownAccount(account_id.to_owned()).into());
-        }
+    pub async fn remove(&self, account_id: &str) -> Result<(), MatrixError> {
+        self.registry
+            .require_kind(account_id, AccountKind::Matrix)?;
         let account = lock(&self.live).remove(account_id);
         if let Some(account) = account {
             if let (Some(client), true) = (account.client.clone(), account.state().has_session()) {
@@ -446,7 +469,7 @@ impl MatrixAccounts {
         if let Err(error) = remove_dir(&self.store_dir(account_id)) {
             log::warn!("removing Matrix account {account_id}: {error}");
         }
-        vault::remove_account(&self.vault, registry, account_id).await?;
+        vault::remove_account(&self.vault, &self.registry, account_id).await?;
         log::info!("removed Matrix account {account_id}");
         Ok(())
     }
@@ -455,20 +478,18 @@ impl MatrixAccounts {
 /// The account a new session of `user_id` on `server` belongs to: the one being signed in again
 /// (`requested`), or an earlier record of the same user on the same server; `None` for a new one.
 fn account_of(
-    registry: &Mutex<AccountRegistry>,
+    registry: &Registry,
     requested: Option<&str>,
     user_id: &str,
     server: &str,
 ) -> Option<AccountRecord> {
-    let registry = lock(registry);
-    let same_user = |r: &&AccountRecord| {
+    let same_user = |r: &AccountRecord| {
         r.kind == AccountKind::Matrix && r.user_id == user_id && r.server == server
     };
     requested
         .and_then(|id| registry.get(id))
-        .filter(|r| same_user(r))
-        .or_else(|| registry.accounts().iter().find(|r| same_user(r)))
-        .cloned()
+        .filter(same_user)
+        .or_else(|| registry.accounts().into_iter().find(same_user))
 }
 
 /// Asks the server `whoami` and records the answer in `state`.

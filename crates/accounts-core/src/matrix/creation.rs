@@ -8,7 +8,6 @@
 //! is kept exactly as a signed-in account's is ([`MatrixAccounts::adopt`]). Nothing is written
 //! on this computer before that, so a failure or a cancel leaves nothing behind.
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -16,16 +15,16 @@ use tokio::sync::Mutex as AsyncMutex;
 use url::Url;
 
 use super::account::MatrixAccountView;
-use super::accounts::MatrixAccounts;
+use super::accounts::{MatrixAccounts, SignInTarget};
 use super::discovery::{display_url, http_client};
-use super::input::check_scheme;
+use super::input::Homeserver;
 use super::register::{self, Registered};
 use super::register_error::RegistrationError;
 use super::stages::{
     choose_flow, plausible_email, policies_of, RegistrationOffer, RegistrationProgress,
     RegistrationStep, TermsPolicy, DUMMY, EMAIL, TERMS, TOKEN,
 };
-use crate::vault::{AccountRegistry, Secret};
+use crate::vault::{Secret, SubscriptionLink};
 
 /// How long an unfinished registration is kept (with its password, in memory).
 const ABANDONED_AFTER: Duration = Duration::from_hours(1);
@@ -39,6 +38,8 @@ pub struct NewAccount {
     pub username: String,
     /// The password; kept in memory until the registration ends.
     pub password: Secret,
+    /// The EMS subscription the form was opened from, kept with the new account.
+    pub subscription: Option<SubscriptionLink>,
 }
 
 /// An email validation under way.
@@ -62,6 +63,7 @@ struct Pending {
     completed: Vec<String>,
     params: Value,
     email: Option<EmailChallenge>,
+    subscription: Option<SubscriptionLink>,
 }
 
 impl Pending {
@@ -148,7 +150,6 @@ impl AccountCreation {
     pub async fn start(
         &self,
         accounts: &MatrixAccounts,
-        registry: &Mutex<AccountRegistry>,
         request: NewAccount,
     ) -> Result<RegistrationProgress, RegistrationError> {
         let mut slot = self.pending.lock().await;
@@ -166,10 +167,11 @@ impl AccountCreation {
             completed: Vec::new(),
             params: Value::Null,
             email: None,
+            subscription: request.subscription,
         };
         match register::register(&self.http, &pending.homeserver, &pending.body(None)).await? {
             Registered::Done(grant) => {
-                let account = finish(accounts, registry, &pending.homeserver, grant).await?;
+                let account = finish(accounts, &pending, grant).await?;
                 return Ok(done(pending.id, account));
             }
             Registered::AuthNeeded(needed) => {
@@ -191,7 +193,7 @@ impl AccountCreation {
             display_url(&pending.homeserver),
             pending.flow
         );
-        self.advance(slot, pending, accounts, registry).await
+        self.advance(slot, pending, accounts).await
     }
 
     /// Does the `m.login.registration_token` stage, after checking the token's validity.
@@ -200,7 +202,6 @@ impl AccountCreation {
         id: &str,
         token: &str,
         accounts: &MatrixAccounts,
-        registry: &Mutex<AccountRegistry>,
     ) -> Result<RegistrationProgress, RegistrationError> {
         let mut slot = self.pending.lock().await;
         let pending = take(&mut slot, id)?;
@@ -222,7 +223,7 @@ impl AccountCreation {
             }
         }
         let auth = json!({ "type": TOKEN, "token": token, "session": pending.session });
-        self.submit(slot, pending, auth, accounts, registry).await
+        self.submit(slot, pending, auth, accounts).await
     }
 
     /// Does the `m.login.terms` stage; `accepted` names every policy the user ticked.
@@ -231,7 +232,6 @@ impl AccountCreation {
         id: &str,
         accepted: &[String],
         accounts: &MatrixAccounts,
-        registry: &Mutex<AccountRegistry>,
     ) -> Result<RegistrationProgress, RegistrationError> {
         let mut slot = self.pending.lock().await;
         let pending = take(&mut slot, id)?;
@@ -246,7 +246,7 @@ impl AccountCreation {
             return Err(RegistrationError::TermsNotAccepted { missing });
         }
         let auth = json!({ "type": TERMS, "session": pending.session });
-        self.submit(slot, pending, auth, accounts, registry).await
+        self.submit(slot, pending, auth, accounts).await
     }
 
     /// Asks the server to mail a validation link to `address` (again, when it was sent before).
@@ -307,7 +307,6 @@ impl AccountCreation {
         &self,
         id: &str,
         accounts: &MatrixAccounts,
-        registry: &Mutex<AccountRegistry>,
     ) -> Result<RegistrationProgress, RegistrationError> {
         let mut slot = self.pending.lock().await;
         let pending = take(&mut slot, id)?;
@@ -324,7 +323,7 @@ impl AccountCreation {
             "threepid_creds": { "sid": email.sid, "client_secret": email.client_secret },
             "session": pending.session,
         });
-        self.submit(slot, pending, auth, accounts, registry).await
+        self.submit(slot, pending, auth, accounts).await
     }
 
     /// Gives up the registration in progress; nothing was kept on this computer for it.
@@ -343,18 +342,14 @@ impl AccountCreation {
         mut pending: Pending,
         auth: Value,
         accounts: &MatrixAccounts,
-        registry: &Mutex<AccountRegistry>,
     ) -> Result<RegistrationProgress, RegistrationError> {
         let stage = auth["type"].as_str().unwrap_or_default().to_owned();
         let answer =
             register::register(&self.http, &pending.homeserver, &pending.body(Some(auth))).await;
         match answer {
             Ok(Registered::Done(grant)) => {
-                let id = pending.id.clone();
-                let homeserver = pending.homeserver.clone();
-                drop(pending);
-                let account = finish(accounts, registry, &homeserver, grant).await?;
-                Ok(done(id, account))
+                let account = finish(accounts, &pending, grant).await?;
+                Ok(done(pending.id.clone(), account))
             }
             Ok(Registered::AuthNeeded(needed)) => {
                 let failed = !needed.completed.contains(&stage);
@@ -381,7 +376,7 @@ impl AccountCreation {
                 if failed {
                     return Err(stage_failed(slot, pending, &stage, needed.error));
                 }
-                self.advance(slot, pending, accounts, registry).await
+                self.advance(slot, pending, accounts).await
             }
             Err(error) => {
                 // A refused name or password sends the user back to the first screen.
@@ -404,13 +399,12 @@ impl AccountCreation {
         mut slot: tokio::sync::MutexGuard<'_, Option<Pending>>,
         pending: Pending,
         accounts: &MatrixAccounts,
-        registry: &Mutex<AccountRegistry>,
     ) -> Result<RegistrationProgress, RegistrationError> {
         let id = pending.id.clone();
         let step = match pending.next_stage() {
             Some(DUMMY) => {
                 let auth = json!({ "type": DUMMY, "session": pending.session });
-                return Box::pin(self.submit(slot, pending, auth, accounts, registry)).await;
+                return Box::pin(self.submit(slot, pending, auth, accounts)).await;
             }
             Some(TOKEN) => RegistrationStep::Token,
             Some(TERMS) => RegistrationStep::Terms {
@@ -462,19 +456,27 @@ fn stage_failed(
     error
 }
 
+/// Keeps the new account's session, linked to the subscription the form was opened from.
 async fn finish(
     accounts: &MatrixAccounts,
-    registry: &Mutex<AccountRegistry>,
-    homeserver: &Url,
+    pending: &Pending,
     grant: super::login::LoginGrant,
 ) -> Result<MatrixAccountView, RegistrationError> {
+    let homeserver = &pending.homeserver;
     let user_id = grant.user_id.clone();
     log::info!(
         "created Matrix account {user_id} on {}",
         display_url(homeserver)
     );
     accounts
-        .adopt(registry, homeserver, grant, None)
+        .adopt(
+            homeserver,
+            grant,
+            SignInTarget {
+                account_id: None,
+                subscription: pending.subscription.clone(),
+            },
+        )
         .await
         .map_err(|source| RegistrationError::NotKept {
             user_id,
@@ -505,10 +507,5 @@ fn take(slot: &mut Option<Pending>, id: &str) -> Result<Pending, RegistrationErr
 }
 
 fn parse_homeserver(input: &str) -> Result<Url, RegistrationError> {
-    let url = Url::parse(input.trim()).map_err(|e| super::error::DiscoveryError::InvalidName {
-        input: input.to_owned(),
-        reason: e.to_string(),
-    })?;
-    check_scheme(&url)?;
-    Ok(url)
+    Ok(Homeserver::parse(input)?.into_url())
 }

@@ -257,6 +257,9 @@ pub enum MatrixError {
     /// The server did not accept the confirmation in time; the action was not done.
     #[error("Confirming your identity took too long, so nothing was changed. Start again and finish the sign-in in your browser.")]
     ReauthTimedOut,
+    /// The system browser refused the address of a browser flow.
+    #[error(transparent)]
+    Browser(#[from] crate::browser::BrowserError),
     /// The account signs in only through single sign-on: it has no password to confirm or change.
     #[error("This account signs in through single sign-on and has no password, so there is none to change here. Nothing was changed; manage how you sign in at your identity provider.")]
     NoPassword,

@@ -112,6 +112,35 @@ pub fn check_scheme(url: &Url) -> Result<(), DiscoveryError> {
 
 pub use crate::transport::is_loopback_host;
 
+/// A homeserver's base URL as discovery resolved it and the UI hands it back: parsed once, here,
+/// and held to the transport rule (https, or http on this computer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Homeserver(Url);
+
+impl Homeserver {
+    /// Parses a homeserver URL such as `https://matrix.example.org` or `http://127.0.0.1:8008`.
+    pub fn parse(input: &str) -> Result<Self, DiscoveryError> {
+        let url = Url::parse(input.trim()).map_err(|e| DiscoveryError::InvalidName {
+            input: input.to_owned(),
+            reason: e.to_string(),
+        })?;
+        check_scheme(&url)?;
+        Ok(Self(url))
+    }
+
+    /// The base URL every request of the account goes to.
+    #[must_use]
+    pub fn url(&self) -> &Url {
+        &self.0
+    }
+
+    /// The base URL.
+    #[must_use]
+    pub fn into_url(self) -> Url {
+        self.0
+    }
+}
+
 fn parse_server_name(name: &str) -> Result<ServerName, String> {
     let (host, port) = if let Some(rest) = name.strip_prefix('[') {
         let (ip, after) = rest

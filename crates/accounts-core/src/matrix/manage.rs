@@ -7,10 +7,11 @@
 //! [`super::uia`]. Media is fetched here (authenticated media needs the token) and handed out as
 //! bytes with their type. Nothing here keeps a password.
 
-use std::sync::Mutex;
+use std::future::Future;
 
 use matrix_sdk::media::MediaFormat;
 use matrix_sdk::ruma::api::client::account::{change_password, deactivate};
+use matrix_sdk::ruma::api::client::uiaa::AuthData;
 use matrix_sdk::ruma::api::error::{ErrorBody, ErrorKind};
 use matrix_sdk::ruma::thirdparty::Medium;
 use matrix_sdk::ruma::OwnedDeviceId;
@@ -19,12 +20,12 @@ use serde::Serialize;
 use ts_rs::TS;
 use url::Url;
 
-use super::account::lock;
 use super::accounts::{http_failure, is_signed_out, MatrixAccounts};
 use super::discovery::display_url;
 use super::error::MatrixError;
-use super::uia::{send_with_auth, send_with_password, UiaAuth, UiaOutcome, UiaStep};
-use crate::vault::{AccountRegistry, Secret};
+use super::reauth::AfterReauth;
+use super::uia::{send_with_auth, send_with_password, Confirmation, UiaOutcome, UiaStep};
+use crate::vault::Secret;
 
 /// The largest avatar the app uploads.
 pub const MAX_AVATAR_BYTES: usize = 8 * 1024 * 1024;
@@ -111,12 +112,7 @@ impl MatrixAccounts {
     }
 
     /// Sets (or, empty, removes) the display name on the server and in the registry.
-    pub async fn set_display_name(
-        &self,
-        registry: &Mutex<AccountRegistry>,
-        account_id: &str,
-        name: &str,
-    ) -> Result<(), MatrixError> {
+    pub async fn set_display_name(&self, account_id: &str, name: &str) -> Result<(), MatrixError> {
         let (client, user_id) = self.live(account_id)?;
         let name = name.trim();
         let name = (!name.is_empty()).then_some(name);
@@ -125,10 +121,10 @@ impl MatrixAccounts {
             .set_display_name(name)
             .await
             .map_err(|e| sdk_failure(&client, &user_id, e))?;
-        let record = lock(registry).get(account_id).cloned();
+        let record = self.registry.get(account_id);
         if let Some(mut record) = record {
             record.display_name = name.map(str::to_owned);
-            lock(registry).upsert(record)?;
+            self.registry.update(|r| r.upsert(record))?;
         }
         log::info!("changed the display name of Matrix account {account_id}");
         Ok(())
@@ -243,30 +239,75 @@ impl MatrixAccounts {
     }
 
     /// Signs out other sessions of the account (deletes the devices). Protected by
-    /// user-interactive auth: the first call answers the challenge.
+    /// user-interactive auth, confirmed as `confirm` says.
     pub async fn delete_devices(
         &self,
         account_id: &str,
         device_ids: &[String],
-        auth: Option<UiaAuth>,
+        confirm: Confirmation,
     ) -> Result<UiaStep, MatrixError> {
         let (client, user_id) = self.live(account_id)?;
         let ids = others_to_delete(&client, device_ids)?;
+        let count = ids.len();
+        let send = move |client: Client, auth: Option<AuthData>| {
+            let ids = ids.clone();
+            async move { client.delete_devices(&ids, auth).await.map(|_| ()) }
+        };
+        let step = self
+            .protected(&client, &user_id, confirm, send, AfterReauth::Nothing)
+            .await?;
+        log::info!("signing out {count} session(s) of Matrix account {account_id}: {step:?}");
+        Ok(step)
+    }
+
+    /// Sends the protected request `send` for the account of `client`, confirmed as `confirm`
+    /// says, and does `after` once the server has done it: now, or once the single sign-on
+    /// confirmation of the parked request is accepted.
+    async fn protected<F, Fut>(
+        &self,
+        client: &Client,
+        user_id: &str,
+        confirm: Confirmation,
+        send: F,
+        after: AfterReauth,
+    ) -> Result<UiaStep, MatrixError>
+    where
+        F: Fn(Client, Option<AuthData>) -> Fut + Clone + Send + 'static,
+        Fut: Future<Output = Result<(), HttpError>> + Send + 'static,
+    {
+        let homeserver = client.homeserver();
+        let (auth, in_browser) = confirm.split();
         let outcome = send_with_auth(
-            &client.homeserver(),
-            &user_id,
+            &homeserver,
+            user_id,
             auth,
-            |data| client.delete_devices(&ids, data),
-            |hs, e| action_failure(hs, &user_id, e),
+            |data| send(client.clone(), data),
+            |hs, e| action_failure(hs, user_id, e),
         )
         .await?;
-        if matches!(outcome, UiaOutcome::Done(_)) {
-            log::info!(
-                "signed out {} session(s) of Matrix account {account_id}",
-                ids.len()
-            );
-        }
-        Ok(outcome.step())
+        let challenge = match outcome {
+            UiaOutcome::Done(()) => {
+                self.after_reauth(after).await?;
+                return Ok(UiaStep::Done);
+            }
+            UiaOutcome::AuthRequired(challenge) if in_browser => challenge,
+            UiaOutcome::AuthRequired(challenge) => return Ok(UiaStep::AuthRequired { challenge }),
+        };
+        let client = client.clone();
+        let url = self.park_sso_reauth_then(
+            &homeserver,
+            &challenge,
+            move |auth| send(client.clone(), Some(auth)),
+            after,
+        )?;
+        let handoff = self.opener.hand_off(&url).map_err(|error| {
+            self.cancel_sso_reauth();
+            MatrixError::Browser(error)
+        })?;
+        Ok(UiaStep::Browser {
+            url: handoff.url,
+            browser_error: handoff.browser_error,
+        })
     }
 
     /// Changes the password; the current one is the re-authentication, sent in the same exchange.
@@ -382,36 +423,27 @@ impl MatrixAccounts {
     }
 
     /// Deactivates the account on the server (for good; with `erase`, its messages are hidden
-    /// from new members), then removes it from this computer. Protected by user-interactive auth.
+    /// from new members), then removes it from this computer. Protected by user-interactive
+    /// auth, confirmed as `confirm` says.
     pub async fn deactivate(
         &self,
-        registry: &Mutex<AccountRegistry>,
         account_id: &str,
         erase: bool,
-        auth: Option<UiaAuth>,
+        confirm: Confirmation,
     ) -> Result<UiaStep, MatrixError> {
         let (client, user_id) = self.live(account_id)?;
-        let outcome = send_with_auth(
-            &client.homeserver(),
-            &user_id,
-            auth,
-            |auth| {
-                let mut request = deactivate::v3::Request::new();
-                request.auth = auth;
-                request.erase = erase;
-                let client = &client;
-                async move { client.send(request).await }
-            },
-            |hs, e| action_failure(hs, &user_id, e),
-        )
-        .await?;
-        if matches!(outcome, UiaOutcome::Done(_)) {
-            log::info!("deactivated Matrix account {account_id} ({user_id}) on the server");
-            // The session died with the account: nothing more is sent with it.
-            self.mark_signed_out_on_server(account_id);
-            self.remove(registry, account_id).await?;
-        }
-        Ok(outcome.step())
+        let send = move |client: Client, auth: Option<AuthData>| async move {
+            let mut request = deactivate::v3::Request::new();
+            request.auth = auth;
+            request.erase = erase;
+            client.send(request).await.map(|_| ())
+        };
+        let after = AfterReauth::RemoveAccount(account_id.to_owned());
+        let step = self
+            .protected(&client, &user_id, confirm, send, after)
+            .await?;
+        log::info!("deactivating Matrix account {account_id} ({user_id}): {step:?}");
+        Ok(step)
     }
 }
 

@@ -28,17 +28,17 @@ mod uia;
 mod reauth;
 mod sso;
 mod uia_sso;
-// Account actions confirmed through single sign-on (issues 9 and 10 wired together).
-mod manage_sso;
 
 pub use account::{MatrixAccountView, SessionState};
-pub use accounts::{MatrixAccounts, PasswordSignIn, STORES_DIR};
+pub use accounts::{MatrixAccounts, PasswordSignIn, SignInTarget, STORES_DIR};
 pub use creation::{AccountCreation, NewAccount};
 pub use discovery::{
     discover, discovery_client, http_client, HomeserverInfo, IdentityProvider, LoginMethods,
 };
 pub use error::{DiscoveryError, MatrixError};
-pub use input::{is_loopback_host, parse_homeserver_input, HomeserverInput, ServerName};
+pub use input::{
+    is_loopback_host, parse_homeserver_input, Homeserver, HomeserverInput, ServerName,
+};
 pub use login::{device_display_name, password_login, token_login, LoginGrant};
 pub use register_error::RegistrationError;
 pub use session::{load_session, SessionIds};
@@ -48,12 +48,14 @@ pub use manage::{
     image_type, AvatarImage, DeviceView, MatrixProfile, PasswordChange, ThreepidView,
     MAX_AVATAR_BYTES,
 };
-pub use manage_sso::SsoStart;
-pub use sso::{sso_redirect_url, PendingSso, SsoSignIn, DEFAULT_SSO_TIMEOUT, SSO_CALLBACK_PATH};
+pub use sso::{
+    complete_sso, sso_redirect_url, PendingSso, SsoAuthorization, SsoSignIn, DEFAULT_SSO_TIMEOUT,
+    SSO_CALLBACK_PATH,
+};
 pub use stages::{RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy};
 pub use uia::{
-    send_with_auth, send_with_password, UiaAuth, UiaChallenge, UiaFlow, UiaOutcome, UiaStep,
-    PASSWORD_STAGE, SSO_STAGE,
+    send_with_auth, send_with_password, Confirmation, UiaAuth, UiaChallenge, UiaFlow, UiaOutcome,
+    UiaStep, PASSWORD_STAGE, SSO_STAGE,
 };
 pub use uia_sso::{
     offers_sso, sso_fallback_url, SsoReauth, SsoReauthHandle, DEFAULT_REAUTH_INTERVAL,

@@ -15,22 +15,21 @@
 //! matrix-sdk's own SSO login (with its built-in local server) is deliberately not used: every
 //! browser flow of the app goes through the one hardened listener in [`crate::loopback`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use url::Url;
 
-use super::account::{lock, MatrixAccountView};
-use super::accounts::MatrixAccounts;
+use super::account::MatrixAccountView;
+use super::accounts::{MatrixAccounts, SignInTarget};
 use super::discovery::{display_url, join};
 use super::error::{DiscoveryError, MatrixError};
-use super::input::check_scheme;
+use super::input::Homeserver;
 use super::login::token_login;
+use crate::browser::BrowserHandoff;
 use crate::loopback::{
-    CallbackListener, CallbackState, CancelHandle, LoopbackError, Reply, StaticPage,
+    Callback, CallbackListener, CallbackState, CancelHandle, LoopbackError, Reply, StaticPage,
 };
-use crate::vault::{AccountRegistry, Secret};
+use crate::vault::{Secret, SubscriptionLink};
 
 /// The loopback path the homeserver sends the browser back to.
 pub const SSO_CALLBACK_PATH: &str = "/matrix";
@@ -56,6 +55,8 @@ pub struct SsoSignIn {
     pub idp_id: Option<String>,
     /// The account to sign in again (keeping its settings), if any.
     pub account_id: Option<String>,
+    /// The EMS subscription the sign-in was opened from, kept with the account.
+    pub subscription: Option<SubscriptionLink>,
     /// How long to wait for the browser to come back (see [`DEFAULT_SSO_TIMEOUT`]).
     pub timeout: Duration,
 }
@@ -84,7 +85,7 @@ pub fn sso_redirect_url(
 /// A single sign-on waiting for the browser. Dropping it closes its listener.
 pub struct PendingSso {
     homeserver: Url,
-    account_id: Option<String>,
+    target: SignInTarget,
     listener: CallbackListener,
     sso_url: Url,
 }
@@ -97,38 +98,76 @@ impl std::fmt::Debug for PendingSso {
     }
 }
 
-impl PendingSso {
-    /// Opens the listener and builds the SSO URL; no request is sent yet.
-    pub async fn begin(request: &SsoSignIn) -> Result<Self, MatrixError> {
-        let homeserver =
-            Url::parse(request.homeserver.trim()).map_err(|e| DiscoveryError::InvalidName {
-                input: request.homeserver.clone(),
-                reason: e.to_string(),
-            })?;
-        check_scheme(&homeserver)?;
+/// The single sign-on request for one homeserver, made for a return address on a loopback
+/// path: the first half of the flow. [`complete_sso`] is the second, from that path's callback.
+#[derive(Debug, Clone)]
+pub struct SsoAuthorization {
+    /// Where the browser must go: the homeserver's SSO redirect.
+    pub sso_url: Url,
+    /// The `state` the return address carries, which the listener must expect there.
+    pub state: String,
+}
+
+impl SsoAuthorization {
+    /// Chooses a `state` and builds the SSO redirect of `homeserver` for `idp_id`, with
+    /// `callback` (a bare loopback address) plus that state as its `redirectUrl`.
+    pub fn prepare(
+        homeserver: &Url,
+        idp_id: Option<&str>,
+        callback: &Url,
+    ) -> Result<Self, MatrixError> {
         let state = format!(
             "{}{}",
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
-        let listener = CallbackListener::builder(request.timeout)
-            .path(SSO_CALLBACK_PATH, CallbackState::new(state))
+        let mut back = callback.clone();
+        back.query_pairs_mut().append_pair("state", &state);
+        let sso_url = sso_redirect_url(homeserver, idp_id, &back)?;
+        Ok(Self { sso_url, state })
+    }
+}
+
+/// The login token the homeserver handed back with the browser to the SSO return address.
+pub fn complete_sso(homeserver: &Url, callback: &Callback) -> Result<Secret, MatrixError> {
+    callback
+        .param("loginToken")
+        .map(Secret::new)
+        .ok_or_else(|| MatrixError::SsoFailed {
+            homeserver: display_url(homeserver),
+            detail: "the browser came back without a login token".to_owned(),
+        })
+}
+
+impl PendingSso {
+    /// Opens a listener on [`SSO_CALLBACK_PATH`] and prepares the SSO URL; no request is sent.
+    pub async fn begin(request: &SsoSignIn) -> Result<Self, MatrixError> {
+        let homeserver = Homeserver::parse(&request.homeserver)?.into_url();
+        let mut listener = CallbackListener::builder(request.timeout)
+            .path_awaiting_state(SSO_CALLBACK_PATH)
             .bind()
             .await?;
-        // The listener was built with this one path, so it always has its URL.
-        let back = listener
-            .callback_url_with_state(SSO_CALLBACK_PATH)
+        let callback = listener
+            .callback_url(SSO_CALLBACK_PATH)
             .ok_or_else(|| {
                 MatrixError::SsoListener(LoopbackError::InvalidPath {
                     path: SSO_CALLBACK_PATH.to_owned(),
                 })
-            })?;
-        let sso_url = sso_redirect_url(&homeserver, request.idp_id.as_deref(), back)?;
+            })?
+            .clone();
+        let authorization =
+            SsoAuthorization::prepare(&homeserver, request.idp_id.as_deref(), &callback)?;
+        listener
+            .set_state(SSO_CALLBACK_PATH, CallbackState::new(authorization.state))
+            .await?;
         Ok(Self {
             homeserver,
-            account_id: request.account_id.clone(),
+            target: SignInTarget {
+                account_id: request.account_id.clone(),
+                subscription: request.subscription.clone(),
+            },
             listener,
-            sso_url,
+            sso_url: authorization.sso_url,
         })
     }
 
@@ -145,70 +184,49 @@ impl PendingSso {
     }
 }
 
-/// The one single sign-on that may be in progress, and how to cancel it while it is awaited.
-///
-/// The cancel handle is tagged with its flow's number so that a flow ending late (cancelled by
-/// a newer one) does not take away the newer flow's handle.
-#[derive(Default)]
-pub(super) struct SsoSlot {
-    pending: tokio::sync::Mutex<Option<(u64, PendingSso)>>,
-    cancel: Mutex<Option<(u64, CancelHandle)>>,
-    flows: AtomicU64,
-}
-
 impl MatrixAccounts {
-    /// Starts a single sign-on (cancelling any earlier one); returns the URL for the browser.
-    pub async fn begin_sso_sign_in(&self, request: SsoSignIn) -> Result<Url, MatrixError> {
-        self.cancel_sso_sign_in();
+    /// Starts a single sign-on (cancelling any earlier one) and opens the system browser at the
+    /// homeserver's SSO page, or hands the address back to be copied.
+    pub async fn begin_sso_sign_in(
+        &self,
+        request: SsoSignIn,
+    ) -> Result<BrowserHandoff, MatrixError> {
+        self.sso.cancel();
         let pending = PendingSso::begin(&request).await?;
         let url = pending.sso_url().clone();
-        let flow = self.sso.flows.fetch_add(1, Ordering::Relaxed);
-        *lock(&self.sso.cancel) = Some((flow, pending.cancel_handle()));
-        *self.sso.pending.lock().await = Some((flow, pending));
-        Ok(url)
+        let cancel = pending.cancel_handle();
+        self.sso.put(pending, cancel);
+        self.opener.hand_off(&url).map_err(|error| {
+            self.sso.cancel();
+            MatrixError::Browser(error)
+        })
     }
 
     /// Ends the single sign-on in progress, if any, with [`MatrixError::SsoCancelled`].
     pub fn cancel_sso_sign_in(&self) {
-        if let Some((_, cancel)) = lock(&self.sso.cancel).take() {
-            cancel.cancel();
-        }
+        self.sso.cancel();
     }
 
     /// Waits for the browser to come back from the single sign-on begun by
     /// [`Self::begin_sso_sign_in`], signs in with its login token and keeps the session.
-    pub async fn finish_sso_sign_in(
-        &self,
-        registry: &Mutex<AccountRegistry>,
-    ) -> Result<MatrixAccountView, MatrixError> {
-        let (flow, mut pending) = self
-            .sso
-            .pending
-            .lock()
+    pub async fn finish_sso_sign_in(&self) -> Result<MatrixAccountView, MatrixError> {
+        self.sso
+            .run(|pending| self.complete_sso(pending))
             .await
-            .take()
-            .ok_or(MatrixError::SsoCancelled)?;
-        let callback = pending.listener.next_callback().await;
-        {
-            let mut cancel = lock(&self.sso.cancel);
-            if cancel.as_ref().is_some_and(|(current, _)| *current == flow) {
-                cancel.take();
-            }
-        }
-        let callback = callback?;
+            .ok_or(MatrixError::SsoCancelled)?
+    }
+
+    async fn complete_sso(
+        &self,
+        mut pending: PendingSso,
+    ) -> Result<MatrixAccountView, MatrixError> {
+        let callback = pending.listener.next_callback().await?;
         let homeserver = pending.homeserver.clone();
-        let Some(token) = callback.param("loginToken").map(Secret::new) else {
-            callback.respond(Reply::Page(NOT_SIGNED_IN));
-            return Err(MatrixError::SsoFailed {
-                homeserver: display_url(&homeserver),
-                detail: "the browser came back without a login token".to_owned(),
-            });
-        };
         let signed_in = async {
+            let token = complete_sso(&homeserver, &callback)?;
             let grant = token_login(&self.http, &homeserver, &token, self.device_name()).await?;
             drop(token);
-            self.adopt(registry, &homeserver, grant, pending.account_id.as_deref())
-                .await
+            self.adopt(&homeserver, grant, pending.target).await
         }
         .await;
         callback.respond(Reply::Page(if signed_in.is_ok() {

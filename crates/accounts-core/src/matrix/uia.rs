@@ -175,6 +175,38 @@ pub enum UiaStep {
         /// What the server asks for.
         challenge: UiaChallenge,
     },
+    /// The action waits for the user to confirm through single sign-on in the browser: show
+    /// "Finish in your browser, then continue", then finish the parked request.
+    Browser {
+        /// The homeserver's confirmation page (shown for copying when it could not be opened).
+        /// It holds no secret: the UIA session id only ties the confirmation to the request.
+        url: String,
+        /// Why the browser could not be opened, if it could not.
+        browser_error: Option<String>,
+    },
+}
+
+/// How a protected action is confirmed.
+#[derive(Debug)]
+pub enum Confirmation {
+    /// Not yet: the first attempt, to which the server answers with its challenge (or does it).
+    None,
+    /// With the answer to the challenge: a password, or a stage completed on the fallback page.
+    Uia(UiaAuth),
+    /// Through single sign-on in the browser: the request waits (parked) until the server
+    /// accepts it, or the user cancels.
+    SingleSignOn,
+}
+
+impl Confirmation {
+    /// The first attempt's `auth`, and whether a challenge is to be met in the browser.
+    pub(super) fn split(self) -> (Option<UiaAuth>, bool) {
+        match self {
+            Self::None => (None, false),
+            Self::Uia(auth) => (Some(auth), false),
+            Self::SingleSignOn => (None, true),
+        }
+    }
 }
 
 /// Where a protected action stands, with the action's answer once done.

@@ -85,6 +85,12 @@ pub enum RegistryError {
     /// No account with this id is registered.
     #[error("No account with id {0} is on this computer.")]
     UnknownAccount(String),
+    /// The account registry could not be opened at start-up.
+    #[error("The app's account list could not be opened ({detail}). Check that the app's data folder exists and is writable, then restart Element Accounts.")]
+    Unavailable {
+        /// Why it could not be opened.
+        detail: String,
+    },
 }
 
 /// Removing an account stopped half-way.

@@ -8,9 +8,10 @@
 mod error;
 mod registry;
 mod secret;
+mod shared;
 mod store;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::{RegistryError, RemoveError, VaultError};
@@ -19,6 +20,7 @@ pub use registry::{
     REGISTRY_VERSION,
 };
 pub use secret::Secret;
+pub use shared::Registry;
 pub use store::{
     KeyringStore, MemoryStore, SecretKey, SecretKind, SecretStore, ENTRY_FORMAT, FORMAT_ATTRIBUTE,
     KEYRING_SERVICE,
@@ -135,22 +137,16 @@ pub fn new_account_id() -> String {
 /// are already gone and a retry finishes the job.
 pub async fn remove_account(
     vault: &Vault,
-    registry: &Mutex<AccountRegistry>,
+    registry: &Registry,
     id: &str,
 ) -> Result<(), RemoveError> {
-    let known = lock(registry).get(id).is_some();
-    if !known {
+    registry.require()?;
+    if registry.get(id).is_none() {
         return Err(RegistryError::UnknownAccount(id.to_owned()).into());
     }
     vault.delete_account(id).await?;
-    lock(registry).remove(id)?;
+    registry.update(|r| r.remove(id))?;
     Ok(())
-}
-
-fn lock(registry: &Mutex<AccountRegistry>) -> std::sync::MutexGuard<'_, AccountRegistry> {
-    registry
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -174,9 +170,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Arc::new(MemoryStore::default());
         let vault = Vault::new(store.clone());
-        let registry = Mutex::new(AccountRegistry::open(dir.path()).expect("open"));
+        let registry = Registry::from(AccountRegistry::open(dir.path()).expect("open"));
         let id = new_account_id();
-        lock(&registry).upsert(record(&id)).expect("save");
+        registry.update(|r| r.upsert(record(&id))).expect("save");
         let key = SecretKey::new(id.clone(), SecretKind::EmsTokens);
         vault.set(&key, Secret::new("tokens")).await.expect("set");
 
@@ -191,7 +187,7 @@ mod tests {
             "got {err:?}"
         );
         assert!(
-            lock(&registry).get(&id).is_some(),
+            registry.get(&id).is_some(),
             "the record stays until the secrets are gone"
         );
 
@@ -199,7 +195,7 @@ mod tests {
         remove_account(&vault, &registry, &id)
             .await
             .expect("the retry succeeds");
-        assert!(lock(&registry).get(&id).is_none(), "the record is gone");
+        assert!(registry.get(&id).is_none(), "the record is gone");
         assert_eq!(
             vault.get(&key).await.expect("get"),
             None,

@@ -1,0 +1,104 @@
+//! Every account on this computer, EMS and Matrix, over one registry: what the desktop shell
+//! holds, and the decisions that concern both kinds.
+//!
+//! [`Accounts::open`] builds the account sets over the app's data folder: the registry, the
+//! Matrix stores, the EMS cache. Each set keeps its own records; what spans them lives here
+//! (removing an account of either kind from the sidebar, restoring everything at start-up).
+
+use std::path::Path;
+
+use crate::browser::Opener;
+use crate::ems::{EmsAccounts, EmsError};
+use crate::matrix::{AccountCreation, MatrixAccounts, MatrixError, STORES_DIR};
+use crate::vault::{self, AccountKind, Registry, RemoveError, Vault};
+
+/// The folder, in the app's data folder, of the EMS accounts' last fetched data.
+pub const EMS_CACHE_DIR: &str = "ems-cache";
+
+/// Removing an account failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Removing an EMS account failed.
+    #[error(transparent)]
+    Ems(#[from] EmsError),
+    /// Removing a Matrix account failed.
+    #[error(transparent)]
+    Matrix(#[from] MatrixError),
+    /// Removing an account of another kind failed.
+    #[error(transparent)]
+    Remove(#[from] RemoveError),
+}
+
+/// The EMS and Matrix accounts of this computer, the account being created, and the registry
+/// they share.
+#[derive(Debug)]
+pub struct Accounts {
+    /// The account records.
+    pub registry: Registry,
+    /// Secrets in the OS keyring.
+    pub vault: Vault,
+    /// The one way addresses reach the system browser.
+    pub opener: Opener,
+    /// The EMS accounts.
+    pub ems: EmsAccounts,
+    /// The Matrix accounts.
+    pub matrix: MatrixAccounts,
+    /// The Matrix account being created, if any.
+    pub creation: AccountCreation,
+}
+
+impl Accounts {
+    /// The accounts kept in `data_dir` (`None` when the platform names no data folder: every
+    /// use then says so), with secrets in `vault`; browser flows go through `opener`.
+    #[must_use]
+    pub fn open(data_dir: Option<&Path>, vault: Vault, opener: Opener) -> Self {
+        let registry = data_dir.map_or_else(
+            || Registry::unavailable("the platform names no data folder for the app"),
+            Registry::open,
+        );
+        let dir = data_dir.map(Path::to_path_buf).unwrap_or_default();
+        Self {
+            ems: EmsAccounts::new(
+                vault.clone(),
+                registry.clone(),
+                opener.clone(),
+                dir.join(EMS_CACHE_DIR),
+            ),
+            matrix: MatrixAccounts::new(
+                dir.join(STORES_DIR),
+                vault.clone(),
+                registry.clone(),
+                opener.clone(),
+            ),
+            creation: AccountCreation::new(),
+            registry,
+            vault,
+            opener,
+        }
+    }
+
+    /// Restores every Matrix session and checks every EMS session, side by side; returns when
+    /// each has answered. Run in the background at start-up.
+    pub async fn restore(&self) {
+        tokio::join!(self.matrix.restore_all(), self.ems.check_all());
+    }
+
+    /// Removes the account `id` from this computer, whatever its kind: each kind signs out at
+    /// its server first, then its secrets, local data and record go.
+    pub async fn remove(&self, id: &str) -> Result<(), AccountError> {
+        self.registry.require()?;
+        match self.registry.get(id).map(|r| r.kind) {
+            Some(AccountKind::Matrix) => self.matrix.remove(id).await?,
+            Some(AccountKind::Ems) => self.ems.remove(id).await?,
+            None => vault::remove_account(&self.vault, &self.registry, id).await?,
+        }
+        log::info!("removed account {id}");
+        Ok(())
+    }
+}
+
+impl From<vault::RegistryError> for AccountError {
+    fn from(error: vault::RegistryError) -> Self {
+        Self::Remove(RemoveError::Registry(error))
+    }
+}
