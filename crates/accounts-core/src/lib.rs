@@ -7,9 +7,12 @@
 
 pub mod browser;
 pub mod ems;
+mod error_code;
 pub mod files;
 pub mod launch;
 pub mod loopback;
 pub mod matrix;
 pub mod transport;
 pub mod vault;
+
+pub use error_code::ErrorCode;

@@ -14,7 +14,7 @@ pub mod uia_sso;
 use accounts_core::browser::BrowserHandoff;
 use accounts_core::ems::{EmsAccounts, EmsCache};
 use accounts_core::matrix::MatrixAccounts;
-use accounts_core::vault::{self, AccountKind, RegistryNotice};
+use accounts_core::vault::{self, AccountKind};
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::error::{ErrorCode, IpcError};
@@ -44,13 +44,9 @@ pub fn app_overview<R: Runtime>(
             let registry = registry
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let problem = registry.notice().map(|notice| {
-                let code = match notice {
-                    RegistryNotice::NewerVersion { .. } => ErrorCode::RegistryNewerVersion,
-                    _ => ErrorCode::RegistryMovedAside,
-                };
-                IpcError::new(code, notice.message(registry.path()))
-            });
+            let problem = registry
+                .notice()
+                .map(|notice| IpcError::new(notice.code(), notice.message(registry.path())));
             (registry.accounts().to_vec(), problem)
         }
         RegistryState::Failed(error) => (Vec::new(), Some(error.clone())),
