@@ -275,13 +275,13 @@ async fn subscriptions_are_created_raised_and_cancelled() {
         .raise_seats(&hosted.id, 7)
         .await
         .expect_err("seats never go down");
-    assert_eq!(error.code(), Some(ProblemCode::SeatsCannotDecrease));
+    assert_eq!(error.problem_code(), Some(ProblemCode::SeatsCannotDecrease));
     assert_eq!(error.field(), Some("seats"));
     let error = panel
         .raise_seats(&one.id, 2)
         .await
         .expect_err("Element One has no seats");
-    assert_eq!(error.code(), Some(ProblemCode::SeatsNotApplicable));
+    assert_eq!(error.problem_code(), Some(ProblemCode::SeatsNotApplicable));
 
     panel
         .cancel_subscription(onprem.id())
@@ -297,7 +297,7 @@ async fn subscriptions_are_created_raised_and_cancelled() {
         .subscription("sub_does_not_exist")
         .await
         .expect_err("unknown id");
-    assert_eq!(error.code(), Some(ProblemCode::NotFound));
+    assert_eq!(error.problem_code(), Some(ProblemCode::NotFound));
 }
 
 #[tokio::test]

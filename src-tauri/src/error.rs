@@ -1,181 +1,20 @@
 //! The one error type that crosses the IPC boundary.
 //!
-//! It serialises to `{ "code": ..., "message": ... }`. `code` is a closed set mirrored in the
-//! generated TypeScript bindings: the UI branches on it, never on the message, which is for
-//! people and says what happened and what to do.
+//! It serialises to `{ "code": ..., "message": ... }`. `code` is the core's closed
+//! [`ErrorCode`], mirrored in the generated TypeScript bindings: the UI branches on it, never on
+//! the message, which is for people and says what happened and what to do. Each core error names
+//! its own code; this module only wraps the code and the message.
 
 use accounts_core::browser::BrowserError;
 use accounts_core::ems::{EmsApiError, EmsError};
+use accounts_core::launch::ReadySignalError;
 use accounts_core::matrix::{DiscoveryError, MatrixError, RegistrationError};
 use accounts_core::vault::{RegistryError, RemoveError, VaultError};
-use ems_api::ProblemCode;
+use accounts_core::AccountError;
 use serde::Serialize;
 use ts_rs::TS;
 
-/// What kind of failure the UI is looking at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// A file the app needed could not be read or written.
-    Io,
-    /// No Secret Service (no session bus, or no keyring daemon).
-    KeyringUnavailable,
-    /// The keyring is locked or refused access.
-    KeyringLocked,
-    /// The keyring did not answer in time (probably waiting on an unlock prompt).
-    KeyringTimeout,
-    /// Any other keyring failure.
-    KeyringFailed,
-    /// The account registry is from a newer version of the app and is read-only.
-    RegistryNewerVersion,
-    /// The account registry could not be read and was moved aside.
-    RegistryMovedAside,
-    /// The account asked for is not on this computer.
-    UnknownAccount,
-    /// A fault in the app itself; the message says what to report.
-    Internal,
-    /// The app refused to open an address that is not a web address (or is plain http to
-    /// another computer).
-    BrowserRefused,
-    /// No browser could be started; the message and the address to copy say what to do.
-    BrowserUnavailable,
-    /// The EMS server address is not a valid URL.
-    EmsInvalidIssuer,
-    /// The EMS server could not be reached.
-    EmsUnreachable,
-    /// The server is not an OpenID Connect provider speaking the EMS API.
-    EmsNotOidcProvider,
-    /// The EMS server, or an endpoint it names, breaks the transport rules.
-    EmsInsecure,
-    /// The sign-in answer came from another server than the one signed in at.
-    EmsIssuerMismatch,
-    /// The user cancelled the EMS sign-in.
-    EmsCancelled,
-    /// The browser did not come back in time.
-    EmsTimedOut,
-    /// The EMS server refused the sign-in (for example `access_denied`).
-    EmsRefused,
-    /// The EMS sign-in could not be completed (code exchange or ID-token verification).
-    EmsSignInFailed,
-    /// The EMS session was ended on the server; sign in again.
-    EmsSignedOutOnServer,
-    /// The EMS account is signed out on this computer.
-    EmsNotSignedIn,
-    /// The EMS server failed a request.
-    EmsServer,
-    /// The EMS server refused a value; `field` names it.
-    EmsInvalidField,
-    /// Another EMS account already uses this email address.
-    EmsEmailTaken,
-    /// Seats can be raised, never lowered.
-    EmsSeatsCannotDecrease,
-    /// This kind of subscription has no seats.
-    EmsSeatsNotApplicable,
-    /// The subscription is cancelled.
-    EmsSubscriptionCancelled,
-    /// The account already has an active Element One subscription.
-    EmsElementOneExists,
-    /// The EMS server offers no Element One.
-    EmsElementOneUnavailable,
-    /// The deletion confirmation expired or no longer matches the account: preview again.
-    EmsConfirmationStale,
-    /// The typed email is not the EMS account's (deletion not confirmed).
-    EmsEmailMismatch,
-    /// The subscription (or other resource) is not on this EMS account.
-    EmsNotFound,
-    /// The EMS server refused the request for another reason (the message says which).
-    EmsRejected,
-    /// What was typed is not a server name, Matrix ID or homeserver URL.
-    MatrixInvalidServerName,
-    /// A plain-http URL for a server that is not on this computer.
-    MatrixInsecureUrl,
-    /// The homeserver's host name does not resolve.
-    MatrixNoSuchHost,
-    /// Nothing listens at the homeserver's address.
-    MatrixConnectionRefused,
-    /// The TLS handshake with the homeserver failed.
-    MatrixTls,
-    /// The homeserver could not be reached (timeout, reset).
-    MatrixUnreachable,
-    /// The server answered, but is not a Matrix homeserver.
-    MatrixNotAHomeserver,
-    /// The server's `/.well-known/matrix/client` is unusable.
-    MatrixWellKnownInvalid,
-    /// The well-known names a homeserver that cannot be used.
-    MatrixWellKnownDeadServer,
-    /// Wrong user name or password (or a deactivated account, on Synapse).
-    MatrixWrongCredentials,
-    /// The server says the account is deactivated.
-    MatrixDeactivated,
-    /// Too many sign-in attempts; the message gives the delay.
-    MatrixRateLimited,
-    /// The homeserver does not accept password sign-in.
-    MatrixPasswordNotOffered,
-    /// The account is already signed in on this computer.
-    MatrixAlreadySignedIn,
-    /// The account has no session here.
-    MatrixNotSignedIn,
-    /// The server no longer accepts the account's session.
-    MatrixSignedOutOnServer,
-    /// The homeserver answered unexpectedly.
-    MatrixServerError,
-    /// The account's local store could not be opened or written.
-    MatrixStore,
-    // Managing a Matrix account (issue 9).
-    /// The password at the re-authentication step is wrong; the same prompt can be answered again.
-    MatrixUiaWrongPassword,
-    /// The server asks for a re-authentication this app cannot complete.
-    MatrixUiaUnsupported,
-    /// The server refused the action.
-    MatrixRefused,
-    /// The server finds the new password too weak.
-    MatrixWeakPassword,
-    /// The chosen file cannot be an avatar.
-    MatrixInvalidImage,
-    /// What was typed or chosen cannot be used.
-    MatrixInvalidInput,
-    // Matrix account creation (registration).
-    /// The homeserver does not let accounts be created.
-    MatrixRegistrationClosed,
-    /// The homeserver asks for a registration step the app cannot do.
-    MatrixRegistrationUnsupported,
-    /// The user name is taken.
-    MatrixUsernameTaken,
-    /// The user name is not allowed.
-    MatrixUsernameInvalid,
-    /// The registration token is unknown, expired or used up.
-    MatrixRegistrationTokenInvalid,
-    /// Not every policy was accepted.
-    MatrixTermsNotAccepted,
-    /// The email address is not valid.
-    MatrixEmailInvalid,
-    /// The email address already belongs to an account.
-    MatrixEmailInUse,
-    /// The server does not accept this email address.
-    MatrixEmailDenied,
-    /// No account creation is in progress under this id.
-    MatrixRegistrationNotInProgress,
-    /// The account was created but its session could not be kept here.
-    MatrixRegistrationNotKept,
-    // Matrix single sign-on and SSO re-authentication (issue 10).
-    /// The user cancelled the single sign-on; nothing was kept.
-    MatrixSsoCancelled,
-    /// The browser did not come back from single sign-on in time; nothing was kept.
-    MatrixSsoTimedOut,
-    /// Single sign-on did not complete (no login token, or the local port could not be used).
-    MatrixSsoFailed,
-    /// The homeserver refused the login token from single sign-on (expired or used).
-    MatrixLoginTokenRefused,
-    /// The server does not offer single sign-on to confirm the action.
-    MatrixReauthNotOffered,
-    /// The user cancelled confirming their identity; nothing was changed.
-    MatrixReauthCancelled,
-    /// Confirming the identity took too long; nothing was changed.
-    MatrixReauthTimedOut,
-    /// The password was changed, but the other sessions are still signed in.
-    MatrixPasswordChangedSessionsKept,
-}
+pub use accounts_core::ErrorCode;
 
 /// An error as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
@@ -203,223 +42,40 @@ impl IpcError {
     }
 }
 
-impl From<VaultError> for IpcError {
-    fn from(error: VaultError) -> Self {
-        let code = match error {
-            VaultError::Unavailable { .. } => ErrorCode::KeyringUnavailable,
-            VaultError::Locked { .. } => ErrorCode::KeyringLocked,
-            VaultError::TimedOut(_) => ErrorCode::KeyringTimeout,
-            _ => ErrorCode::KeyringFailed,
-        };
-        Self::new(code, error.to_string())
-    }
-}
-
-impl From<accounts_core::launch::ReadySignalError> for IpcError {
-    fn from(error: accounts_core::launch::ReadySignalError) -> Self {
-        Self::new(ErrorCode::Io, error.to_string())
-    }
-}
-
-impl From<accounts_core::AccountError> for IpcError {
-    fn from(error: accounts_core::AccountError) -> Self {
-        match error {
-            accounts_core::AccountError::Ems(inner) => inner.into(),
-            accounts_core::AccountError::Matrix(inner) => inner.into(),
-            accounts_core::AccountError::Remove(inner) => inner.into(),
-        }
-    }
-}
-
-impl From<BrowserError> for IpcError {
-    fn from(error: BrowserError) -> Self {
-        let code = match error {
-            BrowserError::Refused(_) => ErrorCode::BrowserRefused,
-            BrowserError::EmptyCommand | BrowserError::Launch { .. } | BrowserError::NoOpener => {
-                ErrorCode::BrowserUnavailable
+/// Each core error becomes an [`IpcError`] with its own code and message.
+macro_rules! from_core_error {
+    ($($error:ty),+ $(,)?) => {
+        $(
+            impl From<$error> for IpcError {
+                fn from(error: $error) -> Self {
+                    Self::new(error.code(), error.to_string())
+                }
             }
-        };
-        Self::new(code, error.to_string())
-    }
+        )+
+    };
 }
 
-impl From<RegistryError> for IpcError {
-    fn from(error: RegistryError) -> Self {
-        let code = match error {
-            RegistryError::NewerVersion { .. } | RegistryError::ReadOnly { .. } => {
-                ErrorCode::RegistryNewerVersion
-            }
-            RegistryError::UnknownAccount(_) => ErrorCode::UnknownAccount,
-            _ => ErrorCode::Io,
-        };
-        Self::new(code, error.to_string())
-    }
-}
+from_core_error!(
+    VaultError,
+    BrowserError,
+    RegistryError,
+    RemoveError,
+    DiscoveryError,
+    EmsError,
+    MatrixError,
+    RegistrationError,
+    ReadySignalError,
+    AccountError,
+);
 
-impl From<DiscoveryError> for IpcError {
-    fn from(error: DiscoveryError) -> Self {
-        let code = match error {
-            DiscoveryError::InvalidName { .. } => ErrorCode::MatrixInvalidServerName,
-            DiscoveryError::InsecureUrl { .. } => ErrorCode::MatrixInsecureUrl,
-            DiscoveryError::NoSuchHost { .. } => ErrorCode::MatrixNoSuchHost,
-            DiscoveryError::ConnectionRefused { .. } => ErrorCode::MatrixConnectionRefused,
-            DiscoveryError::Tls { .. } => ErrorCode::MatrixTls,
-            DiscoveryError::NotMatrix { .. } => ErrorCode::MatrixNotAHomeserver,
-            DiscoveryError::WellKnownInvalid { .. } => ErrorCode::MatrixWellKnownInvalid,
-            DiscoveryError::WellKnownDeadServer { .. } => ErrorCode::MatrixWellKnownDeadServer,
-            _ => ErrorCode::MatrixUnreachable,
-        };
-        Self::new(code, error.to_string())
-    }
-}
-
-impl From<EmsError> for IpcError {
-    fn from(error: EmsError) -> Self {
-        let message = error.to_string();
-        let code = match error {
-            EmsError::InvalidIssuer(_) => ErrorCode::EmsInvalidIssuer,
-            EmsError::Unreachable { .. } => ErrorCode::EmsUnreachable,
-            EmsError::NotOidcProvider { .. } => ErrorCode::EmsNotOidcProvider,
-            EmsError::Insecure { .. } => ErrorCode::EmsInsecure,
-            EmsError::IssuerMismatch { .. } => ErrorCode::EmsIssuerMismatch,
-            EmsError::Cancelled => ErrorCode::EmsCancelled,
-            EmsError::TimedOut => ErrorCode::EmsTimedOut,
-            EmsError::Refused { .. } => ErrorCode::EmsRefused,
-            EmsError::TokenExchange(_) | EmsError::IdTokenInvalid(_) => ErrorCode::EmsSignInFailed,
-            EmsError::SignedOutOnServer => ErrorCode::EmsSignedOutOnServer,
-            EmsError::NotSignedIn => ErrorCode::EmsNotSignedIn,
-            EmsError::Server { .. } => ErrorCode::EmsServer,
-            EmsError::Vault(inner) => Self::from(inner).code,
-            EmsError::Browser(inner) => Self::from(inner).code,
-            EmsError::Registry(inner) => Self::from(inner).code,
-            _ => ErrorCode::Internal,
-        };
-        Self::new(code, message)
-    }
-}
-
+/// A control-panel error also names the field at fault, so the UI can show it there.
 impl From<EmsApiError> for IpcError {
     fn from(error: EmsApiError) -> Self {
-        let message = error.to_string();
-        let field = error.field().map(str::to_owned);
-        let code = match error {
-            EmsApiError::Session(inner) => return Self::from(inner),
-            EmsApiError::UnexpectedAnswer { .. } => ErrorCode::EmsServer,
-            EmsApiError::NotPreviewed => ErrorCode::EmsConfirmationStale,
-            EmsApiError::EmailMismatch => ErrorCode::EmsEmailMismatch,
-            _ => match error.code() {
-                Some(ProblemCode::InvalidField) => ErrorCode::EmsInvalidField,
-                Some(ProblemCode::EmailTaken) => ErrorCode::EmsEmailTaken,
-                Some(ProblemCode::SeatsCannotDecrease) => ErrorCode::EmsSeatsCannotDecrease,
-                Some(ProblemCode::SeatsNotApplicable) => ErrorCode::EmsSeatsNotApplicable,
-                Some(ProblemCode::SubscriptionCancelled) => ErrorCode::EmsSubscriptionCancelled,
-                Some(ProblemCode::ElementOneExists) => ErrorCode::EmsElementOneExists,
-                Some(ProblemCode::ElementOneUnavailable) => ErrorCode::EmsElementOneUnavailable,
-                // A name already used, or not offered: the message sits next to its field.
-                Some(ProblemCode::ServerNameUnavailable | ProblemCode::MatrixIdTaken) => {
-                    ErrorCode::EmsInvalidField
-                }
-                Some(ProblemCode::ConfirmationExpired | ProblemCode::ConfirmationMismatch) => {
-                    ErrorCode::EmsConfirmationStale
-                }
-                Some(ProblemCode::NotFound) => ErrorCode::EmsNotFound,
-                Some(ProblemCode::ServerError) => ErrorCode::EmsServer,
-                Some(ProblemCode::MissingToken | ProblemCode::InvalidToken) => {
-                    ErrorCode::EmsSignedOutOnServer
-                }
-                _ => ErrorCode::EmsRejected,
-            },
-        };
         Self {
-            code,
-            message,
-            field,
+            code: error.code(),
+            message: error.to_string(),
+            field: error.field().map(str::to_owned),
         }
-    }
-}
-
-impl From<MatrixError> for IpcError {
-    fn from(error: MatrixError) -> Self {
-        let message = error.to_string();
-        let code = match error {
-            MatrixError::Discovery(inner) => Self::from(inner).code,
-            MatrixError::Browser(inner) => Self::from(inner).code,
-            MatrixError::Vault(inner) => Self::from(inner).code,
-            MatrixError::Registry(inner) => Self::from(inner).code,
-            MatrixError::Remove(inner) => Self::from(inner).code,
-            MatrixError::WrongCredentials => ErrorCode::MatrixWrongCredentials,
-            MatrixError::Deactivated => ErrorCode::MatrixDeactivated,
-            MatrixError::RateLimited { .. } => ErrorCode::MatrixRateLimited,
-            MatrixError::PasswordNotOffered { .. } => ErrorCode::MatrixPasswordNotOffered,
-            MatrixError::AlreadySignedIn { .. } => ErrorCode::MatrixAlreadySignedIn,
-            MatrixError::NotSignedIn { .. } | MatrixError::NoSession => {
-                ErrorCode::MatrixNotSignedIn
-            }
-            MatrixError::SignedOutOnServer { .. } => ErrorCode::MatrixSignedOutOnServer,
-            MatrixError::Store { .. } => ErrorCode::MatrixStore,
-            MatrixError::UiaWrongPassword { .. } => ErrorCode::MatrixUiaWrongPassword,
-            MatrixError::UiaUnsupported { .. } => ErrorCode::MatrixUiaUnsupported,
-            MatrixError::Refused { .. } => ErrorCode::MatrixRefused,
-            MatrixError::WeakPassword { .. } => ErrorCode::MatrixWeakPassword,
-            MatrixError::InvalidImage { .. } => ErrorCode::MatrixInvalidImage,
-            MatrixError::InvalidInput { .. } => ErrorCode::MatrixInvalidInput,
-            // Matrix single sign-on and SSO re-authentication (issue 10).
-            MatrixError::SsoCancelled => ErrorCode::MatrixSsoCancelled,
-            MatrixError::SsoTimedOut => ErrorCode::MatrixSsoTimedOut,
-            MatrixError::SsoFailed { .. } | MatrixError::SsoListener(_) => {
-                ErrorCode::MatrixSsoFailed
-            }
-            MatrixError::LoginTokenRefused { .. } => ErrorCode::MatrixLoginTokenRefused,
-            MatrixError::ReauthNotOffered { .. } => ErrorCode::MatrixReauthNotOffered,
-            MatrixError::ReauthCancelled => ErrorCode::MatrixReauthCancelled,
-            MatrixError::ReauthTimedOut => ErrorCode::MatrixReauthTimedOut,
-            // No password to change: the same "this app cannot confirm it that way" family
-            // (a separate arm, to keep merges of this shared match easy).
-            #[allow(clippy::match_same_arms)]
-            MatrixError::NoPassword => ErrorCode::MatrixUiaUnsupported,
-            MatrixError::PasswordChangedSessionsKept { .. } => {
-                ErrorCode::MatrixPasswordChangedSessionsKept
-            }
-            _ => ErrorCode::MatrixServerError,
-        };
-        Self::new(code, message)
-    }
-}
-
-impl From<RemoveError> for IpcError {
-    fn from(error: RemoveError) -> Self {
-        let message = error.to_string();
-        let code = match error {
-            RemoveError::Secrets(inner) => Self::from(inner).code,
-            RemoveError::Registry(inner) => Self::from(inner).code,
-            _ => ErrorCode::Internal,
-        };
-        Self::new(code, message)
-    }
-}
-
-// Matrix account creation (registration).
-impl From<RegistrationError> for IpcError {
-    fn from(error: RegistrationError) -> Self {
-        let message = error.to_string();
-        let code = match error {
-            RegistrationError::Discovery(inner) => Self::from(inner).code,
-            RegistrationError::Closed { .. } => ErrorCode::MatrixRegistrationClosed,
-            RegistrationError::Unsupported { .. } => ErrorCode::MatrixRegistrationUnsupported,
-            RegistrationError::UsernameTaken { .. } => ErrorCode::MatrixUsernameTaken,
-            RegistrationError::UsernameInvalid { .. } => ErrorCode::MatrixUsernameInvalid,
-            RegistrationError::WeakPassword { .. } => ErrorCode::MatrixWeakPassword,
-            RegistrationError::TokenInvalid => ErrorCode::MatrixRegistrationTokenInvalid,
-            RegistrationError::TermsNotAccepted { .. } => ErrorCode::MatrixTermsNotAccepted,
-            RegistrationError::EmailInvalid { .. } => ErrorCode::MatrixEmailInvalid,
-            RegistrationError::EmailInUse { .. } => ErrorCode::MatrixEmailInUse,
-            RegistrationError::EmailDenied { .. } => ErrorCode::MatrixEmailDenied,
-            RegistrationError::NotInProgress => ErrorCode::MatrixRegistrationNotInProgress,
-            RegistrationError::RateLimited { .. } => ErrorCode::MatrixRateLimited,
-            RegistrationError::NotKept { .. } => ErrorCode::MatrixRegistrationNotKept,
-            _ => ErrorCode::MatrixServerError,
-        };
-        Self::new(code, message)
     }
 }
 
@@ -560,7 +216,7 @@ mod tests {
                 ErrorCode::MatrixRegistrationNotKept,
                 "matrix_registration_not_kept",
             ),
-            // Matrix single sign-on and SSO re-authentication (issue 10).
+            // Matrix single sign-on and SSO re-authentication.
             (ErrorCode::MatrixSsoCancelled, "matrix_sso_cancelled"),
             (ErrorCode::MatrixSsoTimedOut, "matrix_sso_timed_out"),
             (ErrorCode::MatrixSsoFailed, "matrix_sso_failed"),

@@ -5,12 +5,12 @@
 //! Regenerate it with `UPDATE_BINDINGS=1 cargo test -p element-accounts bindings`.
 
 use accounts_core::launch::LaunchSettings;
-use accounts_core::vault::{AccountRecord, Registry, RegistryNotice};
+use accounts_core::vault::{AccountRecord, Registry};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime};
 use ts_rs::TS;
 
-use crate::error::{ErrorCode, IpcError};
+use crate::error::IpcError;
 
 /// What the shell shows at start-up. Nothing here is secret.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -41,13 +41,7 @@ impl AppOverview {
         let path = app.path();
         let registry_problem = match registry.notice() {
             Ok(None) => None,
-            Ok(Some((notice, file))) => {
-                let code = match notice {
-                    RegistryNotice::NewerVersion { .. } => ErrorCode::RegistryNewerVersion,
-                    _ => ErrorCode::RegistryMovedAside,
-                };
-                Some(IpcError::new(code, notice.message(&file)))
-            }
+            Ok(Some((notice, file))) => Some(IpcError::new(notice.code(), notice.message(&file))),
             Err(error) => Some(IpcError::from(error)),
         };
         Self {

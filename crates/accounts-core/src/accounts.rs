@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::browser::Opener;
 use crate::ems::{EmsAccounts, EmsError};
+use crate::error_code::ErrorCode;
 use crate::matrix::{AccountCreation, MatrixAccounts, MatrixError, STORES_DIR};
 use crate::vault::{self, AccountKind, Registry, RemoveError, Vault};
 
@@ -94,6 +95,18 @@ impl Accounts {
         }
         log::info!("removed account {id}");
         Ok(())
+    }
+}
+
+impl AccountError {
+    /// The code the UI branches on: the failed removal's own.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Ems(inner) => inner.code(),
+            Self::Matrix(inner) => inner.code(),
+            Self::Remove(inner) => inner.code(),
+        }
     }
 }
 

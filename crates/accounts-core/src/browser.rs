@@ -22,6 +22,7 @@ use ts_rs::TS;
 use url::Url;
 
 use crate::transport::{self, TransportError};
+use crate::ErrorCode;
 
 /// The environment variable naming the system browser.
 pub const BROWSER_ENV: &str = "BROWSER";
@@ -29,8 +30,8 @@ pub const BROWSER_ENV: &str = "BROWSER";
 /// The desktop's opener, looked up on `PATH` when `$BROWSER` is unset.
 pub const DESKTOP_OPENER: &str = "xdg-open";
 
-/// Why the browser could not be opened. Not `non_exhaustive`: the shell maps every variant to
-/// its own code, and a new one must make that mapping fail to compile.
+/// Why the browser could not be opened. Not `non_exhaustive`: callers may match every variant,
+/// and a new one must make such a match (and [`BrowserError::code`]) fail to compile.
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
     /// The address breaks the transport rule; nothing was started.
@@ -51,6 +52,19 @@ pub enum BrowserError {
     /// There is no `$BROWSER` and no desktop opener on this computer.
     #[error("no browser could be found: $BROWSER is not set and {DESKTOP_OPENER} is not installed. Open the address yourself")]
     NoOpener,
+}
+
+impl BrowserError {
+    /// The code the UI branches on.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Refused(_) => ErrorCode::BrowserRefused,
+            Self::EmptyCommand | Self::Launch { .. } | Self::NoOpener => {
+                ErrorCode::BrowserUnavailable
+            }
+        }
+    }
 }
 
 /// An address handed to the system browser, or to the user when the browser could not start.
@@ -214,6 +228,45 @@ impl EnvBrowser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_code::assert_pinned;
+
+    // Exhaustive on purpose: a new variant fails to compile here until it is named and listed in
+    // `every_browser_error_has_a_pinned_code_and_a_message`.
+    fn browser_variant(error: &BrowserError) -> &'static str {
+        match error {
+            BrowserError::Refused(_) => "Refused",
+            BrowserError::EmptyCommand => "EmptyCommand",
+            BrowserError::Launch { .. } => "Launch",
+            BrowserError::NoOpener => "NoOpener",
+        }
+    }
+
+    #[test]
+    fn every_browser_error_has_a_pinned_code_and_a_message() {
+        let examples = [
+            (
+                BrowserError::Refused(TransportError::PlainHttp {
+                    url: "http://example.org/".into(),
+                }),
+                "browser_refused",
+            ),
+            (BrowserError::EmptyCommand, "browser_unavailable"),
+            (
+                BrowserError::Launch {
+                    command: "firefox".into(),
+                    source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                },
+                "browser_unavailable",
+            ),
+            (BrowserError::NoOpener, "browser_unavailable"),
+        ];
+        assert_pinned(
+            &examples,
+            browser_variant,
+            BrowserError::code,
+            ToString::to_string,
+        );
+    }
 
     #[test]
     fn parses_colon_separated_commands_with_arguments() {

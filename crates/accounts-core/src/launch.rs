@@ -25,6 +25,14 @@ pub struct ReadySignalError {
     pub source: std::io::Error,
 }
 
+impl ReadySignalError {
+    /// The code the UI branches on.
+    #[must_use]
+    pub fn code(&self) -> crate::ErrorCode {
+        crate::ErrorCode::Io
+    }
+}
+
 /// Settings read once at start-up from the environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LaunchSettings {

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod browser;
 pub mod ems;
+mod error_code;
 pub mod files;
 pub mod flow;
 pub mod launch;
@@ -17,3 +18,4 @@ pub mod transport;
 pub mod vault;
 
 pub use accounts::{AccountError, Accounts};
+pub use error_code::ErrorCode;

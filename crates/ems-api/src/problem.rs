@@ -49,9 +49,11 @@ impl Problem {
 }
 
 /// Every problem the API reports. The wire names are stable; new codes may be added.
+///
+/// Not `non_exhaustive`: the app's client maps every code to an error code of its own, and a
+/// code added here must make that mapping fail to compile rather than fall into a generic one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum ProblemCode {
     /// 401: no bearer token was sent.
     MissingToken,

@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{EmsError, EmsSession};
+use crate::ErrorCode;
 
 /// A failure of a control-panel call.
 #[derive(Debug, thiserror::Error)]
@@ -73,9 +74,22 @@ impl EmsApiError {
         }
     }
 
+    /// The code the UI branches on. A session failure keeps its own code.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Session(inner) => inner.code(),
+            Self::InvalidField { .. } => ErrorCode::EmsInvalidField,
+            Self::Refused { code, .. } => problem_error_code(*code),
+            Self::NotPreviewed => ErrorCode::EmsConfirmationStale,
+            Self::EmailMismatch => ErrorCode::EmsEmailMismatch,
+            Self::UnexpectedAnswer { .. } => ErrorCode::EmsServer,
+        }
+    }
+
     /// The server's problem code, when it reported one.
     #[must_use]
-    pub fn code(&self) -> Option<ProblemCode> {
+    pub fn problem_code(&self) -> Option<ProblemCode> {
         match self {
             Self::InvalidField { .. } => Some(ProblemCode::InvalidField),
             Self::Refused { code, .. } => Some(*code),
@@ -95,6 +109,34 @@ impl EmsApiError {
                 detail: problem.detail,
             },
         }
+    }
+}
+
+/// The code the UI branches on for a problem the server reported.
+fn problem_error_code(code: ProblemCode) -> ErrorCode {
+    match code {
+        // A name already used, or not offered: the message sits next to its field.
+        ProblemCode::InvalidField
+        | ProblemCode::ServerNameUnavailable
+        | ProblemCode::MatrixIdTaken => ErrorCode::EmsInvalidField,
+        ProblemCode::EmailTaken => ErrorCode::EmsEmailTaken,
+        ProblemCode::SeatsCannotDecrease => ErrorCode::EmsSeatsCannotDecrease,
+        ProblemCode::SeatsNotApplicable => ErrorCode::EmsSeatsNotApplicable,
+        ProblemCode::SubscriptionCancelled => ErrorCode::EmsSubscriptionCancelled,
+        ProblemCode::ElementOneExists => ErrorCode::EmsElementOneExists,
+        ProblemCode::ElementOneUnavailable => ErrorCode::EmsElementOneUnavailable,
+        ProblemCode::ConfirmationExpired | ProblemCode::ConfirmationMismatch => {
+            ErrorCode::EmsConfirmationStale
+        }
+        ProblemCode::NotFound => ErrorCode::EmsNotFound,
+        ProblemCode::ServerError => ErrorCode::EmsServer,
+        ProblemCode::MissingToken | ProblemCode::InvalidToken => ErrorCode::EmsSignedOutOnServer,
+        // Requests the app itself built wrongly, or a scope it was not granted: nothing the UI
+        // can branch on, so the server's message is shown as it is.
+        ProblemCode::InsufficientScope
+        | ProblemCode::MalformedBody
+        | ProblemCode::UnsupportedMediaType
+        | ProblemCode::PayloadTooLarge => ErrorCode::EmsRejected,
     }
 }
 
@@ -303,6 +345,112 @@ fn encode(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_code::assert_pinned;
+
+    fn refused(code: ProblemCode) -> EmsApiError {
+        EmsApiError::Refused {
+            code,
+            field: None,
+            detail: format!("refused: {}", code.as_str()),
+        }
+    }
+
+    // Exhaustive on purpose: a new variant fails to compile here until it is named and listed in
+    // `every_control_panel_error_has_a_pinned_code_and_a_message`.
+    fn api_variant(error: &EmsApiError) -> &'static str {
+        match error {
+            EmsApiError::Session(_) => "Session",
+            EmsApiError::InvalidField { .. } => "InvalidField",
+            EmsApiError::Refused { .. } => "Refused",
+            EmsApiError::NotPreviewed => "NotPreviewed",
+            EmsApiError::EmailMismatch => "EmailMismatch",
+            EmsApiError::UnexpectedAnswer { .. } => "UnexpectedAnswer",
+        }
+    }
+
+    #[test]
+    fn every_control_panel_error_has_a_pinned_code_and_a_message() {
+        let examples = [
+            (
+                EmsApiError::Session(EmsError::NotSignedIn),
+                "ems_not_signed_in",
+            ),
+            (
+                EmsApiError::InvalidField {
+                    field: "company.name".into(),
+                    detail: "The company name must not be empty.".into(),
+                },
+                "ems_invalid_field",
+            ),
+            (
+                refused(ProblemCode::SeatsCannotDecrease),
+                "ems_seats_cannot_decrease",
+            ),
+            (EmsApiError::NotPreviewed, "ems_confirmation_stale"),
+            (EmsApiError::EmailMismatch, "ems_email_mismatch"),
+            (
+                EmsApiError::UnexpectedAnswer {
+                    what: "reading the account",
+                    status: 502,
+                },
+                "ems_server",
+            ),
+        ];
+        assert_pinned(
+            &examples,
+            api_variant,
+            EmsApiError::code,
+            ToString::to_string,
+        );
+    }
+
+    #[test]
+    fn every_problem_code_has_a_pinned_error_code() {
+        // A new problem code fails to compile in `problem_error_code`; this pins what each
+        // existing one maps to.
+        let pinned = [
+            (ProblemCode::MissingToken, "ems_signed_out_on_server"),
+            (ProblemCode::InvalidToken, "ems_signed_out_on_server"),
+            (ProblemCode::InsufficientScope, "ems_rejected"),
+            (ProblemCode::MalformedBody, "ems_rejected"),
+            (ProblemCode::UnsupportedMediaType, "ems_rejected"),
+            (ProblemCode::PayloadTooLarge, "ems_rejected"),
+            (ProblemCode::InvalidField, "ems_invalid_field"),
+            (ProblemCode::NotFound, "ems_not_found"),
+            (ProblemCode::EmailTaken, "ems_email_taken"),
+            (
+                ProblemCode::SeatsCannotDecrease,
+                "ems_seats_cannot_decrease",
+            ),
+            (ProblemCode::SeatsNotApplicable, "ems_seats_not_applicable"),
+            (
+                ProblemCode::SubscriptionCancelled,
+                "ems_subscription_cancelled",
+            ),
+            (ProblemCode::ElementOneExists, "ems_element_one_exists"),
+            (
+                ProblemCode::ElementOneUnavailable,
+                "ems_element_one_unavailable",
+            ),
+            (ProblemCode::ServerNameUnavailable, "ems_invalid_field"),
+            (ProblemCode::MatrixIdTaken, "ems_invalid_field"),
+            (ProblemCode::ConfirmationExpired, "ems_confirmation_stale"),
+            (ProblemCode::ConfirmationMismatch, "ems_confirmation_stale"),
+            (ProblemCode::ServerError, "ems_server"),
+        ];
+        assert_eq!(
+            pinned.map(|(code, _)| code),
+            ProblemCode::ALL,
+            "every problem code is pinned, in the order of ProblemCode::ALL"
+        );
+        let examples = pinned.map(|(code, text)| (refused(code), text));
+        assert_pinned(
+            &examples,
+            |error| error.problem_code().map_or("none", ProblemCode::as_str),
+            EmsApiError::code,
+            ToString::to_string,
+        );
+    }
 
     #[test]
     fn a_validation_problem_names_its_field() {
@@ -311,12 +459,12 @@ mod tests {
                 .with_field("city"),
         );
         assert_eq!(error.field(), Some("city"), "the UI puts the message there");
-        assert_eq!(error.code(), Some(ProblemCode::InvalidField));
+        assert_eq!(error.problem_code(), Some(ProblemCode::InvalidField));
         assert_eq!(error.to_string(), "The city must not be empty.");
         let error = EmsApiError::from_problem(
             Problem::new(ProblemCode::SeatsCannotDecrease, "no").with_field("seats"),
         );
-        assert_eq!(error.code(), Some(ProblemCode::SeatsCannotDecrease));
+        assert_eq!(error.problem_code(), Some(ProblemCode::SeatsCannotDecrease));
         assert_eq!(error.field(), Some("seats"));
     }
 

@@ -2,6 +2,7 @@
 
 use crate::loopback::LoopbackError;
 use crate::vault::{RegistryError, VaultError};
+use crate::ErrorCode;
 
 /// A failure of EMS sign-in, tokens or sign-out.
 #[derive(Debug, thiserror::Error)]
@@ -101,5 +102,156 @@ impl From<LoopbackError> for EmsError {
             LoopbackError::TimedOut => Self::TimedOut,
             other => Self::Listener(other),
         }
+    }
+}
+
+impl EmsError {
+    /// The code the UI branches on. Keyring and registry failures keep their own codes.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidIssuer(_) => ErrorCode::EmsInvalidIssuer,
+            Self::Unreachable { .. } => ErrorCode::EmsUnreachable,
+            Self::NotOidcProvider { .. } => ErrorCode::EmsNotOidcProvider,
+            Self::Insecure { .. } => ErrorCode::EmsInsecure,
+            Self::IssuerMismatch { .. } => ErrorCode::EmsIssuerMismatch,
+            Self::Cancelled => ErrorCode::EmsCancelled,
+            Self::TimedOut => ErrorCode::EmsTimedOut,
+            Self::Refused { .. } => ErrorCode::EmsRefused,
+            Self::TokenExchange(_) | Self::IdTokenInvalid(_) => ErrorCode::EmsSignInFailed,
+            Self::SignedOutOnServer => ErrorCode::EmsSignedOutOnServer,
+            Self::NotSignedIn => ErrorCode::EmsNotSignedIn,
+            Self::Server { .. } => ErrorCode::EmsServer,
+            // Cancelling and timing out become their own variants (see `From<LoopbackError>`);
+            // what is left is a listener set up wrongly or a port that could not be opened,
+            // which the message explains and the UI cannot act on by code.
+            Self::Listener(_) => ErrorCode::Internal,
+            Self::Vault(inner) => inner.code(),
+            Self::Registry(inner) => inner.code(),
+            Self::Browser(inner) => inner.code(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error_code::assert_pinned;
+
+    /// One value of every variant, with the code it must keep.
+    fn ems_examples() -> Vec<(EmsError, &'static str)> {
+        let issuer = || "https://ems.example.com/".to_owned();
+        vec![
+            (
+                EmsError::InvalidIssuer("ems example".into()),
+                "ems_invalid_issuer",
+            ),
+            (
+                EmsError::Unreachable {
+                    issuer: issuer(),
+                    detail: "connection refused".into(),
+                },
+                "ems_unreachable",
+            ),
+            (
+                EmsError::NotOidcProvider {
+                    issuer: issuer(),
+                    detail: "404".into(),
+                },
+                "ems_not_oidc_provider",
+            ),
+            (
+                EmsError::Insecure {
+                    issuer: issuer(),
+                    reason: "the token endpoint uses plain http".into(),
+                },
+                "ems_insecure",
+            ),
+            (
+                EmsError::IssuerMismatch {
+                    expected: issuer(),
+                    got: "https://evil.example.com/".into(),
+                },
+                "ems_issuer_mismatch",
+            ),
+            (EmsError::Cancelled, "ems_cancelled"),
+            (EmsError::TimedOut, "ems_timed_out"),
+            (
+                EmsError::Refused {
+                    error: "access_denied".into(),
+                    description: Some("the user declined".into()),
+                },
+                "ems_refused",
+            ),
+            (
+                EmsError::TokenExchange("invalid_grant".into()),
+                "ems_sign_in_failed",
+            ),
+            (
+                EmsError::IdTokenInvalid("nonce mismatch".into()),
+                "ems_sign_in_failed",
+            ),
+            (EmsError::SignedOutOnServer, "ems_signed_out_on_server"),
+            (EmsError::NotSignedIn, "ems_not_signed_in"),
+            (
+                EmsError::Server {
+                    what: "reading the account",
+                    status: 503,
+                },
+                "ems_server",
+            ),
+            (
+                EmsError::Listener(LoopbackError::Bind {
+                    source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+                }),
+                "internal",
+            ),
+            (
+                EmsError::Browser(crate::browser::BrowserError::NoOpener),
+                "browser_unavailable",
+            ),
+            (
+                EmsError::Vault(VaultError::Locked { detail: "x".into() }),
+                "keyring_locked",
+            ),
+            (
+                EmsError::Registry(RegistryError::UnknownAccount("ems-1".into())),
+                "unknown_account",
+            ),
+        ]
+    }
+
+    // Exhaustive on purpose: a new variant fails to compile here until it is named, which is
+    // the reminder to add an example of it above.
+    fn ems_variant(error: &EmsError) -> &'static str {
+        match error {
+            EmsError::InvalidIssuer(_) => "InvalidIssuer",
+            EmsError::Unreachable { .. } => "Unreachable",
+            EmsError::NotOidcProvider { .. } => "NotOidcProvider",
+            EmsError::Insecure { .. } => "Insecure",
+            EmsError::IssuerMismatch { .. } => "IssuerMismatch",
+            EmsError::Cancelled => "Cancelled",
+            EmsError::TimedOut => "TimedOut",
+            EmsError::Refused { .. } => "Refused",
+            EmsError::TokenExchange(_) => "TokenExchange",
+            EmsError::IdTokenInvalid(_) => "IdTokenInvalid",
+            EmsError::SignedOutOnServer => "SignedOutOnServer",
+            EmsError::NotSignedIn => "NotSignedIn",
+            EmsError::Server { .. } => "Server",
+            EmsError::Listener(_) => "Listener",
+            EmsError::Vault(_) => "Vault",
+            EmsError::Browser(_) => "Browser",
+            EmsError::Registry(_) => "Registry",
+        }
+    }
+
+    #[test]
+    fn every_ems_error_has_a_pinned_code_and_a_message() {
+        assert_pinned(
+            &ems_examples(),
+            ems_variant,
+            EmsError::code,
+            ToString::to_string,
+        );
     }
 }

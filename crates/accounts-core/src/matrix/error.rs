@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::uia::UiaChallenge;
 use crate::loopback::LoopbackError;
 use crate::vault::{RegistryError, RemoveError, VaultError};
+use crate::ErrorCode;
 
 /// Finding or reaching a homeserver failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -170,7 +171,7 @@ pub enum MatrixError {
     /// Removing the account's secrets and record failed.
     #[error(transparent)]
     Remove(#[from] RemoveError),
-    // Managing an account (issue 9).
+    // Managing an account.
     /// The account has no live session here (signed out, or still being restored).
     #[error("This account has no session on this computer (it is signed out, or still being restored). Wait a moment, or sign in again.")]
     NoSession,
@@ -275,6 +276,71 @@ impl From<LoopbackError> for MatrixError {
     }
 }
 
+impl DiscoveryError {
+    /// The code the UI branches on.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidName { .. } => ErrorCode::MatrixInvalidServerName,
+            Self::InsecureUrl { .. } => ErrorCode::MatrixInsecureUrl,
+            Self::NoSuchHost { .. } => ErrorCode::MatrixNoSuchHost,
+            Self::ConnectionRefused { .. } => ErrorCode::MatrixConnectionRefused,
+            Self::Tls { .. } => ErrorCode::MatrixTls,
+            Self::Unreachable { .. } => ErrorCode::MatrixUnreachable,
+            Self::NotMatrix { .. } => ErrorCode::MatrixNotAHomeserver,
+            Self::WellKnownInvalid { .. } => ErrorCode::MatrixWellKnownInvalid,
+            // The server name's own well-known is at fault, whatever the cause: the message
+            // names the cause and the administrator who can fix it.
+            Self::WellKnownDeadServer { .. } => ErrorCode::MatrixWellKnownDeadServer,
+        }
+    }
+}
+
+impl MatrixError {
+    /// The code the UI branches on. Wrapped failures (finding the server, the keyring, the
+    /// registry, removal) keep their own codes.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Discovery(inner) => inner.code(),
+            Self::Browser(inner) => inner.code(),
+            Self::Vault(inner) => inner.code(),
+            Self::Registry(inner) => inner.code(),
+            Self::Remove(inner) => inner.code(),
+            Self::WrongCredentials => ErrorCode::MatrixWrongCredentials,
+            Self::Deactivated => ErrorCode::MatrixDeactivated,
+            Self::RateLimited { .. } => ErrorCode::MatrixRateLimited,
+            Self::PasswordNotOffered { .. } => ErrorCode::MatrixPasswordNotOffered,
+            Self::AlreadySignedIn { .. } => ErrorCode::MatrixAlreadySignedIn,
+            Self::NotSignedIn { .. } | Self::NoSession => ErrorCode::MatrixNotSignedIn,
+            Self::SignedOutOnServer { .. } => ErrorCode::MatrixSignedOutOnServer,
+            Self::Server { .. } => ErrorCode::MatrixServerError,
+            Self::Store { .. } => ErrorCode::MatrixStore,
+            Self::UiaWrongPassword { .. } => ErrorCode::MatrixUiaWrongPassword,
+            // No password to confirm or change: the same "this app cannot confirm it that way"
+            // answer as a re-authentication the app cannot do.
+            Self::UiaUnsupported { .. } | Self::NoPassword => ErrorCode::MatrixUiaUnsupported,
+            Self::Refused { .. } => ErrorCode::MatrixRefused,
+            Self::WeakPassword { .. } => ErrorCode::MatrixWeakPassword,
+            Self::InvalidImage { .. } => ErrorCode::MatrixInvalidImage,
+            // The password did change: the code says so, whatever stopped the sign-outs.
+            Self::PasswordChangedSessionsKept { .. } => {
+                ErrorCode::MatrixPasswordChangedSessionsKept
+            }
+            Self::InvalidInput { .. } => ErrorCode::MatrixInvalidInput,
+            Self::SsoCancelled => ErrorCode::MatrixSsoCancelled,
+            Self::SsoTimedOut => ErrorCode::MatrixSsoTimedOut,
+            // Cancelling and timing out become their own variants (see `From<LoopbackError>`);
+            // a listener that could not start is a single sign-on that could not complete.
+            Self::SsoFailed { .. } | Self::SsoListener(_) => ErrorCode::MatrixSsoFailed,
+            Self::LoginTokenRefused { .. } => ErrorCode::MatrixLoginTokenRefused,
+            Self::ReauthNotOffered { .. } => ErrorCode::MatrixReauthNotOffered,
+            Self::ReauthCancelled => ErrorCode::MatrixReauthCancelled,
+            Self::ReauthTimedOut => ErrorCode::MatrixReauthTimedOut,
+        }
+    }
+}
+
 fn rate_limited_message(retry_after: Option<Duration>) -> String {
     match retry_after {
         Some(delay) => {
@@ -290,7 +356,309 @@ fn rate_limited_message(retry_after: Option<Duration>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::uia::UiaFlow;
     use super::*;
+    use crate::error_code::assert_pinned;
+
+    const HOMESERVER: &str = "https://matrix.example.org";
+
+    fn homeserver() -> String {
+        HOMESERVER.to_owned()
+    }
+
+    fn refused_connection() -> DiscoveryError {
+        DiscoveryError::ConnectionRefused {
+            host: "matrix.example.org:443".into(),
+        }
+    }
+
+    /// One value of every variant, with the code it must keep.
+    fn discovery_examples() -> Vec<(DiscoveryError, &'static str)> {
+        vec![
+            (
+                DiscoveryError::InvalidName {
+                    input: "not a name".into(),
+                    reason: "it contains a space".into(),
+                },
+                "matrix_invalid_server_name",
+            ),
+            (
+                DiscoveryError::InsecureUrl {
+                    url: "http://matrix.example.org".into(),
+                },
+                "matrix_insecure_url",
+            ),
+            (
+                DiscoveryError::NoSuchHost {
+                    host: "matrix.example.invalid".into(),
+                },
+                "matrix_no_such_host",
+            ),
+            (refused_connection(), "matrix_connection_refused"),
+            (
+                DiscoveryError::Tls {
+                    host: "matrix.example.org:443".into(),
+                    detail: "certificate expired".into(),
+                },
+                "matrix_tls",
+            ),
+            (
+                DiscoveryError::Unreachable {
+                    host: "matrix.example.org:443".into(),
+                    detail: "timed out".into(),
+                },
+                "matrix_unreachable",
+            ),
+            (
+                DiscoveryError::NotMatrix {
+                    url: homeserver(),
+                    detail: "404 on /_matrix/client/versions".into(),
+                },
+                "matrix_not_a_homeserver",
+            ),
+            (
+                DiscoveryError::WellKnownInvalid {
+                    url: "https://example.org/.well-known/matrix/client".into(),
+                    detail: "not JSON".into(),
+                },
+                "matrix_well_known_invalid",
+            ),
+            (
+                DiscoveryError::WellKnownDeadServer {
+                    server_name: "example.org".into(),
+                    base_url: homeserver(),
+                    cause: Box::new(refused_connection()),
+                },
+                "matrix_well_known_dead_server",
+            ),
+        ]
+    }
+
+    // Exhaustive on purpose: a new variant fails to compile here until it is named, which is
+    // the reminder to add an example of it above.
+    fn discovery_variant(error: &DiscoveryError) -> &'static str {
+        match error {
+            DiscoveryError::InvalidName { .. } => "InvalidName",
+            DiscoveryError::InsecureUrl { .. } => "InsecureUrl",
+            DiscoveryError::NoSuchHost { .. } => "NoSuchHost",
+            DiscoveryError::ConnectionRefused { .. } => "ConnectionRefused",
+            DiscoveryError::Tls { .. } => "Tls",
+            DiscoveryError::Unreachable { .. } => "Unreachable",
+            DiscoveryError::NotMatrix { .. } => "NotMatrix",
+            DiscoveryError::WellKnownInvalid { .. } => "WellKnownInvalid",
+            DiscoveryError::WellKnownDeadServer { .. } => "WellKnownDeadServer",
+        }
+    }
+
+    /// One value of every variant, with the code it must keep. Each wrapping variant holds a
+    /// cause whose code differs from any the wrapper could pick itself, to show it is kept.
+    #[allow(clippy::too_many_lines)] // One entry per variant: the list is the test.
+    fn matrix_examples() -> Vec<(MatrixError, &'static str)> {
+        vec![
+            (
+                MatrixError::Discovery(refused_connection()),
+                "matrix_connection_refused",
+            ),
+            (MatrixError::WrongCredentials, "matrix_wrong_credentials"),
+            (MatrixError::Deactivated, "matrix_deactivated"),
+            (
+                MatrixError::RateLimited { retry_after: None },
+                "matrix_rate_limited",
+            ),
+            (
+                MatrixError::PasswordNotOffered {
+                    homeserver: homeserver(),
+                },
+                "matrix_password_not_offered",
+            ),
+            (
+                MatrixError::AlreadySignedIn {
+                    user_id: "@alice:example.org".into(),
+                },
+                "matrix_already_signed_in",
+            ),
+            (
+                MatrixError::NotSignedIn {
+                    user_id: "@alice:example.org".into(),
+                },
+                "matrix_not_signed_in",
+            ),
+            (
+                MatrixError::SignedOutOnServer {
+                    user_id: "@alice:example.org".into(),
+                },
+                "matrix_signed_out_on_server",
+            ),
+            (
+                MatrixError::Server {
+                    homeserver: homeserver(),
+                    detail: "500".into(),
+                },
+                "matrix_server_error",
+            ),
+            (
+                MatrixError::Store {
+                    detail: "database is locked".into(),
+                },
+                "matrix_store",
+            ),
+            (
+                MatrixError::Browser(crate::browser::BrowserError::NoOpener),
+                "browser_unavailable",
+            ),
+            (
+                MatrixError::Vault(VaultError::Locked { detail: "x".into() }),
+                "keyring_locked",
+            ),
+            (
+                MatrixError::Registry(RegistryError::UnknownAccount("matrix-1".into())),
+                "unknown_account",
+            ),
+            (
+                MatrixError::Remove(RemoveError::Secrets(VaultError::Unavailable {
+                    detail: "no session bus".into(),
+                })),
+                "keyring_unavailable",
+            ),
+            (MatrixError::NoSession, "matrix_not_signed_in"),
+            (
+                MatrixError::UiaWrongPassword {
+                    challenge: UiaChallenge {
+                        session: Some("uia-1".into()),
+                        flows: vec![UiaFlow {
+                            stages: vec!["m.login.password".into()],
+                        }],
+                        completed: Vec::new(),
+                    },
+                },
+                "matrix_uia_wrong_password",
+            ),
+            (
+                MatrixError::UiaUnsupported {
+                    stages: "m.login.recaptcha".into(),
+                },
+                "matrix_uia_unsupported",
+            ),
+            (
+                MatrixError::Refused {
+                    homeserver: homeserver(),
+                    detail: "forbidden".into(),
+                },
+                "matrix_refused",
+            ),
+            (
+                MatrixError::WeakPassword {
+                    detail: "too short".into(),
+                },
+                "matrix_weak_password",
+            ),
+            (
+                MatrixError::InvalidImage {
+                    detail: "not a PNG, JPEG, GIF or WebP image".into(),
+                },
+                "matrix_invalid_image",
+            ),
+            (
+                MatrixError::PasswordChangedSessionsKept {
+                    cause: Box::new(MatrixError::Server {
+                        homeserver: homeserver(),
+                        detail: "500".into(),
+                    }),
+                },
+                "matrix_password_changed_sessions_kept",
+            ),
+            (
+                MatrixError::InvalidInput {
+                    detail: "Type a display name.".into(),
+                },
+                "matrix_invalid_input",
+            ),
+            (MatrixError::SsoCancelled, "matrix_sso_cancelled"),
+            (MatrixError::SsoTimedOut, "matrix_sso_timed_out"),
+            (
+                MatrixError::SsoFailed {
+                    homeserver: homeserver(),
+                    detail: "no login token".into(),
+                },
+                "matrix_sso_failed",
+            ),
+            (
+                MatrixError::LoginTokenRefused {
+                    homeserver: homeserver(),
+                },
+                "matrix_login_token_refused",
+            ),
+            (
+                MatrixError::SsoListener(LoopbackError::Bind {
+                    source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+                }),
+                "matrix_sso_failed",
+            ),
+            (
+                MatrixError::ReauthNotOffered {
+                    homeserver: homeserver(),
+                },
+                "matrix_reauth_not_offered",
+            ),
+            (MatrixError::ReauthCancelled, "matrix_reauth_cancelled"),
+            (MatrixError::ReauthTimedOut, "matrix_reauth_timed_out"),
+            (MatrixError::NoPassword, "matrix_uia_unsupported"),
+        ]
+    }
+
+    // Exhaustive on purpose: a new variant fails to compile here until it is named, which is
+    // the reminder to add an example of it above.
+    fn matrix_variant(error: &MatrixError) -> &'static str {
+        match error {
+            MatrixError::Discovery(_) => "Discovery",
+            MatrixError::WrongCredentials => "WrongCredentials",
+            MatrixError::Deactivated => "Deactivated",
+            MatrixError::RateLimited { .. } => "RateLimited",
+            MatrixError::PasswordNotOffered { .. } => "PasswordNotOffered",
+            MatrixError::AlreadySignedIn { .. } => "AlreadySignedIn",
+            MatrixError::NotSignedIn { .. } => "NotSignedIn",
+            MatrixError::SignedOutOnServer { .. } => "SignedOutOnServer",
+            MatrixError::Server { .. } => "Server",
+            MatrixError::Store { .. } => "Store",
+            MatrixError::Vault(_) => "Vault",
+            MatrixError::Browser(_) => "Browser",
+            MatrixError::Registry(_) => "Registry",
+            MatrixError::Remove(_) => "Remove",
+            MatrixError::NoSession => "NoSession",
+            MatrixError::UiaWrongPassword { .. } => "UiaWrongPassword",
+            MatrixError::UiaUnsupported { .. } => "UiaUnsupported",
+            MatrixError::Refused { .. } => "Refused",
+            MatrixError::WeakPassword { .. } => "WeakPassword",
+            MatrixError::InvalidImage { .. } => "InvalidImage",
+            MatrixError::PasswordChangedSessionsKept { .. } => "PasswordChangedSessionsKept",
+            MatrixError::InvalidInput { .. } => "InvalidInput",
+            MatrixError::SsoCancelled => "SsoCancelled",
+            MatrixError::SsoTimedOut => "SsoTimedOut",
+            MatrixError::SsoFailed { .. } => "SsoFailed",
+            MatrixError::LoginTokenRefused { .. } => "LoginTokenRefused",
+            MatrixError::SsoListener(_) => "SsoListener",
+            MatrixError::ReauthNotOffered { .. } => "ReauthNotOffered",
+            MatrixError::ReauthCancelled => "ReauthCancelled",
+            MatrixError::ReauthTimedOut => "ReauthTimedOut",
+            MatrixError::NoPassword => "NoPassword",
+        }
+    }
+
+    #[test]
+    fn every_matrix_error_has_a_pinned_code_and_a_message() {
+        assert_pinned(
+            &discovery_examples(),
+            discovery_variant,
+            DiscoveryError::code,
+            ToString::to_string,
+        );
+        assert_pinned(
+            &matrix_examples(),
+            matrix_variant,
+            MatrixError::code,
+            ToString::to_string,
+        );
+    }
 
     #[test]
     fn the_rate_limit_message_gives_the_delay_rounded_up() {

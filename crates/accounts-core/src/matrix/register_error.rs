@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use super::error::{DiscoveryError, MatrixError};
+use crate::ErrorCode;
 
 /// Creating an account on a homeserver failed.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +123,31 @@ pub enum RegistrationError {
     },
 }
 
+impl RegistrationError {
+    /// The code the UI branches on; it tells the UI which field the message belongs to.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Discovery(inner) => inner.code(),
+            Self::Closed { .. } => ErrorCode::MatrixRegistrationClosed,
+            Self::Unsupported { .. } => ErrorCode::MatrixRegistrationUnsupported,
+            Self::UsernameTaken { .. } => ErrorCode::MatrixUsernameTaken,
+            Self::UsernameInvalid { .. } => ErrorCode::MatrixUsernameInvalid,
+            Self::WeakPassword { .. } => ErrorCode::MatrixWeakPassword,
+            Self::TokenInvalid => ErrorCode::MatrixRegistrationTokenInvalid,
+            Self::TermsNotAccepted { .. } => ErrorCode::MatrixTermsNotAccepted,
+            Self::EmailInvalid { .. } => ErrorCode::MatrixEmailInvalid,
+            Self::EmailInUse { .. } => ErrorCode::MatrixEmailInUse,
+            Self::EmailDenied { .. } => ErrorCode::MatrixEmailDenied,
+            Self::NotInProgress => ErrorCode::MatrixRegistrationNotInProgress,
+            Self::RateLimited { .. } => ErrorCode::MatrixRateLimited,
+            Self::Server { .. } => ErrorCode::MatrixServerError,
+            // The account exists on the server: the code says so, whatever stopped keeping it.
+            Self::NotKept { .. } => ErrorCode::MatrixRegistrationNotKept,
+        }
+    }
+}
+
 /// The server's stage names as a person reads them.
 fn plain_stages(stages: &[String]) -> String {
     let named: Vec<String> = stages
@@ -149,6 +175,140 @@ fn rate_limited(retry_after: Option<Duration>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_code::assert_pinned;
+    use crate::vault::VaultError;
+
+    /// One value of every variant, with the code it must keep.
+    fn registration_examples() -> Vec<(RegistrationError, &'static str)> {
+        let homeserver = || "https://matrix.example.org".to_owned();
+        vec![
+            (
+                RegistrationError::Discovery(DiscoveryError::NoSuchHost {
+                    host: "matrix.example.invalid".into(),
+                }),
+                "matrix_no_such_host",
+            ),
+            (
+                RegistrationError::Closed {
+                    homeserver: homeserver(),
+                },
+                "matrix_registration_closed",
+            ),
+            (
+                RegistrationError::Unsupported {
+                    homeserver: homeserver(),
+                    stages: vec!["m.login.recaptcha".into()],
+                },
+                "matrix_registration_unsupported",
+            ),
+            (
+                RegistrationError::UsernameTaken {
+                    username: "alice".into(),
+                },
+                "matrix_username_taken",
+            ),
+            (
+                RegistrationError::UsernameInvalid {
+                    username: "Alice!".into(),
+                    detail: "upper-case letters are not allowed".into(),
+                },
+                "matrix_username_invalid",
+            ),
+            (
+                RegistrationError::WeakPassword {
+                    detail: "too short".into(),
+                },
+                "matrix_weak_password",
+            ),
+            (
+                RegistrationError::TokenInvalid,
+                "matrix_registration_token_invalid",
+            ),
+            (
+                RegistrationError::TermsNotAccepted {
+                    missing: vec!["Privacy policy".into()],
+                },
+                "matrix_terms_not_accepted",
+            ),
+            (
+                RegistrationError::EmailInvalid {
+                    address: "alice@".into(),
+                    detail: "no domain".into(),
+                },
+                "matrix_email_invalid",
+            ),
+            (
+                RegistrationError::EmailInUse {
+                    address: "alice@example.org".into(),
+                },
+                "matrix_email_in_use",
+            ),
+            (
+                RegistrationError::EmailDenied {
+                    detail: "this domain is not allowed".into(),
+                },
+                "matrix_email_denied",
+            ),
+            (
+                RegistrationError::NotInProgress,
+                "matrix_registration_not_in_progress",
+            ),
+            (
+                RegistrationError::RateLimited {
+                    retry_after: Some(Duration::from_secs(3)),
+                },
+                "matrix_rate_limited",
+            ),
+            (
+                RegistrationError::Server {
+                    homeserver: homeserver(),
+                    detail: "500".into(),
+                },
+                "matrix_server_error",
+            ),
+            (
+                RegistrationError::NotKept {
+                    user_id: "@alice:example.org".into(),
+                    source: Box::new(MatrixError::Vault(VaultError::Locked {
+                        detail: "x".into(),
+                    })),
+                },
+                "matrix_registration_not_kept",
+            ),
+        ]
+    }
+
+    // Exhaustive on purpose: a new variant fails to compile here until it is named, which is
+    // the reminder to add an example of it above.
+    fn registration_variant(error: &RegistrationError) -> &'static str {
+        match error {
+            RegistrationError::Discovery(_) => "Discovery",
+            RegistrationError::Closed { .. } => "Closed",
+            RegistrationError::Unsupported { .. } => "Unsupported",
+            RegistrationError::UsernameTaken { .. } => "UsernameTaken",
+            RegistrationError::UsernameInvalid { .. } => "UsernameInvalid",
+            RegistrationError::WeakPassword { .. } => "WeakPassword",
+            RegistrationError::TokenInvalid => "TokenInvalid",
+            RegistrationError::TermsNotAccepted { .. } => "TermsNotAccepted",
+            RegistrationError::EmailInvalid { .. } => "EmailInvalid",
+            RegistrationError::EmailInUse { .. } => "EmailInUse",
+            RegistrationError::EmailDenied { .. } => "EmailDenied",
+            RegistrationError::NotInProgress => "NotInProgress",
+            RegistrationError::RateLimited { .. } => "RateLimited",
+            RegistrationError::Server { .. } => "Server",
+            RegistrationError::NotKept { .. } => "NotKept",
+        }
+    }
+
+    #[test]
+    fn every_registration_error_has_a_pinned_code_and_a_message() {
+        assert_pinned(
+            &registration_examples(),
+            registration_variant,
+            RegistrationError::code,
+            ToString::to_string,
+        );
+    }
 
     #[test]
     fn unsupported_stages_are_named_plainly_with_the_way_out() {

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::ErrorCode;
+
 /// A failure of the OS keyring.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -85,10 +87,15 @@ pub enum RegistryError {
     /// No account with this id is registered.
     #[error("No account with id {0} is on this computer.")]
     UnknownAccount(String),
-    /// The account registry could not be opened at start-up.
-    #[error("The app's account list could not be opened ({detail}). Check that the app's data folder exists and is writable, then restart Element Accounts.")]
+    /// The account registry could not be opened at start-up: the app's data folder could not
+    /// be found or used.
+    #[error(
+        "The account list could not be opened because the app's data folder could not be used \
+         ({detail}). Check that your home folder exists, is writable and has free space, then \
+         restart Element Accounts."
+    )]
     Unavailable {
-        /// Why it could not be opened.
+        /// What went wrong finding or opening the folder.
         detail: String,
     },
 }
@@ -103,4 +110,174 @@ pub enum RemoveError {
     /// The secrets are gone but the record could not be updated; retrying finishes the removal.
     #[error("The account's secrets were deleted but its record could not be removed: {0} Try removing it again.")]
     Registry(#[from] RegistryError),
+}
+
+impl VaultError {
+    /// The code the UI branches on.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Unavailable { .. } => ErrorCode::KeyringUnavailable,
+            Self::Locked { .. } => ErrorCode::KeyringLocked,
+            Self::TimedOut(_) => ErrorCode::KeyringTimeout,
+            Self::Corrupt | Self::Backend { .. } => ErrorCode::KeyringFailed,
+        }
+    }
+}
+
+impl RegistryError {
+    /// The code the UI branches on.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::NewerVersion { .. } | Self::ReadOnly { .. } => ErrorCode::RegistryNewerVersion,
+            Self::Io { .. } | Self::Unavailable { .. } => ErrorCode::Io,
+            Self::UnknownAccount(_) => ErrorCode::UnknownAccount,
+        }
+    }
+}
+
+impl RemoveError {
+    /// The code the UI branches on: the cause's, so a keyring problem reads as one.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Secrets(inner) => inner.code(),
+            Self::Registry(inner) => inner.code(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error_code::assert_pinned;
+
+    fn io_error() -> RegistryError {
+        RegistryError::Io {
+            action: "write",
+            path: "/data/accounts.json".into(),
+            source: std::io::Error::other("disk full"),
+        }
+    }
+
+    /// One value of every variant, with the code it must keep.
+    fn vault_examples() -> Vec<(VaultError, &'static str)> {
+        vec![
+            (
+                VaultError::Unavailable {
+                    detail: "no session bus".into(),
+                },
+                "keyring_unavailable",
+            ),
+            (
+                VaultError::Locked {
+                    detail: "prompt dismissed".into(),
+                },
+                "keyring_locked",
+            ),
+            (
+                VaultError::TimedOut(Duration::from_secs(20)),
+                "keyring_timeout",
+            ),
+            (VaultError::Corrupt, "keyring_failed"),
+            (
+                VaultError::Backend {
+                    detail: "dbus error".into(),
+                },
+                "keyring_failed",
+            ),
+        ]
+    }
+
+    fn registry_examples() -> Vec<(RegistryError, &'static str)> {
+        vec![
+            (
+                RegistryError::NewerVersion {
+                    path: "/data/accounts.json".into(),
+                    found: 9,
+                    supported: 1,
+                },
+                "registry_newer_version",
+            ),
+            (io_error(), "io"),
+            (
+                RegistryError::ReadOnly {
+                    path: "/data/accounts.json".into(),
+                },
+                "registry_newer_version",
+            ),
+            (
+                RegistryError::UnknownAccount("ems-1".into()),
+                "unknown_account",
+            ),
+            (
+                RegistryError::Unavailable {
+                    detail: "no home folder".into(),
+                },
+                "io",
+            ),
+        ]
+    }
+
+    fn remove_examples() -> Vec<(RemoveError, &'static str)> {
+        vec![
+            (
+                RemoveError::Secrets(VaultError::Locked { detail: "x".into() }),
+                "keyring_locked",
+            ),
+            (RemoveError::Registry(io_error()), "io"),
+        ]
+    }
+
+    // Exhaustive on purpose: a new variant fails to compile here until it is named, which is
+    // the reminder to add an example of it above.
+    fn vault_variant(error: &VaultError) -> &'static str {
+        match error {
+            VaultError::Unavailable { .. } => "Unavailable",
+            VaultError::Locked { .. } => "Locked",
+            VaultError::TimedOut(_) => "TimedOut",
+            VaultError::Corrupt => "Corrupt",
+            VaultError::Backend { .. } => "Backend",
+        }
+    }
+
+    fn registry_variant(error: &RegistryError) -> &'static str {
+        match error {
+            RegistryError::NewerVersion { .. } => "NewerVersion",
+            RegistryError::Io { .. } => "Io",
+            RegistryError::ReadOnly { .. } => "ReadOnly",
+            RegistryError::UnknownAccount(_) => "UnknownAccount",
+            RegistryError::Unavailable { .. } => "Unavailable",
+        }
+    }
+
+    fn remove_variant(error: &RemoveError) -> &'static str {
+        match error {
+            RemoveError::Secrets(_) => "Secrets",
+            RemoveError::Registry(_) => "Registry",
+        }
+    }
+
+    #[test]
+    fn every_vault_error_has_a_pinned_code_and_a_message() {
+        assert_pinned(
+            &vault_examples(),
+            vault_variant,
+            VaultError::code,
+            ToString::to_string,
+        );
+        assert_pinned(
+            &registry_examples(),
+            registry_variant,
+            RegistryError::code,
+            ToString::to_string,
+        );
+        assert_pinned(
+            &remove_examples(),
+            remove_variant,
+            RemoveError::code,
+            ToString::to_string,
+        );
+    }
 }

@@ -15,6 +15,7 @@ use ts_rs::TS;
 
 use super::error::RegistryError;
 use crate::files::write_atomic;
+use crate::ErrorCode;
 
 /// The registry's file name in the app's data directory.
 pub const REGISTRY_FILE: &str = "accounts.json";
@@ -88,6 +89,15 @@ pub enum RegistryNotice {
 }
 
 impl RegistryNotice {
+    /// The code the UI branches on.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::MovedAside { .. } => ErrorCode::RegistryMovedAside,
+            Self::NewerVersion { .. } => ErrorCode::RegistryNewerVersion,
+        }
+    }
+
     /// A message for people.
     #[must_use]
     pub fn message(&self, path: &Path) -> String {
@@ -313,6 +323,36 @@ fn aside_path(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_code::assert_pinned;
+
+    // Exhaustive on purpose: a new notice fails to compile here until it is named and listed in
+    // `every_notice_has_a_pinned_code_and_a_message`.
+    fn notice_variant(notice: &RegistryNotice) -> &'static str {
+        match notice {
+            RegistryNotice::MovedAside { .. } => "MovedAside",
+            RegistryNotice::NewerVersion { .. } => "NewerVersion",
+        }
+    }
+
+    #[test]
+    fn every_notice_has_a_pinned_code_and_a_message() {
+        let examples = [
+            (
+                RegistryNotice::MovedAside {
+                    moved_to: "/data/accounts.json.unreadable".into(),
+                    reason: "expected value at line 1".into(),
+                },
+                "registry_moved_aside",
+            ),
+            (
+                RegistryNotice::NewerVersion { found: 9 },
+                "registry_newer_version",
+            ),
+        ];
+        assert_pinned(&examples, notice_variant, RegistryNotice::code, |notice| {
+            notice.message(Path::new("/data/accounts.json"))
+        });
+    }
 
     fn record(id: &str) -> AccountRecord {
         AccountRecord {
