@@ -27,7 +27,7 @@ const COMMANDS: &[&str] = &[
     "matrix_accounts",
     "matrix_sign_out",
     "matrix_remove",
-    // Managing a Matrix account (issue 9).
+    // Managing a Matrix account.
     "matrix_profile",
     "matrix_set_display_name",
     "matrix_avatar",
@@ -49,14 +49,14 @@ const COMMANDS: &[&str] = &[
     "matrix_register_email",
     "matrix_register_check_email",
     "matrix_register_cancel",
-    // Matrix single sign-on (issue 10).
+    // Matrix single sign-on.
     "matrix_sso_start",
     "matrix_sso_finish",
     "matrix_sso_cancel",
     "uia_sso_finish",
     "uia_sso_done",
     "uia_sso_cancel",
-    // Account actions confirmed through single sign-on (issues 9 + 10 wired).
+    // Account actions confirmed through single sign-on.
     "matrix_delete_devices_sso",
     "matrix_deactivate_sso",
 ];

@@ -141,7 +141,7 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
         "and bob's, a distinct one"
     );
     let devices = admin.devices(&alice).await;
-    let expected_name = accounts.device_name().to_owned();
+    let expected_name = accounts.sessions().device_name().to_owned();
     assert!(
         devices.iter().any(
             |(id, name)| id == &alice_device && name.as_deref() == Some(expected_name.as_str())

@@ -118,7 +118,7 @@ async fn assert_kept(app: &App, synapse: &Synapse, admin: &Admin, account: &Matr
         "the kept token is the new account's live session"
     );
     let devices = admin.devices(&account.user_id).await;
-    let expected = app.accounts.device_name().to_owned();
+    let expected = app.accounts.sessions().device_name().to_owned();
     assert!(
         devices
             .iter()

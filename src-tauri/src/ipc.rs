@@ -81,7 +81,6 @@ mod tests {
             SessionState::decl(),
             EmsAccountView::decl(),
             EmsAccountStatus::decl(),
-            crate::commands::ems::EmsSignInStarted::decl(),
             accounts_core::browser::BrowserHandoff::decl(),
             ems_api::Account::decl(),
             ems_api::AccountDetails::decl(),
@@ -105,7 +104,7 @@ mod tests {
             ems_api::Host::decl(),
             accounts_core::ems::DeletionView::decl(),
             accounts_core::ems::EmsOverview::decl(),
-            // Managing a Matrix account (issue 9).
+            // Managing a Matrix account.
             accounts_core::matrix::MatrixProfile::decl(),
             accounts_core::matrix::AvatarImage::decl(),
             accounts_core::matrix::DeviceView::decl(),
@@ -119,9 +118,8 @@ mod tests {
             accounts_core::matrix::RegistrationProgress::decl(),
             accounts_core::matrix::RegistrationStep::decl(),
             accounts_core::matrix::TermsPolicy::decl(),
-            // Matrix single sign-on (issue 10).
-            crate::commands::matrix_sso::MatrixSsoStarted::decl(),
-            // Account actions confirmed through single sign-on (issues 9 + 10 wired).
+            // Matrix single sign-on.
+            // Account actions confirmed through single sign-on.
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

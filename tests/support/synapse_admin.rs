@@ -119,7 +119,7 @@ impl Admin {
             .status();
         assert!(status.is_success(), "deleting {device_id}: HTTP {status}");
     }
-    // Account management fixtures (issue 9).
+    // Account management fixtures.
 
     /// Gives `user_id` exactly these 3PIDs (`(medium, address)`), as an admin can without
     /// validation.

@@ -126,7 +126,7 @@ describe('the shell', () => {
       if (command === 'ems_accounts') return signedIn ? [account] : [];
       if (command === 'ems_sign_in_start') {
         expect(args).toEqual({ issuer: 'http://127.0.0.1:8480/' });
-        return { authorize_url: 'http://127.0.0.1:8480/oauth2/authorize?x=1', browser_error: 'no browser' };
+        return { url: 'http://127.0.0.1:8480/oauth2/authorize?x=1', browser_error: 'no browser' };
       }
       if (command === 'ems_sign_in_finish') {
         await new Promise<void>((resolve) => (release = resolve));
@@ -149,7 +149,7 @@ describe('the shell', () => {
     invoke.mockImplementation(async (command: string) => {
       if (command === 'app_overview') return overview;
       if (command === 'ems_accounts') return [];
-      if (command === 'ems_sign_in_start') return { authorize_url: 'http://x/', browser_error: null };
+      if (command === 'ems_sign_in_start') return { url: 'http://x/', browser_error: null };
       if (command === 'ems_sign_in_finish') throw { code: 'ems_cancelled', message: 'Sign-in was cancelled. Nothing was changed.' };
       return undefined;
     });

@@ -193,16 +193,6 @@ status: EmsAccountStatus, };
 
 export type EmsAccountStatus = "checking" | "signed_in" | "signed_out" | "signed_out_on_server";
 
-export type EmsSignInStarted = { 
-/**
- * The address the browser was sent to (shown for copying when it could not be opened).
- */
-authorize_url: string, 
-/**
- * Why the browser could not be opened, if it could not.
- */
-browser_error: string | null, };
-
 export type BrowserHandoff = { 
 /**
  * The address (shown for copying when the browser could not be opened). It holds no
@@ -675,14 +665,3 @@ url: string,
  * Its version.
  */
 version: string, };
-
-export type MatrixSsoStarted = { 
-/**
- * The address the browser was sent to (shown for copying when it could not be opened).
- * It holds no secret: the flow's `state` only lets the app's own listener accept the return.
- */
-sso_url: string, 
-/**
- * Why the browser could not be opened, if it could not.
- */
-browser_error: string | null, };

@@ -9,7 +9,6 @@ import type {
   DeletionView,
   EmsAccountView,
   EmsOverview,
-  EmsSignInStarted,
   ErrorCode,
   HomeserverInfo,
   IpcError,
@@ -19,10 +18,10 @@ import type {
   SubscriptionLink,
 } from './bindings';
 import type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaStep } from './bindings';
-import type { BrowserHandoff, MatrixSsoStarted } from './bindings';
+import type { BrowserHandoff } from './bindings';
 
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
-export type { EmsAccountStatus, EmsAccountView, EmsSignInStarted } from './bindings';
+export type { EmsAccountStatus, EmsAccountView } from './bindings';
 export type {
   Account,
   AccountDetails,
@@ -46,7 +45,7 @@ export type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, U
 // Matrix account creation (registration).
 export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
 import type { RegistrationOffer, RegistrationProgress } from './bindings';
-export type { BrowserHandoff, MatrixSsoStarted } from './bindings';
+export type { BrowserHandoff } from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
 type Command =
@@ -102,7 +101,7 @@ type Command =
   | 'uia_sso_finish'
   | 'uia_sso_done'
   | 'uia_sso_cancel'
-  // Account actions confirmed through single sign-on (issues 9 + 10 wired).
+  // Account actions confirmed through single sign-on.
   | 'matrix_delete_devices_sso'
   | 'matrix_deactivate_sso';
 
@@ -262,8 +261,8 @@ export const matrixSignOut = (id: string): Promise<void> => call<void>('matrix_s
 export const matrixRemove = (id: string): Promise<void> => call<void>('matrix_remove', { id });
 
 /** Discovers the EMS server and opens the browser at its sign-in page. */
-export const emsSignInStart = (issuer: string): Promise<EmsSignInStarted> =>
-  call<EmsSignInStarted>('ems_sign_in_start', { issuer });
+export const emsSignInStart = (issuer: string): Promise<BrowserHandoff> =>
+  call<BrowserHandoff>('ems_sign_in_start', { issuer });
 
 /** Waits for the browser to come back from the EMS sign-in. */
 export const emsSignInFinish = (): Promise<EmsAccountView> => call<EmsAccountView>('ems_sign_in_finish');
@@ -410,8 +409,8 @@ export const matrixSsoStart = (
   idpId: string | null,
   accountId: string | null,
   subscription: SubscriptionLink | null = null,
-): Promise<MatrixSsoStarted> =>
-  call<MatrixSsoStarted>('matrix_sso_start', { homeserver, idpId, accountId, subscription });
+): Promise<BrowserHandoff> =>
+  call<BrowserHandoff>('matrix_sso_start', { homeserver, idpId, accountId, subscription });
 
 /** Waits for the browser to come back from single sign-on; resolves with the signed-in account. */
 export const matrixSsoFinish = (): Promise<MatrixAccountView> => call<MatrixAccountView>('matrix_sso_finish');

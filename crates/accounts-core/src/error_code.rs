@@ -180,11 +180,10 @@ pub enum ErrorCode {
 /// with its pinned code and a message for people.
 #[cfg(test)]
 #[track_caller]
-pub(crate) fn assert_pinned<E>(
+pub(crate) fn assert_pinned<E: std::fmt::Display>(
     examples: &[(E, &str)],
     variant: impl Fn(&E) -> &'static str,
     code: impl Fn(&E) -> ErrorCode,
-    message: impl Fn(&E) -> String,
 ) {
     let mut seen = std::collections::BTreeSet::new();
     for (error, pinned) in examples {
@@ -199,7 +198,7 @@ pub(crate) fn assert_pinned<E>(
             "{name}: the UI branches on this code, so it must not change"
         );
         assert!(
-            !message(error).trim().is_empty(),
+            !error.to_string().trim().is_empty(),
             "{name}: every error tells people what happened and what to do"
         );
     }

@@ -21,6 +21,9 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use url::Url;
+
+use crate::browser::{BrowserError, BrowserHandoff, Opener};
 use crate::loopback::CancelHandle;
 
 /// What stops a flow from outside it.
@@ -69,6 +72,20 @@ impl<T, H: StopFlow> FlowSlot<T, H> {
         let tag = self.next.fetch_add(1, Ordering::Relaxed);
         *lock(&self.handle) = Some((tag, handle));
         *lock(&self.pending) = Some((tag, flow));
+    }
+
+    /// Makes `flow` the current one and opens `url`, its first page, in the system browser
+    /// through `opener` (or hands the address back to be copied). A refused address stops the
+    /// flow at once: nothing waits on a page that was never shown.
+    pub fn open(
+        &self,
+        flow: T,
+        handle: H,
+        url: &Url,
+        opener: &Opener,
+    ) -> Result<BrowserHandoff, BrowserError> {
+        self.put(flow, handle);
+        opener.hand_off(url).inspect_err(|_| self.cancel())
     }
 
     /// Takes the current flow and runs it to its end with `finish`; `None` when there is none

@@ -5,6 +5,21 @@
 //! accounts, the sign-in bridge, seats and the vault. The desktop shell in `src-tauri`
 //! wires these into commands and leaves the logic here.
 
+/// `Debug` for a type that holds secrets or live handles: its name and the fields named here
+/// only, so that nothing else can reach a log through `{:?}`.
+macro_rules! debug_fields {
+    ($type:ident $(, $field:ident)* $(,)?) => {
+        impl std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use debug_fields;
+
 pub mod accounts;
 pub mod browser;
 pub mod ems;

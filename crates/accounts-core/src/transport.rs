@@ -159,29 +159,19 @@ mod tests {
 
     #[test]
     fn redirects_never_downgrade_or_leave_loopback_for_plain_http() {
-        assert!(redirect_allowed(
-            &url("https://a.example/"),
-            &url("https://b.example/")
-        ));
-        assert!(redirect_allowed(
-            &url("http://127.0.0.1:1/"),
-            &url("http://127.0.0.1:2/")
-        ));
-        assert!(!redirect_allowed(
-            &url("https://a.example/"),
-            &url("http://a.example/")
-        ));
-        assert!(!redirect_allowed(
-            &url("https://a.example/"),
-            &url("http://127.0.0.1/")
-        ));
-        assert!(!redirect_allowed(
-            &url("http://127.0.0.1:1/"),
-            &url("http://b.example/")
-        ));
-        assert!(!redirect_allowed(
-            &url("http://127.0.0.1:1/"),
-            &url("file:///etc/passwd")
-        ));
+        for (from, to, allowed) in [
+            ("https://a.example/", "https://b.example/", true),
+            ("http://127.0.0.1:1/", "http://127.0.0.1:2/", true),
+            ("https://a.example/", "http://a.example/", false),
+            ("https://a.example/", "http://127.0.0.1/", false),
+            ("http://127.0.0.1:1/", "http://b.example/", false),
+            ("http://127.0.0.1:1/", "file:///etc/passwd", false),
+        ] {
+            assert_eq!(
+                redirect_allowed(&url(from), &url(to)),
+                allowed,
+                "a redirect from {from} to {to}"
+            );
+        }
     }
 }

@@ -9,37 +9,17 @@ use accounts_core::browser::BrowserHandoff;
 use accounts_core::ems::{DeletionView, EmsAccountView, EmsOverview};
 use accounts_core::Accounts;
 use ems_api::{Account, AccountDetails, BillingAddress, NewSubscription, Subscription};
-use serde::Serialize;
 use tauri::State;
-use ts_rs::TS;
 
 use crate::error::IpcError;
-
-/// A sign-in waiting for the browser.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct EmsSignInStarted {
-    /// The address the browser was sent to (shown for copying when it could not be opened).
-    pub authorize_url: String,
-    /// Why the browser could not be opened, if it could not.
-    pub browser_error: Option<String>,
-}
-
-impl From<BrowserHandoff> for EmsSignInStarted {
-    fn from(handoff: BrowserHandoff) -> Self {
-        Self {
-            authorize_url: handoff.url,
-            browser_error: handoff.browser_error,
-        }
-    }
-}
 
 /// Discovers the EMS server and opens the system browser at its sign-in page.
 #[tauri::command]
 pub async fn ems_sign_in_start(
     issuer: String,
     core: State<'_, Accounts>,
-) -> Result<EmsSignInStarted, IpcError> {
-    Ok(core.ems.start_sign_in(&issuer).await?.into())
+) -> Result<BrowserHandoff, IpcError> {
+    Ok(core.ems.start_sign_in(&issuer).await?)
 }
 
 /// Waits for the browser to come back and keeps the new session.

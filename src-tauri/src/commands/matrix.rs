@@ -5,7 +5,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use accounts_core::matrix::{HomeserverInfo, MatrixAccountView, PasswordSignIn};
-use accounts_core::vault::{Secret, SubscriptionLink};
+use accounts_core::vault::SubscriptionLink;
 use accounts_core::Accounts;
 use tauri::State;
 
@@ -31,14 +31,7 @@ pub async fn matrix_sign_in(
     subscription: Option<SubscriptionLink>,
     core: State<'_, Accounts>,
 ) -> Result<MatrixAccountView, IpcError> {
-    let password = Secret::new(password);
-    let request = PasswordSignIn {
-        homeserver,
-        identifier,
-        password,
-        account_id,
-        subscription,
-    };
+    let request = PasswordSignIn::new(homeserver, identifier, password, account_id, subscription);
     Ok(core.matrix.sign_in(request).await?)
 }
 

@@ -141,11 +141,7 @@ pub async fn matrix_change_password(
     sign_out_others: bool,
     core: State<'_, Accounts>,
 ) -> Result<(), IpcError> {
-    let change = PasswordChange {
-        current: Secret::new(current),
-        new: Secret::new(new),
-        sign_out_others,
-    };
+    let change = PasswordChange::new(current, new, sign_out_others);
     Ok(core.matrix.change_password(&id, change).await?)
 }
 

@@ -7,7 +7,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use accounts_core::matrix::{NewAccount, RegistrationOffer, RegistrationProgress};
-use accounts_core::vault::{Secret, SubscriptionLink};
+use accounts_core::vault::SubscriptionLink;
 use accounts_core::Accounts;
 use tauri::State;
 
@@ -42,13 +42,7 @@ pub async fn matrix_register_start(
     subscription: Option<SubscriptionLink>,
     core: State<'_, Accounts>,
 ) -> Result<RegistrationProgress, IpcError> {
-    let password = Secret::new(password);
-    let request = NewAccount {
-        homeserver,
-        username,
-        password,
-        subscription,
-    };
+    let request = NewAccount::new(homeserver, username, password, subscription);
     Ok(core.creation.start(&core.matrix, request).await?)
 }
 

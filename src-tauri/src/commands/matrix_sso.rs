@@ -7,33 +7,12 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use accounts_core::browser::BrowserHandoff;
-use accounts_core::matrix::{MatrixAccountView, SsoSignIn, DEFAULT_SSO_TIMEOUT};
+use accounts_core::matrix::{MatrixAccountView, SsoSignIn};
 use accounts_core::vault::SubscriptionLink;
 use accounts_core::Accounts;
-use serde::Serialize;
 use tauri::State;
-use ts_rs::TS;
 
 use crate::error::IpcError;
-
-/// A single sign-on waiting for the browser.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct MatrixSsoStarted {
-    /// The address the browser was sent to (shown for copying when it could not be opened).
-    /// It holds no secret: the flow's `state` only lets the app's own listener accept the return.
-    pub sso_url: String,
-    /// Why the browser could not be opened, if it could not.
-    pub browser_error: Option<String>,
-}
-
-impl From<BrowserHandoff> for MatrixSsoStarted {
-    fn from(handoff: BrowserHandoff) -> Self {
-        Self {
-            sso_url: handoff.url,
-            browser_error: handoff.browser_error,
-        }
-    }
-}
 
 /// Starts single sign-on at `homeserver` with the identity provider `idp_id` (or the server's
 /// own choice when `None`); `account_id` names an account to sign in again, `subscription` the
@@ -45,16 +24,9 @@ pub async fn matrix_sso_start(
     account_id: Option<String>,
     subscription: Option<SubscriptionLink>,
     core: State<'_, Accounts>,
-) -> Result<MatrixSsoStarted, IpcError> {
-    let timeout = DEFAULT_SSO_TIMEOUT;
-    let request = SsoSignIn {
-        homeserver,
-        idp_id,
-        account_id,
-        subscription,
-        timeout,
-    };
-    Ok(core.matrix.begin_sso_sign_in(request).await?.into())
+) -> Result<BrowserHandoff, IpcError> {
+    let request = SsoSignIn::new(homeserver, idp_id, account_id, subscription);
+    Ok(core.matrix.begin_sso_sign_in(request).await?)
 }
 
 /// Waits for the browser to come back from single sign-on and keeps the new session.

@@ -15,8 +15,8 @@ export function AccountList({ accounts, busy, onRemove }: Props) {
       <h2>Accounts</h2>
       {accounts.length === 0 ? (
         <p class="empty" data-testid="account-list-empty">
-          No accounts yet. An EMS account is added from the EMS pane and a Matrix account from the
-          Matrix pane, once this version can sign in to them.
+          No accounts yet. Sign in to an EMS account from the EMS pane, and to a Matrix account (or
+          create one) from the Matrix pane.
         </p>
       ) : (
         <ul class="accounts">

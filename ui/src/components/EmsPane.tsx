@@ -70,7 +70,7 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
     setBusy('sign-in');
     try {
       const started = await emsSignInStart(at);
-      setWaiting({ url: started.authorize_url, browserError: started.browser_error });
+      setWaiting({ url: started.url, browserError: started.browser_error });
       await emsSignInFinish();
       onAccountsChanged();
     } catch (e) {

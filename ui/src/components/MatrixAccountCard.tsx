@@ -8,7 +8,7 @@ interface Props {
   onSignOut: () => void;
   onRemove: () => void;
   onSignInAgain: () => void;
-  /** Opens the account's settings (issue 9); absent where they cannot be shown. */
+  /** Opens the account's settings; absent where they cannot be shown. */
   onManage?: () => void;
 }
 

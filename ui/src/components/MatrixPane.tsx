@@ -47,7 +47,7 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
   );
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
-  // The account whose settings are open (issue 9).
+  // The account whose settings are open.
   const [managing, setManaging] = useState<string | null>(null);
   const managed = accounts?.find((a) => a.id === managing && a.session.state === 'signed_in') ?? null;
   const configured = overview?.homeserver ?? '';

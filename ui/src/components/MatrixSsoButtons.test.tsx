@@ -62,7 +62,7 @@ describe('single sign-on in the Matrix pane', () => {
       if (command === 'matrix_discover') return ssoOnly;
       if (command === 'matrix_sso_start') {
         expect(args).toEqual({ homeserver: 'http://127.0.0.1:8448', idpId: 'oidc-ems', accountId: null, subscription: null });
-        return { sso_url: 'http://127.0.0.1:8448/_matrix/client/v3/login/sso/redirect/oidc-ems', browser_error: null };
+        return { url: 'http://127.0.0.1:8448/_matrix/client/v3/login/sso/redirect/oidc-ems', browser_error: null };
       }
       if (command === 'matrix_sso_finish') return finish.promise;
       return undefined;
@@ -83,7 +83,7 @@ describe('single sign-on in the Matrix pane', () => {
     invoke.mockImplementation(async (command: string) => {
       if (command === 'matrix_accounts') return [];
       if (command === 'matrix_discover') return ssoOnly;
-      if (command === 'matrix_sso_start') return { sso_url: 'http://x/', browser_error: 'no browser' };
+      if (command === 'matrix_sso_start') return { url: 'http://x/', browser_error: 'no browser' };
       if (command === 'matrix_sso_finish') return finish.promise;
       if (command === 'matrix_sso_cancel') {
         const cancelled: IpcError = { code: 'matrix_sso_cancelled', message: 'The single sign-on was cancelled.' };

@@ -48,7 +48,7 @@ export function MatrixSsoButtons({ homeserver, providers, accountId, subscriptio
     setBusy(true);
     try {
       const started = await matrixSsoStart(homeserver, idp?.id ?? null, accountId, subscription);
-      setWaiting({ url: started.sso_url, browserError: started.browser_error });
+      setWaiting({ url: started.url, browserError: started.browser_error });
       onSignedIn(await matrixSsoFinish());
     } catch (e) {
       setError(toIpcError(e));

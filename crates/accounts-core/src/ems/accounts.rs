@@ -61,11 +61,7 @@ pub struct EmsAccounts {
     sign_in: FlowSlot<PendingSignIn>,
 }
 
-impl std::fmt::Debug for EmsAccounts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmsAccounts").finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(EmsAccounts);
 
 impl EmsAccounts {
     /// No sessions yet; they are made from the registry when first needed. Each account's last
@@ -89,13 +85,8 @@ impl EmsAccounts {
     pub async fn start_sign_in(&self, issuer: &str) -> Result<BrowserHandoff, EmsError> {
         self.sign_in.cancel();
         let pending = begin_sign_in(&self.http, issuer, DEFAULT_SIGN_IN_TIMEOUT).await?;
-        let url = pending.authorize_url().clone();
-        let cancel = pending.cancel_handle();
-        self.sign_in.put(pending, cancel);
-        self.opener.hand_off(&url).map_err(|error| {
-            self.sign_in.cancel();
-            EmsError::Browser(error)
-        })
+        let (url, cancel) = (pending.authorize_url().clone(), pending.cancel_handle());
+        Ok(self.sign_in.open(pending, cancel, &url, &self.opener)?)
     }
 
     /// Ends the sign-in in progress, if any, with [`EmsError::Cancelled`].

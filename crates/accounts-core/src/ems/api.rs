@@ -396,12 +396,7 @@ mod tests {
                 "ems_server",
             ),
         ];
-        assert_pinned(
-            &examples,
-            api_variant,
-            EmsApiError::code,
-            ToString::to_string,
-        );
+        assert_pinned(&examples, api_variant, EmsApiError::code);
     }
 
     #[test]
@@ -448,7 +443,6 @@ mod tests {
             &examples,
             |error| error.problem_code().map_or("none", ProblemCode::as_str),
             EmsApiError::code,
-            ToString::to_string,
         );
     }
 

@@ -43,12 +43,7 @@ pub struct EmsDeletions {
     pending: Mutex<HashMap<String, Pending>>,
 }
 
-impl std::fmt::Debug for EmsDeletions {
-    // The confirmation tokens must not reach a log.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmsDeletions").finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(EmsDeletions);
 
 impl EmsDeletions {
     /// Asks the server what deleting `account_id`'s EMS account removes and keeps the

@@ -247,11 +247,6 @@ mod tests {
 
     #[test]
     fn every_ems_error_has_a_pinned_code_and_a_message() {
-        assert_pinned(
-            &ems_examples(),
-            ems_variant,
-            EmsError::code,
-            ToString::to_string,
-        );
+        assert_pinned(&ems_examples(), ems_variant, EmsError::code);
     }
 }

@@ -26,14 +26,7 @@ pub const CALLBACK_PATH: &str = "/ems";
 /// How long the app waits for the browser to come back.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_mins(5);
 
-const SIGNED_IN: StaticPage = StaticPage::new(
-    "Signed in to EMS",
-    "You are signed in. You can close this tab and return to Element Accounts.",
-);
-const NOT_SIGNED_IN: StaticPage = StaticPage::new(
-    "Not signed in",
-    "The sign-in was not completed. Return to Element Accounts to see why and try again.",
-);
+const SIGNED_IN: StaticPage = StaticPage::signed_in("Signed in to EMS");
 
 /// A completed sign-in.
 #[derive(Debug)]
@@ -57,13 +50,7 @@ pub struct Authorization {
     nonce: Nonce,
 }
 
-impl std::fmt::Debug for Authorization {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authorization")
-            .field("issuer", &self.provider.issuer())
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(Authorization);
 
 /// A sign-in waiting for the browser, on a listener of its own.
 pub struct PendingSignIn {
@@ -71,13 +58,7 @@ pub struct PendingSignIn {
     authorization: Authorization,
 }
 
-impl std::fmt::Debug for PendingSignIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingSignIn")
-            .field("authorization", &self.authorization)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(PendingSignIn, authorization);
 
 /// Discovers `issuer`, opens a loopback listener on [`CALLBACK_PATH`] and prepares the
 /// authorization URL.
@@ -131,7 +112,7 @@ impl PendingSignIn {
         callback.respond(Reply::Page(if result.is_ok() {
             SIGNED_IN
         } else {
-            NOT_SIGNED_IN
+            StaticPage::NOT_SIGNED_IN
         }));
         result
     }

@@ -15,20 +15,9 @@ use super::{
     callback::Callback,
     request::{parse_head, read_head, HeadError, RequestHead, MAX_HEAD_BYTES},
     response::StockPage,
-    routes::{CallbackState, Routes},
 };
 
-const HOST: &str = "127.0.0.1:4000";
-const EMS_STATE: &str = "ems-state-0123456789";
-const MATRIX_STATE: &str = "matrix-state-0123456789";
-
-fn routes() -> Routes {
-    Routes::new(vec![
-        ("/ems".to_owned(), Some(CallbackState::new(EMS_STATE))),
-        ("/matrix".to_owned(), Some(CallbackState::new(MATRIX_STATE))),
-    ])
-    .expect("valid routes")
-}
+use super::routes::fixture::{routes, EMS_STATE, HOST, MATRIX_STATE};
 
 /// Runs a future that never waits on anything outside it (reading from slices).
 fn block_on<F: std::future::Future>(future: F) -> F::Output {

@@ -26,6 +26,21 @@ impl StaticPage {
         Self { title, message }
     }
 
+    /// Where a browser tab ends when a sign-in did not complete; the app says why.
+    pub const NOT_SIGNED_IN: Self = Self::new(
+        "Not signed in",
+        "The sign-in was not completed. Return to Element Accounts to see why and try again.",
+    );
+
+    /// Where a browser tab ends after a sign-in, under `title` ("Signed in to EMS").
+    #[must_use]
+    pub const fn signed_in(title: &'static str) -> Self {
+        Self::new(
+            title,
+            "You are signed in. You can close this tab and return to Element Accounts.",
+        )
+    }
+
     /// The page's title and heading.
     #[must_use]
     pub const fn title(&self) -> &'static str {

@@ -213,21 +213,29 @@ fn is_valid_path(path: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~/".contains(&b))
 }
 
+/// The routes the tests of this module and of `properties` judge requests against.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(super) mod fixture {
+    use super::{CallbackState, Routes};
 
-    const HOST: &str = "127.0.0.1:4000";
-    const EMS_STATE: &str = "ems-state-0123456789";
-    const MATRIX_STATE: &str = "matrix-state-0123456789";
+    pub(in crate::loopback) const HOST: &str = "127.0.0.1:4000";
+    pub(in crate::loopback) const EMS_STATE: &str = "ems-state-0123456789";
+    pub(in crate::loopback) const MATRIX_STATE: &str = "matrix-state-0123456789";
 
-    fn routes() -> Routes {
+    /// `/ems` and `/matrix`, each with its own state.
+    pub(in crate::loopback) fn routes() -> Routes {
         Routes::new(vec![
             ("/ems".to_owned(), Some(CallbackState::new(EMS_STATE))),
             ("/matrix".to_owned(), Some(CallbackState::new(MATRIX_STATE))),
         ])
         .expect("valid routes")
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::{routes, EMS_STATE, HOST, MATRIX_STATE};
+    use super::*;
 
     fn get(target: &str) -> RequestHead {
         let (path, query) = match target.split_once('?') {

@@ -261,23 +261,8 @@ mod tests {
 
     #[test]
     fn every_vault_error_has_a_pinned_code_and_a_message() {
-        assert_pinned(
-            &vault_examples(),
-            vault_variant,
-            VaultError::code,
-            ToString::to_string,
-        );
-        assert_pinned(
-            &registry_examples(),
-            registry_variant,
-            RegistryError::code,
-            ToString::to_string,
-        );
-        assert_pinned(
-            &remove_examples(),
-            remove_variant,
-            RemoveError::code,
-            ToString::to_string,
-        );
+        assert_pinned(&vault_examples(), vault_variant, VaultError::code);
+        assert_pinned(&registry_examples(), registry_variant, RegistryError::code);
+        assert_pinned(&remove_examples(), remove_variant, RemoveError::code);
     }
 }

@@ -39,13 +39,7 @@ pub struct Vault {
     timeout: Duration,
 }
 
-impl std::fmt::Debug for Vault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vault")
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(Vault, timeout);
 
 impl Vault {
     /// A vault over `store` with the default timeout.

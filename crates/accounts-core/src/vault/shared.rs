@@ -21,11 +21,7 @@ enum Opened {
     Unavailable { detail: String },
 }
 
-impl std::fmt::Debug for Registry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(Registry);
 
 impl From<AccountRegistry> for Registry {
     fn from(registry: AccountRegistry) -> Self {

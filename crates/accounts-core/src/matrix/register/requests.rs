@@ -13,9 +13,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use super::discovery::{display_url, join, network_error};
-use super::login::LoginGrant;
-use super::register_error::RegistrationError;
+use super::error::RegistrationError;
+use crate::matrix::homeserver::{display_url, join, network_error};
+use crate::matrix::session::LoginGrant;
 use crate::vault::Secret;
 
 /// A user-interactive authentication answer (HTTP 401): what the server still needs.

@@ -20,11 +20,11 @@ use serde::Serialize;
 use ts_rs::TS;
 use url::Url;
 
-use super::accounts::{http_failure, is_signed_out, MatrixAccounts};
-use super::discovery::display_url;
-use super::error::MatrixError;
-use super::reauth::AfterReauth;
-use super::uia::{send_with_auth, send_with_password, Confirmation, UiaOutcome, UiaStep};
+use super::MatrixAccounts;
+use crate::matrix::error::{http_failure, is_signed_out, MatrixError};
+use crate::matrix::homeserver::display_url;
+use crate::matrix::uia::reauth::AfterReauth;
+use crate::matrix::uia::{send_with_auth, send_with_password, Confirmation, UiaOutcome, UiaStep};
 use crate::vault::Secret;
 
 /// The largest avatar the app uploads.
@@ -87,20 +87,22 @@ pub struct PasswordChange {
     pub sign_out_others: bool,
 }
 
-impl MatrixAccounts {
-    /// The live client of an account, or why there is none.
-    pub(super) fn live(&self, account_id: &str) -> Result<(Client, String), MatrixError> {
-        let client = self.client(account_id).ok_or(MatrixError::NoSession)?;
-        let user_id = client
-            .user_id()
-            .map(ToString::to_string)
-            .ok_or(MatrixError::NoSession)?;
-        Ok((client, user_id))
+impl PasswordChange {
+    /// A change from `current` to `new`, both typed by the user and wrapped at once.
+    #[must_use]
+    pub fn new(current: String, new: String, sign_out_others: bool) -> Self {
+        Self {
+            current: Secret::new(current),
+            new: Secret::new(new),
+            sign_out_others,
+        }
     }
+}
 
+impl MatrixAccounts {
     /// The account's display name and whether it has an avatar, from the server.
     pub async fn profile(&self, account_id: &str) -> Result<MatrixProfile, MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         let account = client.account();
         let fail = |e: matrix_sdk::Error| sdk_failure(&client, &user_id, e);
         let display_name = account.get_display_name().await.map_err(fail)?;
@@ -113,7 +115,7 @@ impl MatrixAccounts {
 
     /// Sets (or, empty, removes) the display name on the server and in the registry.
     pub async fn set_display_name(&self, account_id: &str, name: &str) -> Result<(), MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         let name = name.trim();
         let name = (!name.is_empty()).then_some(name);
         client
@@ -121,10 +123,10 @@ impl MatrixAccounts {
             .set_display_name(name)
             .await
             .map_err(|e| sdk_failure(&client, &user_id, e))?;
-        let record = self.registry.get(account_id);
+        let record = self.sessions.registry().get(account_id);
         if let Some(mut record) = record {
             record.display_name = name.map(str::to_owned);
-            self.registry.update(|r| r.upsert(record))?;
+            self.sessions.registry().update(|r| r.upsert(record))?;
         }
         log::info!("changed the display name of Matrix account {account_id}");
         Ok(())
@@ -132,7 +134,7 @@ impl MatrixAccounts {
 
     /// The account's avatar, fetched from the server's media repository; `None` without one.
     pub async fn avatar(&self, account_id: &str) -> Result<Option<AvatarImage>, MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         let data = client
             .account()
             .get_avatar(MediaFormat::File)
@@ -149,7 +151,7 @@ impl MatrixAccounts {
     /// Uploads `data` as the account's avatar. Only PNG, JPEG, GIF and WebP images are taken,
     /// up to [`MAX_AVATAR_BYTES`]; the type comes from the bytes, not from the file name.
     pub async fn set_avatar(&self, account_id: &str, data: Vec<u8>) -> Result<(), MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         if data.len() > MAX_AVATAR_BYTES {
             return Err(MatrixError::InvalidImage {
                 detail: format!(
@@ -178,7 +180,7 @@ impl MatrixAccounts {
 
     /// Removes the account's avatar.
     pub async fn remove_avatar(&self, account_id: &str) -> Result<(), MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         client
             .account()
             .set_avatar_url(None)
@@ -190,7 +192,7 @@ impl MatrixAccounts {
 
     /// The account's sessions, this app's own first, then the most recently seen.
     pub async fn devices(&self, account_id: &str) -> Result<Vec<DeviceView>, MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         let current = client.device_id().map(ToString::to_string);
         let answer = client
             .devices()
@@ -223,7 +225,7 @@ impl MatrixAccounts {
         device_id: &str,
         name: &str,
     ) -> Result<(), MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         let name = name.trim();
         if name.is_empty() {
             return Err(MatrixError::InvalidInput {
@@ -246,7 +248,7 @@ impl MatrixAccounts {
         device_ids: &[String],
         confirm: Confirmation,
     ) -> Result<UiaStep, MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         let ids = others_to_delete(&client, device_ids)?;
         let count = ids.len();
         let send = move |client: Client, auth: Option<AuthData>| {
@@ -317,7 +319,7 @@ impl MatrixAccounts {
         account_id: &str,
         change: PasswordChange,
     ) -> Result<(), MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         let homeserver = client.homeserver();
         let PasswordChange {
             current,
@@ -388,7 +390,7 @@ impl MatrixAccounts {
 
     /// The email addresses and phone numbers on the account.
     pub async fn threepids(&self, account_id: &str) -> Result<Vec<ThreepidView>, MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         let answer = client
             .account()
             .get_3pids()
@@ -412,7 +414,7 @@ impl MatrixAccounts {
         medium: &str,
         address: &str,
     ) -> Result<(), MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         client
             .account()
             .delete_3pid(address, Medium::from(medium), None)
@@ -431,7 +433,7 @@ impl MatrixAccounts {
         erase: bool,
         confirm: Confirmation,
     ) -> Result<UiaStep, MatrixError> {
-        let (client, user_id) = self.live(account_id)?;
+        let (client, user_id) = self.sessions.live(account_id)?;
         let send = move |client: Client, auth: Option<AuthData>| async move {
             let mut request = deactivate::v3::Request::new();
             request.auth = auth;

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use super::error::{DiscoveryError, MatrixError};
+use crate::matrix::error::MatrixError;
+use crate::matrix::homeserver::DiscoveryError;
 use crate::ErrorCode;
 
 /// Creating an account on a homeserver failed.
@@ -306,7 +307,6 @@ mod tests {
             &registration_examples(),
             registration_variant,
             RegistrationError::code,
-            ToString::to_string,
         );
     }
 

@@ -10,35 +10,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use super::discovery::{display_url, join, network_error};
-use super::error::MatrixError;
+use crate::matrix::error::MatrixError;
+use crate::matrix::homeserver::{display_url, join, network_error};
+use crate::matrix::session::LoginGrant;
 use crate::vault::Secret;
-
-/// What the server returned for a successful sign-in.
-#[derive(Debug)]
-pub struct LoginGrant {
-    /// The full Matrix ID.
-    pub user_id: String,
-    /// The new session's device id.
-    pub device_id: String,
-    /// The access token.
-    pub access_token: Secret,
-    /// The refresh token, when the server issues them.
-    pub refresh_token: Option<Secret>,
-}
-
-/// The name the new session gets on the server: "Element Accounts on <host name>".
-#[must_use]
-pub fn device_display_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "this computer".to_owned());
-    format!("Element Accounts on {host}")
-}
 
 /// Signs in with `identifier` (user name, Matrix ID or email) and `password`, asking for a
 /// refresh token.
@@ -184,16 +159,4 @@ async fn post_login(
             ),
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_device_is_named_after_this_computer() {
-        let name = device_display_name();
-        assert!(name.starts_with("Element Accounts on "), "{name}");
-        assert!(name.len() > "Element Accounts on ".len());
-    }
 }

@@ -14,16 +14,20 @@ use serde_json::{json, Value};
 use tokio::sync::Mutex as AsyncMutex;
 use url::Url;
 
-use super::account::MatrixAccountView;
-use super::accounts::{MatrixAccounts, SignInTarget};
-use super::discovery::{display_url, http_client};
-use super::input::Homeserver;
-use super::register::{self, Registered};
-use super::register_error::RegistrationError;
-use super::stages::{
-    choose_flow, plausible_email, policies_of, RegistrationOffer, RegistrationProgress,
-    RegistrationStep, TermsPolicy, DUMMY, EMAIL, TERMS, TOKEN,
-};
+mod error;
+mod requests;
+mod stages;
+
+pub use error::RegistrationError;
+pub use stages::{RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy};
+
+use self::stages::{choose_flow, plausible_email, policies_of, DUMMY, EMAIL, TERMS, TOKEN};
+
+use self::requests as register;
+use self::requests::Registered;
+use super::MatrixAccounts;
+use crate::matrix::homeserver::{display_url, http_client, Homeserver};
+use crate::matrix::session::{MatrixAccountView, SignInTarget};
 use crate::vault::{Secret, SubscriptionLink};
 
 /// How long an unfinished registration is kept (with its password, in memory).
@@ -40,6 +44,24 @@ pub struct NewAccount {
     pub password: Secret,
     /// The EMS subscription the form was opened from, kept with the new account.
     pub subscription: Option<SubscriptionLink>,
+}
+
+impl NewAccount {
+    /// An account with `password`, typed by the user and wrapped at once.
+    #[must_use]
+    pub fn new(
+        homeserver: String,
+        username: String,
+        password: String,
+        subscription: Option<SubscriptionLink>,
+    ) -> Self {
+        Self {
+            homeserver,
+            username,
+            password: Secret::new(password),
+            subscription,
+        }
+    }
 }
 
 /// An email validation under way.
@@ -101,11 +123,7 @@ pub struct AccountCreation {
     pending: AsyncMutex<Option<Pending>>,
 }
 
-impl std::fmt::Debug for AccountCreation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccountCreation").finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(AccountCreation);
 
 impl Default for AccountCreation {
     fn default() -> Self {
@@ -161,7 +179,7 @@ impl AccountCreation {
             homeserver,
             username: request.username.trim().to_owned(),
             password: request.password,
-            device_name: accounts.device_name().to_owned(),
+            device_name: accounts.sessions().device_name().to_owned(),
             session: String::new(),
             flow: Vec::new(),
             completed: Vec::new(),
@@ -460,7 +478,7 @@ fn stage_failed(
 async fn finish(
     accounts: &MatrixAccounts,
     pending: &Pending,
-    grant: super::login::LoginGrant,
+    grant: crate::matrix::session::LoginGrant,
 ) -> Result<MatrixAccountView, RegistrationError> {
     let homeserver = &pending.homeserver;
     let user_id = grant.user_id.clone();
@@ -469,6 +487,7 @@ async fn finish(
         display_url(homeserver)
     );
     accounts
+        .sessions()
         .adopt(
             homeserver,
             grant,

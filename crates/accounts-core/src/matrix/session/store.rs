@@ -16,8 +16,8 @@ use matrix_sdk::{Client, SessionMeta, SessionTokens};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::error::MatrixError;
-use super::login::LoginGrant;
+use super::grant::LoginGrant;
+use crate::matrix::error::MatrixError;
 use crate::vault::{Secret, SecretKey, SecretKind, Vault};
 
 /// The format of the session document in the keyring.

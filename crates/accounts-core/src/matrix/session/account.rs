@@ -9,7 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use ts_rs::TS;
 
-use super::session::save_session;
+use super::store::save_session;
 use crate::vault::{SubscriptionLink, Vault};
 
 /// Where an account's session stands. Nothing here is secret.

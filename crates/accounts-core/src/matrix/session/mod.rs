@@ -10,25 +10,26 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use matrix_sdk::{Client, HttpError, RefreshTokenError};
+use matrix_sdk::Client;
 use url::Url;
 
-use super::account::{lock, LiveAccount, MatrixAccountView, SessionState};
-use super::discovery::{
-    discover, discovery_client, display_url, http_client, join, network_error, HomeserverInfo,
+mod account;
+mod grant;
+mod store;
+
+pub use account::{MatrixAccountView, SessionState};
+pub use grant::{device_display_name, LoginGrant};
+pub use store::{load_session, SessionIds};
+
+use self::account::{lock, LiveAccount};
+use self::store::{
+    build_client, ids_of, new_store_passphrase, restore, save_session, session_from_grant,
+    store_dir,
 };
-use super::error::{DiscoveryError, MatrixError};
-use super::input::Homeserver;
-use super::login::{device_display_name, password_login, LoginGrant};
-use super::reauth::Parked;
-use super::session::{
-    build_client, ids_of, load_session, new_store_passphrase, restore, save_session,
-    session_from_grant, store_dir,
+use crate::matrix::error::{http_failure, is_signed_out, MatrixError};
+use crate::matrix::homeserver::{
+    discover, discovery_client, display_url, http_client, join, DiscoveryError, HomeserverInfo,
 };
-use super::sso::PendingSso;
-use super::uia_sso::SsoReauthHandle;
-use crate::browser::Opener;
-use crate::flow::FlowSlot;
 use crate::vault::{
     self, new_account_id, AccountKind, AccountRecord, Registry, Secret, SecretKey, SecretKind,
     SubscriptionLink, Vault,
@@ -40,21 +41,6 @@ pub const STORES_DIR: &str = "matrix";
 /// How long removing an account waits for the server to end its session.
 const LOGOUT_ON_REMOVE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What a password sign-in needs.
-#[derive(Debug)]
-pub struct PasswordSignIn {
-    /// The homeserver URL, as discovery resolved it.
-    pub homeserver: String,
-    /// A user name, a Matrix ID or an email address.
-    pub identifier: String,
-    /// The password; it is sent once and dropped.
-    pub password: Secret,
-    /// The account to sign in again (keeping its settings), if any.
-    pub account_id: Option<String>,
-    /// The EMS subscription the sign-in was opened from, kept with the account.
-    pub subscription: Option<SubscriptionLink>,
-}
-
 /// Which account a fresh session belongs to, as the sign-in that made it says.
 #[derive(Debug, Clone, Default)]
 pub struct SignInTarget {
@@ -65,45 +51,31 @@ pub struct SignInTarget {
 }
 
 /// Every Matrix account of this computer and its live session.
-pub struct MatrixAccounts {
+pub struct Sessions {
     stores: PathBuf,
     vault: Vault,
-    pub(super) registry: Registry,
-    pub(super) opener: Opener,
-    pub(super) http: reqwest::Client,
+    registry: Registry,
+    http: reqwest::Client,
     discovery: reqwest::Client,
     device_name: String,
     live: Mutex<HashMap<String, LiveAccount>>,
-    /// The single sign-on in progress, if any (see `sso.rs`).
-    pub(super) sso: FlowSlot<PendingSso>,
-    /// The request waiting for SSO re-authentication, if any (see `reauth.rs`).
-    pub(super) reauth: FlowSlot<Parked, SsoReauthHandle>,
 }
 
-impl std::fmt::Debug for MatrixAccounts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MatrixAccounts")
-            .field("stores", &self.stores)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(Sessions, stores);
 
-impl MatrixAccounts {
+impl Sessions {
     /// The accounts whose stores live under `stores`, whose secrets are in `vault` and whose
-    /// records are in `registry`; browser flows go through `opener`.
+    /// records are in `registry`.
     #[must_use]
-    pub fn new(stores: PathBuf, vault: Vault, registry: Registry, opener: Opener) -> Self {
+    pub fn new(stores: PathBuf, vault: Vault, registry: Registry) -> Self {
         Self {
             stores,
             vault,
             registry,
-            opener,
             http: http_client(),
             discovery: discovery_client(),
             device_name: device_display_name(),
             live: Mutex::new(HashMap::new()),
-            sso: FlowSlot::default(),
-            reauth: FlowSlot::default(),
         }
     }
 
@@ -117,6 +89,28 @@ impl MatrixAccounts {
     #[must_use]
     pub fn device_name(&self) -> &str {
         &self.device_name
+    }
+
+    /// The HTTP client for requests that carry a password or a token (no redirects).
+    #[must_use]
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The account records.
+    #[must_use]
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The live client of an account and its Matrix ID, or why there is none.
+    pub fn live(&self, account_id: &str) -> Result<(Client, String), MatrixError> {
+        let client = self.client(account_id).ok_or(MatrixError::NoSession)?;
+        let user_id = client
+            .user_id()
+            .map(ToString::to_string)
+            .ok_or(MatrixError::NoSession)?;
+        Ok((client, user_id))
     }
 
     /// Resolves what the user typed to a homeserver and its sign-in methods.
@@ -163,26 +157,6 @@ impl MatrixAccounts {
         lock(&self.live)
             .get(id)
             .map_or(SessionState::Restoring, LiveAccount::state)
-    }
-
-    /// Signs in with a password and keeps the session; returns the account once the server has
-    /// confirmed the session (or said why it could not).
-    pub async fn sign_in(&self, request: PasswordSignIn) -> Result<MatrixAccountView, MatrixError> {
-        let homeserver = Homeserver::parse(&request.homeserver)?.into_url();
-        let grant = password_login(
-            &self.http,
-            &homeserver,
-            &request.identifier,
-            &request.password,
-            &self.device_name,
-        )
-        .await?;
-        drop(request.password);
-        let to = SignInTarget {
-            account_id: request.account_id,
-            subscription: request.subscription,
-        };
-        self.adopt(&homeserver, grant, to).await
     }
 
     /// Keeps the session of a fresh grant (a password or single sign-on, a registration) as the
@@ -438,7 +412,7 @@ impl MatrixAccounts {
 
     /// Marks the account's session as ended on the server (after deactivation, say), so that
     /// nothing more is sent with it.
-    pub(super) fn mark_signed_out_on_server(&self, account_id: &str) {
+    pub fn mark_signed_out_on_server(&self, account_id: &str) {
         if let Some(account) = lock(&self.live).get(account_id) {
             *lock(&account.state) = SessionState::SignedOutOnServer;
         }
@@ -512,34 +486,6 @@ async fn confirm(client: Client, state: Arc<Mutex<SessionState>>, homeserver: Ur
         },
     };
     *lock(&state) = next;
-}
-
-/// Whether a failed request means the server no longer knows the session.
-pub(super) fn is_signed_out(error: &HttpError) -> bool {
-    use matrix_sdk::ruma::api::error::ErrorKind;
-    let unknown_token =
-        |e: &HttpError| matches!(e.client_api_error_kind(), Some(ErrorKind::UnknownToken(_)));
-    match error {
-        HttpError::RefreshToken(RefreshTokenError::MatrixAuth(inner)) => {
-            unknown_token(inner)
-                || inner
-                    .as_client_api_error()
-                    .is_some_and(|e| matches!(e.status_code.as_u16(), 401 | 403))
-        }
-        HttpError::RefreshToken(RefreshTokenError::RefreshTokenRequired) => true,
-        other => unknown_token(other),
-    }
-}
-
-/// A matrix-sdk request failure as the error a person reads.
-pub(super) fn http_failure(homeserver: &Url, error: &HttpError) -> MatrixError {
-    match error {
-        HttpError::Reqwest(inner) => network_error(homeserver, inner).into(),
-        other => MatrixError::Server {
-            homeserver: display_url(homeserver),
-            detail: other.to_string(),
-        },
-    }
 }
 
 /// Ends a session the app will not keep (best effort: it is only a clean-up).

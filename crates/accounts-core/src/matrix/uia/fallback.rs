@@ -25,10 +25,10 @@ use tokio::sync::{watch, Notify};
 use tokio::time::{self, Instant};
 use url::Url;
 
-use super::accounts::http_failure;
-use super::discovery::display_url;
-use super::error::MatrixError;
-use super::uia::{fallback_auth, UiaChallenge, SSO_STAGE};
+use super::fallback_auth;
+use crate::matrix::challenge::{UiaChallenge, SSO_STAGE};
+use crate::matrix::error::{http_failure, MatrixError};
+use crate::matrix::homeserver::display_url;
 
 /// How long to wait between two tries while the user is in the browser.
 pub const DEFAULT_REAUTH_INTERVAL: Duration = Duration::from_secs(3);

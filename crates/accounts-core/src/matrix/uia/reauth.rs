@@ -18,19 +18,19 @@ use matrix_sdk::ruma::api::client::uiaa::AuthData;
 use matrix_sdk::HttpError;
 use url::Url;
 
-use super::accounts::MatrixAccounts;
-use super::error::MatrixError;
-use super::uia::UiaChallenge;
-use super::uia_sso::{SsoReauth, SsoReauthHandle};
+use super::fallback::{SsoReauth, SsoReauthHandle};
 use crate::flow::StopFlow;
+use crate::matrix::challenge::UiaChallenge;
+use crate::matrix::error::MatrixError;
+use crate::matrix::MatrixAccounts;
 
 /// The parked request: called with the auth to send, answers as matrix-sdk does.
-pub(super) type Attempt =
+pub(crate) type Attempt =
     Box<dyn FnMut(AuthData) -> Pin<Box<dyn Future<Output = Result<(), HttpError>> + Send>> + Send>;
 
 /// What this computer does once the server has accepted the parked request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum AfterReauth {
+pub(crate) enum AfterReauth {
     /// Nothing more (sessions signed out: the server's device list says it all).
     Nothing,
     /// The account was deactivated: its session died with it; remove it from this computer.
@@ -38,7 +38,7 @@ pub(super) enum AfterReauth {
 }
 
 /// A parked request: the re-authentication, the request, what follows it.
-pub(super) type Parked = (SsoReauth, Attempt, AfterReauth);
+pub(crate) type Parked = (SsoReauth, Attempt, AfterReauth);
 
 impl StopFlow for SsoReauthHandle {
     fn stop(&self) {
@@ -64,7 +64,7 @@ impl MatrixAccounts {
     }
 
     /// [`Self::park_sso_reauth`], with what follows once the server accepts.
-    pub(super) fn park_sso_reauth_then<F, Fut>(
+    pub(crate) fn park_sso_reauth_then<F, Fut>(
         &self,
         homeserver: &Url,
         challenge: &UiaChallenge,
@@ -98,11 +98,11 @@ impl MatrixAccounts {
     }
 
     /// What this computer does once the server has done a protected action.
-    pub(super) async fn after_reauth(&self, after: AfterReauth) -> Result<(), MatrixError> {
+    pub(crate) async fn after_reauth(&self, after: AfterReauth) -> Result<(), MatrixError> {
         if let AfterReauth::RemoveAccount(account_id) = after {
             log::info!("deactivated Matrix account {account_id} on the server");
             // The session died with the account: nothing more is sent with it.
-            self.mark_signed_out_on_server(&account_id);
+            self.sessions.mark_signed_out_on_server(&account_id);
             self.remove(&account_id).await?;
         }
         Ok(())

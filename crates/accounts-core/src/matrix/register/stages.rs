@@ -8,10 +8,10 @@ use serde_json::Value;
 use ts_rs::TS;
 use url::Url;
 
-use super::account::MatrixAccountView;
-use super::discovery::display_url;
-use super::register::AuthNeeded;
-use super::register_error::RegistrationError;
+use super::error::RegistrationError;
+use super::requests::AuthNeeded;
+use crate::matrix::homeserver::display_url;
+use crate::matrix::session::MatrixAccountView;
 
 pub(crate) const TOKEN: &str = "m.login.registration_token";
 pub(crate) const TERMS: &str = "m.login.terms";
@@ -163,7 +163,7 @@ pub(crate) fn plausible_email(address: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::register::Flow;
+    use crate::matrix::register::requests::Flow;
     use serde_json::json;
 
     fn needed(flows: &[&[&str]]) -> AuthNeeded {

@@ -19,16 +19,15 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::account::MatrixAccountView;
-use super::accounts::{MatrixAccounts, SignInTarget};
-use super::discovery::{display_url, join};
-use super::error::{DiscoveryError, MatrixError};
-use super::input::Homeserver;
 use super::login::token_login;
 use crate::browser::BrowserHandoff;
 use crate::loopback::{
     Callback, CallbackListener, CallbackState, CancelHandle, LoopbackError, Reply, StaticPage,
 };
+use crate::matrix::error::MatrixError;
+use crate::matrix::homeserver::{display_url, join, DiscoveryError, Homeserver};
+use crate::matrix::session::{MatrixAccountView, SignInTarget};
+use crate::matrix::MatrixAccounts;
 use crate::vault::{Secret, SubscriptionLink};
 
 /// The loopback path the homeserver sends the browser back to.
@@ -37,14 +36,7 @@ pub const SSO_CALLBACK_PATH: &str = "/matrix";
 /// How long the app waits for the browser to come back from single sign-on.
 pub const DEFAULT_SSO_TIMEOUT: Duration = Duration::from_mins(5);
 
-const SIGNED_IN: StaticPage = StaticPage::new(
-    "Signed in to Matrix",
-    "You are signed in. You can close this tab and return to Element Accounts.",
-);
-const NOT_SIGNED_IN: StaticPage = StaticPage::new(
-    "Not signed in",
-    "The sign-in was not completed. Return to Element Accounts to see why and try again.",
-);
+const SIGNED_IN: StaticPage = StaticPage::signed_in("Signed in to Matrix");
 
 /// What a single sign-on needs.
 #[derive(Debug, Clone)]
@@ -59,6 +51,25 @@ pub struct SsoSignIn {
     pub subscription: Option<SubscriptionLink>,
     /// How long to wait for the browser to come back (see [`DEFAULT_SSO_TIMEOUT`]).
     pub timeout: Duration,
+}
+
+impl SsoSignIn {
+    /// A single sign-on that waits [`DEFAULT_SSO_TIMEOUT`] for the browser.
+    #[must_use]
+    pub fn new(
+        homeserver: String,
+        idp_id: Option<String>,
+        account_id: Option<String>,
+        subscription: Option<SubscriptionLink>,
+    ) -> Self {
+        Self {
+            homeserver,
+            idp_id,
+            account_id,
+            subscription,
+            timeout: DEFAULT_SSO_TIMEOUT,
+        }
+    }
 }
 
 /// The homeserver's SSO redirect for `idp_id` (or its generic one), sending the browser back to
@@ -90,13 +101,7 @@ pub struct PendingSso {
     sso_url: Url,
 }
 
-impl std::fmt::Debug for PendingSso {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingSso")
-            .field("homeserver", &self.homeserver.as_str())
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(PendingSso, homeserver);
 
 /// The single sign-on request for one homeserver, made for a return address on a loopback
 /// path: the first half of the flow. [`complete_sso`] is the second, from that path's callback.
@@ -193,13 +198,8 @@ impl MatrixAccounts {
     ) -> Result<BrowserHandoff, MatrixError> {
         self.sso.cancel();
         let pending = PendingSso::begin(&request).await?;
-        let url = pending.sso_url().clone();
-        let cancel = pending.cancel_handle();
-        self.sso.put(pending, cancel);
-        self.opener.hand_off(&url).map_err(|error| {
-            self.sso.cancel();
-            MatrixError::Browser(error)
-        })
+        let (url, cancel) = (pending.sso_url().clone(), pending.cancel_handle());
+        Ok(self.sso.open(pending, cancel, &url, &self.opener)?)
     }
 
     /// Ends the single sign-on in progress, if any, with [`MatrixError::SsoCancelled`].
@@ -224,15 +224,23 @@ impl MatrixAccounts {
         let homeserver = pending.homeserver.clone();
         let signed_in = async {
             let token = complete_sso(&homeserver, &callback)?;
-            let grant = token_login(&self.http, &homeserver, &token, self.device_name()).await?;
+            let grant = token_login(
+                self.sessions.http(),
+                &homeserver,
+                &token,
+                self.sessions.device_name(),
+            )
+            .await?;
             drop(token);
-            self.adopt(&homeserver, grant, pending.target).await
+            self.sessions
+                .adopt(&homeserver, grant, pending.target)
+                .await
         }
         .await;
         callback.respond(Reply::Page(if signed_in.is_ok() {
             SIGNED_IN
         } else {
-            NOT_SIGNED_IN
+            StaticPage::NOT_SIGNED_IN
         }));
         signed_in
     }

@@ -1,0 +1,71 @@
+//! Signing in to a homeserver: with a password, or through single sign-on in the system browser
+//! (`sso`); both end in `login` requests sent once, and the session is kept by the account set.
+
+mod login;
+pub mod sso;
+
+pub use login::{password_login, token_login};
+
+use crate::matrix::error::MatrixError;
+use crate::matrix::homeserver::Homeserver;
+use crate::matrix::session::{MatrixAccountView, SignInTarget};
+use crate::matrix::MatrixAccounts;
+use crate::vault::{Secret, SubscriptionLink};
+
+/// What a password sign-in needs.
+#[derive(Debug)]
+pub struct PasswordSignIn {
+    /// The homeserver URL, as discovery resolved it.
+    pub homeserver: String,
+    /// A user name, a Matrix ID or an email address.
+    pub identifier: String,
+    /// The password; it is sent once and dropped.
+    pub password: Secret,
+    /// The account to sign in again (keeping its settings), if any.
+    pub account_id: Option<String>,
+    /// The EMS subscription the sign-in was opened from, kept with the account.
+    pub subscription: Option<SubscriptionLink>,
+}
+
+impl PasswordSignIn {
+    /// A sign-in with `password`, typed by the user, which is wrapped at once and sent once.
+    #[must_use]
+    pub fn new(
+        homeserver: String,
+        identifier: String,
+        password: String,
+        account_id: Option<String>,
+        subscription: Option<SubscriptionLink>,
+    ) -> Self {
+        Self {
+            homeserver,
+            identifier,
+            password: Secret::new(password),
+            account_id,
+            subscription,
+        }
+    }
+}
+
+impl MatrixAccounts {
+    /// Signs in with a password and keeps the session; returns the account once the server has
+    /// confirmed the session (or said why it could not).
+    pub async fn sign_in(&self, request: PasswordSignIn) -> Result<MatrixAccountView, MatrixError> {
+        let homeserver = Homeserver::parse(&request.homeserver)?.into_url();
+        let sessions = self.sessions();
+        let grant = password_login(
+            sessions.http(),
+            &homeserver,
+            &request.identifier,
+            &request.password,
+            sessions.device_name(),
+        )
+        .await?;
+        drop(request.password);
+        let to = SignInTarget {
+            account_id: request.account_id,
+            subscription: request.subscription,
+        };
+        sessions.adopt(&homeserver, grant, to).await
+    }
+}
