@@ -55,6 +55,8 @@ struct Behaviour {
     metadata_overrides: Vec<(&'static str, String)>,
     /// How long the token endpoint takes to answer.
     token_delay: std::time::Duration,
+    /// The token endpoint answers with a 307 to this address instead of tokens.
+    token_redirect: Option<String>,
 }
 
 impl Default for Behaviour {
@@ -66,6 +68,7 @@ impl Default for Behaviour {
             userinfo_other_subject: false,
             metadata_overrides: Vec::new(),
             token_delay: std::time::Duration::ZERO,
+            token_redirect: None,
         }
     }
 }
@@ -198,10 +201,17 @@ fn now() -> i64 {
     .expect("seconds")
 }
 
-async fn token(State(state): State<Shared>) -> Json<Value> {
+async fn token(State(state): State<Shared>) -> Response {
     *state.token_requests.lock().expect("lock") += 1;
     let behaviour = state.behaviour.lock().expect("lock").clone();
     tokio::time::sleep(behaviour.token_delay).await;
+    if let Some(elsewhere) = behaviour.token_redirect {
+        return (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, elsewhere)],
+        )
+            .into_response();
+    }
     let nonces = state.nonces.lock().expect("lock").clone();
     let nonce = match behaviour.id_token {
         IdToken::ReplayedNonce => nonces.iter().rev().nth(1).cloned().unwrap_or_default(),
@@ -247,6 +257,7 @@ async fn token(State(state): State<Shared>) -> Json<Value> {
         "expires_in": 600,
         "id_token": id_token,
     }))
+    .into_response()
 }
 
 async fn userinfo(State(state): State<Shared>) -> Json<Value> {
@@ -544,4 +555,61 @@ async fn a_sign_in_that_ends_late_leaves_the_newer_sign_ins_cancel_alone() {
         .expect("cancelling the second sign-in must end it at once")
         .expect("task");
     assert!(matches!(second, Err(EmsError::Cancelled)), "got {second:?}");
+}
+
+#[tokio::test]
+async fn the_code_exchange_follows_no_redirect() {
+    // Another server, recording whatever reaches it.
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let recorder = {
+        let seen = Arc::clone(&seen);
+        Router::new().fallback(move |body: String| {
+            let seen = Arc::clone(&seen);
+            async move {
+                seen.lock().expect("lock").push(body);
+                StatusCode::OK
+            }
+        })
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let elsewhere = format!("http://{}/token", listener.local_addr().expect("addr"));
+    let _recorder = tokio::spawn(async move {
+        axum::serve(listener, recorder).await.expect("serve");
+    });
+    let provider = RogueProvider::start(Behaviour {
+        token_redirect: Some(elsewhere),
+        ..Behaviour::default()
+    })
+    .await;
+    let err = sign_in(&provider)
+        .await
+        .expect_err("a redirected token request is no sign-in");
+    assert!(matches!(err, EmsError::TokenExchange(_)), "got {err:?}");
+    assert_eq!(
+        provider.token_requests(),
+        1,
+        "the code went to the token endpoint"
+    );
+    assert!(
+        seen.lock().expect("lock").is_empty(),
+        "the code and the PKCE verifier must never be sent on to the redirect's target"
+    );
+}
+
+#[tokio::test]
+async fn a_discovery_document_naming_another_issuer_is_refused() {
+    let provider = RogueProvider::start(Behaviour {
+        metadata_overrides: vec![("issuer", "http://127.0.0.1:1/".to_owned())],
+        ..Behaviour::default()
+    })
+    .await;
+    let err = begin_sign_in(&http_client(), provider.issuer(), DEFAULT_SIGN_IN_TIMEOUT)
+        .await
+        .expect_err("the document must be about the issuer asked");
+    assert!(
+        matches!(err, EmsError::NotOidcProvider { ref detail, .. } if detail.contains("another issuer")),
+        "got {err:?}"
+    );
 }
