@@ -5,6 +5,7 @@
 //! the message, which is for people and says what happened and what to do. Each core error names
 //! its own code; this module only wraps the code and the message.
 
+use accounts_core::bridge::BridgeError;
 use accounts_core::browser::BrowserError;
 use accounts_core::ems::{EmsApiError, EmsError};
 use accounts_core::launch::ReadySignalError;
@@ -66,6 +67,7 @@ from_core_error!(
     RegistrationError,
     ReadySignalError,
     AccountError,
+    BridgeError,
 );
 
 /// A control-panel error also names the field at fault, so the UI can show it there.

@@ -204,6 +204,16 @@ url: string,
  */
 browser_error: string | null, };
 
+export type ElementOneSignedIn = { 
+/**
+ * The EMS account.
+ */
+ems: EmsAccountView, 
+/**
+ * The Element One Matrix account.
+ */
+matrix: MatrixAccountView, };
+
 export type Account = { 
 /**
  * The account id: the OpenID Connect `sub`.

@@ -18,7 +18,7 @@ import type {
   SubscriptionLink,
 } from './bindings';
 import type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaStep } from './bindings';
-import type { BrowserHandoff } from './bindings';
+import type { BrowserHandoff, ElementOneSignedIn } from './bindings';
 
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
 export type { EmsAccountStatus, EmsAccountView } from './bindings';
@@ -45,7 +45,7 @@ export type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, U
 // Matrix account creation (registration).
 export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
 import type { RegistrationOffer, RegistrationProgress } from './bindings';
-export type { BrowserHandoff } from './bindings';
+export type { BrowserHandoff, ElementOneSignedIn } from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
 type Command =
@@ -54,6 +54,9 @@ type Command =
   | 'keyring_status'
   | 'open_link'
   | 'remove_account'
+  | 'element_one_sign_in_start'
+  | 'element_one_sign_in_finish'
+  | 'element_one_sign_in_cancel'
   | 'ems_sign_in_start'
   | 'ems_sign_in_finish'
   | 'ems_sign_in_cancel'
@@ -259,6 +262,26 @@ export const matrixSignOut = (id: string): Promise<void> => call<void>('matrix_s
 
 /** Removes the Matrix account from this computer: session, local store, keyring entries. */
 export const matrixRemove = (id: string): Promise<void> => call<void>('matrix_remove', { id });
+
+/**
+ * Element One: one sign-in at the EMS identity provider for both the EMS account and the
+ * Element One Matrix account at `homeserver` (its provider `idpId`, or its only one).
+ */
+export const elementOneSignInStart = (
+  issuer: string,
+  homeserver: string,
+  idpId: string | null,
+  matrixId: string | null,
+  subscription: SubscriptionLink | null,
+): Promise<BrowserHandoff> =>
+  call<BrowserHandoff>('element_one_sign_in_start', { issuer, homeserver, idpId, matrixId, subscription });
+
+/** Waits for both legs of the Element One sign-in in the browser. */
+export const elementOneSignInFinish = (): Promise<ElementOneSignedIn> =>
+  call<ElementOneSignedIn>('element_one_sign_in_finish');
+
+/** Gives up the Element One sign-in in progress. */
+export const elementOneSignInCancel = (): Promise<void> => call<void>('element_one_sign_in_cancel');
 
 /** Discovers the EMS server and opens the browser at its sign-in page. */
 export const emsSignInStart = (issuer: string): Promise<BrowserHandoff> =>

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use crate::bridge::BridgeSlot;
 use crate::browser::Opener;
 use crate::ems::{EmsAccounts, EmsError};
 use crate::error_code::ErrorCode;
@@ -46,6 +47,8 @@ pub struct Accounts {
     pub matrix: MatrixAccounts,
     /// The Matrix account being created, if any.
     pub creation: AccountCreation,
+    /// The Element One bridge in progress, if any.
+    pub(crate) bridge: BridgeSlot,
 }
 
 impl Accounts {
@@ -72,6 +75,7 @@ impl Accounts {
                 opener.clone(),
             ),
             creation: AccountCreation::new(),
+            bridge: BridgeSlot::default(),
             registry,
             vault,
             opener,

@@ -21,6 +21,7 @@ macro_rules! debug_fields {
 pub(crate) use debug_fields;
 
 pub mod accounts;
+pub mod bridge;
 pub mod browser;
 pub mod ems;
 mod error_code;

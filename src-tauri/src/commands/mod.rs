@@ -4,6 +4,7 @@
 // Tauri hands `State` and `AppHandle` to commands by value; that is its calling convention.
 #![allow(clippy::needless_pass_by_value)]
 
+pub mod bridge;
 pub mod ems;
 pub mod matrix;
 pub mod matrix_manage;

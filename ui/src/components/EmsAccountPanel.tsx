@@ -20,6 +20,8 @@ import { EmsSubscriptions } from './EmsSubscriptions';
 interface Props {
   /** The signed-in EMS account (its id on this computer). */
   accountId: string;
+  /** Its EMS server. */
+  issuer: string;
   /** Opens the Matrix pane at a subscription's homeserver, to sign in to an account it pays for. */
   onOpenMatrix: ((homeserverUrl: string, link: SubscriptionLink) => void) | null;
   /** Called once the account was deleted at the server and forgotten here. */
@@ -29,7 +31,7 @@ interface Props {
 const BRANDS = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', other: 'Card' } as const;
 
 /** What one signed-in EMS account holds: details, billing, payment method, subscriptions. */
-export function EmsAccountPanel({ accountId, onOpenMatrix, onDeleted }: Props) {
+export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted }: Props) {
   const [account, setAccount] = useState<Account | null>(null);
   const [subscriptions, setSubscriptions] = useState<Subscription[]>([]);
   const [linked, setLinked] = useState<MatrixAccountView[]>([]);
@@ -166,6 +168,7 @@ export function EmsAccountPanel({ accountId, onOpenMatrix, onDeleted }: Props) {
         onOpenMatrix={
           onOpenMatrix && ((homeserverUrl, subscriptionId) => onOpenMatrix(homeserverUrl, { ems_account: accountId, subscription_id: subscriptionId }))
         }
+        elementOne={{ issuer, accountId, onSignedIn: load }}
       />
       {stale === null && (
         <>

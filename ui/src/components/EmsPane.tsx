@@ -135,6 +135,7 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
           {account.status === 'signed_in' && (
             <EmsAccountPanel
               accountId={account.id}
+              issuer={account.issuer}
               onOpenMatrix={onOpenMatrix ?? null}
               onDeleted={() => {
                 onAccountsChanged();

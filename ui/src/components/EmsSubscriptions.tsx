@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { IpcError, MatrixAccountView, Subscription, SubscriptionKind } from '../ipc';
+import { ElementOneSignIn } from './ElementOneSignIn';
 import { ExternalLink } from './ExternalLink';
 import { FieldError } from './FieldError';
 
@@ -25,10 +26,19 @@ interface Props {
   onCancel: (subscriptionId: string) => void;
   /** Opens the Matrix pane at this homeserver (hosted homeservers and Element One). */
   onOpenMatrix: ((homeserverUrl: string, subscriptionId: string) => void) | null;
+  /** Signs in to an Element One subscription's account with the EMS login, when that can be done. */
+  elementOne: ElementOneContext | null;
+}
+
+/** What an Element One subscription's sign-in needs from the EMS account around it. */
+export interface ElementOneContext {
+  issuer: string;
+  accountId: string;
+  onSignedIn: () => void;
 }
 
 /** The subscriptions, grouped by kind, with their configuration, status and changes. */
-export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix }: Props) {
+export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix, elementOne }: Props) {
   return (
     <div data-testid="ems-subscriptions">
       <h3>Subscriptions</h3>
@@ -51,6 +61,7 @@ export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error,
                   onRaise={onRaise}
                   onCancel={onCancel}
                   onOpenMatrix={onOpenMatrix}
+                  elementOne={elementOne}
                 />
               ))}
             </ul>
@@ -70,9 +81,10 @@ interface RowProps {
   onRaise: (subscriptionId: string, seats: number) => void;
   onCancel: (subscriptionId: string) => void;
   onOpenMatrix: ((homeserverUrl: string, subscriptionId: string) => void) | null;
+  elementOne: ElementOneContext | null;
 }
 
-function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix }: RowProps) {
+function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix, elementOne }: RowProps) {
   const seats = s.kind === 'element_one' ? null : s.seats;
   const [wanted, setWanted] = useState(seats === null ? '' : String(seats));
   const [confirmCancel, setConfirmCancel] = useState(false);
@@ -108,6 +120,16 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
           <dt>Matrix ID</dt>
           <dd data-testid={`ems-matrix-id-${s.id}`}>{s.matrix_id}</dd>
         </dl>
+      )}
+      {s.kind === 'element_one' && live && elementOne && (
+        <ElementOneSignIn
+          issuer={elementOne.issuer}
+          homeserverUrl={s.homeserver_url}
+          matrixId={s.matrix_id}
+          link={{ ems_account: elementOne.accountId, subscription_id: s.id }}
+          testId={`ems-element-one-sign-in-${s.id}`}
+          onSignedIn={elementOne.onSignedIn}
+        />
       )}
       {s.kind === 'on_premise' && (
         <dl>

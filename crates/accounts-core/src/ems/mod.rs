@@ -26,7 +26,9 @@ pub use deletion::{matrix_accounts_on, DeletionView, EmsDeletions};
 pub use error::EmsError;
 pub use provider::{EmsProvider, Identity, EMS_CLIENT_ID, EMS_SCOPES};
 pub use session::{EmsSession, SessionStatus};
-pub use signin::{begin_sign_in, PendingSignIn, SignedIn, CALLBACK_PATH, DEFAULT_SIGN_IN_TIMEOUT};
+pub use signin::{
+    begin_sign_in, Authorization, PendingSignIn, SignedIn, CALLBACK_PATH, DEFAULT_SIGN_IN_TIMEOUT,
+};
 pub use tokens::TokenSet;
 
 /// An HTTP client for EMS: no redirects followed (the protocol's redirects are the browser's).

@@ -258,7 +258,10 @@ impl MatrixAccounts {
         let step = self
             .protected(&client, &user_id, confirm, send, AfterReauth::Nothing)
             .await?;
-        log::info!("signing out {count} session(s) of Matrix account {account_id}: {step:?}");
+        log::info!(
+            "signing out {count} session(s) of Matrix account {account_id}: {}",
+            step.describe()
+        );
         Ok(step)
     }
 
@@ -444,7 +447,10 @@ impl MatrixAccounts {
         let step = self
             .protected(&client, &user_id, confirm, send, after)
             .await?;
-        log::info!("deactivating Matrix account {account_id} ({user_id}): {step:?}");
+        log::info!(
+            "deactivating Matrix account {account_id} ({user_id}): {}",
+            step.describe()
+        );
         Ok(step)
     }
 }

@@ -488,6 +488,13 @@ async fn confirm(client: Client, state: Arc<Mutex<SessionState>>, homeserver: Ur
     *lock(&state) = next;
 }
 
+impl Sessions {
+    /// Ends the session of a grant the app will not keep (best effort: a clean-up).
+    pub(crate) async fn discard(&self, homeserver: &Url, grant: &LoginGrant) {
+        logout_token(&self.http, homeserver, &grant.access_token).await;
+    }
+}
+
 /// Ends a session the app will not keep (best effort: it is only a clean-up).
 async fn logout_token(http: &reqwest::Client, homeserver: &Url, token: &Secret) {
     let Ok(url) = join(homeserver, "_matrix/client/v3/logout") else {

@@ -94,6 +94,18 @@ pub enum UiaStep {
     },
 }
 
+impl UiaStep {
+    /// Where the action stands, in a word for the log (no session id, no address).
+    #[must_use]
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::AuthRequired { .. } => "waiting for re-authentication",
+            Self::Browser { .. } => "waiting for the browser",
+        }
+    }
+}
+
 /// How a protected action is confirmed.
 #[derive(Debug)]
 pub enum Confirmation {

@@ -1,0 +1,358 @@
+//! The Element One bridge: one sign-in at the EMS identity provider yields both the EMS
+//! session and the Element One Matrix session.
+//!
+//! It composes the two browser flows over one loopback listener and does no HTTP of its own:
+//!
+//! 1. `/ems`: the EMS authorization request ([`crate::ems::Authorization`]); on its callback the
+//!    EMS session is kept exactly as a single EMS sign-in keeps it, and the browser is answered
+//!    with a redirect into the homeserver's single sign-on for the identity provider that is this
+//!    EMS ([`crate::matrix::SsoAuthorization`]), its `state` set on `/matrix` only then.
+//! 2. `/matrix`: the homeserver (a confidential client of the same provider, which already holds
+//!    the browser's session) returns with a `loginToken`; the Matrix session is kept as a single
+//!    sign-on keeps it, linked to its Element One subscription.
+//!
+//! If the second leg fails, the EMS session stays: "EMS signed in, Matrix not" is a stated state.
+//! A homeserver that signs in someone else than the subscription's Matrix ID is refused, and the
+//! new device is signed out at once.
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::browser::{BrowserError, BrowserHandoff};
+use crate::ems::{Authorization, EmsAccountView, EmsError, EmsProvider};
+use crate::error_code::ErrorCode;
+use crate::flow::FlowSlot;
+use crate::loopback::{CallbackListener, CallbackState, LoopbackError, Reply, StaticPage};
+use crate::matrix::{
+    complete_sso, token_login, DiscoveryError, Homeserver, MatrixAccountView, MatrixError,
+    SignInTarget, SsoAuthorization,
+};
+use crate::vault::SubscriptionLink;
+use crate::Accounts;
+
+/// The loopback path of the bridge's EMS leg.
+pub const EMS_PATH: &str = "/ems";
+/// The loopback path of the bridge's Matrix leg.
+pub const MATRIX_PATH: &str = "/matrix";
+
+/// How long the bridge waits for the browser, both legs together.
+pub const DEFAULT_BRIDGE_TIMEOUT: Duration = Duration::from_mins(10);
+
+const SIGNED_IN_TO_BOTH: StaticPage = StaticPage::new(
+    "Signed in",
+    "You are signed in to both your EMS account and your Element One Matrix account. You can close this tab.",
+);
+
+/// The Element One account to sign in to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementOne {
+    /// The EMS issuer.
+    pub issuer: String,
+    /// The Element One homeserver's URL.
+    pub homeserver: String,
+    /// The homeserver's identity-provider id for this EMS (such as `oidc-ems`); when `None`,
+    /// the homeserver's only identity provider.
+    pub idp_id: Option<String>,
+    /// The Matrix ID the subscription names; a different one is refused.
+    pub matrix_id: Option<String>,
+    /// The subscription, kept with the Matrix account.
+    pub subscription: Option<SubscriptionLink>,
+}
+
+impl ElementOne {
+    /// The Element One account at `homeserver`, whose identity provider for the EMS at `issuer`
+    /// is `idp_id` (or the homeserver's only one).
+    #[must_use]
+    pub fn new(
+        issuer: String,
+        homeserver: String,
+        idp_id: Option<String>,
+        matrix_id: Option<String>,
+        subscription: Option<SubscriptionLink>,
+    ) -> Self {
+        Self {
+            issuer,
+            homeserver,
+            idp_id,
+            matrix_id,
+            subscription,
+        }
+    }
+}
+
+/// Both sessions of one Element One sign-in, as the UI sees them. Nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct ElementOneSignedIn {
+    /// The EMS account.
+    pub ems: EmsAccountView,
+    /// The Element One Matrix account.
+    pub matrix: MatrixAccountView,
+}
+
+/// Why the bridge did not produce both sessions.
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    /// The Element One homeserver could not be found or reached; nothing was started.
+    #[error(transparent)]
+    Homeserver(#[from] DiscoveryError),
+    /// The EMS leg failed; nothing was kept.
+    #[error(transparent)]
+    Ems(#[from] EmsError),
+    /// The Matrix leg failed; the EMS session, if the first leg completed, is kept.
+    #[error("{source} You are signed in to EMS; finish the Element One sign-in to reach your Matrix account.")]
+    Matrix {
+        /// What went wrong.
+        source: MatrixError,
+        /// The EMS account that is signed in.
+        ems: Box<EmsAccountView>,
+    },
+    /// The homeserver offers no identity provider, or several, and the subscription does not
+    /// say which one is this EMS.
+    #[error("{homeserver} offers {found} for single sign-on, and the subscription does not say which one is this EMS, so the Element One sign-in cannot go on. Sign in to EMS and to Matrix separately.")]
+    UnknownProvider {
+        /// The homeserver URL.
+        homeserver: String,
+        /// What it offers, for people.
+        found: String,
+    },
+    /// The homeserver signed in another Matrix account than the subscription's.
+    #[error("The homeserver signed in {got}, but your Element One subscription is for {expected}. That session was signed out again and nothing Matrix was kept; check the user name you chose.")]
+    WrongMatrixId {
+        /// The subscription's Matrix ID.
+        expected: String,
+        /// The one the homeserver signed in.
+        got: String,
+    },
+}
+
+impl BridgeError {
+    /// The code the UI branches on.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Homeserver(inner) => inner.code(),
+            Self::Ems(inner) => inner.code(),
+            Self::Matrix { source, .. } => source.code(),
+            Self::WrongMatrixId { .. } => ErrorCode::MatrixRefused,
+            Self::UnknownProvider { .. } => ErrorCode::MatrixSsoFailed,
+        }
+    }
+}
+
+impl From<LoopbackError> for BridgeError {
+    fn from(error: LoopbackError) -> Self {
+        Self::Ems(error.into())
+    }
+}
+
+impl From<BrowserError> for BridgeError {
+    fn from(error: BrowserError) -> Self {
+        Self::Ems(EmsError::Browser(error))
+    }
+}
+
+/// A bridge waiting for the browser.
+pub struct PendingBridge {
+    target: ElementOne,
+    idp_id: String,
+    homeserver: Url,
+    listener: CallbackListener,
+    authorization: Authorization,
+}
+crate::debug_fields!(PendingBridge, target);
+
+/// The one bridge that may be in progress.
+pub type BridgeSlot = FlowSlot<PendingBridge>;
+
+impl Accounts {
+    /// Starts the bridge (cancelling one in progress) and opens the system browser at the EMS
+    /// sign-in page, or hands the address back to be copied.
+    pub async fn start_element_one(
+        &self,
+        target: ElementOne,
+        timeout: Duration,
+    ) -> Result<BrowserHandoff, BridgeError> {
+        self.bridge.cancel();
+        let homeserver = Homeserver::parse(&target.homeserver)?.into_url();
+        let idp_id = match &target.idp_id {
+            Some(idp) => idp.clone(),
+            None => self.only_provider(&target.homeserver).await?,
+        };
+        let provider = EmsProvider::discover(&crate::ems::http_client(), &target.issuer).await?;
+        let mut listener = CallbackListener::builder(timeout)
+            .path_awaiting_state(EMS_PATH)
+            .path_awaiting_state(MATRIX_PATH)
+            .bind()
+            .await?;
+        let back = listener
+            .callback_url(EMS_PATH)
+            .cloned()
+            .ok_or(LoopbackError::InvalidPath {
+                path: EMS_PATH.to_owned(),
+            })?;
+        let authorization = Authorization::prepare(provider, &back)?;
+        listener
+            .set_state(EMS_PATH, CallbackState::new(authorization.state()))
+            .await?;
+        let url = authorization.authorize_url().clone();
+        let cancel = listener.cancel_handle();
+        let pending = PendingBridge {
+            target,
+            idp_id,
+            homeserver,
+            listener,
+            authorization,
+        };
+        Ok(self.bridge.open(pending, cancel, &url, &self.opener)?)
+    }
+
+    /// The homeserver's one identity provider, when the subscription names none.
+    async fn only_provider(&self, homeserver: &str) -> Result<String, BridgeError> {
+        let info = self.matrix.discover(homeserver).await?;
+        let providers = info.methods.sso.unwrap_or_default();
+        match providers.as_slice() {
+            [only] => Ok(only.id.clone()),
+            others => Err(BridgeError::UnknownProvider {
+                homeserver: info.homeserver_url,
+                found: if others.is_empty() {
+                    "no identity provider".to_owned()
+                } else {
+                    others
+                        .iter()
+                        .map(|p| format!("{} ({})", p.name, p.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            }),
+        }
+    }
+
+    /// Gives up the bridge in progress; what a completed first leg kept stays.
+    pub fn cancel_element_one(&self) {
+        self.bridge.cancel();
+    }
+
+    /// Waits for both legs and keeps both sessions.
+    pub async fn finish_element_one(
+        &self,
+    ) -> Result<(EmsAccountView, MatrixAccountView), BridgeError> {
+        self.bridge
+            .run(|pending| self.complete_bridge(pending))
+            .await
+            .ok_or(BridgeError::Ems(EmsError::Cancelled))?
+    }
+
+    async fn complete_bridge(
+        &self,
+        pending: PendingBridge,
+    ) -> Result<(EmsAccountView, MatrixAccountView), BridgeError> {
+        let PendingBridge {
+            target,
+            idp_id,
+            homeserver,
+            mut listener,
+            authorization,
+        } = pending;
+        // Leg 1: EMS.
+        let callback = listener.next_callback().await?;
+        let ems = match authorization.complete(&callback).await {
+            Ok((signed_in, provider)) => self.ems.keep(signed_in, provider).await,
+            Err(error) => Err(error),
+        };
+        let ems = match ems {
+            Ok(ems) => ems,
+            Err(error) => {
+                callback.respond(Reply::Page(StaticPage::NOT_SIGNED_IN));
+                return Err(error.into());
+            }
+        };
+        let matrix_leg = async {
+            let back = listener.callback_url(MATRIX_PATH).cloned().ok_or_else(|| {
+                MatrixError::SsoListener(LoopbackError::InvalidPath {
+                    path: MATRIX_PATH.to_owned(),
+                })
+            })?;
+            let sso = SsoAuthorization::prepare(&homeserver, Some(&idp_id), &back)?;
+            listener
+                .set_state(MATRIX_PATH, CallbackState::new(sso.state))
+                .await?;
+            Ok::<_, MatrixError>(sso.sso_url)
+        }
+        .await;
+        let sso_url = match matrix_leg {
+            Ok(url) => url,
+            Err(source) => {
+                callback.respond(Reply::Page(StaticPage::NOT_SIGNED_IN));
+                return Err(BridgeError::Matrix {
+                    source,
+                    ems: Box::new(ems),
+                });
+            }
+        };
+        callback.respond(Reply::Redirect(sso_url));
+
+        // Leg 2: the homeserver's single sign-on at the same provider.
+        match self.matrix_leg(&mut listener, &homeserver, &target).await {
+            Ok(matrix) => Ok((ems, matrix)),
+            Err(SecondLeg::Failed(source)) => Err(BridgeError::Matrix {
+                source,
+                ems: Box::new(ems),
+            }),
+            Err(SecondLeg::WrongMatrixId { expected, got }) => {
+                Err(BridgeError::WrongMatrixId { expected, got })
+            }
+        }
+    }
+
+    async fn matrix_leg(
+        &self,
+        listener: &mut CallbackListener,
+        homeserver: &Url,
+        target: &ElementOne,
+    ) -> Result<MatrixAccountView, SecondLeg> {
+        let callback = listener
+            .next_callback()
+            .await
+            .map_err(|e| SecondLeg::Failed(e.into()))?;
+        let sessions = self.matrix.sessions();
+        let kept = async {
+            let token = complete_sso(homeserver, &callback)?;
+            let grant =
+                token_login(sessions.http(), homeserver, &token, sessions.device_name()).await?;
+            if let Some(expected) = &target.matrix_id {
+                if &grant.user_id != expected {
+                    sessions.discard(homeserver, &grant).await;
+                    return Err(SecondLeg::WrongMatrixId {
+                        expected: expected.clone(),
+                        got: grant.user_id,
+                    });
+                }
+            }
+            let to = SignInTarget {
+                account_id: None,
+                subscription: target.subscription.clone(),
+            };
+            Ok(sessions.adopt(homeserver, grant, to).await?)
+        }
+        .await;
+        callback.respond(Reply::Page(if kept.is_ok() {
+            SIGNED_IN_TO_BOTH
+        } else {
+            StaticPage::NOT_SIGNED_IN
+        }));
+        kept
+    }
+}
+
+/// How the second leg failed.
+enum SecondLeg {
+    Failed(MatrixError),
+    WrongMatrixId { expected: String, got: String },
+}
+
+impl From<MatrixError> for SecondLeg {
+    fn from(error: MatrixError) -> Self {
+        Self::Failed(error)
+    }
+}

@@ -1,0 +1,47 @@
+//! The Element One sign-in: one sign-in at the EMS identity provider covers the EMS account
+//! and the Element One Matrix account (start, finish, cancel). Each is a call on the core's
+//! bridge.
+
+// Tauri hands `State` and arguments to commands by value; that is its calling convention.
+#![allow(clippy::needless_pass_by_value)]
+
+use accounts_core::bridge::{ElementOne, ElementOneSignedIn, DEFAULT_BRIDGE_TIMEOUT};
+use accounts_core::browser::BrowserHandoff;
+use accounts_core::vault::SubscriptionLink;
+use accounts_core::Accounts;
+use tauri::State;
+
+use crate::error::IpcError;
+
+/// Opens the system browser at the EMS sign-in for the Element One account at `homeserver`
+/// (`idp_id`: its identity provider for this EMS, or its only one; `matrix_id`: the account the
+/// subscription names; `subscription`: kept with the Matrix account).
+#[tauri::command]
+pub async fn element_one_sign_in_start(
+    issuer: String,
+    homeserver: String,
+    idp_id: Option<String>,
+    matrix_id: Option<String>,
+    subscription: Option<SubscriptionLink>,
+    core: State<'_, Accounts>,
+) -> Result<BrowserHandoff, IpcError> {
+    let target = ElementOne::new(issuer, homeserver, idp_id, matrix_id, subscription);
+    Ok(core
+        .start_element_one(target, DEFAULT_BRIDGE_TIMEOUT)
+        .await?)
+}
+
+/// Waits for both legs in the browser; resolves with both accounts.
+#[tauri::command]
+pub async fn element_one_sign_in_finish(
+    core: State<'_, Accounts>,
+) -> Result<ElementOneSignedIn, IpcError> {
+    let (ems, matrix) = core.finish_element_one().await?;
+    Ok(ElementOneSignedIn { ems, matrix })
+}
+
+/// Gives up the Element One sign-in in progress.
+#[tauri::command]
+pub fn element_one_sign_in_cancel(core: State<'_, Accounts>) {
+    core.cancel_element_one();
+}

@@ -1,0 +1,307 @@
+//! The Element One bridge against the EMS sandbox and a real Synapse that trusts it for single
+//! sign-on, with a cookie-keeping HTTP client as the browser and the real Secret Service: one
+//! credential form submission yields both sessions, counted in the sandbox's sign-in history.
+//! Run under `dbus-run-session -- scripts/session-env`.
+
+#[path = "support/browser.rs"]
+mod browser;
+#[path = "support/synapse.rs"]
+mod synapse;
+#[path = "support/synapse_admin.rs"]
+mod synapse_admin;
+
+use accounts_core::bridge::{BridgeError, ElementOne, DEFAULT_BRIDGE_TIMEOUT};
+use accounts_core::browser::Opener;
+use accounts_core::matrix::{load_session, SessionState};
+use accounts_core::vault::{AccountKind, SubscriptionLink, Vault};
+use accounts_core::Accounts;
+use browser::{form, set_field, Answer, Browser};
+use ems_sandbox::{
+    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
+};
+use reqwest::StatusCode;
+use synapse::{free_port, Synapse};
+use synapse_admin::whoami;
+
+const EMAIL: &str = "olive@example.org";
+const PASSWORD: &str = "olive's long sandbox password";
+const USERNAME: &str = "olive";
+
+struct Stack {
+    synapse: Synapse,
+    sandbox: RunningSandbox,
+    dir: tempfile::TempDir,
+}
+
+/// The sandbox (with the app as a public client and Synapse as a confidential one) and a
+/// Synapse whose identity provider `oidc-ems` is the sandbox, mapping `preferred_username`.
+/// `whitelisted` lets Synapse skip its "Continue to your account" page for loopback returns.
+async fn stack(whitelisted: bool) -> Stack {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("ems.db");
+    let db2 = db.clone();
+    tokio::task::spawn_blocking(move || {
+        Store::open(&db2).and_then(|s| {
+            s.add_user(&NewUser {
+                email: EMAIL.into(),
+                name: "Olive Element".into(),
+                username: Some(USERNAME.into()),
+                password: ems_sandbox::Secret::new(PASSWORD),
+            })
+        })
+    })
+    .await
+    .expect("blocking task")
+    .expect("add Olive");
+    let synapse_port = free_port();
+    let secret = format!("synapse-secret-{synapse_port}");
+    let callback = format!("http://127.0.0.1:{synapse_port}/_synapse/client/oidc/callback");
+    let provider = ProviderConfig {
+        clients: vec![
+            ClientConfig::public_native("element-accounts"),
+            ClientConfig::confidential("synapse", &secret, &callback),
+        ],
+        ..ProviderConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port for the sandbox");
+    let sandbox = Sandbox::start(
+        SandboxConfig {
+            database: db,
+            provider,
+        },
+        listener,
+    )
+    .await
+    .expect("the sandbox starts");
+    let whitelist = if whitelisted {
+        "sso:\n  client_whitelist: [\"http://127.0.0.1:\"]\n"
+    } else {
+        ""
+    };
+    let yaml = format!(
+        "oidc_providers:\n\
+         \x20 - idp_id: ems\n\
+         \x20   idp_name: EMS\n\
+         \x20   issuer: \"{issuer}\"\n\
+         \x20   client_id: synapse\n\
+         \x20   client_secret: \"{secret}\"\n\
+         \x20   scopes: [openid, profile, email]\n\
+         \x20   user_mapping_provider:\n\
+         \x20     config:\n\
+         \x20       localpart_template: \"{{{{ user.preferred_username }}}}\"\n\
+         \x20       display_name_template: \"{{{{ user.name }}}}\"\n\
+         {whitelist}",
+        issuer = sandbox.issuer()
+    );
+    let oidc_yaml = dir.path().join("oidc.yaml");
+    std::fs::write(&oidc_yaml, yaml).expect("write the OIDC config");
+    // Synapse reads the sandbox's discovery while it starts: keep the sandbox serving.
+    let synapse =
+        tokio::task::spawn_blocking(move || Synapse::start_on(synapse_port, &[&oidc_yaml]))
+            .await
+            .expect("Synapse starts with the sandbox as its identity provider");
+    Stack {
+        synapse,
+        sandbox,
+        dir,
+    }
+}
+
+impl Stack {
+    /// How many times the sandbox checked a typed password, from its sign-in history.
+    fn credential_checks(&self) -> i64 {
+        let conn = rusqlite::Connection::open(self.dir.path().join("ems.db")).expect("the db");
+        conn.query_row("SELECT COUNT(*) FROM credential_checks", [], |row| {
+            row.get(0)
+        })
+        .expect("count")
+    }
+
+    fn target(&self, link: Option<SubscriptionLink>) -> ElementOne {
+        ElementOne {
+            issuer: self.sandbox.issuer().to_owned(),
+            homeserver: self.synapse.url.clone(),
+            idp_id: Some("oidc-ems".to_owned()),
+            matrix_id: Some(format!("@{USERNAME}:{}", self.synapse.server_name)),
+            subscription: link,
+        }
+    }
+}
+
+/// Resolves `href` (possibly relative, HTML-escaped) against `base`.
+fn resolve(base: &str, href: &str) -> String {
+    let href = href.replace("&amp;", "&").replace("&#x2F;", "/");
+    url::Url::parse(base)
+        .and_then(|b| b.join(&href))
+        .unwrap_or_else(|e| panic!("bad link {href:?} on {base}: {e}"))
+        .to_string()
+}
+
+/// Plays the user from `start`: the sandbox's sign-in form (the one credential entry), its
+/// consent button when already signed in, and Synapse's "Continue" page, following redirects
+/// until a page offers nothing more. Returns the last answer.
+async fn play(browser: &Browser, start: &str) -> Answer {
+    let mut url = start.to_owned();
+    let mut answer = browser.get(&url).await;
+    for _ in 0..25 {
+        if let Some(location) = answer.location.as_deref() {
+            url = resolve(&url, location);
+            answer = browser.get(&url).await;
+        } else if answer.body.contains("name=\"password\"") {
+            let (action, mut fields) = form(&answer.body);
+            set_field(&mut fields, "email", EMAIL);
+            set_field(&mut fields, "password", PASSWORD);
+            url = resolve(&url, &action);
+            answer = browser.post_form(&url, &fields).await;
+        } else if browser::is_consent_page(&answer) {
+            answer = browser.continue_as(&answer).await;
+        } else if let Some(next) = answer
+            .body
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(|href| resolve(&url, href))
+            .find(|u| u.starts_with("http://127.0.0.1:") && u.contains("/matrix?"))
+        {
+            // Synapse's "Continue to your account": one click in the browser.
+            url = next;
+            answer = browser.get(&url).await;
+        } else {
+            return answer;
+        }
+    }
+    panic!("the browser went round in circles; last at {url}");
+}
+
+fn accounts(dir: &std::path::Path) -> Accounts {
+    Accounts::open(Some(dir), Vault::keyring(), Opener::new(None, None))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sign_in_yields_both_sessions_with_and_without_the_continue_page() {
+    for whitelisted in [true, false] {
+        let stack = stack(whitelisted).await;
+        let data = tempfile::tempdir().expect("data dir");
+        let core = accounts(data.path());
+        let handoff = core
+            .start_element_one(stack.target(None), DEFAULT_BRIDGE_TIMEOUT)
+            .await
+            .expect("the bridge starts");
+        assert!(
+            handoff
+                .url
+                .starts_with(&stack.sandbox.url("oauth2/authorize")),
+            "the browser goes to the EMS sign-in first: {}",
+            handoff.url
+        );
+        let browser = Browser::new();
+        let (result, page) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+        let (ems, matrix) = result.expect("both sessions");
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("signed in to both"),
+            "the tab ends on the bridge's page: {}",
+            page.body
+        );
+        assert_eq!(
+            stack.credential_checks(),
+            1,
+            "exactly one credential form submission (whitelisted: {whitelisted})"
+        );
+
+        // Both sessions work: an EMS API call, and Matrix whoami.
+        let overview = core
+            .ems
+            .overview(&ems.id)
+            .await
+            .expect("the EMS API answers");
+        assert_eq!(overview.account.email, EMAIL);
+        let expected = format!("@{USERNAME}:{}", stack.synapse.server_name);
+        assert_eq!(matrix.user_id, expected, "the subscription's Matrix ID");
+        let SessionState::SignedIn { device_id } = matrix.session.clone() else {
+            panic!("the Matrix session is confirmed: {:?}", matrix.session);
+        };
+        let session = load_session(&core.vault, &matrix.id)
+            .await
+            .expect("keyring")
+            .expect("the Matrix session is kept");
+        assert_eq!(
+            whoami(&stack.synapse.url, &session.tokens.access_token).await,
+            Ok((expected, device_id))
+        );
+        assert_eq!(core.registry.of_kind(AccountKind::Ems).len(), 1);
+        assert_eq!(core.registry.of_kind(AccountKind::Matrix).len(), 1);
+        core.remove(&matrix.id).await.expect("clean up Matrix");
+        core.remove(&ems.id).await.expect("clean up EMS");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bridge_links_the_matrix_account_and_refuses_another_matrix_id() {
+    let stack = stack(true).await;
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+
+    // A subscription naming another Matrix ID: the homeserver signs in Olive, which is refused,
+    // and her new device is signed out; EMS stays signed in.
+    let mut wrong = stack.target(None);
+    wrong.matrix_id = Some(format!("@someone-else:{}", stack.synapse.server_name));
+    let handoff = core
+        .start_element_one(wrong, DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    let browser = Browser::new();
+    let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    let err = result.expect_err("another Matrix ID is refused");
+    assert!(
+        matches!(err, BridgeError::WrongMatrixId { ref got, .. } if got.starts_with("@olive:")),
+        "got {err:?}"
+    );
+    assert!(
+        err.to_string().contains("@someone-else:"),
+        "the message names both IDs: {err}"
+    );
+    assert!(
+        core.registry.of_kind(AccountKind::Matrix).is_empty(),
+        "nothing Matrix is kept"
+    );
+    let ems = core.registry.of_kind(AccountKind::Ems);
+    assert_eq!(ems.len(), 1, "EMS stays signed in");
+
+    // The right one, linked to its subscription; the browser already holds the EMS session,
+    // so the provider asks for one click, not the password.
+    let link = SubscriptionLink {
+        ems_account: ems[0].id.clone(),
+        subscription_id: "eone-1".to_owned(),
+    };
+    let handoff = core
+        .start_element_one(stack.target(Some(link.clone())), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts again");
+    let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    let (_, matrix) = result.expect("both sessions");
+    assert_eq!(
+        matrix.subscription.as_ref(),
+        Some(&link),
+        "linked to the subscription"
+    );
+    assert_eq!(
+        stack.credential_checks(),
+        1,
+        "the second run typed no password: the browser session was reused"
+    );
+    let admin = synapse_admin::Admin::sign_in(
+        &stack.synapse.url,
+        &stack.synapse.admin_user,
+        &stack.synapse.admin_password,
+    )
+    .await;
+    let devices = admin.devices(&matrix.user_id).await;
+    assert_eq!(
+        devices.len(),
+        1,
+        "the refused run's device was signed out; only the kept session is left: {devices:?}"
+    );
+}

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import type { ElementOneSignedIn } from '../bindings';
+
+const invoke = vi.fn();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+const { ElementOneSignIn } = await import('./ElementOneSignIn');
+
+const both: ElementOneSignedIn = {
+  ems: { id: 'e1', issuer: 'http://127.0.0.1:8480/', email: 'olive@example.org', name: 'Olive', status: 'signed_in' },
+  matrix: {
+    id: 'm1',
+    user_id: '@olive:one.test',
+    homeserver: 'http://127.0.0.1:8449',
+    display_name: 'Olive',
+    session: { state: 'signed_in', device_id: 'D1' },
+    subscription: { ems_account: 'e1', subscription_id: 's1' },
+  },
+};
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('Sign in with Element One', () => {
+  afterEach(cleanup);
+
+  it('starts the bridge for the subscription, shows the address to copy, and reports both accounts', async () => {
+    const finish = deferred<ElementOneSignedIn>();
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'element_one_sign_in_start') {
+        expect(args).toEqual({
+          issuer: 'http://127.0.0.1:8480/',
+          homeserver: 'http://127.0.0.1:8449',
+          idpId: null,
+          matrixId: '@olive:one.test',
+          subscription: { ems_account: 'e1', subscription_id: 's1' },
+        });
+        return { url: 'http://127.0.0.1:8480/oauth2/authorize?x=1', browser_error: 'no browser' };
+      }
+      if (command === 'element_one_sign_in_finish') return finish.promise;
+      return undefined;
+    });
+    const signedIn = vi.fn();
+    render(
+      <ElementOneSignIn
+        issuer="http://127.0.0.1:8480/"
+        homeserverUrl="http://127.0.0.1:8449"
+        matrixId="@olive:one.test"
+        link={{ ems_account: 'e1', subscription_id: 's1' }}
+        testId="ems-element-one-sign-in-s1"
+        onSignedIn={signedIn}
+      />,
+    );
+    fireEvent.click(screen.getByTestId('ems-element-one-sign-in-s1'));
+    expect((await screen.findByTestId('bridge-url')).textContent).toBe('http://127.0.0.1:8480/oauth2/authorize?x=1');
+    expect(screen.getByTestId('bridge-status').textContent).toContain('Waiting for the browser');
+    finish.resolve(both);
+    await waitFor(() => expect(signedIn).toHaveBeenCalledWith(both));
+    expect(screen.queryByTestId('bridge-status')).toBeNull();
+  });
+
+  it('says why it failed and offers the button again', async () => {
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'element_one_sign_in_start') {
+        throw { code: 'ems_unreachable', message: 'Could not reach the EMS server.' };
+      }
+      return undefined;
+    });
+    render(
+      <ElementOneSignIn
+        issuer="http://127.0.0.1:1/"
+        homeserverUrl="http://127.0.0.1:8449"
+        matrixId="@olive:one.test"
+        link={{ ems_account: 'e1', subscription_id: 's1' }}
+        testId="ems-element-one-sign-in-s1"
+        onSignedIn={() => {}}
+      />,
+    );
+    fireEvent.click(screen.getByTestId('ems-element-one-sign-in-s1'));
+    expect((await screen.findByTestId('error')).textContent).toContain('Could not reach');
+    expect(screen.getByTestId('ems-element-one-sign-in-s1')).toBeTruthy();
+  });
+});

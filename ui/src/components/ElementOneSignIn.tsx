@@ -1,0 +1,70 @@
+import { useState } from 'preact/hooks';
+import {
+  elementOneSignInCancel,
+  elementOneSignInFinish,
+  elementOneSignInStart,
+  toIpcError,
+  type ElementOneSignedIn,
+  type IpcError,
+  type SubscriptionLink,
+} from '../ipc';
+import { ErrorBanner } from './ErrorBanner';
+
+interface Props {
+  /** The EMS server the subscription belongs to. */
+  issuer: string;
+  /** The Element One homeserver. */
+  homeserverUrl: string;
+  /** The Matrix ID the subscription names. */
+  matrixId: string;
+  /** The subscription, kept with the Matrix account. */
+  link: SubscriptionLink;
+  testId: string;
+  onSignedIn: (both: ElementOneSignedIn) => void;
+}
+
+/**
+ * "Sign in with Element One": one sign-in at the EMS identity provider in the system browser
+ * covers the EMS account and the Element One Matrix account. The app waits for both legs.
+ */
+export function ElementOneSignIn({ issuer, homeserverUrl, matrixId, link, testId, onSignedIn }: Props) {
+  const [waiting, setWaiting] = useState<{ url: string; browserError: string | null } | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+
+  const signIn = async () => {
+    setError(null);
+    try {
+      const started = await elementOneSignInStart(issuer, homeserverUrl, null, matrixId, link);
+      setWaiting({ url: started.url, browserError: started.browser_error });
+      onSignedIn(await elementOneSignInFinish());
+    } catch (e) {
+      setError(toIpcError(e));
+    } finally {
+      setWaiting(null);
+    }
+  };
+
+  return (
+    <div class="element-one">
+      {waiting ? (
+        <div data-testid="bridge-status">
+          <p>Waiting for the browser: sign in to EMS there; your Matrix account follows.</p>
+          {waiting.browserError !== null && (
+            <p>
+              No browser could be opened ({waiting.browserError}). Open this address yourself:{' '}
+              <code data-testid="bridge-url">{waiting.url}</code>
+            </p>
+          )}
+          <button type="button" data-testid="bridge-cancel" onClick={() => elementOneSignInCancel()}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <button type="button" data-testid={testId} onClick={signIn}>
+          Sign in with Element One
+        </button>
+      )}
+      {error !== null && <ErrorBanner error={error} />}
+    </div>
+  );
+}
