@@ -1,9 +1,10 @@
 //! The domain of Element Accounts, with no Tauri in it.
 //!
 //! Everything a user's accounts depend on lives here so that it can be tested without a
-//! webview: opening the system browser, and (in later modules) the EMS client, Matrix
-//! accounts, the sign-in bridge, seats and the vault. The desktop shell in `src-tauri`
-//! wires these into commands and leaves the logic here.
+//! webview: [`Accounts`] (what the shell holds), the EMS and Matrix accounts, the Element One
+//! bridge, the vault, the loopback listener, the opener and the transport rules. The desktop
+//! shell in `src-tauri` wires these into commands and leaves the logic here
+//! (`docs/architecture.md`).
 
 /// `Debug` for a type that holds secrets or live handles: its name and the fields named here
 /// only, so that nothing else can reach a log through `{:?}`.

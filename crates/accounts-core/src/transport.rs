@@ -31,7 +31,8 @@ pub enum TransportError {
     /// Not a web address at all.
     #[error("{url} is not a web address (its scheme is {scheme}:); only https, and http on this computer, are used")]
     NotWebAddress {
-        /// The refused address.
+        /// The refused address, without its query, fragment or user info (they may carry a
+        /// flow's `state` or a code, which must not reach a log or a message).
         url: String,
         /// Its scheme.
         scheme: String,
@@ -39,9 +40,20 @@ pub enum TransportError {
     /// Plain http to another computer: anyone on the network could read or change it.
     #[error("{url} uses plain http to another computer; only https is used there, so that nobody on the network can read or change what is sent")]
     PlainHttp {
-        /// The refused address.
+        /// The refused address, shown as in [`TransportError::NotWebAddress`].
         url: String,
     },
+}
+
+/// `url` as a refusal shows it: scheme, host, port and path only.
+fn shown(url: &Url) -> String {
+    let mut bare = url.clone();
+    bare.set_query(None);
+    bare.set_fragment(None);
+    // Only URLs with a host can carry user info; for the rest this does nothing.
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    bare.to_string()
 }
 
 /// Whether `host` is this computer: `localhost`, `127.0.0.0/8` or `::1`.
@@ -63,11 +75,9 @@ pub fn check(url: &Url) -> Result<(), TransportError> {
     match url.scheme() {
         "https" if url.host_str().is_some() => Ok(()),
         "http" if is_loopback_url(url) => Ok(()),
-        "http" => Err(TransportError::PlainHttp {
-            url: url.to_string(),
-        }),
+        "http" => Err(TransportError::PlainHttp { url: shown(url) }),
         other => Err(TransportError::NotWebAddress {
-            url: url.to_string(),
+            url: shown(url),
             scheme: other.to_owned(),
         }),
     }
@@ -91,16 +101,24 @@ fn builder() -> reqwest::ClientBuilder {
 }
 
 /// The client for every request that carries a credential: it follows no redirect.
+///
+/// # Panics
+/// Only if the TLS backend cannot start at all: the configuration is fixed, and a client that
+/// silently followed redirects instead would break the rule above.
 #[must_use]
 pub fn credential_client() -> reqwest::Client {
     builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap_or_default()
+        .expect("a client with this fixed configuration always builds")
 }
 
 /// The client for discovery requests, which carry nothing secret: it follows redirects only
 /// while [`redirect_allowed`] holds for each hop.
+///
+/// # Panics
+/// Only if the TLS backend cannot start at all: the configuration is fixed, and a client that
+/// silently followed redirects instead would break the rule above.
 #[must_use]
 pub fn discovery_client() -> reqwest::Client {
     let policy = reqwest::redirect::Policy::custom(|attempt| {
@@ -153,6 +171,25 @@ mod tests {
                     Err(TransportError::NotWebAddress { .. })
                 ),
                 "{refused} must be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_never_shows_the_query_or_user_info() {
+        let refused = check(&url(
+            "http://user:pw@ems.example.com/authorize?state=S3CRET#frag",
+        ))
+        .expect_err("plain http off this computer");
+        let shown = refused.to_string();
+        assert!(
+            shown.contains("http://ems.example.com/authorize"),
+            "{shown}"
+        );
+        for hidden in ["S3CRET", "pw", "user", "frag"] {
+            assert!(
+                !shown.contains(hidden),
+                "{hidden} must not be shown: {shown}"
             );
         }
     }

@@ -227,8 +227,9 @@ impl EmsAccounts {
         let panel = self.control_panel(id)?;
         self.deletions.delete(id, typed_email, &panel).await?;
         log::info!("deleted EMS account {id} at the server");
-        // The server revoked the tokens with the account: removal's sign-out fails quietly.
-        self.remove(id).await?;
+        // The server revoked the tokens and ended its sessions with the account: removal's
+        // sign-out fails quietly, and there is no browser session left to end.
+        self.forget(id).await?;
         Ok(())
     }
 
@@ -258,6 +259,14 @@ impl EmsAccounts {
     /// Signs out (best effort), then removes the account's keyring entries, record and cached
     /// data, and ends the browser session at the server.
     pub async fn remove(&self, id: &str) -> Result<(), EmsError> {
+        let url = self.forget(id).await?;
+        self.end_browser_session(url.as_ref());
+        Ok(())
+    }
+
+    /// Signs out (best effort) and removes the account's keyring entries, record and cached
+    /// data; returns where the browser session at the server would be ended.
+    async fn forget(&self, id: &str) -> Result<Option<Url>, EmsError> {
         let url = match self.revoke(id).await {
             Ok(url) => url,
             Err(error @ (EmsError::Vault(_) | EmsError::Registry(_))) => return Err(error),
@@ -274,9 +283,8 @@ impl EmsAccounts {
             })?;
         lock(&self.sessions).remove(id);
         self.cache.forget(id);
-        self.end_browser_session(url.as_ref());
         log::info!("removed EMS account {id}");
-        Ok(())
+        Ok(url)
     }
 }
 

@@ -6,8 +6,9 @@
 //! verified against the issuer's JWKS, and the tokens go to the [`crate::vault`]. An
 //! [`EmsSession`] hands out access tokens, refreshing them before they expire and after a 401,
 //! with one refresh at a time (the server revokes the whole token family when a spent refresh
-//! token is presented, so two racing refreshes would sign the user out). Opening the browser
-//! and the UI are the shell's; [`EmsControlPanel`] is the control-panel API client.
+//! token is presented, so two racing refreshes would sign the user out). The browser is opened
+//! through the core's [`crate::browser::Opener`]; [`EmsControlPanel`] is the control-panel API
+//! client; [`EmsAccounts`] holds every account, its cache and its deletion in progress.
 
 mod accounts;
 mod api;
@@ -32,6 +33,10 @@ pub use signin::{
 pub use tokens::TokenSet;
 
 /// An HTTP client for EMS: no redirects followed (the protocol's redirects are the browser's).
+///
+/// # Panics
+/// Only if the TLS backend cannot start at all: the configuration is fixed, and a client that
+/// silently followed redirects instead would break the rule above.
 #[must_use]
 pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -39,7 +44,7 @@ pub fn http_client() -> reqwest::Client {
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(30))
         .build()
-        .unwrap_or_default()
+        .expect("a client with this fixed configuration always builds")
 }
 
 /// An error and its causes on one line ("a: b: c"), for messages.

@@ -252,18 +252,25 @@ impl EmsProvider {
             // No UserInfo endpoint: the ID token's claims are all there is.
             return Ok(identity);
         };
-        let claims: UserInfoClaims<EmptyAdditionalClaims, CoreGenderClaim> = request
-            .request_async(&self.http)
-            .await
-            .map_err(|error| match error {
-                UserInfoError::ClaimsVerification(cause) => EmsError::IdTokenInvalid(format!(
+        let answer: Result<UserInfoClaims<EmptyAdditionalClaims, CoreGenderClaim>, _> =
+            request.request_async(&self.http).await;
+        let claims = match answer {
+            Ok(claims) => claims,
+            Err(UserInfoError::ClaimsVerification(cause)) => {
+                return Err(EmsError::IdTokenInvalid(format!(
                     "the UserInfo answer is not about the account that signed in: {cause}"
-                )),
-                other => EmsError::TokenExchange(format!(
-                    "the UserInfo endpoint failed: {}",
+                )));
+            }
+            // The ID token is verified and names the account; UserInfo only adds display data,
+            // so a server that fails it does not cost the user the sign-in.
+            Err(other) => {
+                log::warn!(
+                    "UserInfo failed, keeping the ID token's claims: {}",
                     super::error_chain(&other)
-                )),
-            })?;
+                );
+                return Ok(identity);
+            }
+        };
         Ok(Identity {
             email: identity
                 .email

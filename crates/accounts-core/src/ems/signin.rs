@@ -1,9 +1,11 @@
 //! One EMS sign-in in the system browser: authorization code + PKCE S256, `state` and `nonce`,
 //! back through a loopback listener (RFC 8252).
 //!
-//! [`begin_sign_in`] discovers the server, opens the listener and builds the authorization URL;
-//! the shell opens the browser at it (or shows it for copying) and awaits
-//! [`PendingSignIn::finish`], which the user can cancel through its [`CancelHandle`].
+//! The flow is two halves: [`Authorization::prepare`] builds the request for a redirect address
+//! on a loopback path and chooses its `state`; [`Authorization::complete`] finishes from that
+//! path's callback. [`begin_sign_in`] runs them over a listener of its own ([`PendingSignIn`]);
+//! the Element One bridge chains them with the Matrix leg. Opening the browser is
+//! `EmsAccounts`'s, through the core's opener.
 
 use std::time::Duration;
 

@@ -20,7 +20,7 @@
 //! | path | flow | owner |
 //! |---|---|---|
 //! | `/ems` | EMS sign-in (OpenID Connect): `code`, `state`, `iss` | `ems::signin::CALLBACK_PATH` |
-//! | `/matrix` | Matrix single sign-on: `loginToken`, with our `state` in the `redirectUrl` | `matrix::sso::SSO_CALLBACK_PATH` |
+//! | `/matrix` | Matrix single sign-on: `loginToken`, with our `state` in the `redirectUrl` | `matrix::SSO_CALLBACK_PATH` |
 //!
 //! It knows nothing of EMS or Matrix: exchanging codes, PKCE, `nonce`, logging in with a login
 //! token and opening the browser ([`crate::browser`]) are left to its callers, and so is choosing

@@ -38,7 +38,7 @@ pub enum MatrixError {
         retry_after: Option<Duration>,
     },
     /// The server does not accept password sign-in.
-    #[error("{homeserver} does not accept sign-in with a password. It offers other sign-in methods, which this version cannot use yet.")]
+    #[error("{homeserver} does not accept sign-in with a password. Use one of the other sign-in methods it offers, such as single sign-on.")]
     PasswordNotOffered {
         /// The homeserver URL.
         homeserver: String,

@@ -1,7 +1,8 @@
 //! What the user typed to name a homeserver: a server name, a Matrix ID or a URL.
 //!
 //! Parsing is pure and strict, so that a typo is reported as such before any request is sent.
-//! The https rule lives here too: plain http only for hosts on this computer.
+//! The https rule is the core's transport rule (`crate::transport`): plain http only for hosts
+//! on this computer.
 
 use url::{Host, Url};
 

@@ -5,7 +5,7 @@
 //! client-server API asks clients to resend the whole request at every stage), the server's UIA
 //! session and the flow being followed. Each call does one stage and says which comes next; `m.login.dummy` is done
 //! without asking. When the last stage is done the server signs the new account in and the session
-//! is kept exactly as a signed-in account's is ([`MatrixAccounts::adopt`]). Nothing is written
+//! is kept exactly as a signed-in account's is (`Sessions::adopt`). Nothing is written
 //! on this computer before that, so a failure or a cancel leaves nothing behind.
 
 use std::time::{Duration, Instant};

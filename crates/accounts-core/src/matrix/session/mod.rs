@@ -1,9 +1,9 @@
 //! The set of Matrix accounts on this computer, each with its own session, side by side.
 //!
-//! [`MatrixAccounts`] signs in, restores at start-up, confirms sessions with the server, signs
-//! out and removes. The non-secret records live in the shared [`AccountRegistry`] (passed in, as
-//! the shell owns it); tokens and store passphrases in the [`Vault`]; each account's matrix-sdk
-//! store in its own folder under `stores`.
+//! [`Sessions`] keeps a fresh sign-in's session (`adopt`), restores at start-up, confirms
+//! sessions with the server, signs out and removes. The non-secret records live in the shared
+//! [`Registry`] the core's `Accounts` owns; tokens and store passphrases in the [`Vault`]; each
+//! account's matrix-sdk store in its own folder under `stores`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

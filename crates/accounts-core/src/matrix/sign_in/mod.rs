@@ -53,6 +53,8 @@ impl MatrixAccounts {
     pub async fn sign_in(&self, request: PasswordSignIn) -> Result<MatrixAccountView, MatrixError> {
         let homeserver = Homeserver::parse(&request.homeserver)?.into_url();
         let sessions = self.sessions();
+        // A session the app could not record would be left live on the server.
+        sessions.registry().require()?;
         let grant = password_login(
             sessions.http(),
             &homeserver,

@@ -1,9 +1,10 @@
 //! Single sign-on (`m.login.sso`) for Matrix accounts, through the loopback listener.
 //!
-//! [`MatrixAccounts::begin_sso_sign_in`] opens a [`CallbackListener`] expecting one visit to
-//! [`SSO_CALLBACK_PATH`] with a fresh `state`, and builds the homeserver's SSO redirect for the
-//! chosen identity provider with the listener's address (`state` in its query) as
-//! `redirectUrl`. The shell opens the system browser there. Whatever the homeserver shows in
+//! The flow is two halves: [`SsoAuthorization::prepare`] chooses a `state` and builds the
+//! homeserver's SSO redirect for the chosen identity provider, with a loopback address (`state` in
+//! its query) as `redirectUrl`; [`complete_sso`] reads the login token from that path's
+//! callback. [`MatrixAccounts::begin_sso_sign_in`] runs them over a listener of its own on
+//! [`SSO_CALLBACK_PATH`] ([`PendingSso`]) and opens the system browser through the core's opener. Whatever the homeserver shows in
 //! between (its identity-provider picker, choosing a user name for a new account, the "Continue
 //! to your account" confirmation) happens in the browser; the homeserver finally sends the
 //! browser back with `loginToken` appended, keeping our `state`.
@@ -105,13 +106,15 @@ crate::debug_fields!(PendingSso, homeserver);
 
 /// The single sign-on request for one homeserver, made for a return address on a loopback
 /// path: the first half of the flow. [`complete_sso`] is the second, from that path's callback.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SsoAuthorization {
     /// Where the browser must go: the homeserver's SSO redirect.
     pub sso_url: Url,
     /// The `state` the return address carries, which the listener must expect there.
     pub state: String,
 }
+
+crate::debug_fields!(SsoAuthorization);
 
 impl SsoAuthorization {
     /// Chooses a `state` and builds the SSO redirect of `homeserver` for `idp_id`, with
@@ -197,6 +200,7 @@ impl MatrixAccounts {
         request: SsoSignIn,
     ) -> Result<BrowserHandoff, MatrixError> {
         self.sso.cancel();
+        self.sessions.registry().require()?;
         let pending = PendingSso::begin(&request).await?;
         let (url, cancel) = (pending.sso_url().clone(), pending.cancel_handle());
         Ok(self.sso.open(pending, cancel, &url, &self.opener)?)

@@ -1,14 +1,12 @@
 //! The one request that may be waiting for the user to confirm their identity through single
 //! sign-on, parked so that the UI can show "Finish in your browser, then continue" while it waits.
 //!
-//! A command whose request answered 401 with an SSO flow (see [`super::offers_sso`]) parks the
-//! request here with [`MatrixAccounts::park_sso_reauth`], opens the returned fallback page in the
-//! browser and tells the UI; the UI then awaits [`MatrixAccounts::finish_sso_reauth`] (which
-//! retries the request at a gentle interval until the server accepts it) and offers
-//! [`MatrixAccounts::sso_reauth_done`] ("I have finished", retries at once) and
-//! [`MatrixAccounts::cancel_sso_reauth`]. Which requests need it (deleting devices,
-//! deactivating: `manage_sso`) is left to their own modules; what must follow an accepted
-//! request on this computer (removing a deactivated account) is parked with it as a
+//! A protected action confirmed with `Confirmation::SingleSignOn` (see `manage`) parks its
+//! request here, opens the homeserver's fallback page in the browser and tells the UI; the UI
+//! then awaits [`MatrixAccounts::finish_sso_reauth`] (which retries the request at a gentle
+//! interval until the server accepts it) and offers [`MatrixAccounts::sso_reauth_done`] ("I have
+//! finished", retries at once) and [`MatrixAccounts::cancel_sso_reauth`]. What must follow an
+//! accepted request on this computer (removing a deactivated account) is parked with it as an
 //! [`AfterReauth`].
 
 use std::future::Future;
