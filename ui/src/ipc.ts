@@ -98,7 +98,7 @@ type Command =
   | 'matrix_register_email'
   | 'matrix_register_check_email'
   | 'matrix_register_cancel'
-    | 'matrix_sso_start'
+  | 'matrix_sso_start'
   | 'matrix_sso_finish'
   | 'matrix_sso_cancel'
   | 'uia_sso_finish'
