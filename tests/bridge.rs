@@ -270,8 +270,8 @@ async fn the_bridge_links_the_matrix_account_and_refuses_another_matrix_id() {
     let ems = core.registry.of_kind(AccountKind::Ems);
     assert_eq!(ems.len(), 1, "EMS stays signed in");
 
-    // The right one, linked to its subscription; the browser already holds the EMS session,
-    // so the provider asks for one click, not the password.
+    // The right one, linked to its subscription. EMS is signed in already, so only the second
+    // leg runs: the browser goes straight to the homeserver, and no password is typed.
     let link = SubscriptionLink {
         ems_account: ems[0].id.clone(),
         subscription_id: "eone-1".to_owned(),
@@ -280,6 +280,14 @@ async fn the_bridge_links_the_matrix_account_and_refuses_another_matrix_id() {
         .start_element_one(stack.target(Some(link.clone())), DEFAULT_BRIDGE_TIMEOUT)
         .await
         .expect("starts again");
+    assert!(
+        handoff.url.starts_with(&format!(
+            "{}/_matrix/client/v3/login/sso/redirect/oidc-ems?",
+            stack.synapse.url
+        )),
+        "with EMS signed in, the first page is the homeserver's SSO redirect: {}",
+        handoff.url
+    );
     let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
     let (_, matrix) = result.expect("both sessions");
     assert_eq!(
@@ -290,7 +298,7 @@ async fn the_bridge_links_the_matrix_account_and_refuses_another_matrix_id() {
     assert_eq!(
         stack.credential_checks(),
         1,
-        "the second run typed no password: the browser session was reused"
+        "the second run typed no password"
     );
     let admin = synapse_admin::Admin::sign_in(
         &stack.synapse.url,

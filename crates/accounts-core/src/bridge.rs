@@ -11,7 +11,9 @@
 //!    the browser's session) returns with a `loginToken`; the Matrix session is kept as a single
 //!    sign-on keeps it, linked to its Element One subscription.
 //!
-//! If the second leg fails, the EMS session stays: "EMS signed in, Matrix not" is a stated state.
+//! When this EMS account is signed in already, only the second leg runs: the first page the
+//! browser opens is the homeserver's SSO redirect. If the second leg fails, the EMS session
+//! stays: "EMS signed in, Matrix not" is a stated state.
 //! A homeserver that signs in someone else than the subscription's Matrix ID is refused, and the
 //! new device is signed out at once.
 
@@ -152,13 +154,20 @@ impl From<BrowserError> for BridgeError {
     }
 }
 
+/// How a bridge begins: at the EMS sign-in, or, when this EMS account is signed in already, at
+/// the homeserver (only the second leg runs).
+enum FirstLeg {
+    Ems(Box<Authorization>),
+    SignedIn(Box<EmsAccountView>),
+}
+
 /// A bridge waiting for the browser.
 pub struct PendingBridge {
     target: ElementOne,
     idp_id: String,
     homeserver: Url,
     listener: CallbackListener,
-    authorization: Authorization,
+    first: FirstLeg,
 }
 crate::debug_fields!(PendingBridge, target);
 
@@ -179,6 +188,30 @@ impl Accounts {
             Some(idp) => idp.clone(),
             None => self.only_provider(&target.homeserver).await?,
         };
+        if let Some(ems) = self.ems.signed_in_at(&target.issuer) {
+            let mut listener = CallbackListener::builder(timeout)
+                .path_awaiting_state(MATRIX_PATH)
+                .bind()
+                .await?;
+            let url = match prepare_matrix_leg(&mut listener, &homeserver, &idp_id).await {
+                Ok(url) => url,
+                Err(source) => {
+                    return Err(BridgeError::Matrix {
+                        source,
+                        ems: Box::new(ems),
+                    })
+                }
+            };
+            let cancel = listener.cancel_handle();
+            let pending = PendingBridge {
+                target,
+                idp_id,
+                homeserver,
+                listener,
+                first: FirstLeg::SignedIn(Box::new(ems)),
+            };
+            return Ok(self.bridge.open(pending, cancel, &url, &self.opener)?);
+        }
         let provider = EmsProvider::discover(&crate::ems::http_client(), &target.issuer).await?;
         let mut listener = CallbackListener::builder(timeout)
             .path_awaiting_state(EMS_PATH)
@@ -202,7 +235,7 @@ impl Accounts {
             idp_id,
             homeserver,
             listener,
-            authorization,
+            first: FirstLeg::Ems(Box::new(authorization)),
         };
         Ok(self.bridge.open(pending, cancel, &url, &self.opener)?)
     }
@@ -252,8 +285,17 @@ impl Accounts {
             idp_id,
             homeserver,
             mut listener,
-            authorization,
+            first,
         } = pending;
+        let authorization = match first {
+            FirstLeg::Ems(authorization) => authorization,
+            FirstLeg::SignedIn(ems) => {
+                return match self.matrix_leg(&mut listener, &homeserver, &target).await {
+                    Ok(matrix) => Ok((*ems, matrix)),
+                    Err(error) => Err(error.with(ems)),
+                };
+            }
+        };
         // Leg 1: EMS.
         let callback = listener.next_callback().await?;
         let ems = match authorization.complete(&callback).await {
@@ -267,20 +309,7 @@ impl Accounts {
                 return Err(error.into());
             }
         };
-        let matrix_leg = async {
-            let back = listener.callback_url(MATRIX_PATH).cloned().ok_or_else(|| {
-                MatrixError::SsoListener(LoopbackError::InvalidPath {
-                    path: MATRIX_PATH.to_owned(),
-                })
-            })?;
-            let sso = SsoAuthorization::prepare(&homeserver, Some(&idp_id), &back)?;
-            listener
-                .set_state(MATRIX_PATH, CallbackState::new(sso.state))
-                .await?;
-            Ok::<_, MatrixError>(sso.sso_url)
-        }
-        .await;
-        let sso_url = match matrix_leg {
+        let sso_url = match prepare_matrix_leg(&mut listener, &homeserver, &idp_id).await {
             Ok(url) => url,
             Err(source) => {
                 callback.respond(Reply::Page(StaticPage::NOT_SIGNED_IN));
@@ -295,13 +324,7 @@ impl Accounts {
         // Leg 2: the homeserver's single sign-on at the same provider.
         match self.matrix_leg(&mut listener, &homeserver, &target).await {
             Ok(matrix) => Ok((ems, matrix)),
-            Err(SecondLeg::Failed(source)) => Err(BridgeError::Matrix {
-                source,
-                ems: Box::new(ems),
-            }),
-            Err(SecondLeg::WrongMatrixId { expected, got }) => {
-                Err(BridgeError::WrongMatrixId { expected, got })
-            }
+            Err(error) => Err(error.with(Box::new(ems))),
         }
     }
 
@@ -349,6 +372,35 @@ impl Accounts {
 enum SecondLeg {
     Failed(MatrixError),
     WrongMatrixId { expected: String, got: String },
+}
+
+impl SecondLeg {
+    /// The bridge's error, with the EMS account that is signed in either way.
+    fn with(self, ems: Box<EmsAccountView>) -> BridgeError {
+        match self {
+            Self::Failed(source) => BridgeError::Matrix { source, ems },
+            Self::WrongMatrixId { expected, got } => BridgeError::WrongMatrixId { expected, got },
+        }
+    }
+}
+
+/// Prepares the second leg on `listener`'s Matrix path: the homeserver's SSO redirect for
+/// `idp_id`, back to that path with a fresh state, which the listener then expects.
+async fn prepare_matrix_leg(
+    listener: &mut CallbackListener,
+    homeserver: &Url,
+    idp_id: &str,
+) -> Result<Url, MatrixError> {
+    let back = listener.callback_url(MATRIX_PATH).cloned().ok_or_else(|| {
+        MatrixError::SsoListener(LoopbackError::InvalidPath {
+            path: MATRIX_PATH.to_owned(),
+        })
+    })?;
+    let sso = SsoAuthorization::prepare(homeserver, Some(idp_id), &back)?;
+    listener
+        .set_state(MATRIX_PATH, CallbackState::new(sso.state))
+        .await?;
+    Ok(sso.sso_url)
 }
 
 impl From<MatrixError> for SecondLeg {

@@ -196,6 +196,15 @@ impl EmsAccounts {
             .collect()
     }
 
+    /// The account signed in at `issuer`, if there is one.
+    #[must_use]
+    pub fn signed_in_at(&self, issuer: &str) -> Option<EmsAccountView> {
+        let same = |a: &str| a.trim_end_matches('/') == issuer.trim().trim_end_matches('/');
+        self.list()
+            .into_iter()
+            .find(|a| a.status == EmsAccountStatus::SignedIn && same(&a.issuer))
+    }
+
     /// Checks every account's tokens (refreshing where due), so the UI shows where each stands.
     /// Run in the background at start-up; failures are recorded in each session's status.
     pub async fn check_all(&self) {
