@@ -62,6 +62,18 @@ const COMMANDS: &[&str] = &[
     // Account actions confirmed through single sign-on.
     "matrix_delete_devices_sso",
     "matrix_deactivate_sso",
+    "seats_subscriptions",
+    "seats_load_page",
+    "seats_add_user",
+    "seats_deactivate",
+    "seats_reactivate",
+    "seats_reset_password",
+    "seats_set_admin",
+    "seats_sessions",
+    "seats_sign_out_sessions",
+    "seats_tokens",
+    "seats_create_token",
+    "seats_revoke_token",
 ];
 
 fn main() {

@@ -10,6 +10,7 @@ use accounts_core::browser::BrowserError;
 use accounts_core::ems::{EmsApiError, EmsError};
 use accounts_core::launch::ReadySignalError;
 use accounts_core::matrix::{DiscoveryError, MatrixError, RegistrationError};
+use accounts_core::seats::SeatsError;
 use accounts_core::vault::{RegistryError, RemoveError, VaultError};
 use accounts_core::AccountError;
 use serde::Serialize;
@@ -68,6 +69,7 @@ from_core_error!(
     ReadySignalError,
     AccountError,
     BridgeError,
+    SeatsError,
 );
 
 /// A control-panel error also names the field at fault, so the UI can show it there.

@@ -121,6 +121,21 @@ mod tests {
             accounts_core::matrix::TermsPolicy::decl(),
             // Matrix single sign-on.
             // Account actions confirmed through single sign-on.
+            // Seats.
+            accounts_core::seats::SeatsTarget::decl(),
+            accounts_core::seats::SeatSubscription::decl(),
+            accounts_core::seats::SeatAdmin::decl(),
+            accounts_core::seats::SeatUser::decl(),
+            accounts_core::seats::SeatWarningKind::decl(),
+            accounts_core::seats::SeatWarning::decl(),
+            accounts_core::seats::SeatLedger::decl(),
+            accounts_core::seats::UsersPage::decl(),
+            accounts_core::seats::NewSeatUser::decl(),
+            accounts_core::seats::SeatUserChange::decl(),
+            accounts_core::seats::UserSession::decl(),
+            accounts_core::seats::RegistrationTokenView::decl(),
+            accounts_core::seats::TokenList::decl(),
+            accounts_core::seats::NewRegistrationToken::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

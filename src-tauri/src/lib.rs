@@ -11,6 +11,7 @@ pub mod ipc;
 use accounts_core::browser::Opener;
 use accounts_core::files;
 use accounts_core::launch::LaunchSettings;
+use accounts_core::seats::Seats;
 use accounts_core::vault::Vault;
 use accounts_core::Accounts;
 use tauri::{Builder, Manager, Runtime};
@@ -53,15 +54,23 @@ fn make_folders_private<R: Runtime>(app: &tauri::App<R>) {
 /// they settle.
 fn manage_accounts<R: Runtime>(app: &tauri::App<R>) {
     let data_dir = app.path().app_data_dir().ok();
-    app.manage(Accounts::open(
-        data_dir.as_deref(),
-        Vault::keyring(),
-        Opener::from_env(),
-    ));
+    app.manage(
+        Accounts::open(data_dir.as_deref(), Vault::keyring(), Opener::from_env())
+            .with_seats(Seats::new(seats_page_size())),
+    );
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
         handle.state::<Accounts>().restore().await;
     });
+}
+
+/// How many users the Seats pane fetches per request: `ELEMENT_ACCOUNTS_SEATS_PAGE_SIZE` when
+/// set (tests make pages small to watch the list load), else the core's default.
+fn seats_page_size() -> u32 {
+    std::env::var("ELEMENT_ACCOUNTS_SEATS_PAGE_SIZE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(accounts_core::seats::DEFAULT_PAGE_SIZE)
 }
 
 /// Whether `url` is the app's own page. The webview shows nothing else: a link from server data
@@ -195,7 +204,19 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             commands::uia_sso::uia_sso_done,
             commands::uia_sso::uia_sso_cancel,
             commands::uia_sso::matrix_delete_devices_sso,
-            commands::uia_sso::matrix_deactivate_sso
+            commands::uia_sso::matrix_deactivate_sso,
+            commands::seats::seats_subscriptions,
+            commands::seats::seats_load_page,
+            commands::seats::seats_add_user,
+            commands::seats::seats_deactivate,
+            commands::seats::seats_reactivate,
+            commands::seats::seats_reset_password,
+            commands::seats::seats_set_admin,
+            commands::seats::seats_sessions,
+            commands::seats::seats_sign_out_sessions,
+            commands::seats::seats_tokens,
+            commands::seats::seats_create_token,
+            commands::seats::seats_revoke_token
         ])
 }
 

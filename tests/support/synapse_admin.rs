@@ -301,3 +301,246 @@ pub async fn whoami(base: &str, access_token: &str) -> Result<(String, String), 
         answer["device_id"].as_str().unwrap_or_default().to_owned(),
     ))
 }
+
+// Seats: the kinds of account the counting rules tell apart, and when a user was last seen.
+impl Admin {
+    /// The admin's access token, for a client of our own (such as the core's Admin API client).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Modifies `user_id` through `PUT /_synapse/admin/v2/users/<id>` with `body`; returns the
+    /// user as the server then holds it.
+    async fn modify_user(&self, user_id: &str, body: &Value, what: &str) -> Value {
+        let response = self
+            .http
+            .put(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{what} of {user_id}: {e}"));
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "{what} of {user_id}: HTTP {status}: {answer}"
+        );
+        answer
+    }
+
+    /// Sets the `user_type` of `user_id` (`bot`, `support`, a type from the config's
+    /// `user_types.extra_user_types`, or `None` for an ordinary user). Synapse 1.163 accepts it
+    /// on create and on modify, and refuses an unknown type with 400.
+    pub async fn set_user_type(&self, user_id: &str, user_type: Option<&str>) {
+        let user = self
+            .modify_user(
+                user_id,
+                &json!({ "user_type": user_type }),
+                "setting the user type",
+            )
+            .await;
+        assert_eq!(
+            user["user_type"].as_str(),
+            user_type,
+            "the user type of {user_id} must read back: {user}"
+        );
+    }
+
+    /// Locks or unlocks `user_id` (a locked user's sign-in is refused with `M_USER_LOCKED`).
+    pub async fn set_locked(&self, user_id: &str, locked: bool) {
+        let user = self
+            .modify_user(user_id, &json!({ "locked": locked }), "setting the lock")
+            .await;
+        assert_eq!(
+            user["locked"].as_bool(),
+            Some(locked),
+            "the lock of {user_id} must read back: {user}"
+        );
+    }
+
+    /// One page of the Admin API's user list with every user (`deactivated=true&locked=true`;
+    /// guests are included by default): the raw answer, with `users`, `total` and `next_token`.
+    pub async fn list_users_page(&self, from: u64, limit: u64) -> Value {
+        let (from, limit) = (from.to_string(), limit.to_string());
+        let url = with_query(
+            &format!("{}/_synapse/admin/v2/users", self.base),
+            &[
+                ("from", from.as_str()),
+                ("limit", limit.as_str()),
+                ("deactivated", "true"),
+                ("locked", "true"),
+            ],
+        );
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("list users");
+        let status = response.status();
+        let answer: Value = response.json().await.expect("user list answer");
+        assert!(
+            status.is_success(),
+            "listing users: HTTP {status}: {answer}"
+        );
+        answer
+    }
+
+    /// The Admin API's `total` of all local users: deactivated, locked and guests included.
+    pub async fn total_users(&self) -> u64 {
+        let page = self.list_users_page(0, 1).await;
+        page["total"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("the user list has no total: {page}"))
+    }
+
+    /// `last_seen_ts` of `user_id` as the Admin API's list gives it (the same figure the core
+    /// reads): milliseconds since the epoch, or `None` when never seen.
+    pub async fn listed_last_seen(&self, user_id: &str) -> Option<i64> {
+        let url = with_query(
+            &format!("{}/_synapse/admin/v2/users", self.base),
+            &[
+                ("user_id", user_id),
+                ("deactivated", "true"),
+                ("locked", "true"),
+                ("limit", "100"),
+            ],
+        );
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("list users by id");
+        let answer: Value = response.json().await.expect("user list answer");
+        // `user_id` is a substring (SQL LIKE) filter: pick the exact user.
+        let user = answer["users"]
+            .as_array()
+            .and_then(|users| users.iter().find(|u| u["name"].as_str() == Some(user_id)))
+            .unwrap_or_else(|| panic!("{user_id} is not in the user list: {answer}"));
+        user["last_seen_ts"].as_i64()
+    }
+
+    /// Waits until the Admin API's list shows a `last_seen_ts` for `user_id`, and returns it.
+    ///
+    /// Synapse does not write client IPs at once: `insert_client_ip` queues them in memory and a
+    /// looping call flushes the queue to `user_ips` and `devices.last_seen` every 5 seconds
+    /// (`synapse/storage/databases/main/client_ips.py`, Synapse 1.163.2; measured 3.3 s after a
+    /// request). Once this returns, nothing queued before the awaited request is still pending.
+    pub async fn wait_for_last_seen(&self, user_id: &str) -> i64 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(ts) = self.listed_last_seen(user_id).await {
+                return ts;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "Synapse recorded no last_seen_ts for {user_id} within 30 s of its request"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+}
+
+/// Registers a guest (`POST /register?kind=guest`, which needs `allow_guest_access: true`):
+/// (user id, access token). Guests get numeric localparts.
+pub async fn register_guest(base: &str) -> (String, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/_matrix/client/v3/register?kind=guest"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("guest registration request");
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or_default();
+    assert!(
+        status.is_success(),
+        "guest registration: HTTP {status}: {answer}"
+    );
+    (
+        answer["user_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no guest user id: {answer}"))
+            .to_owned(),
+        answer["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no guest access token: {answer}"))
+            .to_owned(),
+    )
+}
+
+/// Registers `localpart` through the application service whose token is `as_token`
+/// (`m.login.application_service`); the localpart must be in its exclusive namespace. Returns
+/// the full user id.
+pub async fn register_appservice_user(base: &str, as_token: &str, localpart: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/_matrix/client/v3/register"))
+        .bearer_auth(as_token)
+        .json(&json!({
+            "type": "m.login.application_service",
+            "username": localpart,
+            "inhibit_login": true,
+        }))
+        .send()
+        .await
+        .expect("appservice registration request");
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or_default();
+    assert!(
+        status.is_success(),
+        "registering {localpart} through the appservice: HTTP {status}: {answer}"
+    );
+    answer["user_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no user id for {localpart}: {answer}"))
+        .to_owned()
+}
+
+/// `whoami` as `user_id`, made by the application service (its `as_token` and
+/// `?user_id=`), the way a bridge acts for its puppets: the user id Synapse answers for, or the
+/// HTTP status. Synapse does not record such requests in its client-IP log unless
+/// `track_appservice_user_ips` is set.
+pub async fn whoami_through_appservice(
+    base: &str,
+    as_token: &str,
+    user_id: &str,
+) -> Result<String, u16> {
+    let response = reqwest::Client::new()
+        .get(with_query(
+            &format!("{base}/_matrix/client/v3/account/whoami"),
+            &[("user_id", user_id)],
+        ))
+        .bearer_auth(as_token)
+        .send()
+        .await
+        .expect("whoami through the appservice");
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(status);
+    }
+    let answer: Value = response.json().await.expect("whoami answer");
+    Ok(answer["user_id"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Signs `user` in with a password and makes one client request (`whoami`) with the new
+/// token, so that Synapse records the user as seen (after its batching delay: see
+/// [`Admin::wait_for_last_seen`]). Returns the access token.
+pub async fn sign_in_and_request(base: &str, user: &str, password: &str) -> String {
+    let (token, _device) = login(base, user, password)
+        .await
+        .unwrap_or_else(|status| panic!("{user} cannot sign in: HTTP {status}"));
+    whoami(base, &token)
+        .await
+        .unwrap_or_else(|status| panic!("{user}'s whoami: HTTP {status}"));
+    token
+}
+
+/// `base` with `params` as its query, percent-encoded (reqwest 0.13's `query` needs a feature
+/// this workspace does not turn on).
+fn with_query(base: &str, params: &[(&str, &str)]) -> reqwest::Url {
+    reqwest::Url::parse_with_params(base, params)
+        .unwrap_or_else(|e| panic!("a URL from {base}: {e}"))
+}

@@ -73,7 +73,7 @@ subscription_id: string, };
 
 export type AccountKind = "ems" | "matrix";
 
-export type ErrorCode = "io" | "keyring_unavailable" | "keyring_locked" | "keyring_timeout" | "keyring_failed" | "registry_newer_version" | "registry_moved_aside" | "unknown_account" | "internal" | "browser_refused" | "browser_unavailable" | "ems_invalid_issuer" | "ems_unreachable" | "ems_not_oidc_provider" | "ems_insecure" | "ems_issuer_mismatch" | "ems_cancelled" | "ems_timed_out" | "ems_refused" | "ems_sign_in_failed" | "ems_signed_out_on_server" | "ems_not_signed_in" | "ems_server" | "ems_invalid_field" | "ems_email_taken" | "ems_seats_cannot_decrease" | "ems_seats_not_applicable" | "ems_subscription_cancelled" | "ems_element_one_exists" | "ems_element_one_unavailable" | "ems_confirmation_stale" | "ems_email_mismatch" | "ems_not_found" | "ems_rejected" | "matrix_invalid_server_name" | "matrix_insecure_url" | "matrix_no_such_host" | "matrix_connection_refused" | "matrix_tls" | "matrix_unreachable" | "matrix_not_a_homeserver" | "matrix_well_known_invalid" | "matrix_well_known_dead_server" | "matrix_wrong_credentials" | "matrix_deactivated" | "matrix_rate_limited" | "matrix_password_not_offered" | "matrix_already_signed_in" | "matrix_not_signed_in" | "matrix_signed_out_on_server" | "matrix_server_error" | "matrix_store" | "matrix_uia_wrong_password" | "matrix_uia_unsupported" | "matrix_refused" | "matrix_weak_password" | "matrix_invalid_image" | "matrix_invalid_input" | "matrix_registration_closed" | "matrix_registration_unsupported" | "matrix_username_taken" | "matrix_username_invalid" | "matrix_registration_token_invalid" | "matrix_terms_not_accepted" | "matrix_email_invalid" | "matrix_email_in_use" | "matrix_email_denied" | "matrix_registration_not_in_progress" | "matrix_registration_not_kept" | "matrix_sso_cancelled" | "matrix_sso_timed_out" | "matrix_sso_failed" | "matrix_login_token_refused" | "matrix_reauth_not_offered" | "matrix_reauth_cancelled" | "matrix_reauth_timed_out" | "matrix_password_changed_sessions_kept";
+export type ErrorCode = "io" | "keyring_unavailable" | "keyring_locked" | "keyring_timeout" | "keyring_failed" | "registry_newer_version" | "registry_moved_aside" | "unknown_account" | "internal" | "browser_refused" | "browser_unavailable" | "ems_invalid_issuer" | "ems_unreachable" | "ems_not_oidc_provider" | "ems_insecure" | "ems_issuer_mismatch" | "ems_cancelled" | "ems_timed_out" | "ems_refused" | "ems_sign_in_failed" | "ems_signed_out_on_server" | "ems_not_signed_in" | "ems_server" | "ems_invalid_field" | "ems_email_taken" | "ems_seats_cannot_decrease" | "ems_seats_not_applicable" | "ems_subscription_cancelled" | "ems_element_one_exists" | "ems_element_one_unavailable" | "ems_confirmation_stale" | "ems_email_mismatch" | "ems_not_found" | "ems_rejected" | "matrix_invalid_server_name" | "matrix_insecure_url" | "matrix_no_such_host" | "matrix_connection_refused" | "matrix_tls" | "matrix_unreachable" | "matrix_not_a_homeserver" | "matrix_well_known_invalid" | "matrix_well_known_dead_server" | "matrix_wrong_credentials" | "matrix_deactivated" | "matrix_rate_limited" | "matrix_password_not_offered" | "matrix_already_signed_in" | "matrix_not_signed_in" | "matrix_signed_out_on_server" | "matrix_server_error" | "matrix_store" | "matrix_uia_wrong_password" | "matrix_uia_unsupported" | "matrix_refused" | "matrix_weak_password" | "matrix_invalid_image" | "matrix_invalid_input" | "matrix_registration_closed" | "matrix_registration_unsupported" | "matrix_username_taken" | "matrix_username_invalid" | "matrix_registration_token_invalid" | "matrix_terms_not_accepted" | "matrix_email_invalid" | "matrix_email_in_use" | "matrix_email_denied" | "matrix_registration_not_in_progress" | "matrix_registration_not_kept" | "matrix_sso_cancelled" | "matrix_sso_timed_out" | "matrix_sso_failed" | "matrix_login_token_refused" | "matrix_reauth_not_offered" | "matrix_reauth_cancelled" | "matrix_reauth_timed_out" | "matrix_password_changed_sessions_kept" | "seats_no_admin" | "seats_not_admin" | "seats_no_seat_free" | "seats_unknown_subscription" | "seats_homeserver_unreachable" | "seats_signed_out" | "seats_refused" | "seats_invalid_input" | "seats_confirm_consequence" | "seats_user_exists" | "seats_unknown_user";
 
 export type IpcError = { 
 /**
@@ -675,3 +675,267 @@ url: string,
  * Its version.
  */
 version: string, };
+
+export type SeatsTarget = { 
+/**
+ * The app's id of the EMS account that holds the subscription.
+ */
+ems_account: string, 
+/**
+ * The subscription's id at EMS.
+ */
+subscription_id: string, };
+
+export type SeatSubscription = { 
+/**
+ * The app's id of the EMS account.
+ */
+ems_account: string, 
+/**
+ * The EMS account's email (or id), to tell accounts apart.
+ */
+ems_label: string, 
+/**
+ * The subscription's id at EMS.
+ */
+subscription_id: string, 
+/**
+ * The homeserver's server name.
+ */
+server_name: string, 
+/**
+ * The homeserver's client-server API URL.
+ */
+homeserver_url: string, 
+/**
+ * Seats paid for.
+ */
+seats: number, 
+/**
+ * The EMS data are the last fetched copy (the server could not be reached): no changes.
+ */
+stale: boolean, 
+/**
+ * The Matrix account that administers the homeserver, if one here does.
+ */
+admin: SeatAdmin | null, 
+/**
+ * Why none does, in words to show.
+ */
+admin_problem: string | null, };
+
+export type SeatAdmin = { 
+/**
+ * The app's id of the Matrix account.
+ */
+account_id: string, 
+/**
+ * Its Matrix ID.
+ */
+matrix_id: string, };
+
+export type SeatUser = { 
+/**
+ * The full Matrix ID.
+ */
+user_id: string, 
+/**
+ * The part between `@` and `:`.
+ */
+localpart: string, 
+/**
+ * The display name, if set.
+ */
+display_name: string | null, 
+/**
+ * A server admin.
+ */
+admin: boolean, 
+/**
+ * Deactivated.
+ */
+deactivated: boolean, 
+/**
+ * Locked (cannot sign in until unlocked).
+ */
+locked: boolean, 
+/**
+ * A guest.
+ */
+guest: boolean, 
+/**
+ * The user type (`bot`, `support`, or another), if any.
+ */
+user_type: string | null, 
+/**
+ * When the account was created (Unix milliseconds).
+ */
+created_ms: number | null, 
+/**
+ * When a client was last seen with it (Unix milliseconds), if ever.
+ */
+last_seen_ms: number | null, 
+/**
+ * Holds a seat ("Accounts").
+ */
+holds_seat: boolean, 
+/**
+ * Seen in the last 30 days ("Active this month").
+ */
+active_this_month: boolean, 
+/**
+ * Not seen for 90 days, or never.
+ */
+stale: boolean, };
+
+export type SeatWarningKind = "no_seat_free" | "active_exceeds_seats";
+
+export type SeatWarning = { 
+/**
+ * What kind.
+ */
+kind: SeatWarningKind, 
+/**
+ * What it means and what to do.
+ */
+message: string, };
+
+export type SeatLedger = { 
+/**
+ * Seats the subscription pays for (from EMS).
+ */
+seats_paid: number, 
+/**
+ * Accounts that hold a seat.
+ */
+accounts: number, 
+/**
+ * Accounts seen in the last 30 days: the billing measure.
+ */
+active_this_month: number, 
+/**
+ * Seats paid minus accounts; negative when over.
+ */
+free: number, 
+/**
+ * Whether every user was counted (`false` while the list is still loading).
+ */
+complete: boolean, 
+/**
+ * What wants attention.
+ */
+warnings: Array<SeatWarning>, };
+
+export type UsersPage = { 
+/**
+ * The users of this page.
+ */
+users: Array<SeatUser>, 
+/**
+ * Users loaded so far.
+ */
+loaded: number, 
+/**
+ * Users the homeserver has.
+ */
+total: number, 
+/**
+ * Every page is loaded.
+ */
+done: boolean, 
+/**
+ * The ledger over the users loaded so far.
+ */
+ledger: SeatLedger, };
+
+export type NewSeatUser = { 
+/**
+ * The user name (the localpart), or a full Matrix ID on this homeserver.
+ */
+username: string, 
+/**
+ * The display name, if any.
+ */
+display_name: string | null, 
+/**
+ * An email address to attach, if any.
+ */
+email: string | null, };
+
+export type SeatUserChange = { 
+/**
+ * The user as the homeserver has it now.
+ */
+user: SeatUser, 
+/**
+ * The ledger after the change.
+ */
+ledger: SeatLedger, 
+/**
+ * The password the app generated, to show once; `None` when the admin typed one.
+ */
+password: string | null, };
+
+export type UserSession = { 
+/**
+ * The device id.
+ */
+device_id: string, 
+/**
+ * Its name, if it has one.
+ */
+display_name: string | null, 
+/**
+ * The address it was last seen from.
+ */
+last_seen_ip: string | null, 
+/**
+ * When it was last seen (Unix milliseconds).
+ */
+last_seen_ms: number | null, };
+
+export type RegistrationTokenView = { 
+/**
+ * The token new users type.
+ */
+token: string, 
+/**
+ * Registrations it allows (`None`: unlimited).
+ */
+uses_allowed: number | null, 
+/**
+ * Registrations under way.
+ */
+pending: number, 
+/**
+ * Registrations completed.
+ */
+completed: number, 
+/**
+ * When it expires (Unix milliseconds), if ever.
+ */
+expiry_ms: number | null, 
+/**
+ * Its remaining uses exceed the free seats.
+ */
+exceeds_free: boolean, };
+
+export type TokenList = { 
+/**
+ * Every token, valid or not.
+ */
+tokens: Array<RegistrationTokenView>, 
+/**
+ * Free seats.
+ */
+free: number, };
+
+export type NewRegistrationToken = { 
+/**
+ * Registrations it allows (`None`: unlimited).
+ */
+uses_allowed: number | null, 
+/**
+ * When it expires (Unix milliseconds), if ever.
+ */
+expiry_ms: number | null, };

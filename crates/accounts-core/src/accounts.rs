@@ -12,6 +12,7 @@ use crate::browser::Opener;
 use crate::ems::{EmsAccounts, EmsError};
 use crate::error_code::ErrorCode;
 use crate::matrix::{AccountCreation, MatrixAccounts, MatrixError, STORES_DIR};
+use crate::seats::{SeatSubscription, Seats, SeatsError};
 use crate::vault::{self, AccountKind, Registry, RemoveError, Vault};
 
 /// The folder, in the app's data folder, of the EMS accounts' last fetched data.
@@ -47,6 +48,8 @@ pub struct Accounts {
     pub matrix: MatrixAccounts,
     /// The Matrix account being created, if any.
     pub creation: AccountCreation,
+    /// The seats of the hosted homeservers administered from here.
+    pub seats: Seats,
     /// The Element One bridge in progress, if any.
     pub(crate) bridge: BridgeSlot,
 }
@@ -75,6 +78,7 @@ impl Accounts {
                 opener.clone(),
             ),
             creation: AccountCreation::new(),
+            seats: Seats::default(),
             bridge: BridgeSlot::default(),
             registry,
             vault,
@@ -86,6 +90,19 @@ impl Accounts {
     /// each has answered. Run in the background at start-up.
     pub async fn restore(&self) {
         tokio::join!(self.matrix.restore_all(), self.ems.check_all());
+    }
+
+    /// Uses `seats` (fetching users `page_size` at a time, say) instead of the default.
+    #[must_use]
+    pub fn with_seats(mut self, seats: Seats) -> Self {
+        self.seats = seats;
+        self
+    }
+
+    /// Every hosted homeserver the signed-in EMS accounts pay for, with the Matrix account here
+    /// that administers each.
+    pub async fn seat_subscriptions(&self) -> Result<Vec<SeatSubscription>, SeatsError> {
+        self.seats.subscriptions(&self.ems, &self.matrix).await
     }
 
     /// Removes the account `id` from this computer, whatever its kind: each kind signs out at

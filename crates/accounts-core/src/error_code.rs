@@ -173,6 +173,29 @@ pub enum ErrorCode {
     MatrixReauthTimedOut,
     /// The password was changed, but the other sessions are still signed in.
     MatrixPasswordChangedSessionsKept,
+    // Seats (a hosted homeserver's users, against the seats paid).
+    /// No Matrix account on this computer administers the homeserver.
+    SeatsNoAdmin,
+    /// The Matrix account is not a server admin of the homeserver.
+    SeatsNotAdmin,
+    /// Every seat paid for is taken; raise the seats first.
+    SeatsNoSeatFree,
+    /// The subscription is not a hosted homeserver of a signed-in EMS account.
+    SeatsUnknownSubscription,
+    /// The homeserver could not be reached, or answered unexpectedly.
+    SeatsHomeserverUnreachable,
+    /// The admin's session was ended on the server; sign in again.
+    SeatsSignedOut,
+    /// The homeserver refused the change.
+    SeatsRefused,
+    /// What was typed cannot be used (for example a user name with a space).
+    SeatsInvalidInput,
+    /// The change has a consequence to confirm first (revoking the last admin, or one's own rights).
+    SeatsConfirmConsequence,
+    /// The user name is taken.
+    SeatsUserExists,
+    /// The homeserver has no such user.
+    SeatsUnknownUser,
 }
 
 /// Test support: checks that `examples` hold one value per variant (as named by `variant`, an

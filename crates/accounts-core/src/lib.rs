@@ -31,6 +31,7 @@ pub mod flow;
 pub mod launch;
 pub mod loopback;
 pub mod matrix;
+pub mod seats;
 pub mod transport;
 pub mod vault;
 

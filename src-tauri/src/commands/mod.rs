@@ -10,6 +10,7 @@ pub mod matrix;
 pub mod matrix_manage;
 pub mod matrix_register;
 pub mod matrix_sso;
+pub mod seats;
 pub mod uia_sso;
 
 use accounts_core::browser::BrowserHandoff;

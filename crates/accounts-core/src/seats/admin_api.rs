@@ -1,0 +1,562 @@
+//! A typed client of the Synapse Admin API, for the requests seat administration makes.
+//!
+//! [`AdminApi`] holds a server admin's access token and sends every request through the client
+//! that follows no redirect (the token must not travel on). A failure becomes a [`SeatsError`]:
+//! 401 means the session ended, 403 that the account is no admin, 404 an unknown user, any
+//! other refusal keeps the homeserver's `errcode` and message. What the answers mean for seats
+//! is the ledger's; which account's token to use is the pane's.
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), accounts_core::seats::SeatsError> {
+//! use accounts_core::seats::AdminApi;
+//! let api = AdminApi::new("https://matrix.example.org".parse().unwrap(), "syt_...");
+//! let everyone = api.all_users(500).await?;
+//! # Ok(()) }
+//! ```
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use ts_rs::TS;
+use url::Url;
+
+use super::ledger::{SeatUser, UserFacts};
+use super::SeatsError;
+use crate::transport::credential_client;
+use crate::vault::Secret;
+
+/// One page of the user list.
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    /// The users of this page, judged as of the time it was fetched.
+    pub users: Vec<SeatUser>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<u32>,
+    /// How many users the homeserver has in all.
+    pub total: u32,
+}
+
+/// A session (device) of a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UserSession {
+    /// The device id.
+    pub device_id: String,
+    /// Its name, if it has one.
+    pub display_name: Option<String>,
+    /// The address it was last seen from.
+    pub last_seen_ip: Option<String>,
+    /// When it was last seen (Unix milliseconds).
+    #[ts(type = "number | null")]
+    pub last_seen_ms: Option<i64>,
+}
+
+/// A registration token, as the homeserver reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationToken {
+    /// The token itself, which new users type.
+    pub token: String,
+    /// How many registrations it allows (`None`: unlimited).
+    pub uses_allowed: Option<u32>,
+    /// Registrations under way with it.
+    pub pending: u32,
+    /// Registrations completed with it.
+    pub completed: u32,
+    /// When it expires (Unix milliseconds), if ever.
+    pub expiry_ms: Option<i64>,
+}
+
+/// A Synapse Admin API session: a homeserver and a server admin's token.
+#[derive(Clone)]
+pub struct AdminApi {
+    http: reqwest::Client,
+    base: Url,
+    token: std::sync::Arc<Secret>,
+    admin_id: Option<String>,
+}
+
+crate::debug_fields!(AdminApi, base);
+
+impl AdminApi {
+    /// The Admin API of `homeserver` with `access_token`, over a client that follows no redirect.
+    #[must_use]
+    pub fn new(homeserver: Url, access_token: impl Into<String>) -> Self {
+        Self::with_http(credential_client(), homeserver, access_token)
+    }
+
+    /// As [`Self::new`], sharing `http` (which must follow no redirect).
+    #[must_use]
+    pub fn with_http(
+        http: reqwest::Client,
+        homeserver: Url,
+        access_token: impl Into<String>,
+    ) -> Self {
+        Self {
+            http,
+            base: homeserver,
+            token: std::sync::Arc::new(Secret::new(access_token)),
+            admin_id: None,
+        }
+    }
+
+    /// The same, naming the token's owner in errors.
+    #[must_use]
+    pub fn as_admin(mut self, matrix_id: &str) -> Self {
+        self.admin_id = Some(matrix_id.to_owned());
+        self
+    }
+
+    /// The homeserver's URL.
+    #[must_use]
+    pub fn homeserver(&self) -> &Url {
+        &self.base
+    }
+
+    /// Whether `user_id` (the token's owner) is a server admin: a 403 from an admin-only
+    /// endpoint means not.
+    pub async fn is_admin(&self, user_id: &str) -> Result<bool, SeatsError> {
+        match self
+            .get::<Value>(&["_synapse", "admin", "v2", "users", user_id], &[])
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(Failure::Forbidden) => Ok(false),
+            Err(other) => Err(self.error(other, user_id)),
+        }
+    }
+
+    /// The users from `from`, `limit` of them, ordered by Matrix ID: deactivated, locked and
+    /// guest users included, judged as of `now_ms`.
+    pub async fn users_page(
+        &self,
+        from: u32,
+        limit: u32,
+        now_ms: i64,
+    ) -> Result<UserPage, SeatsError> {
+        #[derive(Deserialize)]
+        struct Page {
+            users: Vec<ListedUser>,
+            total: u32,
+            next_token: Option<String>,
+        }
+        let from = from.to_string();
+        let limit = limit.max(1).to_string();
+        let query = [
+            ("from", from.as_str()),
+            ("limit", limit.as_str()),
+            ("deactivated", "true"),
+            ("locked", "true"),
+            ("guests", "true"),
+            ("order_by", "name"),
+        ];
+        let page: Page = self
+            .get(&["_synapse", "admin", "v2", "users"], &query)
+            .await
+            .map_err(|f| self.error(f, "the user list"))?;
+        Ok(UserPage {
+            users: page
+                .users
+                .into_iter()
+                .map(|u| u.facts().judge(now_ms))
+                .collect(),
+            next: page.next_token.and_then(|t| t.parse().ok()),
+            total: page.total,
+        })
+    }
+
+    /// Every user, page by page.
+    pub async fn all_users(&self, page_size: u32) -> Result<Vec<SeatUser>, SeatsError> {
+        let now = now_ms();
+        let mut users = Vec::new();
+        let mut from = Some(0);
+        while let Some(start) = from {
+            let page = self.users_page(start, page_size, now).await?;
+            users.extend(page.users);
+            from = page.next;
+        }
+        Ok(users)
+    }
+
+    /// One user as the homeserver has it now.
+    pub async fn user(&self, user_id: &str) -> Result<SeatUser, SeatsError> {
+        let user: SingleUser = self
+            .get(&["_synapse", "admin", "v2", "users", user_id], &[])
+            .await
+            .map_err(|f| self.error(f, user_id))?;
+        Ok(user.facts().judge(now_ms()))
+    }
+
+    /// Whether the homeserver has `user_id` at all (deactivated ones included).
+    pub async fn exists(&self, user_id: &str) -> Result<bool, SeatsError> {
+        match self.user(user_id).await {
+            Ok(_) => Ok(true),
+            Err(SeatsError::UnknownUser { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Creates `user_id` with `password`; the caller has checked that it does not exist (the
+    /// same request modifies an existing user).
+    pub async fn create_user(
+        &self,
+        user_id: &str,
+        display_name: Option<&str>,
+        email: Option<&str>,
+        password: &Secret,
+    ) -> Result<(), SeatsError> {
+        let mut body = json!({ "password": password.expose(), "admin": false });
+        if let Some(name) = display_name {
+            body["displayname"] = json!(name);
+        }
+        if let Some(address) = email {
+            body["threepids"] = json!([{ "medium": "email", "address": address }]);
+        }
+        self.modify_user(user_id, &body).await
+    }
+
+    /// Deactivates `user_id`, erasing its messages for new joiners when `erase`.
+    pub async fn deactivate(&self, user_id: &str, erase: bool) -> Result<(), SeatsError> {
+        self.send_ok(
+            Method::POST,
+            &["_synapse", "admin", "v1", "deactivate", user_id],
+            &json!({ "erase": erase }),
+            user_id,
+        )
+        .await
+    }
+
+    /// Reactivates `user_id` with a new password.
+    pub async fn reactivate(&self, user_id: &str, password: &Secret) -> Result<(), SeatsError> {
+        let body = json!({ "deactivated": false, "password": password.expose() });
+        self.modify_user(user_id, &body).await
+    }
+
+    /// Sets a new password and signs the user out everywhere.
+    pub async fn reset_password(&self, user_id: &str, password: &Secret) -> Result<(), SeatsError> {
+        self.send_ok(
+            Method::POST,
+            &["_synapse", "admin", "v1", "reset_password", user_id],
+            &json!({ "new_password": password.expose(), "logout_devices": true }),
+            user_id,
+        )
+        .await
+    }
+
+    /// Grants or revokes server admin.
+    pub async fn set_admin(&self, user_id: &str, admin: bool) -> Result<(), SeatsError> {
+        self.send_ok(
+            Method::PUT,
+            &["_synapse", "admin", "v1", "users", user_id, "admin"],
+            &json!({ "admin": admin }),
+            user_id,
+        )
+        .await
+    }
+
+    /// Locks or unlocks `user_id`.
+    pub async fn set_locked(&self, user_id: &str, locked: bool) -> Result<(), SeatsError> {
+        self.modify_user(user_id, &json!({ "locked": locked }))
+            .await
+    }
+
+    /// The sessions (devices) of `user_id`.
+    pub async fn sessions(&self, user_id: &str) -> Result<Vec<UserSession>, SeatsError> {
+        #[derive(Deserialize)]
+        struct Devices {
+            devices: Vec<Listed>,
+        }
+        #[derive(Deserialize)]
+        struct Listed {
+            device_id: String,
+            display_name: Option<String>,
+            last_seen_ip: Option<String>,
+            last_seen_ts: Option<i64>,
+        }
+        let devices: Devices = self
+            .get(
+                &["_synapse", "admin", "v2", "users", user_id, "devices"],
+                &[],
+            )
+            .await
+            .map_err(|f| self.error(f, user_id))?;
+        Ok(devices
+            .devices
+            .into_iter()
+            .map(|d| UserSession {
+                device_id: d.device_id,
+                display_name: d.display_name,
+                last_seen_ip: d.last_seen_ip,
+                last_seen_ms: d.last_seen_ts,
+            })
+            .collect())
+    }
+
+    /// Signs `user_id` out of the sessions `device_ids`.
+    pub async fn sign_out_sessions(
+        &self,
+        user_id: &str,
+        device_ids: &[String],
+    ) -> Result<(), SeatsError> {
+        self.send_ok(
+            Method::POST,
+            &[
+                "_synapse",
+                "admin",
+                "v2",
+                "users",
+                user_id,
+                "delete_devices",
+            ],
+            &json!({ "devices": device_ids }),
+            user_id,
+        )
+        .await
+    }
+
+    /// Every registration token, valid or not.
+    pub async fn tokens(&self) -> Result<Vec<RegistrationToken>, SeatsError> {
+        #[derive(Deserialize)]
+        struct Tokens {
+            registration_tokens: Vec<ListedToken>,
+        }
+        let tokens: Tokens = self
+            .get(&["_synapse", "admin", "v1", "registration_tokens"], &[])
+            .await
+            .map_err(|f| self.error(f, "registration tokens"))?;
+        Ok(tokens
+            .registration_tokens
+            .into_iter()
+            .map(ListedToken::into_token)
+            .collect())
+    }
+
+    /// Creates a registration token the homeserver generates.
+    pub async fn create_token(
+        &self,
+        uses_allowed: Option<u32>,
+        expiry_ms: Option<i64>,
+    ) -> Result<RegistrationToken, SeatsError> {
+        let body = json!({ "uses_allowed": uses_allowed, "expiry_time": expiry_ms });
+        let token: ListedToken = self
+            .send(
+                Method::POST,
+                &["_synapse", "admin", "v1", "registration_tokens", "new"],
+                Some(&body),
+            )
+            .await
+            .map_err(|f| self.error(f, "a new registration token"))?;
+        Ok(token.into_token())
+    }
+
+    /// Deletes a registration token; registrations under way with it fail.
+    pub async fn revoke_token(&self, token: &str) -> Result<(), SeatsError> {
+        self.send::<Value>(
+            Method::DELETE,
+            &["_synapse", "admin", "v1", "registration_tokens", token],
+            None,
+        )
+        .await
+        .map(drop)
+        .map_err(|f| self.error(f, token))
+    }
+
+    async fn modify_user(&self, user_id: &str, body: &Value) -> Result<(), SeatsError> {
+        self.send_ok(
+            Method::PUT,
+            &["_synapse", "admin", "v2", "users", user_id],
+            body,
+            user_id,
+        )
+        .await
+    }
+
+    async fn send_ok(
+        &self,
+        method: Method,
+        path: &[&str],
+        body: &Value,
+        subject: &str,
+    ) -> Result<(), SeatsError> {
+        self.send::<Value>(method, path, Some(body))
+            .await
+            .map(drop)
+            .map_err(|f| self.error(f, subject))
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<T, Failure> {
+        let mut url = self.url(path);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        self.exchange(self.http.get(url)).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &[&str],
+        body: Option<&Value>,
+    ) -> Result<T, Failure> {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.exchange(request).await
+    }
+
+    async fn exchange<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, Failure> {
+        let response = request
+            .bearer_auth(self.token.expose())
+            .send()
+            .await
+            .map_err(|e| Failure::Network(e.without_url().to_string()))?;
+        let status = response.status();
+        if status.is_success() {
+            return response.json().await.map_err(|e| {
+                Failure::Network(format!("an answer that is not the Admin API ({e})"))
+            });
+        }
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let errcode = body["errcode"].as_str().unwrap_or_default().to_owned();
+        let message = body["error"].as_str().unwrap_or_default().to_owned();
+        Err(match status {
+            StatusCode::UNAUTHORIZED => Failure::Unauthorized,
+            StatusCode::FORBIDDEN if errcode == "M_FORBIDDEN" => Failure::Forbidden,
+            StatusCode::NOT_FOUND if errcode == "M_NOT_FOUND" => Failure::NotFound,
+            _ if errcode.is_empty() => {
+                Failure::Network(format!("HTTP {status}, not the Admin API"))
+            }
+            _ => Failure::Refused { errcode, message },
+        })
+    }
+
+    fn url(&self, path: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend(path);
+        }
+        url
+    }
+
+    fn error(&self, failure: Failure, subject: &str) -> SeatsError {
+        let homeserver = self.base.as_str().trim_end_matches('/').to_owned();
+        let admin = || {
+            self.admin_id
+                .clone()
+                .unwrap_or_else(|| "This account".to_owned())
+        };
+        match failure {
+            Failure::Network(detail) => SeatsError::Unreachable { homeserver, detail },
+            Failure::Unauthorized => SeatsError::SignedOut { matrix_id: admin() },
+            Failure::Forbidden => SeatsError::NotAdmin {
+                matrix_id: admin(),
+                server_name: homeserver,
+            },
+            Failure::NotFound => SeatsError::UnknownUser {
+                user_id: subject.to_owned(),
+            },
+            Failure::Refused { errcode, message } => SeatsError::Refused {
+                homeserver,
+                errcode,
+                message,
+            },
+        }
+    }
+}
+
+/// Why a request failed, before it is put in words.
+enum Failure {
+    Network(String),
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Refused { errcode: String, message: String },
+}
+
+/// A user as the list endpoint gives it (`creation_ts` in milliseconds).
+// One bool per flag of the Admin API's answer.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Deserialize)]
+struct ListedUser {
+    name: String,
+    displayname: Option<String>,
+    #[serde(default)]
+    admin: bool,
+    #[serde(default)]
+    deactivated: bool,
+    #[serde(default)]
+    locked: bool,
+    #[serde(default)]
+    is_guest: bool,
+    user_type: Option<String>,
+    creation_ts: Option<i64>,
+    last_seen_ts: Option<i64>,
+}
+
+impl ListedUser {
+    fn facts(self) -> UserFacts {
+        UserFacts {
+            user_id: self.name,
+            display_name: self.displayname,
+            admin: self.admin,
+            deactivated: self.deactivated,
+            locked: self.locked,
+            guest: self.is_guest,
+            user_type: self.user_type,
+            created_ms: self.creation_ts,
+            last_seen_ms: self.last_seen_ts,
+        }
+    }
+}
+
+/// A user as the single-user endpoint gives it (`creation_ts` in seconds there).
+#[derive(Deserialize)]
+struct SingleUser {
+    #[serde(flatten)]
+    listed: ListedUser,
+}
+
+impl SingleUser {
+    fn facts(self) -> UserFacts {
+        let mut facts = self.listed.facts();
+        facts.created_ms = facts.created_ms.map(|seconds| seconds.saturating_mul(1000));
+        facts
+    }
+}
+
+#[derive(Deserialize)]
+struct ListedToken {
+    token: String,
+    uses_allowed: Option<u32>,
+    #[serde(default)]
+    pending: u32,
+    #[serde(default)]
+    completed: u32,
+    expiry_time: Option<i64>,
+}
+
+impl ListedToken {
+    fn into_token(self) -> RegistrationToken {
+        RegistrationToken {
+            token: self.token,
+            uses_allowed: self.uses_allowed,
+            pending: self.pending,
+            completed: self.completed,
+            expiry_ms: self.expiry_time,
+        }
+    }
+}
+
+/// Now, in Unix milliseconds.
+#[must_use]
+pub fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,679 @@
+//! One subscription's desk: its admin's Admin API, the users loaded so far and the actions an
+//! admin takes, each checked against the seats paid and read back from the homeserver.
+//!
+//! The directory is filled page by page ([`Desk::load_page`]); a restart begins a new
+//! generation so a page of an older load can never land in a newer list. An action that needs
+//! a free seat counts afresh (every page) first: someone may have added users elsewhere since
+//! the list was loaded.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::admin_api::{now_ms, AdminApi, RegistrationToken, UserSession};
+use super::ledger::{SeatLedger, SeatUser};
+use super::password::generate_password;
+use super::{SeatAdmin, SeatsError, SeatsTarget};
+use crate::transport::credential_client;
+use crate::vault::Secret;
+
+/// One page of users, and the ledger over everything loaded so far.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UsersPage {
+    /// The users of this page.
+    pub users: Vec<SeatUser>,
+    /// Users loaded so far.
+    pub loaded: u32,
+    /// Users the homeserver has.
+    pub total: u32,
+    /// Every page is loaded.
+    pub done: bool,
+    /// The ledger over the users loaded so far.
+    pub ledger: SeatLedger,
+}
+
+/// A user to add.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewSeatUser {
+    /// The user name (the localpart), or a full Matrix ID on this homeserver.
+    pub username: String,
+    /// The display name, if any.
+    pub display_name: Option<String>,
+    /// An email address to attach, if any.
+    pub email: Option<String>,
+}
+
+/// What an action made of a user.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SeatUserChange {
+    /// The user as the homeserver has it now.
+    pub user: SeatUser,
+    /// The ledger after the change.
+    pub ledger: SeatLedger,
+    /// The password the app generated, to show once; `None` when the admin typed one.
+    pub password: Option<String>,
+}
+
+/// A registration token, with whether its uses exceed the free seats.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RegistrationTokenView {
+    /// The token new users type.
+    pub token: String,
+    /// Registrations it allows (`None`: unlimited).
+    pub uses_allowed: Option<u32>,
+    /// Registrations under way.
+    pub pending: u32,
+    /// Registrations completed.
+    pub completed: u32,
+    /// When it expires (Unix milliseconds), if ever.
+    #[ts(type = "number | null")]
+    pub expiry_ms: Option<i64>,
+    /// Its remaining uses exceed the free seats.
+    pub exceeds_free: bool,
+}
+
+/// The registration tokens and the free seats they are weighed against.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TokenList {
+    /// Every token, valid or not.
+    pub tokens: Vec<RegistrationTokenView>,
+    /// Free seats.
+    pub free: i32,
+}
+
+/// A registration token to create.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewRegistrationToken {
+    /// Registrations it allows (`None`: unlimited).
+    pub uses_allowed: Option<u32>,
+    /// When it expires (Unix milliseconds), if ever.
+    #[ts(type = "number | null")]
+    pub expiry_ms: Option<i64>,
+}
+
+/// The users loaded so far.
+#[derive(Debug, Default)]
+struct Directory {
+    users: Vec<SeatUser>,
+    index: HashMap<String, usize>,
+    /// Where the next page starts; `None` once every page is in.
+    next: Option<u32>,
+    total: u32,
+    generation: u64,
+}
+
+impl Directory {
+    fn restart(&mut self) {
+        let generation = self.generation + 1;
+        *self = Self {
+            next: Some(0),
+            generation,
+            ..Self::default()
+        };
+    }
+
+    fn put(&mut self, user: SeatUser) {
+        if let Some(&at) = self.index.get(&user.user_id) {
+            self.users[at] = user;
+        } else {
+            self.index.insert(user.user_id.clone(), self.users.len());
+            self.users.push(user);
+        }
+    }
+
+    fn loaded(&self) -> u32 {
+        u32::try_from(self.users.len()).unwrap_or(u32::MAX)
+    }
+
+    fn complete(&self) -> bool {
+        self.next.is_none() && self.generation > 0
+    }
+}
+
+/// A subscription administered from this computer.
+pub struct Desk {
+    target: SeatsTarget,
+    server_name: String,
+    admin: SeatAdmin,
+    client: matrix_sdk::Client,
+    http: reqwest::Client,
+    page_size: u32,
+    subscription: Mutex<(u32, bool)>,
+    directory: Mutex<Directory>,
+}
+
+crate::debug_fields!(Desk, target, server_name, admin);
+
+impl Desk {
+    /// The desk of `target`, administered by `admin` through its session `client`.
+    pub(super) fn new(
+        target: SeatsTarget,
+        server_name: String,
+        (seats, stale): (u32, bool),
+        admin: SeatAdmin,
+        client: matrix_sdk::Client,
+        page_size: u32,
+    ) -> Self {
+        Self {
+            target,
+            server_name,
+            admin,
+            client,
+            http: credential_client(),
+            page_size,
+            subscription: Mutex::new((seats, stale)),
+            directory: Mutex::new(Directory::default()),
+        }
+    }
+
+    pub(super) fn target(&self) -> &SeatsTarget {
+        &self.target
+    }
+
+    /// Who administers it.
+    #[must_use]
+    pub fn admin(&self) -> &SeatAdmin {
+        &self.admin
+    }
+
+    pub(super) fn seats_paid(&self) -> u32 {
+        lock(&self.subscription).0
+    }
+
+    pub(super) fn stale(&self) -> bool {
+        lock(&self.subscription).1
+    }
+
+    /// New figures from EMS (seats raised, or the server reachable again).
+    pub(super) fn update_subscription(&self, seats: u32, stale: bool) {
+        *lock(&self.subscription) = (seats, stale);
+    }
+
+    /// The Admin API with the admin's current token (it may have been refreshed).
+    pub fn api(&self) -> Result<AdminApi, SeatsError> {
+        let token = self
+            .client
+            .access_token()
+            .ok_or_else(|| SeatsError::SignedOut {
+                matrix_id: self.admin.matrix_id.clone(),
+            })?;
+        Ok(
+            AdminApi::with_http(self.http.clone(), self.client.homeserver(), token)
+                .as_admin(&self.admin.matrix_id),
+        )
+    }
+
+    /// Whether the account is a server admin.
+    pub(super) async fn check_admin(&self) -> Result<bool, SeatsError> {
+        self.api()?.is_admin(&self.admin.matrix_id).await
+    }
+
+    /// The next page (the first when `restart` or nothing was loaded yet), merged into the
+    /// directory. A failure keeps the pages loaded so far: asking again resumes there.
+    pub async fn load_page(&self, restart: bool, page_size: u32) -> Result<UsersPage, SeatsError> {
+        let (from, generation) = {
+            let mut directory = lock(&self.directory);
+            if restart || directory.generation == 0 {
+                directory.restart();
+            }
+            match directory.next {
+                Some(from) => (from, directory.generation),
+                None => return Ok(self.page_of(&directory, Vec::new())),
+            }
+        };
+        let page = self.api()?.users_page(from, page_size, now_ms()).await?;
+        let mut directory = lock(&self.directory);
+        if directory.generation != generation {
+            // A newer load began meanwhile: this page belongs to no list any more.
+            return Ok(self.page_of(&directory, Vec::new()));
+        }
+        directory.total = page.total;
+        directory.next = page.next;
+        for user in &page.users {
+            directory.put(user.clone());
+        }
+        Ok(self.page_of(&directory, page.users))
+    }
+
+    fn page_of(&self, directory: &Directory, users: Vec<SeatUser>) -> UsersPage {
+        UsersPage {
+            users,
+            loaded: directory.loaded(),
+            total: directory.total,
+            done: directory.complete(),
+            ledger: SeatLedger::of(self.seats_paid(), &directory.users, directory.complete()),
+        }
+    }
+
+    /// The ledger over the loaded users.
+    #[must_use]
+    pub fn ledger(&self) -> SeatLedger {
+        let directory = lock(&self.directory);
+        SeatLedger::of(self.seats_paid(), &directory.users, directory.complete())
+    }
+
+    /// Counts every user afresh (all pages), replacing the directory.
+    pub async fn recount(&self) -> Result<SeatLedger, SeatsError> {
+        let users = self.api()?.all_users(self.page_size).await?;
+        let mut directory = lock(&self.directory);
+        directory.restart();
+        for user in users {
+            directory.put(user);
+        }
+        directory.next = None;
+        directory.total = directory.loaded();
+        Ok(SeatLedger::of(self.seats_paid(), &directory.users, true))
+    }
+
+    /// Adds a user with a generated password, if a seat is free and the name is not taken.
+    pub async fn add_user(&self, new: &NewSeatUser) -> Result<SeatUserChange, SeatsError> {
+        self.refuse_if_stale()?;
+        let user_id = user_id_for(&new.username, &self.server_name)?;
+        let display_name = non_empty(new.display_name.as_deref());
+        let email = non_empty(new.email.as_deref());
+        if email.is_some_and(|e| !looks_like_email(e)) {
+            return Err(SeatsError::InvalidInput(format!(
+                "'{}' is not an email address. Type it as name@example.org, or leave it empty.",
+                email.unwrap_or_default()
+            )));
+        }
+        let api = self.api()?;
+        if api.exists(&user_id).await? {
+            return Err(SeatsError::UserExists { user_id });
+        }
+        self.require_free_seat().await?;
+        let password = generate_password();
+        api.create_user(&user_id, display_name, email, &password)
+            .await?;
+        log::info!("seats: added {user_id}");
+        self.read_back(&api, &user_id, Some(password)).await
+    }
+
+    /// Deactivates a user, which frees its seat.
+    pub async fn deactivate(
+        &self,
+        user_id: &str,
+        erase: bool,
+    ) -> Result<SeatUserChange, SeatsError> {
+        self.refuse_if_stale()?;
+        if user_id == self.admin.matrix_id {
+            return Err(SeatsError::InvalidInput(format!(
+                "{user_id} is the account this app administers {} with: it cannot deactivate itself. Sign in as another admin to do this.",
+                self.server_name
+            )));
+        }
+        let api = self.api()?;
+        api.deactivate(user_id, erase).await?;
+        log::info!("seats: deactivated {user_id}");
+        self.read_back(&api, user_id, None).await
+    }
+
+    /// Reactivates a deactivated user with `password`, or a generated one; needs a free seat.
+    pub async fn reactivate(
+        &self,
+        user_id: &str,
+        password: Option<String>,
+    ) -> Result<SeatUserChange, SeatsError> {
+        self.refuse_if_stale()?;
+        let api = self.api()?;
+        if !api.user(user_id).await?.deactivated {
+            return Err(SeatsError::InvalidInput(format!(
+                "{user_id} is not deactivated."
+            )));
+        }
+        self.require_free_seat().await?;
+        let (password, generated) = chosen_or_generated(password)?;
+        api.reactivate(user_id, &password).await?;
+        log::info!("seats: reactivated {user_id}");
+        self.read_back(&api, user_id, generated.then_some(password))
+            .await
+    }
+
+    /// Sets a new password, typed or generated; the user is signed out everywhere.
+    pub async fn reset_password(
+        &self,
+        user_id: &str,
+        password: Option<String>,
+    ) -> Result<SeatUserChange, SeatsError> {
+        self.refuse_if_stale()?;
+        let (password, generated) = chosen_or_generated(password)?;
+        let api = self.api()?;
+        api.reset_password(user_id, &password).await?;
+        log::info!("seats: reset the password of {user_id}");
+        self.read_back(&api, user_id, generated.then_some(password))
+            .await
+    }
+
+    /// Grants or revokes server admin. Revoking the last admin's rights, or this app's own,
+    /// needs `accept_consequence`: the error says what would follow.
+    pub async fn set_admin(
+        &self,
+        user_id: &str,
+        admin: bool,
+        accept_consequence: bool,
+    ) -> Result<SeatUserChange, SeatsError> {
+        self.refuse_if_stale()?;
+        let api = self.api()?;
+        if !admin && !accept_consequence {
+            if user_id == self.admin.matrix_id {
+                return Err(SeatsError::ConfirmConsequence(format!(
+                    "{user_id} is the account this app manages {} with. Without admin rights it can no longer manage users here: someone else would have to grant them again.",
+                    self.server_name
+                )));
+            }
+            self.recount().await?;
+            let other_admins = lock(&self.directory)
+                .users
+                .iter()
+                .filter(|u| u.admin && !u.deactivated && u.user_id != user_id)
+                .count();
+            if other_admins == 0 {
+                return Err(SeatsError::ConfirmConsequence(format!(
+                    "{user_id} is the last server admin of {}. Without any admin, nobody can manage its users until the homeserver's operator grants the rights again.",
+                    self.server_name
+                )));
+            }
+        }
+        api.set_admin(user_id, admin).await?;
+        log::info!(
+            "seats: {} server admin for {user_id}",
+            if admin { "granted" } else { "revoked" }
+        );
+        self.read_back(&api, user_id, None).await
+    }
+
+    /// The user's sessions.
+    pub async fn sessions(&self, user_id: &str) -> Result<Vec<UserSession>, SeatsError> {
+        self.api()?.sessions(user_id).await
+    }
+
+    /// Signs the user out of one session (`device_id`), or of all; returns what remains.
+    pub async fn sign_out_sessions(
+        &self,
+        user_id: &str,
+        device_id: Option<&str>,
+    ) -> Result<Vec<UserSession>, SeatsError> {
+        self.refuse_if_stale()?;
+        let api = self.api()?;
+        let devices: Vec<String> = match device_id {
+            Some(one) => vec![one.to_owned()],
+            None => api
+                .sessions(user_id)
+                .await?
+                .into_iter()
+                .map(|s| s.device_id)
+                .collect(),
+        };
+        api.sign_out_sessions(user_id, &devices).await?;
+        log::info!("seats: signed {user_id} out of {} sessions", devices.len());
+        api.sessions(user_id).await
+    }
+
+    /// The registration tokens, weighed against the free seats.
+    pub async fn tokens(&self) -> Result<TokenList, SeatsError> {
+        let tokens = self.api()?.tokens().await?;
+        let free = if lock(&self.directory).complete() {
+            self.ledger().free
+        } else {
+            self.recount().await?.free
+        };
+        let now = now_ms();
+        Ok(TokenList {
+            tokens: tokens.into_iter().map(|t| weigh(t, free, now)).collect(),
+            free,
+        })
+    }
+
+    /// Creates a registration token.
+    pub async fn create_token(&self, new: &NewRegistrationToken) -> Result<TokenList, SeatsError> {
+        self.refuse_if_stale()?;
+        if new.uses_allowed == Some(0) {
+            return Err(SeatsError::InvalidInput(
+                "A token must allow at least one registration; leave the number empty for no limit.".into(),
+            ));
+        }
+        if new.expiry_ms.is_some_and(|t| t <= now_ms()) {
+            return Err(SeatsError::InvalidInput(
+                "The expiry date has passed: choose a later one, or none.".into(),
+            ));
+        }
+        let token = self
+            .api()?
+            .create_token(new.uses_allowed, new.expiry_ms)
+            .await?;
+        log::info!(
+            "seats: created a registration token on {}",
+            self.server_name
+        );
+        drop(token);
+        self.tokens().await
+    }
+
+    /// Deletes a registration token.
+    pub async fn revoke_token(&self, token: &str) -> Result<TokenList, SeatsError> {
+        self.refuse_if_stale()?;
+        self.api()?.revoke_token(token).await?;
+        log::info!(
+            "seats: revoked a registration token on {}",
+            self.server_name
+        );
+        self.tokens().await
+    }
+
+    fn refuse_if_stale(&self) -> Result<(), SeatsError> {
+        if self.stale() {
+            return Err(SeatsError::InvalidInput(
+                "The EMS server cannot be reached, so these seats are the last ones fetched. Try again once it is back."
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn require_free_seat(&self) -> Result<(), SeatsError> {
+        let ledger = self.recount().await?;
+        if ledger.fits(1) {
+            Ok(())
+        } else {
+            Err(SeatsError::NoSeatFree {
+                server_name: self.server_name.clone(),
+                seats: ledger.seats_paid,
+                accounts: ledger.accounts,
+            })
+        }
+    }
+
+    async fn read_back(
+        &self,
+        api: &AdminApi,
+        user_id: &str,
+        password: Option<Secret>,
+    ) -> Result<SeatUserChange, SeatsError> {
+        let user = api.user(user_id).await?;
+        let ledger = {
+            let mut directory = lock(&self.directory);
+            directory.put(user.clone());
+            SeatLedger::of(self.seats_paid(), &directory.users, directory.complete())
+        };
+        Ok(SeatUserChange {
+            user,
+            ledger,
+            password: password.map(|p| p.expose().to_owned()),
+        })
+    }
+}
+
+/// The full Matrix ID for what the admin typed: a user name, or a Matrix ID here.
+fn user_id_for(typed: &str, server_name: &str) -> Result<String, SeatsError> {
+    let typed = typed.trim();
+    let localpart = match typed
+        .strip_prefix('@')
+        .and_then(|rest| rest.split_once(':'))
+    {
+        Some((local, server)) if server == server_name => local,
+        Some((_, server)) => {
+            return Err(SeatsError::InvalidInput(format!(
+                "{typed} is on {server}, not on {server_name}: type just the user name."
+            )))
+        }
+        None => typed,
+    };
+    if localpart.is_empty() {
+        return Err(SeatsError::InvalidInput(
+            "Type a user name for the new account.".into(),
+        ));
+    }
+    if let Some(bad) = localpart.chars().find(|c| !is_localpart_char(*c)) {
+        let hint = if bad.is_ascii_uppercase() {
+            format!(
+                " User names are lower case: try '{}'.",
+                localpart.to_ascii_lowercase()
+            )
+        } else {
+            String::new()
+        };
+        return Err(SeatsError::InvalidInput(format!(
+            "A user name may hold only a–z, 0–9 and . _ = - / +, not '{bad}'.{hint}"
+        )));
+    }
+    Ok(format!("@{localpart}:{server_name}"))
+}
+
+fn is_localpart_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || "._=-/+".contains(c)
+}
+
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn looks_like_email(value: &str) -> bool {
+    value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !value.contains(' ')
+    })
+}
+
+/// The typed password (which must not be blank), or a generated one; and whether it was
+/// generated (and so must be shown).
+fn chosen_or_generated(typed: Option<String>) -> Result<(Secret, bool), SeatsError> {
+    match typed {
+        Some(p) if p.trim().is_empty() => Ok((generate_password(), true)),
+        Some(p) if p.chars().count() < 8 => Err(SeatsError::InvalidInput(
+            "Choose a password of at least 8 characters, or leave it empty to have one generated."
+                .into(),
+        )),
+        Some(p) => Ok((Secret::new(p), false)),
+        None => Ok((generate_password(), true)),
+    }
+}
+
+fn weigh(token: RegistrationToken, free: i32, now: i64) -> RegistrationTokenView {
+    let expired = token.expiry_ms.is_some_and(|t| t <= now);
+    let remaining = token
+        .uses_allowed
+        .map(|allowed| i64::from(allowed) - i64::from(token.completed) - i64::from(token.pending));
+    let exceeds_free = !expired && remaining.is_none_or(|r| r > 0 && r > i64::from(free));
+    RegistrationTokenView {
+        token: token.token,
+        uses_allowed: token.uses_allowed,
+        pending: token.pending,
+        completed: token.completed,
+        expiry_ms: token.expiry_ms,
+        exceeds_free,
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(uses: Option<u32>, completed: u32, expiry_ms: Option<i64>) -> RegistrationToken {
+        RegistrationToken {
+            token: "t".into(),
+            uses_allowed: uses,
+            pending: 0,
+            completed,
+            expiry_ms,
+        }
+    }
+
+    #[test]
+    fn a_token_warns_when_its_remaining_uses_exceed_the_free_seats() {
+        assert!(
+            weigh(token(Some(3), 0, None), 2, 0).exceeds_free,
+            "3 uses, 2 free"
+        );
+        assert!(
+            !weigh(token(Some(3), 1, None), 2, 0).exceeds_free,
+            "2 left, 2 free"
+        );
+        assert!(
+            weigh(token(None, 0, None), 100, 0).exceeds_free,
+            "unlimited always exceeds"
+        );
+        assert!(
+            !weigh(token(None, 0, Some(5)), 0, 10).exceeds_free,
+            "an expired token warns of nothing"
+        );
+        assert!(
+            !weigh(token(Some(1), 1, None), 0, 0).exceeds_free,
+            "a used-up token warns of nothing"
+        );
+    }
+
+    #[test]
+    fn typed_passwords_are_checked_and_empty_means_generated() {
+        assert!(chosen_or_generated(None).expect("generated").1);
+        assert!(chosen_or_generated(Some("  ".into())).expect("generated").1);
+        assert!(matches!(
+            chosen_or_generated(Some("short".into())),
+            Err(SeatsError::InvalidInput(_))
+        ));
+        let (typed, generated) =
+            chosen_or_generated(Some("a long password".into())).expect("typed");
+        assert_eq!((typed.expose(), generated), ("a long password", false));
+    }
+
+    #[test]
+    fn user_names_become_matrix_ids_here() {
+        let here = "example.org";
+        assert_eq!(
+            user_id_for(" alice ", here).expect("plain"),
+            "@alice:example.org"
+        );
+        assert_eq!(
+            user_id_for("@bob:example.org", here).expect("full ID"),
+            "@bob:example.org"
+        );
+        for (typed, why) in [
+            ("", "empty"),
+            ("Alice", "upper case"),
+            ("a b", "a space"),
+            ("@c:other.org", "another server"),
+        ] {
+            let refused = user_id_for(typed, here).expect_err(why);
+            assert!(
+                matches!(refused, SeatsError::InvalidInput(_)),
+                "{why}: {refused:?}"
+            );
+        }
+        assert!(user_id_for("Alice", here)
+            .expect_err("upper")
+            .to_string()
+            .contains("'alice'"));
+    }
+
+    #[test]
+    fn emails_are_roughly_checked() {
+        assert!(looks_like_email("a@example.org"));
+        for bad in ["a", "a@b", "@example.org", "a b@example.org"] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+}
