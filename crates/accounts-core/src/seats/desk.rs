@@ -346,8 +346,8 @@ impl Desk {
             .await
     }
 
-    /// Grants or revokes server admin. Revoking the last admin's rights, or this app's own,
-    /// needs `accept_consequence`: the error says what would follow.
+    /// Grants or revokes server admin. Revoking this app's own admin's rights (perhaps the
+    /// last admin's) needs `accept_consequence`: the error says what would follow.
     pub async fn set_admin(
         &self,
         user_id: &str,
@@ -356,25 +356,27 @@ impl Desk {
     ) -> Result<SeatUserChange, SeatsError> {
         self.refuse_if_stale()?;
         let api = self.api()?;
-        if !admin && !accept_consequence {
-            if user_id == self.admin.matrix_id {
-                return Err(SeatsError::ConfirmConsequence(format!(
-                    "{user_id} is the account this app manages {} with. Without admin rights it can no longer manage users here: someone else would have to grant them again.",
-                    self.server_name
-                )));
-            }
+        // Only the app's own admin can lose the last rights here: whoever acts is an admin, so
+        // revoking anyone else leaves at least one.
+        if !admin && !accept_consequence && user_id == self.admin.matrix_id {
             self.recount().await?;
-            let other_admins = lock(&self.directory)
+            let others = lock(&self.directory)
                 .users
                 .iter()
                 .filter(|u| u.admin && !u.deactivated && u.user_id != user_id)
                 .count();
-            if other_admins == 0 {
-                return Err(SeatsError::ConfirmConsequence(format!(
-                    "{user_id} is the last server admin of {}. Without any admin, nobody can manage its users until the homeserver's operator grants the rights again.",
+            let last = if others == 0 {
+                format!(
+                    " It is also the last server admin of {}: nobody could manage its users until the homeserver's operator grants the rights again.",
                     self.server_name
-                )));
-            }
+                )
+            } else {
+                String::new()
+            };
+            return Err(SeatsError::ConfirmConsequence(format!(
+                "You are revoking your own admin rights: {user_id} is the account this app manages {} with, and it could no longer manage users here.{last}",
+                self.server_name
+            )));
         }
         api.set_admin(user_id, admin).await?;
         log::info!(
@@ -411,14 +413,11 @@ impl Desk {
         api.sessions(user_id).await
     }
 
-    /// The registration tokens, weighed against the free seats.
+    /// The registration tokens, weighed against the free seats (counted afresh: registrations
+    /// with a token happen without the app).
     pub async fn tokens(&self) -> Result<TokenList, SeatsError> {
         let tokens = self.api()?.tokens().await?;
-        let free = if lock(&self.directory).complete() {
-            self.ledger().free
-        } else {
-            self.recount().await?.free
-        };
+        let free = self.recount().await?.free;
         let now = now_ms();
         Ok(TokenList {
             tokens: tokens.into_iter().map(|t| weigh(t, free, now)).collect(),

@@ -1,0 +1,616 @@
+//! Seat administration through the core (`Accounts::seat_subscriptions`, the desk's actions)
+//! against the EMS sandbox and a real Synapse that is the subscription's hosted homeserver:
+//! finding the admin (a non-admin refused with the pane's words), every action read back from
+//! the homeserver, the seat checks, a registration token used by a real registration, raising
+//! seats read back from EMS, and the homeserver stopping mid-list.
+//!
+//! The EMS sign-in goes through the real OpenID Connect flow with a cookie-keeping HTTP client
+//! as the browser; secrets sit in an in-memory store (the keyring has its own tests).
+
+#[path = "support/browser.rs"]
+mod browser;
+#[path = "support/synapse.rs"]
+mod synapse;
+#[path = "support/synapse_admin.rs"]
+mod synapse_admin;
+
+use std::sync::Arc;
+
+use accounts_core::browser::Opener;
+use accounts_core::matrix::{NewAccount, PasswordSignIn, RegistrationStep};
+use accounts_core::seats::{
+    NewRegistrationToken, NewSeatUser, SeatSubscription, SeatWarningKind, Seats, SeatsError,
+    SeatsTarget,
+};
+use accounts_core::vault::{MemoryStore, SubscriptionLink, Vault};
+use accounts_core::Accounts;
+use browser::{form, set_field, Browser};
+use ems_api::{NewHostedHomeserver, NewSubscription};
+use ems_sandbox::{
+    ClientConfig, ElementOneConfig, HomeserverConfig, Homeservers, NewUser, ProviderConfig,
+    RunningSandbox, Sandbox, SandboxConfig, Store,
+};
+use synapse::Synapse;
+use synapse_admin::{login, whoami, Admin};
+
+const EMAIL: &str = "sam@example.org";
+const PASSWORD: &str = "sam's long sandbox password";
+const SEATS: u32 = 3;
+
+struct Stack {
+    synapse: Synapse,
+    sandbox: RunningSandbox,
+    admin: Admin,
+    subscription_id: String,
+    user_id: String,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+/// A Synapse that accepts registration tokens, and the sandbox with Sam, whose hosted
+/// homeserver subscription of three seats runs on that Synapse.
+async fn stack() -> Stack {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tokens = dir.path().join("tokens.yaml");
+    std::fs::write(
+        &tokens,
+        "enable_registration: true\nregistration_requires_token: true\n",
+    )
+    .expect("write the registration config");
+    let synapse = tokio::task::spawn_blocking(move || Synapse::start_with(&[&tokens]))
+        .await
+        .expect("Synapse starts");
+    let provider = ProviderConfig {
+        clients: vec![ClientConfig::public_native("element-accounts")],
+        homeservers: vec![HomeserverConfig {
+            server_name: synapse.server_name.clone(),
+            url: synapse.url.clone(),
+            web_client_url: None,
+            admin_user: synapse.admin_user.clone(),
+            admin_password: ems_sandbox::Secret::new(synapse.admin_password.clone()),
+        }],
+        element_one: Some(ElementOneConfig {
+            server_name: "one.test".into(),
+            url: "http://127.0.0.1:10/".into(),
+        }),
+        ..ProviderConfig::default()
+    };
+    let db = dir.path().join("ems.db");
+    let (store, user_id, subscription_id) = {
+        let (db, provider) = (db.clone(), provider.clone());
+        tokio::task::spawn_blocking(move || {
+            let store = Store::open(&db).expect("the sandbox's database");
+            let user = store
+                .add_user(&NewUser {
+                    email: EMAIL.into(),
+                    name: "Sam Admin".into(),
+                    username: Some("sam".into()),
+                    password: ems_sandbox::Secret::new(PASSWORD),
+                })
+                .expect("add Sam");
+            let subscription = store
+                .create_subscription(
+                    &user.id,
+                    &NewSubscription::HostedHomeserver(NewHostedHomeserver {
+                        seats: SEATS,
+                        admin_contact: None,
+                        server_name: None,
+                    }),
+                    &Homeservers::from_config(&provider),
+                )
+                .expect("a hosted homeserver on the test Synapse");
+            (store, user.id, subscription.id().to_owned())
+        })
+        .await
+        .expect("blocking task")
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port for the sandbox");
+    let sandbox = Sandbox::start(
+        SandboxConfig {
+            database: db,
+            provider,
+        },
+        listener,
+    )
+    .await
+    .expect("the sandbox starts");
+    let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
+    Stack {
+        synapse,
+        sandbox,
+        admin,
+        subscription_id,
+        user_id,
+        store,
+        _dir: dir,
+    }
+}
+
+/// The core over `dir`, fetching users one at a time so that paging is exercised.
+fn accounts(dir: &std::path::Path) -> Accounts {
+    Accounts::open(
+        Some(dir),
+        Vault::new(Arc::new(MemoryStore::default())),
+        Opener::new(None, None),
+    )
+    .with_seats(Seats::new(1))
+}
+
+/// Signs Sam in to EMS, playing the browser: the sign-in form, then the redirects back.
+async fn sign_in_to_ems(core: &Accounts, stack: &Stack) -> String {
+    let handoff = core
+        .ems
+        .start_sign_in(stack.sandbox.issuer())
+        .await
+        .expect("the EMS sign-in starts");
+    let browser = Browser::new();
+    let play = async {
+        let mut url = handoff.url.clone();
+        let mut answer = browser.get(&url).await;
+        for _ in 0..10 {
+            if let Some(location) = answer.location.clone() {
+                url = url::Url::parse(&url)
+                    .and_then(|b| b.join(&location))
+                    .expect("a redirect")
+                    .to_string();
+                answer = browser.get(&url).await;
+            } else if answer.body.contains("name=\"password\"") {
+                let (action, mut fields) = form(&answer.body);
+                set_field(&mut fields, "email", EMAIL);
+                set_field(&mut fields, "password", PASSWORD);
+                url = url::Url::parse(&url)
+                    .and_then(|b| b.join(&action))
+                    .expect("the form")
+                    .to_string();
+                answer = browser.post_form(&url, &fields).await;
+            } else if browser::is_consent_page(&answer) {
+                answer = browser.continue_as(&answer).await;
+            } else {
+                return;
+            }
+        }
+    };
+    let (account, ()) = tokio::join!(core.ems.finish_sign_in(), play);
+    account.expect("Sam is signed in to EMS").id
+}
+
+async fn sign_in_to_matrix(
+    core: &Accounts,
+    stack: &Stack,
+    user: &str,
+    password: &str,
+    link: Option<SubscriptionLink>,
+) -> String {
+    core.matrix
+        .sign_in(PasswordSignIn::new(
+            stack.synapse.url.clone(),
+            user.to_owned(),
+            password.to_owned(),
+            None,
+            link,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{user} signs in: {e}"))
+        .id
+}
+
+async fn only_subscription(core: &Accounts) -> SeatSubscription {
+    let mut found = core.seat_subscriptions().await.expect("the subscriptions");
+    assert_eq!(found.len(), 1, "one hosted homeserver: {found:?}");
+    found.remove(0)
+}
+
+/// Loads every page, as the pane does, and returns the users' IDs and the last ledger.
+async fn load_all(
+    core: &Accounts,
+    target: &SeatsTarget,
+) -> (Vec<String>, accounts_core::seats::SeatLedger) {
+    let mut page = core
+        .seats
+        .load_page(target, true)
+        .await
+        .expect("the first page");
+    let mut ids: Vec<String> = page.users.iter().map(|u| u.user_id.clone()).collect();
+    let mut pages = 1;
+    while !page.done {
+        page = core
+            .seats
+            .load_page(target, false)
+            .await
+            .expect("the next page");
+        ids.extend(page.users.iter().map(|u| u.user_id.clone()));
+        pages += 1;
+    }
+    assert_eq!(pages, ids.len().max(1), "one user per page at page size 1");
+    assert_eq!(page.loaded as usize, ids.len());
+    (ids, page.ledger)
+}
+
+fn new_user(username: &str) -> NewSeatUser {
+    NewSeatUser {
+        username: username.to_owned(),
+        display_name: Some(format!("{username} the tester")),
+        email: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_the_users_of_a_hosted_homeserver_within_its_seats() {
+    let stack = stack().await;
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let server = stack.synapse.server_name.clone();
+    let id = |local: &str| format!("@{local}:{server}");
+
+    // Without a Matrix account here, the pane says how to get one.
+    let ems = sign_in_to_ems(&core, &stack).await;
+    let entry = only_subscription(&core).await;
+    assert_eq!(
+        (entry.seats, entry.server_name.as_str()),
+        (SEATS, server.as_str())
+    );
+    assert!(entry.admin.is_none());
+    let problem = entry.admin_problem.expect("why nobody administers it");
+    assert!(
+        problem.contains("Sign in as this homeserver's admin"),
+        "{problem}"
+    );
+
+    // A non-admin account is refused with the pane's words.
+    stack
+        .admin
+        .create_user(&server, "bob", "bob-password-1")
+        .await;
+    sign_in_to_matrix(&core, &stack, "bob", "bob-password-1", None).await;
+    let entry = only_subscription(&core).await;
+    assert!(entry.admin.is_none(), "bob is no admin");
+    let problem = entry.admin_problem.expect("why bob cannot");
+    assert!(
+        problem.contains(&format!(
+            "{} is signed in here but is not a server admin",
+            id("bob")
+        )),
+        "{problem}"
+    );
+    let target = SeatsTarget {
+        ems_account: ems.clone(),
+        subscription_id: stack.subscription_id.clone(),
+    };
+    let refused = core
+        .seats
+        .load_page(&target, true)
+        .await
+        .expect_err("no desk without an admin");
+    assert!(
+        matches!(refused, SeatsError::UnknownSubscription { .. }),
+        "{refused:?}"
+    );
+
+    // The homeserver's admin, linked to the subscription, administers it.
+    let link = SubscriptionLink {
+        ems_account: ems.clone(),
+        subscription_id: stack.subscription_id.clone(),
+    };
+    let admin_account = sign_in_to_matrix(
+        &core,
+        &stack,
+        &stack.synapse.admin_user,
+        &stack.synapse.admin_password,
+        Some(link),
+    )
+    .await;
+    let entry = only_subscription(&core).await;
+    let admin = entry.admin.expect("the admin is found");
+    assert_eq!(
+        (admin.account_id.as_str(), admin.matrix_id.as_str()),
+        (admin_account.as_str(), stack.synapse.admin_user.as_str())
+    );
+    let (ids, ledger) = load_all(&core, &target).await;
+    assert_eq!(
+        ids,
+        [stack.synapse.admin_user.clone(), id("bob")],
+        "every user, page by page"
+    );
+    assert_eq!(
+        (ledger.seats_paid, ledger.accounts, ledger.free),
+        (SEATS, 2, 1),
+        "{ledger:?}"
+    );
+    let desk = core.seats.desk(&target).expect("the desk");
+
+    // Adding a user: the password shown once works; the last seat is taken.
+    let carol = desk
+        .add_user(&new_user("carol"))
+        .await
+        .expect("carol is added");
+    let password = carol
+        .password
+        .clone()
+        .expect("a generated password to show");
+    assert_eq!(carol.user.user_id, id("carol"));
+    assert_eq!(carol.user.display_name.as_deref(), Some("carol the tester"));
+    assert!(carol.user.holds_seat);
+    assert_eq!((carol.ledger.accounts, carol.ledger.free), (3, 0));
+    assert!(
+        carol
+            .ledger
+            .warnings
+            .iter()
+            .any(|w| w.kind == SeatWarningKind::NoSeatFree),
+        "{:?}",
+        carol.ledger.warnings
+    );
+    let (carol_token, _) = login(&stack.synapse.url, "carol", &password)
+        .await
+        .expect("carol signs in with the shown password");
+    assert!(whoami(&stack.synapse.url, &carol_token).await.is_ok());
+
+    // No seat free: refused, and nothing is created. A taken name is refused too.
+    let full = desk
+        .add_user(&new_user("dave"))
+        .await
+        .expect_err("no seat is free");
+    assert!(
+        matches!(
+            full,
+            SeatsError::NoSeatFree {
+                seats: SEATS,
+                accounts: 3,
+                ..
+            }
+        ),
+        "{full:?}"
+    );
+    assert!(
+        full.to_string().contains("Raise the seats"),
+        "the message offers more seats: {full}"
+    );
+    assert_eq!(
+        stack.admin.user_details(&id("dave")).await["errcode"],
+        "M_NOT_FOUND",
+        "nothing created for dave"
+    );
+    let taken = desk
+        .add_user(&new_user("bob"))
+        .await
+        .expect_err("bob exists");
+    assert!(matches!(taken, SeatsError::UserExists { .. }), "{taken:?}");
+    let bad = desk
+        .add_user(&new_user("Eve Smith"))
+        .await
+        .expect_err("not a user name");
+    assert!(matches!(bad, SeatsError::InvalidInput(_)), "{bad:?}");
+
+    // Deactivating frees a seat; the homeserver agrees.
+    let gone = desk
+        .deactivate(&id("carol"), false)
+        .await
+        .expect("carol is deactivated");
+    assert!(gone.user.deactivated && !gone.user.holds_seat);
+    assert_eq!((gone.ledger.accounts, gone.ledger.free), (2, 1));
+    assert_eq!(
+        stack.admin.user_details(&id("carol")).await["deactivated"],
+        true
+    );
+    assert_eq!(
+        login(&stack.synapse.url, "carol", &password).await.err(),
+        Some(403),
+        "a deactivated user cannot sign in"
+    );
+
+    // Reactivating needs a free seat: take it with erin first.
+    let erin = desk
+        .add_user(&new_user("erin"))
+        .await
+        .expect("erin takes the free seat");
+    let refused = desk
+        .reactivate(&id("carol"), Some("carol's new password".into()))
+        .await
+        .expect_err("no seat for carol");
+    assert!(
+        matches!(refused, SeatsError::NoSeatFree { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(
+        stack.admin.user_details(&id("carol")).await["deactivated"],
+        true,
+        "carol stays deactivated"
+    );
+    desk.deactivate(&id("bob"), true)
+        .await
+        .expect("bob goes, erased");
+    let back = desk
+        .reactivate(&id("carol"), Some("carol's new password".into()))
+        .await
+        .expect("carol is back");
+    assert!(
+        back.password.is_none(),
+        "a typed password is not echoed back"
+    );
+    assert!(!back.user.deactivated && back.user.holds_seat);
+    login(&stack.synapse.url, "carol", "carol's new password")
+        .await
+        .expect("carol signs in with the typed password");
+
+    // Resetting a password signs the user out everywhere; the new one works.
+    let erin_password = erin.password.expect("erin's password");
+    let (erin_token, erin_device) = login(&stack.synapse.url, "erin", &erin_password)
+        .await
+        .expect("erin signs in");
+    let sessions = desk.sessions(&id("erin")).await.expect("erin's sessions");
+    assert!(
+        sessions.iter().any(|s| s.device_id == erin_device),
+        "{sessions:?}"
+    );
+    let reset = desk
+        .reset_password(&id("erin"), None)
+        .await
+        .expect("a new password for erin");
+    let new_password = reset.password.expect("generated and shown");
+    assert_eq!(
+        whoami(&stack.synapse.url, &erin_token).await.err(),
+        Some(401),
+        "the old session is gone"
+    );
+    login(&stack.synapse.url, "erin", &new_password)
+        .await
+        .expect("the new password works");
+    assert!(
+        login(&stack.synapse.url, "erin", &erin_password)
+            .await
+            .is_err(),
+        "the old password does not"
+    );
+
+    // Sessions: sign out one, then all.
+    let (_, second) = login(&stack.synapse.url, "erin", &new_password)
+        .await
+        .expect("a second session");
+    let before = desk.sessions(&id("erin")).await.expect("sessions");
+    assert_eq!(before.len(), 2, "{before:?}");
+    let left = desk
+        .sign_out_sessions(&id("erin"), Some(&second))
+        .await
+        .expect("one signed out");
+    assert_eq!(left.len(), 1);
+    assert!(left.iter().all(|s| s.device_id != second));
+    let none = desk
+        .sign_out_sessions(&id("erin"), None)
+        .await
+        .expect("all signed out");
+    assert!(none.is_empty(), "{none:?}");
+    assert!(
+        stack.admin.devices(&id("erin")).await.is_empty(),
+        "the homeserver agrees"
+    );
+
+    // Server admin: granted and revoked, read back; revoking one's own needs a second yes.
+    let granted = desk
+        .set_admin(&id("erin"), true, false)
+        .await
+        .expect("erin is made admin");
+    assert!(granted.user.admin);
+    assert_eq!(stack.admin.user_details(&id("erin")).await["admin"], true);
+    let revoked = desk
+        .set_admin(&id("erin"), false, false)
+        .await
+        .expect("revoked: another admin remains");
+    assert!(!revoked.user.admin);
+    assert_eq!(stack.admin.user_details(&id("erin")).await["admin"], false);
+    let own = desk
+        .set_admin(&stack.synapse.admin_user, false, false)
+        .await
+        .expect_err("one's own rights");
+    let SeatsError::ConfirmConsequence(consequence) = own else {
+        panic!("a consequence to confirm: {own:?}")
+    };
+    assert!(
+        consequence.contains("your own admin rights") && consequence.contains("last server admin"),
+        "{consequence}"
+    );
+    assert_eq!(
+        stack.admin.user_details(&stack.synapse.admin_user).await["admin"],
+        true,
+        "nothing changed yet"
+    );
+
+    // A registration token made here is used by a real registration, and counted. Free seats
+    // are 0, so a token of two uses is flagged.
+    desk.deactivate(&id("erin"), false)
+        .await
+        .expect("a seat for the newcomer");
+    let tokens = desk
+        .create_token(&NewRegistrationToken {
+            uses_allowed: Some(2),
+            expiry_ms: None,
+        })
+        .await
+        .expect("a token");
+    assert_eq!((tokens.tokens.len(), tokens.free), (1, 1));
+    let token = tokens.tokens[0].clone();
+    assert!(token.exceeds_free, "two uses, one free seat: {token:?}");
+    let progress = core
+        .creation
+        .start(
+            &core.matrix,
+            NewAccount::new(
+                stack.synapse.url.clone(),
+                "frank".into(),
+                "frank's password 1".into(),
+                None,
+            ),
+        )
+        .await
+        .expect("frank starts registering");
+    assert_eq!(progress.step, RegistrationStep::Token);
+    core.creation
+        .submit_token(&progress.id, &token.token, &core.matrix)
+        .await
+        .expect("frank registers with the token");
+    let tokens = desk.tokens().await.expect("tokens");
+    assert_eq!(
+        (tokens.tokens[0].completed, tokens.free),
+        (1, 0),
+        "the use is counted, and frank holds a seat"
+    );
+    let (ids, ledger) = load_all(&core, &target).await;
+    assert!(ids.contains(&id("frank")), "{ids:?}");
+    assert_eq!((ledger.accounts, ledger.free), (3, 0));
+    let none = desk.revoke_token(&token.token).await.expect("revoked");
+    assert!(none.tokens.is_empty(), "{:?}", none.tokens);
+
+    // Raising seats through EMS is read back from EMS, and the ledger follows.
+    core.ems
+        .control_panel(&ems)
+        .expect("the panel")
+        .raise_seats(&stack.subscription_id, 5)
+        .await
+        .expect("seats raised");
+    let entry = only_subscription(&core).await;
+    assert_eq!(entry.seats, 5);
+    let at_ems = stack
+        .store
+        .subscription(&stack.user_id, &stack.subscription_id)
+        .expect("the sandbox's record")
+        .expect("exists");
+    let ems_api::Subscription::HostedHomeserver(hosted) = at_ems else {
+        panic!("hosted: {at_ems:?}")
+    };
+    assert_eq!(hosted.seats, 5, "EMS has the new seats");
+    let ledger = desk.ledger();
+    assert_eq!((ledger.seats_paid, ledger.free), (5, 2), "{ledger:?}");
+
+    // The homeserver stops mid-list: an error, and the rows loaded so far stay.
+    let first = core
+        .seats
+        .load_page(&target, true)
+        .await
+        .expect("the first page");
+    assert_eq!(first.loaded, 1);
+    stack.synapse.stop();
+    let down = core
+        .seats
+        .load_page(&target, false)
+        .await
+        .expect_err("the homeserver is down");
+    assert!(matches!(down, SeatsError::Unreachable { .. }), "{down:?}");
+    assert!(
+        down.to_string()
+            .contains("Check that the homeserver is running"),
+        "{down}"
+    );
+    let kept = desk.ledger();
+    assert!(
+        !kept.complete && kept.accounts == 1,
+        "the loaded row is kept: {kept:?}"
+    );
+    stack.synapse.start_again();
+    let resumed = core
+        .seats
+        .load_page(&target, false)
+        .await
+        .expect("loading resumes");
+    assert_eq!(resumed.loaded, 2, "the next page joins the kept one");
+}
