@@ -320,297 +320,355 @@ async fn an_admin_manages_the_users_of_a_hosted_homeserver_within_its_seats() {
     );
     let desk = core.seats.desk(&target).expect("the desk");
 
-    // Adding a user: the password shown once works; the last seat is taken.
-    let carol = desk
-        .add_user(&new_user("carol"))
-        .await
-        .expect("carol is added");
-    let password = carol
-        .password
-        .clone()
-        .expect("a generated password to show");
-    assert_eq!(carol.user.user_id, id("carol"));
-    assert_eq!(carol.user.display_name.as_deref(), Some("carol the tester"));
-    assert!(carol.user.holds_seat);
-    assert_eq!((carol.ledger.accounts, carol.ledger.free), (3, 0));
-    assert!(
-        carol
-            .ledger
-            .warnings
-            .iter()
-            .any(|w| w.kind == SeatWarningKind::NoSeatFree),
-        "{:?}",
-        carol.ledger.warnings
-    );
-    let (carol_token, _) = login(&stack.synapse.url, "carol", &password)
-        .await
-        .expect("carol signs in with the shown password");
-    assert!(whoami(&stack.synapse.url, &carol_token).await.is_ok());
+    let journey = Journey {
+        core: &core,
+        stack: &stack,
+        target: &target,
+        desk: &desk,
+        server: &server,
+    };
+    let erin_password = journey.adds_and_deactivates().await;
+    journey
+        .resets_passwords_and_ends_sessions(&erin_password)
+        .await;
+    journey.grants_and_revokes_admin().await;
+    journey.counts_a_registration_token().await;
+    journey.raises_seats_and_survives_an_outage(&ems).await;
+}
 
-    // No seat free: refused, and nothing is created. A taken name is refused too.
-    let full = desk
-        .add_user(&new_user("dave"))
-        .await
-        .expect_err("no seat is free");
-    assert!(
-        matches!(
-            full,
-            SeatsError::NoSeatFree {
-                seats: SEATS,
-                accounts: 3,
-                ..
-            }
-        ),
-        "{full:?}"
-    );
-    assert!(
-        full.to_string().contains("Raise the seats"),
-        "the message offers more seats: {full}"
-    );
-    assert_eq!(
-        stack.admin.user_details(&id("dave")).await["errcode"],
-        "M_NOT_FOUND",
-        "nothing created for dave"
-    );
-    let taken = desk
-        .add_user(&new_user("bob"))
-        .await
-        .expect_err("bob exists");
-    assert!(matches!(taken, SeatsError::UserExists { .. }), "{taken:?}");
-    let bad = desk
-        .add_user(&new_user("Eve Smith"))
-        .await
-        .expect_err("not a user name");
-    assert!(matches!(bad, SeatsError::InvalidInput(_)), "{bad:?}");
+/// The steps after the admin is found, over one stack.
+struct Journey<'a> {
+    core: &'a Accounts,
+    stack: &'a Stack,
+    target: &'a SeatsTarget,
+    desk: &'a accounts_core::seats::Desk,
+    server: &'a str,
+}
 
-    // Deactivating frees a seat; the homeserver agrees.
-    let gone = desk
-        .deactivate(&id("carol"), false)
-        .await
-        .expect("carol is deactivated");
-    assert!(gone.user.deactivated && !gone.user.holds_seat);
-    assert_eq!((gone.ledger.accounts, gone.ledger.free), (2, 1));
-    assert_eq!(
-        stack.admin.user_details(&id("carol")).await["deactivated"],
-        true
-    );
-    assert_eq!(
-        login(&stack.synapse.url, "carol", &password).await.err(),
-        Some(403),
-        "a deactivated user cannot sign in"
-    );
+impl Journey<'_> {
+    fn id(&self, local: &str) -> String {
+        format!("@{local}:{}", self.server)
+    }
 
-    // Reactivating needs a free seat: take it with erin first.
-    let erin = desk
-        .add_user(&new_user("erin"))
-        .await
-        .expect("erin takes the free seat");
-    let refused = desk
-        .reactivate(&id("carol"), Some("carol's new password".into()))
-        .await
-        .expect_err("no seat for carol");
-    assert!(
-        matches!(refused, SeatsError::NoSeatFree { .. }),
-        "{refused:?}"
-    );
-    assert_eq!(
-        stack.admin.user_details(&id("carol")).await["deactivated"],
-        true,
-        "carol stays deactivated"
-    );
-    desk.deactivate(&id("bob"), true)
-        .await
-        .expect("bob goes, erased");
-    let back = desk
-        .reactivate(&id("carol"), Some("carol's new password".into()))
-        .await
-        .expect("carol is back");
-    assert!(
-        back.password.is_none(),
-        "a typed password is not echoed back"
-    );
-    assert!(!back.user.deactivated && back.user.holds_seat);
-    login(&stack.synapse.url, "carol", "carol's new password")
-        .await
-        .expect("carol signs in with the typed password");
-
-    // Resetting a password signs the user out everywhere; the new one works.
-    let erin_password = erin.password.expect("erin's password");
-    let (erin_token, erin_device) = login(&stack.synapse.url, "erin", &erin_password)
-        .await
-        .expect("erin signs in");
-    let sessions = desk.sessions(&id("erin")).await.expect("erin's sessions");
-    assert!(
-        sessions.iter().any(|s| s.device_id == erin_device),
-        "{sessions:?}"
-    );
-    let reset = desk
-        .reset_password(&id("erin"), None)
-        .await
-        .expect("a new password for erin");
-    let new_password = reset.password.expect("generated and shown");
-    assert_eq!(
-        whoami(&stack.synapse.url, &erin_token).await.err(),
-        Some(401),
-        "the old session is gone"
-    );
-    login(&stack.synapse.url, "erin", &new_password)
-        .await
-        .expect("the new password works");
-    assert!(
-        login(&stack.synapse.url, "erin", &erin_password)
+    /// Returns erin's generated password.
+    async fn adds_and_deactivates(&self) -> String {
+        let (stack, desk) = (self.stack, self.desk);
+        let id = |local: &str| self.id(local);
+        // Adding a user: the password shown once works; the last seat is taken.
+        let carol = desk
+            .add_user(&new_user("carol"))
             .await
-            .is_err(),
-        "the old password does not"
-    );
+            .expect("carol is added");
+        let password = carol
+            .password
+            .clone()
+            .expect("a generated password to show");
+        assert_eq!(carol.user.user_id, id("carol"));
+        assert_eq!(carol.user.display_name.as_deref(), Some("carol the tester"));
+        assert!(carol.user.holds_seat);
+        assert_eq!((carol.ledger.accounts, carol.ledger.free), (3, 0));
+        assert!(
+            carol
+                .ledger
+                .warnings
+                .iter()
+                .any(|w| w.kind == SeatWarningKind::NoSeatFree),
+            "{:?}",
+            carol.ledger.warnings
+        );
+        let (carol_token, _) = login(&stack.synapse.url, "carol", &password)
+            .await
+            .expect("carol signs in with the shown password");
+        assert!(whoami(&stack.synapse.url, &carol_token).await.is_ok());
 
-    // Sessions: sign out one, then all.
-    let (_, second) = login(&stack.synapse.url, "erin", &new_password)
-        .await
-        .expect("a second session");
-    let before = desk.sessions(&id("erin")).await.expect("sessions");
-    assert_eq!(before.len(), 2, "{before:?}");
-    let left = desk
-        .sign_out_sessions(&id("erin"), Some(&second))
-        .await
-        .expect("one signed out");
-    assert_eq!(left.len(), 1);
-    assert!(left.iter().all(|s| s.device_id != second));
-    let none = desk
-        .sign_out_sessions(&id("erin"), None)
-        .await
-        .expect("all signed out");
-    assert!(none.is_empty(), "{none:?}");
-    assert!(
-        stack.admin.devices(&id("erin")).await.is_empty(),
-        "the homeserver agrees"
-    );
-
-    // Server admin: granted and revoked, read back; revoking one's own needs a second yes.
-    let granted = desk
-        .set_admin(&id("erin"), true, false)
-        .await
-        .expect("erin is made admin");
-    assert!(granted.user.admin);
-    assert_eq!(stack.admin.user_details(&id("erin")).await["admin"], true);
-    let revoked = desk
-        .set_admin(&id("erin"), false, false)
-        .await
-        .expect("revoked: another admin remains");
-    assert!(!revoked.user.admin);
-    assert_eq!(stack.admin.user_details(&id("erin")).await["admin"], false);
-    let own = desk
-        .set_admin(&stack.synapse.admin_user, false, false)
-        .await
-        .expect_err("one's own rights");
-    let SeatsError::ConfirmConsequence(consequence) = own else {
-        panic!("a consequence to confirm: {own:?}")
-    };
-    assert!(
-        consequence.contains("your own admin rights") && consequence.contains("last server admin"),
-        "{consequence}"
-    );
-    assert_eq!(
-        stack.admin.user_details(&stack.synapse.admin_user).await["admin"],
-        true,
-        "nothing changed yet"
-    );
-
-    // A registration token made here is used by a real registration, and counted. Free seats
-    // are 0, so a token of two uses is flagged.
-    desk.deactivate(&id("erin"), false)
-        .await
-        .expect("a seat for the newcomer");
-    let tokens = desk
-        .create_token(&NewRegistrationToken {
-            uses_allowed: Some(2),
-            expiry_ms: None,
-        })
-        .await
-        .expect("a token");
-    assert_eq!((tokens.tokens.len(), tokens.free), (1, 1));
-    let token = tokens.tokens[0].clone();
-    assert!(token.exceeds_free, "two uses, one free seat: {token:?}");
-    let progress = core
-        .creation
-        .start(
-            &core.matrix,
-            NewAccount::new(
-                stack.synapse.url.clone(),
-                "frank".into(),
-                "frank's password 1".into(),
-                None,
+        // No seat free: refused, and nothing is created. A taken name is refused too.
+        let full = desk
+            .add_user(&new_user("dave"))
+            .await
+            .expect_err("no seat is free");
+        assert!(
+            matches!(
+                full,
+                SeatsError::NoSeatFree {
+                    seats: SEATS,
+                    accounts: 3,
+                    ..
+                }
             ),
-        )
-        .await
-        .expect("frank starts registering");
-    assert_eq!(progress.step, RegistrationStep::Token);
-    core.creation
-        .submit_token(&progress.id, &token.token, &core.matrix)
-        .await
-        .expect("frank registers with the token");
-    let tokens = desk.tokens().await.expect("tokens");
-    assert_eq!(
-        (tokens.tokens[0].completed, tokens.free),
-        (1, 0),
-        "the use is counted, and frank holds a seat"
-    );
-    let (ids, ledger) = load_all(&core, &target).await;
-    assert!(ids.contains(&id("frank")), "{ids:?}");
-    assert_eq!((ledger.accounts, ledger.free), (3, 0));
-    let none = desk.revoke_token(&token.token).await.expect("revoked");
-    assert!(none.tokens.is_empty(), "{:?}", none.tokens);
+            "{full:?}"
+        );
+        assert!(
+            full.to_string().contains("Raise the seats"),
+            "the message offers more seats: {full}"
+        );
+        assert_eq!(
+            stack.admin.user_details(&id("dave")).await["errcode"],
+            "M_NOT_FOUND",
+            "nothing created for dave"
+        );
+        let taken = desk
+            .add_user(&new_user("bob"))
+            .await
+            .expect_err("bob exists");
+        assert!(matches!(taken, SeatsError::UserExists { .. }), "{taken:?}");
+        let bad = desk
+            .add_user(&new_user("Eve Smith"))
+            .await
+            .expect_err("not a user name");
+        assert!(matches!(bad, SeatsError::InvalidInput(_)), "{bad:?}");
 
-    // Raising seats through EMS is read back from EMS, and the ledger follows.
-    core.ems
-        .control_panel(&ems)
-        .expect("the panel")
-        .raise_seats(&stack.subscription_id, 5)
-        .await
-        .expect("seats raised");
-    let entry = only_subscription(&core).await;
-    assert_eq!(entry.seats, 5);
-    let at_ems = stack
-        .store
-        .subscription(&stack.user_id, &stack.subscription_id)
-        .expect("the sandbox's record")
-        .expect("exists");
-    let ems_api::Subscription::HostedHomeserver(hosted) = at_ems else {
-        panic!("hosted: {at_ems:?}")
-    };
-    assert_eq!(hosted.seats, 5, "EMS has the new seats");
-    let ledger = desk.ledger();
-    assert_eq!((ledger.seats_paid, ledger.free), (5, 2), "{ledger:?}");
+        // Deactivating frees a seat; the homeserver agrees.
+        let gone = desk
+            .deactivate(&id("carol"), false)
+            .await
+            .expect("carol is deactivated");
+        assert!(gone.user.deactivated && !gone.user.holds_seat);
+        assert_eq!((gone.ledger.accounts, gone.ledger.free), (2, 1));
+        assert_eq!(
+            stack.admin.user_details(&id("carol")).await["deactivated"],
+            true
+        );
+        assert_eq!(
+            login(&stack.synapse.url, "carol", &password).await.err(),
+            Some(403),
+            "a deactivated user cannot sign in"
+        );
 
-    // The homeserver stops mid-list: an error, and the rows loaded so far stay.
-    let first = core
-        .seats
-        .load_page(&target, true)
-        .await
-        .expect("the first page");
-    assert_eq!(first.loaded, 1);
-    stack.synapse.stop();
-    let down = core
-        .seats
-        .load_page(&target, false)
-        .await
-        .expect_err("the homeserver is down");
-    assert!(matches!(down, SeatsError::Unreachable { .. }), "{down:?}");
-    assert!(
-        down.to_string()
-            .contains("Check that the homeserver is running"),
-        "{down}"
-    );
-    let kept = desk.ledger();
-    assert!(
-        !kept.complete && kept.accounts == 1,
-        "the loaded row is kept: {kept:?}"
-    );
-    stack.synapse.start_again();
-    let resumed = core
-        .seats
-        .load_page(&target, false)
-        .await
-        .expect("loading resumes");
-    assert_eq!(resumed.loaded, 2, "the next page joins the kept one");
+        self.reactivates_within_the_seats().await
+    }
+
+    /// Returns erin's generated password.
+    async fn reactivates_within_the_seats(&self) -> String {
+        let (stack, desk) = (self.stack, self.desk);
+        let id = |local: &str| self.id(local);
+        // Reactivating needs a free seat: take it with erin first.
+        let erin = desk
+            .add_user(&new_user("erin"))
+            .await
+            .expect("erin takes the free seat");
+        let refused = desk
+            .reactivate(&id("carol"), Some("carol's new password".into()))
+            .await
+            .expect_err("no seat for carol");
+        assert!(
+            matches!(refused, SeatsError::NoSeatFree { .. }),
+            "{refused:?}"
+        );
+        assert_eq!(
+            stack.admin.user_details(&id("carol")).await["deactivated"],
+            true,
+            "carol stays deactivated"
+        );
+        desk.deactivate(&id("bob"), true)
+            .await
+            .expect("bob goes, erased");
+        let back = desk
+            .reactivate(&id("carol"), Some("carol's new password".into()))
+            .await
+            .expect("carol is back");
+        assert!(
+            back.password.is_none(),
+            "a typed password is not echoed back"
+        );
+        assert!(!back.user.deactivated && back.user.holds_seat);
+        login(&stack.synapse.url, "carol", "carol's new password")
+            .await
+            .expect("carol signs in with the typed password");
+        erin.password.expect("erin's generated password")
+    }
+
+    async fn resets_passwords_and_ends_sessions(&self, erin_password: &str) {
+        let (stack, desk) = (self.stack, self.desk);
+        let id = |local: &str| self.id(local);
+        // Resetting a password signs the user out everywhere; the new one works.
+        let (erin_token, erin_device) = login(&stack.synapse.url, "erin", erin_password)
+            .await
+            .expect("erin signs in");
+        let sessions = desk.sessions(&id("erin")).await.expect("erin's sessions");
+        assert!(
+            sessions.iter().any(|s| s.device_id == erin_device),
+            "{sessions:?}"
+        );
+        let reset = desk
+            .reset_password(&id("erin"), None)
+            .await
+            .expect("a new password for erin");
+        let new_password = reset.password.expect("generated and shown");
+        assert_eq!(
+            whoami(&stack.synapse.url, &erin_token).await.err(),
+            Some(401),
+            "the old session is gone"
+        );
+        login(&stack.synapse.url, "erin", &new_password)
+            .await
+            .expect("the new password works");
+        assert!(
+            login(&stack.synapse.url, "erin", erin_password)
+                .await
+                .is_err(),
+            "the old password does not"
+        );
+
+        // Sessions: sign out one, then all.
+        let (_, second) = login(&stack.synapse.url, "erin", &new_password)
+            .await
+            .expect("a second session");
+        let before = desk.sessions(&id("erin")).await.expect("sessions");
+        assert_eq!(before.len(), 2, "{before:?}");
+        let left = desk
+            .sign_out_sessions(&id("erin"), Some(&second))
+            .await
+            .expect("one signed out");
+        assert_eq!(left.len(), 1);
+        assert!(left.iter().all(|s| s.device_id != second));
+        let none = desk
+            .sign_out_sessions(&id("erin"), None)
+            .await
+            .expect("all signed out");
+        assert!(none.is_empty(), "{none:?}");
+        assert!(
+            stack.admin.devices(&id("erin")).await.is_empty(),
+            "the homeserver agrees"
+        );
+    }
+
+    async fn grants_and_revokes_admin(&self) {
+        let (stack, desk) = (self.stack, self.desk);
+        let id = |local: &str| self.id(local);
+        // Server admin: granted and revoked, read back; revoking one's own needs a second yes.
+        let granted = desk
+            .set_admin(&id("erin"), true, false)
+            .await
+            .expect("erin is made admin");
+        assert!(granted.user.admin);
+        assert_eq!(stack.admin.user_details(&id("erin")).await["admin"], true);
+        let revoked = desk
+            .set_admin(&id("erin"), false, false)
+            .await
+            .expect("revoked: another admin remains");
+        assert!(!revoked.user.admin);
+        assert_eq!(stack.admin.user_details(&id("erin")).await["admin"], false);
+        let own = desk
+            .set_admin(&stack.synapse.admin_user, false, false)
+            .await
+            .expect_err("one's own rights");
+        let SeatsError::ConfirmConsequence(consequence) = own else {
+            panic!("a consequence to confirm: {own:?}")
+        };
+        assert!(
+            consequence.contains("your own admin rights")
+                && consequence.contains("last server admin"),
+            "{consequence}"
+        );
+        assert_eq!(
+            stack.admin.user_details(&stack.synapse.admin_user).await["admin"],
+            true,
+            "nothing changed yet"
+        );
+    }
+
+    async fn counts_a_registration_token(&self) {
+        let (core, stack, target, desk) = (self.core, self.stack, self.target, self.desk);
+        let id = |local: &str| self.id(local);
+        // A registration token made here is used by a real registration, and counted. Free seats
+        // are 0, so a token of two uses is flagged.
+        desk.deactivate(&id("erin"), false)
+            .await
+            .expect("a seat for the newcomer");
+        let tokens = desk
+            .create_token(&NewRegistrationToken {
+                uses_allowed: Some(2),
+                expiry_ms: None,
+            })
+            .await
+            .expect("a token");
+        assert_eq!((tokens.tokens.len(), tokens.free), (1, 1));
+        let token = tokens.tokens[0].clone();
+        assert!(token.exceeds_free, "two uses, one free seat: {token:?}");
+        let progress = core
+            .creation
+            .start(
+                &core.matrix,
+                NewAccount::new(
+                    stack.synapse.url.clone(),
+                    "frank".into(),
+                    "frank's password 1".into(),
+                    None,
+                ),
+            )
+            .await
+            .expect("frank starts registering");
+        assert_eq!(progress.step, RegistrationStep::Token);
+        core.creation
+            .submit_token(&progress.id, &token.token, &core.matrix)
+            .await
+            .expect("frank registers with the token");
+        let tokens = desk.tokens().await.expect("tokens");
+        assert_eq!(
+            (tokens.tokens[0].completed, tokens.free),
+            (1, 0),
+            "the use is counted, and frank holds a seat"
+        );
+        let (ids, ledger) = load_all(core, target).await;
+        assert!(ids.contains(&id("frank")), "{ids:?}");
+        assert_eq!((ledger.accounts, ledger.free), (3, 0));
+        let none = desk.revoke_token(&token.token).await.expect("revoked");
+        assert!(none.tokens.is_empty(), "{:?}", none.tokens);
+    }
+
+    async fn raises_seats_and_survives_an_outage(&self, ems: &str) {
+        let (core, stack, target, desk) = (self.core, self.stack, self.target, self.desk);
+        // Raising seats through EMS is read back from EMS, and the ledger follows.
+        core.ems
+            .control_panel(ems)
+            .expect("the panel")
+            .raise_seats(&stack.subscription_id, 5)
+            .await
+            .expect("seats raised");
+        let entry = only_subscription(core).await;
+        assert_eq!(entry.seats, 5);
+        let at_ems = stack
+            .store
+            .subscription(&stack.user_id, &stack.subscription_id)
+            .expect("the sandbox's record")
+            .expect("exists");
+        let ems_api::Subscription::HostedHomeserver(hosted) = at_ems else {
+            panic!("hosted: {at_ems:?}")
+        };
+        assert_eq!(hosted.seats, 5, "EMS has the new seats");
+        let ledger = desk.ledger();
+        assert_eq!((ledger.seats_paid, ledger.free), (5, 2), "{ledger:?}");
+
+        // The homeserver stops mid-list: an error, and the rows loaded so far stay.
+        let first = core
+            .seats
+            .load_page(target, true)
+            .await
+            .expect("the first page");
+        assert_eq!(first.loaded, 1);
+        stack.synapse.stop();
+        let down = core
+            .seats
+            .load_page(target, false)
+            .await
+            .expect_err("the homeserver is down");
+        assert!(matches!(down, SeatsError::Unreachable { .. }), "{down:?}");
+        assert!(
+            down.to_string()
+                .contains("Check that the homeserver is running"),
+            "{down}"
+        );
+        let kept = desk.ledger();
+        assert!(
+            !kept.complete && kept.accounts == 1,
+            "the loaded row is kept: {kept:?}"
+        );
+        stack.synapse.start_again();
+        let resumed = core
+            .seats
+            .load_page(target, false)
+            .await
+            .expect("loading resumes");
+        assert_eq!(resumed.loaded, 2, "the next page joins the kept one");
+    }
 }

@@ -42,6 +42,31 @@ describe('the shell', () => {
     expect(screen.getByTestId('pane-seats').textContent).toContain('hosted homeserver');
   });
 
+  it("opens the Matrix sign-in at a hosted homeserver from the Seats pane's admin sign-in", async () => {
+    const subscription = {
+      ems_account: 'e1',
+      ems_label: 'demo@example.org',
+      subscription_id: 'hs',
+      server_name: 'hs1.test',
+      homeserver_url: 'http://127.0.0.1:8448',
+      seats: 5,
+      stale: false,
+      admin: null,
+      admin_problem: 'No Matrix account on this computer administers hs1.test.',
+    };
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'app_overview') return overview;
+      if (command === 'seats_subscriptions') return [subscription];
+      if (command === 'matrix_accounts') return [];
+      return undefined;
+    });
+    render(<App />);
+    fireEvent.click(screen.getByTestId('nav-seats'));
+    fireEvent.click(await screen.findByTestId('seats-admin-sign-in'));
+    await waitFor(() => expect((screen.getByTestId('matrix-homeserver') as HTMLInputElement).value).toBe('http://127.0.0.1:8448'));
+    expect(screen.queryByTestId('pane-seats')).toBeNull();
+  });
+
   it('shows an error from Rust as an alert with its code', async () => {
     const failure: IpcError = { code: 'io', message: 'Could not read the data directory.' };
     invoke.mockImplementation(async (command: string) => {

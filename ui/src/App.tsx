@@ -1,5 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
-import { appOverview, keyringStatus, removeAccount, toIpcError, uiReady, type AppOverview, type IpcError } from './ipc';
+import {
+  appOverview,
+  keyringStatus,
+  removeAccount,
+  toIpcError,
+  uiReady,
+  type AppOverview,
+  type IpcError,
+  type SubscriptionLink,
+} from './ipc';
 import { AccountList } from './components/AccountList';
 import { ErrorBanner } from './components/ErrorBanner';
 import { EmsPane } from './components/EmsPane';
@@ -24,6 +33,11 @@ export function App() {
   const [removing, setRemoving] = useState<string | null>(null);
   const report = (error: unknown) => setErrors((list) => [...list, toIpcError(error)]);
   const refresh = () => appOverview().then(setOverview, report);
+  // An EMS subscription's "Open Matrix account" and the Seats pane's admin sign-in.
+  const openMatrix = (homeserver: string, link: SubscriptionLink) => {
+    setMatrixAt({ homeserver, link });
+    setPane('matrix');
+  };
 
   useEffect(() => {
     // The shell has rendered by the time effects run: tell Rust (the run command's check mode
@@ -82,17 +96,10 @@ export function App() {
           <ErrorBanner key={i} error={error} />
         ))}
         {pane === 'ems' && (
-          <EmsPane
-            overview={overview}
-            onAccountsChanged={refresh}
-            onOpenMatrix={(homeserver, link) => {
-              setMatrixAt({ homeserver, link });
-              setPane('matrix');
-            }}
-          />
+          <EmsPane overview={overview} onAccountsChanged={refresh} onOpenMatrix={openMatrix} />
         )}
         {pane === 'matrix' && <MatrixPane key={matrixAt ? `${matrixAt.link.subscription_id}` : ''} overview={overview} onAccountsChanged={refresh} openAt={matrixAt} />}
-        {pane === 'seats' && <SeatsPane />}
+        {pane === 'seats' && <SeatsPane overview={overview} onOpenMatrix={openMatrix} />}
         {overview && (
           <footer class="footer" data-testid="app-footer">
             Element Accounts {overview.version}. Data: <code>{overview.data_dir ?? 'unknown'}</code>. Log:{' '}

@@ -19,6 +19,16 @@ import type {
 } from './bindings';
 import type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaStep } from './bindings';
 import type { BrowserHandoff, ElementOneSignedIn } from './bindings';
+import type {
+  NewRegistrationToken,
+  NewSeatUser,
+  SeatSubscription,
+  SeatsTarget,
+  SeatUserChange,
+  TokenList,
+  UserSession,
+  UsersPage,
+} from './bindings';
 
 export type { AccountKind, AccountRecord, AppOverview, ErrorCode, IpcError } from './bindings';
 export type { EmsAccountStatus, EmsAccountView } from './bindings';
@@ -46,6 +56,23 @@ export type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, U
 export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
 import type { RegistrationOffer, RegistrationProgress } from './bindings';
 export type { BrowserHandoff, ElementOneSignedIn } from './bindings';
+// Seats: paid seats against a hosted homeserver's accounts, and their administration.
+export type {
+  NewRegistrationToken,
+  NewSeatUser,
+  RegistrationTokenView,
+  SeatAdmin,
+  SeatLedger,
+  SeatSubscription,
+  SeatsTarget,
+  SeatUser,
+  SeatUserChange,
+  SeatWarning,
+  SeatWarningKind,
+  TokenList,
+  UserSession,
+  UsersPage,
+} from './bindings';
 
 /** Every command the app exposes (build.rs declares the same list). */
 type Command =
@@ -106,7 +133,20 @@ type Command =
   | 'uia_sso_cancel'
   // Account actions confirmed through single sign-on.
   | 'matrix_delete_devices_sso'
-  | 'matrix_deactivate_sso';
+  | 'matrix_deactivate_sso'
+  // Seats.
+  | 'seats_subscriptions'
+  | 'seats_load_page'
+  | 'seats_add_user'
+  | 'seats_deactivate'
+  | 'seats_reactivate'
+  | 'seats_reset_password'
+  | 'seats_set_admin'
+  | 'seats_sessions'
+  | 'seats_sign_out_sessions'
+  | 'seats_tokens'
+  | 'seats_create_token'
+  | 'seats_revoke_token';
 
 // A Record forces every code of the generated union to be listed here.
 const KNOWN_CODES: Record<ErrorCode, true> = {
@@ -190,6 +230,18 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   matrix_reauth_cancelled: true,
   matrix_reauth_timed_out: true,
   matrix_password_changed_sessions_kept: true,
+  // Seats.
+  seats_no_admin: true,
+  seats_not_admin: true,
+  seats_no_seat_free: true,
+  seats_unknown_subscription: true,
+  seats_homeserver_unreachable: true,
+  seats_signed_out: true,
+  seats_refused: true,
+  seats_invalid_input: true,
+  seats_confirm_consequence: true,
+  seats_user_exists: true,
+  seats_unknown_user: true,
 };
 const ERROR_CODES = Object.keys(KNOWN_CODES);
 
@@ -458,3 +510,59 @@ export const matrixDeleteDevicesSso = (id: string, deviceIds: string[]): Promise
 /** Deactivates the account, confirmed through single sign-on: opens the browser, parks the request. */
 export const matrixDeactivateSso = (id: string, erase: boolean): Promise<UiaStep> =>
   call<UiaStep>('matrix_deactivate_sso', { id, erase });
+
+// Seats. Each command names its subscription (`target`); the core holds the loaded user list
+// and answers every change with the user as the homeserver now has it and the new ledger.
+
+/** The hosted-homeserver subscriptions of the signed-in EMS accounts, with who administers each here. */
+export const seatsSubscriptions = (): Promise<SeatSubscription[]> => call<SeatSubscription[]>('seats_subscriptions');
+
+/** The next page of users (`restart` begins again from the first), with the ledger over all loaded. */
+export const seatsLoadPage = (target: SeatsTarget, restart: boolean): Promise<UsersPage> =>
+  call<UsersPage>('seats_load_page', { target, restart });
+
+/** Creates a user with a generated password; refused when no seat is free. */
+export const seatsAddUser = (target: SeatsTarget, user: NewSeatUser): Promise<SeatUserChange> =>
+  call<SeatUserChange>('seats_add_user', { target, user });
+
+/** Deactivates a user (`erase` also erases their data), which frees a seat. */
+export const seatsDeactivate = (target: SeatsTarget, userId: string, erase: boolean): Promise<SeatUserChange> =>
+  call<SeatUserChange>('seats_deactivate', { target, userId, erase });
+
+/** Reactivates a user with `password`, or a generated one when null; needs a free seat. */
+export const seatsReactivate = (target: SeatsTarget, userId: string, password: string | null): Promise<SeatUserChange> =>
+  call<SeatUserChange>('seats_reactivate', { target, userId, password });
+
+/** Sets a new password (generated when null); the user is signed out everywhere. */
+export const seatsResetPassword = (target: SeatsTarget, userId: string, password: string | null): Promise<SeatUserChange> =>
+  call<SeatUserChange>('seats_reset_password', { target, userId, password });
+
+/**
+ * Grants or revokes server admin. Revoking the last admin or one's own rights fails with
+ * `seats_confirm_consequence` unless `acceptConsequence` is true.
+ */
+export const seatsSetAdmin = (
+  target: SeatsTarget,
+  userId: string,
+  admin: boolean,
+  acceptConsequence: boolean,
+): Promise<SeatUserChange> => call<SeatUserChange>('seats_set_admin', { target, userId, admin, acceptConsequence });
+
+/** The user's sessions. */
+export const seatsSessions = (target: SeatsTarget, userId: string): Promise<UserSession[]> =>
+  call<UserSession[]>('seats_sessions', { target, userId });
+
+/** Signs out one of the user's sessions, or all when `deviceId` is null; answers those that remain. */
+export const seatsSignOutSessions = (target: SeatsTarget, userId: string, deviceId: string | null): Promise<UserSession[]> =>
+  call<UserSession[]>('seats_sign_out_sessions', { target, userId, deviceId });
+
+/** The homeserver's registration tokens, and the free seats they are weighed against. */
+export const seatsTokens = (target: SeatsTarget): Promise<TokenList> => call<TokenList>('seats_tokens', { target });
+
+/** Creates a registration token. */
+export const seatsCreateToken = (target: SeatsTarget, token: NewRegistrationToken): Promise<TokenList> =>
+  call<TokenList>('seats_create_token', { target, token });
+
+/** Revokes a registration token. */
+export const seatsRevokeToken = (target: SeatsTarget, token: string): Promise<TokenList> =>
+  call<TokenList>('seats_revoke_token', { target, token });

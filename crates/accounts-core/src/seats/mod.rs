@@ -29,13 +29,13 @@ mod password;
 
 pub use admin_api::{now_ms, AdminApi, RegistrationToken, UserPage, UserSession};
 pub use desk::{
-    NewRegistrationToken, NewSeatUser, RegistrationTokenView, SeatUserChange, TokenList, UsersPage,
+    Desk, NewRegistrationToken, NewSeatUser, RegistrationTokenView, SeatUserChange, TokenList,
+    UsersPage,
 };
 pub use error::SeatsError;
 pub use ledger::{localpart, SeatLedger, SeatUser, SeatWarning, SeatWarningKind, UserFacts};
 pub use password::generate_password;
 
-use self::desk::Desk;
 use crate::ems::{EmsAccountStatus, EmsAccounts};
 use crate::matrix::MatrixAccounts;
 
