@@ -296,6 +296,28 @@ impl AppUnderTest {
         }
     }
 
+    /// Waits (up to a minute: some steps open an encrypted store) until the text of `id` is
+    /// what `wanted` accepts; fails with `what`, the text shown and the errors shown.
+    pub async fn wait_text(&self, id: &str, wanted: impl Fn(&str) -> bool, what: &str) {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            let text = if self.count(id).await > 0 {
+                self.text_of(id).await
+            } else {
+                String::new()
+            };
+            if wanted(&text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: {id} shows {text:?}; errors: {:?}",
+                self.texts_of("error").await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Closes the app but keeps its directories, for [`Self::relaunch`].
     pub async fn close_keeping_home(self) -> Arc<tempfile::TempDir> {
         let home = Arc::clone(&self.home);
