@@ -1,82 +1,33 @@
 //! Builds the app from the top-level `tauri.conf.json` and declares the app's commands, so that
-//! the window may call only what its capability file grants.
+//! the window may call only what its capability file grants. Both come from the one command
+//! list, `src/command_list.rs`: the manifest gets every name, and `capabilities/main.json` is
+//! written here to grant the main window exactly those.
 
-/// Every command the app exposes; `capabilities/main.json` grants the main window exactly these.
-const COMMANDS: &[&str] = &[
-    "app_overview",
-    "ui_ready",
-    "keyring_status",
-    "open_link",
-    "remove_account",
-    "element_one_sign_in_start",
-    "element_one_sign_in_finish",
-    "element_one_sign_in_cancel",
-    "ems_sign_in_start",
-    "ems_sign_in_finish",
-    "ems_sign_in_cancel",
-    "ems_accounts",
-    "ems_sign_out",
-    "ems_remove",
-    "ems_overview",
-    "ems_update_details",
-    "ems_update_billing_address",
-    "ems_create_subscription",
-    "ems_raise_seats",
-    "ems_cancel_subscription",
-    "ems_deletion_preview",
-    "ems_delete_account",
-    "matrix_discover",
-    "matrix_sign_in",
-    "matrix_accounts",
-    "matrix_sign_out",
-    "matrix_remove",
-    // Managing a Matrix account.
-    "matrix_profile",
-    "matrix_set_display_name",
-    "matrix_avatar",
-    "matrix_set_avatar",
-    "matrix_remove_avatar",
-    "matrix_devices",
-    "matrix_rename_device",
-    "matrix_delete_devices",
-    "matrix_change_password",
-    "matrix_threepids",
-    "matrix_remove_threepid",
-    "matrix_deactivate",
-    // Matrix account creation (registration).
-    "matrix_register_offer",
-    "matrix_register_check_username",
-    "matrix_register_start",
-    "matrix_register_token",
-    "matrix_register_accept_terms",
-    "matrix_register_email",
-    "matrix_register_check_email",
-    "matrix_register_cancel",
-    // Matrix single sign-on.
-    "matrix_sso_start",
-    "matrix_sso_finish",
-    "matrix_sso_cancel",
-    "uia_sso_finish",
-    "uia_sso_done",
-    "uia_sso_cancel",
-    // Account actions confirmed through single sign-on.
-    "matrix_delete_devices_sso",
-    "matrix_deactivate_sso",
-    "seats_subscriptions",
-    "seats_load_page",
-    "seats_add_user",
-    "seats_deactivate",
-    "seats_reactivate",
-    "seats_reset_password",
-    "seats_set_admin",
-    "seats_sessions",
-    "seats_sign_out_sessions",
-    "seats_tokens",
-    "seats_create_token",
-    "seats_revoke_token",
-];
+include!("src/command_list.rs");
+
+/// Every command the app exposes.
+const COMMANDS: &[&str] = app_commands!(command_names);
+
+/// The main window's capability: the app's own commands and nothing else.
+fn capability() -> String {
+    let permissions: Vec<String> = COMMANDS
+        .iter()
+        .map(|name| format!("    \"allow-{}\"", name.replace('_', "-")))
+        .collect();
+    format!(
+        "{{\n  \"$schema\": \"../gen/schemas/desktop-schema.json\",\n  \"identifier\": \"main-window\",\n  \"description\": \"The main window may call the app's own commands and nothing else. Written by build.rs from src/command_list.rs: edit the list, not this file.\",\n  \"windows\": [\n    \"main\"\n  ],\n  \"permissions\": [\n{}\n  ]\n}}\n",
+        permissions.join(",\n")
+    )
+}
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/command_list.rs");
+    let path = std::path::Path::new("capabilities/main.json");
+    let wanted = capability();
+    // Written only when it changes: tauri-build watches the capabilities folder.
+    if std::fs::read_to_string(path).ok().as_deref() != Some(wanted.as_str()) {
+        std::fs::write(path, wanted).expect("write capabilities/main.json");
+    }
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

@@ -1,8 +1,9 @@
-//! The app's commands are listed in four places that Tauri and TypeScript each need: the
-//! permission manifest (`src-tauri/build.rs`), the window's capability
-//! (`src-tauri/capabilities/main.json`), the handler (`generate_handler!` in
-//! `src-tauri/src/lib.rs`) and the typed wrappers' `Command` union (`ui/src/ipc.ts`). This test
-//! fails, naming the difference, when any of them drifts from the others.
+//! The app's commands come from one list, `src-tauri/src/command_list.rs`: the handler, the
+//! permission manifest, the window's capability (written by `build.rs`) and the TypeScript
+//! `Command` union (in the generated bindings) are made from it. What cannot be generated is
+//! checked here: every `#[tauri::command]` function is listed, the committed capability grants
+//! exactly the listed commands, and every listed command has its typed wrapper in
+//! `ui/src/ipc.ts`. Each check names the difference when it fails.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,90 +13,96 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"))
 }
 
-/// The text between `start` and the next `end` after it.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text
-        .find(start)
-        .unwrap_or_else(|| panic!("{start:?} not found"))
-        + start.len();
-    let to = text[from..]
-        .find(end)
-        .unwrap_or_else(|| panic!("{end:?} not found after {start:?}"));
-    &text[from..from + to]
+fn listed() -> BTreeSet<String> {
+    let names: BTreeSet<String> = element_accounts_lib::COMMANDS
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+    assert!(names.len() > 40, "the list was read: {names:?}");
+    assert_eq!(
+        names.len(),
+        element_accounts_lib::COMMANDS.len(),
+        "a command is listed twice"
+    );
+    names
 }
 
-/// Every `"quoted"` (or `'quoted'`) word in `text`, ignoring `//` comments.
-fn quoted(text: &str, quote: char) -> BTreeSet<String> {
-    text.lines()
-        .map(|line| line.split("//").next().unwrap_or_default())
-        .flat_map(|line| {
-            line.split(quote)
-                .skip(1)
-                .step_by(2)
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .collect()
+fn assert_same(name: &str, found: &BTreeSet<String>) {
+    let listed = listed();
+    let missing: Vec<_> = listed.difference(found).collect();
+    let extra: Vec<_> = found.difference(&listed).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{name} drifted from src-tauri/src/command_list.rs: missing {missing:?}, not listed {extra:?}"
+    );
 }
 
-fn manifest() -> BTreeSet<String> {
-    quoted(
-        between(
-            &read("src-tauri/build.rs"),
-            "const COMMANDS: &[&str] = &[",
-            "];",
-        ),
-        '"',
-    )
+/// The functions marked `#[tauri::command]` in the shell's sources.
+fn defined() -> BTreeSet<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![root.join("lib.rs")];
+    for dir in [root.clone(), root.join("commands")] {
+        for entry in std::fs::read_dir(&dir).expect("the shell's sources") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut names = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("a source file");
+        // The attribute on a line of its own, then the next line's `fn` name.
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if line.trim() != "#[tauri::command]" {
+                continue;
+            }
+            let signature = lines
+                .next()
+                .unwrap_or_else(|| panic!("a command without fn in {}", file.display()));
+            let name: String = signature
+                .split_once("fn ")
+                .unwrap_or_else(|| panic!("no fn after the attribute in {}", file.display()))
+                .1
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            names.insert(name);
+        }
+    }
+    names
 }
 
-fn capability() -> BTreeSet<String> {
+#[test]
+fn every_command_function_is_listed() {
+    assert_same("the #[tauri::command] functions", &defined());
+}
+
+#[test]
+fn the_capability_grants_exactly_the_listed_commands() {
     let json: serde_json::Value =
         serde_json::from_str(&read("src-tauri/capabilities/main.json")).expect("the capability");
-    json["permissions"]
+    let granted: BTreeSet<String> = json["permissions"]
         .as_array()
         .expect("permissions")
         .iter()
         .filter_map(|p| p.as_str())
         .filter_map(|p| p.strip_prefix("allow-"))
         .map(|p| p.replace('-', "_"))
-        .collect()
-}
-
-fn handler() -> BTreeSet<String> {
-    between(
-        &read("src-tauri/src/lib.rs"),
-        "tauri::generate_handler![",
-        "]",
-    )
-    .lines()
-    .map(|line| line.split("//").next().unwrap_or_default())
-    .flat_map(|line| line.split(','))
-    .map(str::trim)
-    .filter(|path| !path.is_empty())
-    .filter_map(|path| path.rsplit("::").next())
-    .map(str::to_owned)
-    .collect()
-}
-
-fn typescript() -> BTreeSet<String> {
-    quoted(between(&read("ui/src/ipc.ts"), "type Command =", ";"), '\'')
+        .collect();
+    assert_same("capabilities/main.json", &granted);
 }
 
 #[test]
-fn the_four_command_lists_agree() {
-    let manifest = manifest();
-    assert!(manifest.len() > 40, "the manifest was read: {manifest:?}");
-    for (name, list) in [
-        ("capabilities/main.json", capability()),
-        ("generate_handler! in lib.rs", handler()),
-        ("the Command type in ui/src/ipc.ts", typescript()),
-    ] {
-        let missing: Vec<_> = manifest.difference(&list).collect();
-        let extra: Vec<_> = list.difference(&manifest).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty(),
-            "{name} drifted from build.rs: missing {missing:?}, not in build.rs {extra:?}"
-        );
-    }
+fn every_listed_command_has_its_wrapper() {
+    let ipc = read("ui/src/ipc.ts");
+    let called: BTreeSet<String> = ipc
+        .split("call<")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(">('").map(|(_, name)| name))
+        .filter_map(|name| name.split('\'').next())
+        .map(str::to_owned)
+        .collect();
+    assert_same("the wrappers in ui/src/ipc.ts", &called);
 }

@@ -146,7 +146,30 @@ mod tests {
             out.push_str(&decl);
             out.push_str("\n\n");
         }
+        out.push_str(&commands_and_codes());
         out.trim_end().to_owned() + "\n"
+    }
+
+    /// The command names (from the one list) and every error code as values, so that the UI's
+    /// wrappers and its check of what crosses IPC follow the Rust side.
+    fn commands_and_codes() -> String {
+        let quote = |names: &mut dyn Iterator<Item = String>| {
+            names.map(|n| format!("'{n}'")).collect::<Vec<_>>()
+        };
+        let commands = quote(&mut crate::COMMANDS.iter().map(|c| (*c).to_owned()));
+        // The codes are the string literals of ErrorCode's generated union.
+        let decl = ErrorCode::decl();
+        let union = decl.split_once('=').map_or("", |(_, union)| union);
+        let codes = quote(&mut union.split('"').skip(1).step_by(2).map(str::to_owned));
+        assert!(codes.len() > 50, "ErrorCode's union was read: {decl}");
+        format!(
+            "/** Every command the app exposes (src-tauri/src/command_list.rs). */\n\
+             export type Command =\n  | {};\n\n\
+             /** Every error code, as values: what the UI accepts from the Rust side. */\n\
+             export const ERROR_CODES: readonly ErrorCode[] = [\n  {},\n];\n",
+            commands.join("\n  | "),
+            codes.join(",\n  ")
+        )
     }
 
     #[test]

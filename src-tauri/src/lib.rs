@@ -4,6 +4,9 @@
 //! `#[tauri::command]`s over `accounts-core`, where the logic lives. [`run_app`] takes any
 //! [`tauri::Runtime`] so that the wiring can be exercised without a real window.
 
+// The command list's macros first: the modules below and `run_app` use them.
+#[macro_use]
+mod command_list;
 mod commands;
 mod error;
 pub mod ipc;
@@ -15,6 +18,16 @@ use accounts_core::seats::Seats;
 use accounts_core::vault::Vault;
 use accounts_core::Accounts;
 use tauri::{Builder, Manager, Runtime};
+
+/// Every command's name, from the one list.
+pub const COMMANDS: &[&str] = app_commands!(command_names);
+
+/// Registers the listed commands with Tauri.
+macro_rules! handler {
+    ($($($segment:ident)::+),* $(,)?) => {
+        tauri::generate_handler![$($($segment)::+),*]
+    };
+}
 
 /// The label of the app's one window; `capabilities/main.json` grants it the app's commands.
 pub const MAIN_WINDOW: &str = "main";
@@ -148,76 +161,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, launch: LaunchSettings) -> Build
             manage_accounts(app);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_overview,
-            commands::ui_ready,
-            commands::keyring_status,
-            commands::open_link,
-            commands::remove_account,
-            commands::bridge::element_one_sign_in_start,
-            commands::bridge::element_one_sign_in_finish,
-            commands::bridge::element_one_sign_in_cancel,
-            commands::ems::ems_sign_in_start,
-            commands::ems::ems_sign_in_finish,
-            commands::ems::ems_sign_in_cancel,
-            commands::ems::ems_accounts,
-            commands::ems::ems_sign_out,
-            commands::ems::ems_remove,
-            commands::ems::ems_overview,
-            commands::ems::ems_update_details,
-            commands::ems::ems_update_billing_address,
-            commands::ems::ems_create_subscription,
-            commands::ems::ems_raise_seats,
-            commands::ems::ems_cancel_subscription,
-            commands::ems::ems_deletion_preview,
-            commands::ems::ems_delete_account,
-            commands::matrix::matrix_discover,
-            commands::matrix::matrix_sign_in,
-            commands::matrix::matrix_accounts,
-            commands::matrix::matrix_sign_out,
-            commands::matrix::matrix_remove,
-            commands::matrix_manage::matrix_profile,
-            commands::matrix_manage::matrix_set_display_name,
-            commands::matrix_manage::matrix_avatar,
-            commands::matrix_manage::matrix_set_avatar,
-            commands::matrix_manage::matrix_remove_avatar,
-            commands::matrix_manage::matrix_devices,
-            commands::matrix_manage::matrix_rename_device,
-            commands::matrix_manage::matrix_delete_devices,
-            commands::matrix_manage::matrix_change_password,
-            commands::matrix_manage::matrix_threepids,
-            commands::matrix_manage::matrix_remove_threepid,
-            commands::matrix_manage::matrix_deactivate,
-            // Matrix account creation (registration).
-            commands::matrix_register::matrix_register_offer,
-            commands::matrix_register::matrix_register_check_username,
-            commands::matrix_register::matrix_register_start,
-            commands::matrix_register::matrix_register_token,
-            commands::matrix_register::matrix_register_accept_terms,
-            commands::matrix_register::matrix_register_email,
-            commands::matrix_register::matrix_register_check_email,
-            commands::matrix_register::matrix_register_cancel,
-            commands::matrix_sso::matrix_sso_start,
-            commands::matrix_sso::matrix_sso_finish,
-            commands::matrix_sso::matrix_sso_cancel,
-            commands::uia_sso::uia_sso_finish,
-            commands::uia_sso::uia_sso_done,
-            commands::uia_sso::uia_sso_cancel,
-            commands::uia_sso::matrix_delete_devices_sso,
-            commands::uia_sso::matrix_deactivate_sso,
-            commands::seats::seats_subscriptions,
-            commands::seats::seats_load_page,
-            commands::seats::seats_add_user,
-            commands::seats::seats_deactivate,
-            commands::seats::seats_reactivate,
-            commands::seats::seats_reset_password,
-            commands::seats::seats_set_admin,
-            commands::seats::seats_sessions,
-            commands::seats::seats_sign_out_sessions,
-            commands::seats::seats_tokens,
-            commands::seats::seats_create_token,
-            commands::seats::seats_revoke_token
-        ])
+        .invoke_handler(app_commands!(handler))
 }
 
 /// Starts the desktop app; returns when the last window closes.

@@ -939,3 +939,165 @@ uses_allowed: number | null,
  * When it expires (Unix milliseconds), if ever.
  */
 expiry_ms: number | null, };
+
+/** Every command the app exposes (src-tauri/src/command_list.rs). */
+export type Command =
+  | 'app_overview'
+  | 'ui_ready'
+  | 'keyring_status'
+  | 'open_link'
+  | 'remove_account'
+  | 'element_one_sign_in_start'
+  | 'element_one_sign_in_finish'
+  | 'element_one_sign_in_cancel'
+  | 'ems_sign_in_start'
+  | 'ems_sign_in_finish'
+  | 'ems_sign_in_cancel'
+  | 'ems_accounts'
+  | 'ems_sign_out'
+  | 'ems_remove'
+  | 'ems_overview'
+  | 'ems_update_details'
+  | 'ems_update_billing_address'
+  | 'ems_create_subscription'
+  | 'ems_raise_seats'
+  | 'ems_cancel_subscription'
+  | 'ems_deletion_preview'
+  | 'ems_delete_account'
+  | 'matrix_discover'
+  | 'matrix_sign_in'
+  | 'matrix_accounts'
+  | 'matrix_sign_out'
+  | 'matrix_remove'
+  | 'matrix_profile'
+  | 'matrix_set_display_name'
+  | 'matrix_avatar'
+  | 'matrix_set_avatar'
+  | 'matrix_remove_avatar'
+  | 'matrix_devices'
+  | 'matrix_rename_device'
+  | 'matrix_delete_devices'
+  | 'matrix_change_password'
+  | 'matrix_threepids'
+  | 'matrix_remove_threepid'
+  | 'matrix_deactivate'
+  | 'matrix_register_offer'
+  | 'matrix_register_check_username'
+  | 'matrix_register_start'
+  | 'matrix_register_token'
+  | 'matrix_register_accept_terms'
+  | 'matrix_register_email'
+  | 'matrix_register_check_email'
+  | 'matrix_register_cancel'
+  | 'matrix_sso_start'
+  | 'matrix_sso_finish'
+  | 'matrix_sso_cancel'
+  | 'uia_sso_finish'
+  | 'uia_sso_done'
+  | 'uia_sso_cancel'
+  | 'matrix_delete_devices_sso'
+  | 'matrix_deactivate_sso'
+  | 'seats_subscriptions'
+  | 'seats_load_page'
+  | 'seats_add_user'
+  | 'seats_deactivate'
+  | 'seats_reactivate'
+  | 'seats_reset_password'
+  | 'seats_set_admin'
+  | 'seats_sessions'
+  | 'seats_sign_out_sessions'
+  | 'seats_tokens'
+  | 'seats_create_token'
+  | 'seats_revoke_token';
+
+/** Every error code, as values: what the UI accepts from the Rust side. */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'io',
+  'keyring_unavailable',
+  'keyring_locked',
+  'keyring_timeout',
+  'keyring_failed',
+  'registry_newer_version',
+  'registry_moved_aside',
+  'unknown_account',
+  'internal',
+  'browser_refused',
+  'browser_unavailable',
+  'ems_invalid_issuer',
+  'ems_unreachable',
+  'ems_not_oidc_provider',
+  'ems_insecure',
+  'ems_issuer_mismatch',
+  'ems_cancelled',
+  'ems_timed_out',
+  'ems_refused',
+  'ems_sign_in_failed',
+  'ems_signed_out_on_server',
+  'ems_not_signed_in',
+  'ems_server',
+  'ems_invalid_field',
+  'ems_email_taken',
+  'ems_seats_cannot_decrease',
+  'ems_seats_not_applicable',
+  'ems_subscription_cancelled',
+  'ems_element_one_exists',
+  'ems_element_one_unavailable',
+  'ems_confirmation_stale',
+  'ems_email_mismatch',
+  'ems_not_found',
+  'ems_rejected',
+  'matrix_invalid_server_name',
+  'matrix_insecure_url',
+  'matrix_no_such_host',
+  'matrix_connection_refused',
+  'matrix_tls',
+  'matrix_unreachable',
+  'matrix_not_a_homeserver',
+  'matrix_well_known_invalid',
+  'matrix_well_known_dead_server',
+  'matrix_wrong_credentials',
+  'matrix_deactivated',
+  'matrix_rate_limited',
+  'matrix_password_not_offered',
+  'matrix_already_signed_in',
+  'matrix_not_signed_in',
+  'matrix_signed_out_on_server',
+  'matrix_server_error',
+  'matrix_store',
+  'matrix_uia_wrong_password',
+  'matrix_uia_unsupported',
+  'matrix_refused',
+  'matrix_weak_password',
+  'matrix_invalid_image',
+  'matrix_invalid_input',
+  'matrix_registration_closed',
+  'matrix_registration_unsupported',
+  'matrix_username_taken',
+  'matrix_username_invalid',
+  'matrix_registration_token_invalid',
+  'matrix_terms_not_accepted',
+  'matrix_email_invalid',
+  'matrix_email_in_use',
+  'matrix_email_denied',
+  'matrix_registration_not_in_progress',
+  'matrix_registration_not_kept',
+  'matrix_sso_cancelled',
+  'matrix_sso_timed_out',
+  'matrix_sso_failed',
+  'matrix_login_token_refused',
+  'matrix_reauth_not_offered',
+  'matrix_reauth_cancelled',
+  'matrix_reauth_timed_out',
+  'matrix_password_changed_sessions_kept',
+  'seats_no_admin',
+  'seats_not_admin',
+  'seats_no_seat_free',
+  'seats_unknown_subscription',
+  'seats_homeserver_unreachable',
+  'seats_signed_out',
+  'seats_refused',
+  'seats_invalid_input',
+  'seats_confirm_consequence',
+  'seats_user_exists',
+  'seats_unknown_user',
+];

@@ -1,6 +1,8 @@
 // The one module that talks to the Rust side. Components call these typed functions; no
 // component calls `invoke` itself. Payload types come from ./bindings.ts, generated from Rust.
 import { invoke } from '@tauri-apps/api/core';
+// The command names and the error codes are generated from the Rust side's lists.
+import { ERROR_CODES, type Command } from './bindings';
 import type {
   Account,
   AccountDetails,
@@ -9,7 +11,6 @@ import type {
   DeletionView,
   EmsAccountView,
   EmsOverview,
-  ErrorCode,
   HomeserverInfo,
   IpcError,
   MatrixAccountView,
@@ -74,176 +75,8 @@ export type {
   UsersPage,
 } from './bindings';
 
-/** Every command the app exposes (build.rs declares the same list). */
-type Command =
-  | 'app_overview'
-  | 'ui_ready'
-  | 'keyring_status'
-  | 'open_link'
-  | 'remove_account'
-  | 'element_one_sign_in_start'
-  | 'element_one_sign_in_finish'
-  | 'element_one_sign_in_cancel'
-  | 'ems_sign_in_start'
-  | 'ems_sign_in_finish'
-  | 'ems_sign_in_cancel'
-  | 'ems_accounts'
-  | 'ems_sign_out'
-  | 'ems_remove'
-  | 'ems_overview'
-  | 'ems_update_details'
-  | 'ems_update_billing_address'
-  | 'ems_create_subscription'
-  | 'ems_raise_seats'
-  | 'ems_cancel_subscription'
-  | 'ems_deletion_preview'
-  | 'ems_delete_account'
-  | 'matrix_discover'
-  | 'matrix_sign_in'
-  | 'matrix_accounts'
-  | 'matrix_sign_out'
-  | 'matrix_remove'
-  // Managing a Matrix account.
-  | 'matrix_profile'
-  | 'matrix_set_display_name'
-  | 'matrix_avatar'
-  | 'matrix_set_avatar'
-  | 'matrix_remove_avatar'
-  | 'matrix_devices'
-  | 'matrix_rename_device'
-  | 'matrix_delete_devices'
-  | 'matrix_change_password'
-  | 'matrix_threepids'
-  | 'matrix_remove_threepid'
-  | 'matrix_deactivate'
-  // Matrix account creation (registration).
-  | 'matrix_register_offer'
-  | 'matrix_register_check_username'
-  | 'matrix_register_start'
-  | 'matrix_register_token'
-  | 'matrix_register_accept_terms'
-  | 'matrix_register_email'
-  | 'matrix_register_check_email'
-  | 'matrix_register_cancel'
-  | 'matrix_sso_start'
-  | 'matrix_sso_finish'
-  | 'matrix_sso_cancel'
-  | 'uia_sso_finish'
-  | 'uia_sso_done'
-  | 'uia_sso_cancel'
-  // Account actions confirmed through single sign-on.
-  | 'matrix_delete_devices_sso'
-  | 'matrix_deactivate_sso'
-  // Seats.
-  | 'seats_subscriptions'
-  | 'seats_load_page'
-  | 'seats_add_user'
-  | 'seats_deactivate'
-  | 'seats_reactivate'
-  | 'seats_reset_password'
-  | 'seats_set_admin'
-  | 'seats_sessions'
-  | 'seats_sign_out_sessions'
-  | 'seats_tokens'
-  | 'seats_create_token'
-  | 'seats_revoke_token';
 
 // A Record forces every code of the generated union to be listed here.
-const KNOWN_CODES: Record<ErrorCode, true> = {
-  io: true,
-  keyring_unavailable: true,
-  keyring_locked: true,
-  keyring_timeout: true,
-  keyring_failed: true,
-  browser_refused: true,
-  browser_unavailable: true,
-  registry_newer_version: true,
-  registry_moved_aside: true,
-  unknown_account: true,
-  internal: true,
-  ems_invalid_issuer: true,
-  ems_unreachable: true,
-  ems_not_oidc_provider: true,
-  ems_insecure: true,
-  ems_issuer_mismatch: true,
-  ems_cancelled: true,
-  ems_timed_out: true,
-  ems_refused: true,
-  ems_sign_in_failed: true,
-  ems_signed_out_on_server: true,
-  ems_not_signed_in: true,
-  ems_server: true,
-  ems_invalid_field: true,
-  ems_email_taken: true,
-  ems_seats_cannot_decrease: true,
-  ems_seats_not_applicable: true,
-  ems_subscription_cancelled: true,
-  ems_element_one_exists: true,
-  ems_element_one_unavailable: true,
-  ems_confirmation_stale: true,
-  ems_email_mismatch: true,
-  ems_not_found: true,
-  ems_rejected: true,
-  matrix_invalid_server_name: true,
-  matrix_insecure_url: true,
-  matrix_no_such_host: true,
-  matrix_connection_refused: true,
-  matrix_tls: true,
-  matrix_unreachable: true,
-  matrix_not_a_homeserver: true,
-  matrix_well_known_invalid: true,
-  matrix_well_known_dead_server: true,
-  matrix_wrong_credentials: true,
-  matrix_deactivated: true,
-  matrix_rate_limited: true,
-  matrix_password_not_offered: true,
-  matrix_already_signed_in: true,
-  matrix_not_signed_in: true,
-  matrix_signed_out_on_server: true,
-  matrix_server_error: true,
-  matrix_store: true,
-  // Managing a Matrix account.
-  matrix_uia_wrong_password: true,
-  matrix_uia_unsupported: true,
-  matrix_refused: true,
-  matrix_weak_password: true,
-  matrix_invalid_image: true,
-  matrix_invalid_input: true,
-  // Matrix account creation (registration).
-  matrix_registration_closed: true,
-  matrix_registration_unsupported: true,
-  matrix_username_taken: true,
-  matrix_username_invalid: true,
-  matrix_registration_token_invalid: true,
-  matrix_terms_not_accepted: true,
-  matrix_email_invalid: true,
-  matrix_email_in_use: true,
-  matrix_email_denied: true,
-  matrix_registration_not_in_progress: true,
-  matrix_registration_not_kept: true,
-  // Matrix single sign-on and SSO re-authentication.
-  matrix_sso_cancelled: true,
-  matrix_sso_timed_out: true,
-  matrix_sso_failed: true,
-  matrix_login_token_refused: true,
-  matrix_reauth_not_offered: true,
-  matrix_reauth_cancelled: true,
-  matrix_reauth_timed_out: true,
-  matrix_password_changed_sessions_kept: true,
-  // Seats.
-  seats_no_admin: true,
-  seats_not_admin: true,
-  seats_no_seat_free: true,
-  seats_unknown_subscription: true,
-  seats_homeserver_unreachable: true,
-  seats_signed_out: true,
-  seats_refused: true,
-  seats_invalid_input: true,
-  seats_confirm_consequence: true,
-  seats_user_exists: true,
-  seats_unknown_user: true,
-};
-const ERROR_CODES = Object.keys(KNOWN_CODES);
 
 /** True when `value` is an error as the Rust side sends it. */
 export function isIpcError(value: unknown): value is IpcError {
@@ -252,7 +85,7 @@ export function isIpcError(value: unknown): value is IpcError {
   return (
     typeof record.message === 'string' &&
     typeof record.code === 'string' &&
-    ERROR_CODES.includes(record.code)
+    (ERROR_CODES as readonly string[]).includes(record.code)
   );
 }
 
