@@ -16,8 +16,10 @@ use accounts_core::matrix::{load_session, SessionState};
 use accounts_core::vault::{AccountKind, SubscriptionLink, Vault};
 use accounts_core::Accounts;
 use browser::{form, set_field, Answer, Browser};
+use ems_api::{NewElementOne, NewSubscription, Subscription};
 use ems_sandbox::{
-    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
+    ClientConfig, ElementOneConfig, Homeservers, NewUser, ProviderConfig, RunningSandbox, Sandbox,
+    SandboxConfig, Store,
 };
 use reqwest::StatusCode;
 use synapse::{free_port, Synapse};
@@ -30,6 +32,7 @@ const USERNAME: &str = "olive";
 struct Stack {
     synapse: Synapse,
     sandbox: RunningSandbox,
+    homeservers: Homeservers,
     dir: tempfile::TempDir,
 }
 
@@ -61,8 +64,18 @@ async fn stack(whitelisted: bool) -> Stack {
             ClientConfig::public_native("element-accounts"),
             ClientConfig::confidential("synapse", &secret, &callback),
         ],
+        // This Synapse is also the Element One homeserver: its ID tokens carry the Element One
+        // user name, which only matters once a user has such a subscription.
+        element_one: Some(ElementOneConfig {
+            server_name: format!("127.0.0.1:{synapse_port}"),
+            url: format!("http://127.0.0.1:{synapse_port}"),
+            sso_idp_id: Some("oidc-ems".to_owned()),
+            web_client_url: None,
+            client_id: Some("synapse".to_owned()),
+        }),
         ..ProviderConfig::default()
     };
+    let homeservers = Homeservers::from_config(&provider);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port for the sandbox");
@@ -105,11 +118,44 @@ async fn stack(whitelisted: bool) -> Stack {
     Stack {
         synapse,
         sandbox,
+        homeservers,
         dir,
     }
 }
 
 impl Stack {
+    /// Gives Olive an Element One subscription with the user name `username`, as EMS would.
+    async fn element_one(&self, username: &str) -> ems_api::ElementOneSubscription {
+        let (db, homeservers, username) = (
+            self.dir.path().join("ems.db"),
+            self.homeservers.clone(),
+            username.to_owned(),
+        );
+        let created = tokio::task::spawn_blocking(move || {
+            let store = Store::open(&db).expect("the db");
+            let olive = store
+                .user_for_sign_in(EMAIL)
+                .expect("read")
+                .expect("Olive")
+                .0;
+            store
+                .create_subscription(
+                    &olive.id,
+                    &NewSubscription::ElementOne(NewElementOne {
+                        username: Some(username),
+                    }),
+                    &homeservers,
+                )
+                .expect("an Element One subscription")
+        })
+        .await
+        .expect("blocking task");
+        let Subscription::ElementOne(one) = created else {
+            panic!("Element One: {created:?}")
+        };
+        one
+    }
+
     /// How many times the sandbox checked a typed password, from its sign-in history.
     fn credential_checks(&self) -> i64 {
         let conn = rusqlite::Connection::open(self.dir.path().join("ems.db")).expect("the db");
@@ -312,4 +358,59 @@ async fn the_bridge_links_the_matrix_account_and_refuses_another_matrix_id() {
         1,
         "the refused run's device was signed out; only the kept session is left: {devices:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_element_one_user_gets_the_subscriptions_matrix_id() {
+    let stack = stack(true).await;
+    // Olive's Element One user name is not her EMS user name: the homeserver must create the
+    // subscription's account, which the provider names in the ID token it gives the homeserver.
+    let one = stack.element_one("olive.one").await;
+    let expected = format!("@olive.one:{}", stack.synapse.server_name);
+    assert_eq!(one.matrix_id, expected);
+    assert_eq!(
+        one.sso_idp_id.as_deref(),
+        Some("oidc-ems"),
+        "the subscription names its provider"
+    );
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let target = ElementOne {
+        issuer: stack.sandbox.issuer().to_owned(),
+        homeserver: one.homeserver_url.clone(),
+        idp_id: one.sso_idp_id.clone(),
+        matrix_id: Some(one.matrix_id.clone()),
+        subscription: None,
+    };
+    let handoff = core
+        .start_element_one(target, DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("the bridge starts");
+    let browser = Browser::new();
+    let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    let (ems, matrix) = result.expect("both sessions");
+    assert_eq!(
+        matrix.user_id, expected,
+        "the new account is the subscription's"
+    );
+    let admin = synapse_admin::Admin::sign_in(
+        &stack.synapse.url,
+        &stack.synapse.admin_user,
+        &stack.synapse.admin_password,
+    )
+    .await;
+    assert_eq!(
+        admin.user_details(&expected).await["name"],
+        expected.as_str(),
+        "the homeserver created it on this first sign-in"
+    );
+    assert_eq!(
+        admin
+            .user_details(&format!("@olive:{}", stack.synapse.server_name))
+            .await["errcode"],
+        "M_NOT_FOUND",
+        "no account under the EMS user name"
+    );
+    core.remove(&matrix.id).await.expect("clean up Matrix");
+    core.remove(&ems.id).await.expect("clean up EMS");
 }

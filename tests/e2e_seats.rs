@@ -16,7 +16,7 @@ mod synapse;
 mod synapse_admin;
 
 use gui::AppUnderTest;
-use seeded::{seeded_sandbox, sign_in_to_ems};
+use seeded::{seeded_sandbox, sign_in_as_admin, sign_in_to_ems};
 use synapse::Synapse;
 use synapse_admin::{login, whoami, Admin};
 
@@ -70,32 +70,6 @@ async fn wait_counts(app: &AppUnderTest, section: &str, wanted: [&str; 4], what:
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-}
-
-/// From the Seats pane's offer: the Matrix sign-in at the subscription's homeserver, as its
-/// admin; the account is linked to the subscription.
-async fn sign_in_as_admin(app: &AppUnderTest, synapse: &Synapse, hosted: &str) {
-    app.click("seats-admin-sign-in").await;
-    app.wait_text(
-        "matrix-homeserver-url",
-        |t| t.trim_end_matches('/') == synapse.url,
-        "the Matrix sign-in is not at the subscription's homeserver",
-    )
-    .await;
-    app.type_into("matrix-username", "admin").await;
-    app.type_into("matrix-password", &synapse.admin_password)
-        .await;
-    app.click("matrix-sign-in").await;
-    app.wait_text(
-        "matrix-user-id",
-        |t| t == synapse.admin_user,
-        "the admin never signed in",
-    )
-    .await;
-    assert!(
-        app.text_of("matrix-subscription").await.contains(hosted),
-        "the admin account is linked to the subscription"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

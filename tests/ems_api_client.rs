@@ -70,6 +70,8 @@ async fn start() -> Fixture {
         element_one: Some(ElementOneConfig {
             server_name: "one.test".into(),
             url: "http://127.0.0.1:10/".into(),
+            sso_idp_id: None,
+            web_client_url: None,
         }),
         ..ProviderConfig::default()
     };

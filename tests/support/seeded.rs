@@ -4,6 +4,9 @@
 //! Include with `#[path = "support/seeded.rs"] mod seeded;` after `synapse.rs`, `gui.rs` and
 //! `chromium.rs`.
 
+// Each test binary includes this file and uses a part of it.
+#![allow(dead_code)]
+
 use ems_sandbox::seed::{seed, SeedOutcome};
 use ems_sandbox::{
     ClientConfig, ElementOneConfig, HomeserverConfig, Homeservers, NewUser, ProviderConfig,
@@ -33,6 +36,8 @@ pub async fn seeded_sandbox(dir: &std::path::Path, synapse: &Synapse) -> (Runnin
         element_one: Some(ElementOneConfig {
             server_name: synapse.server_name.clone(),
             url: format!("{}/", synapse.url),
+            sso_idp_id: None,
+            web_client_url: None,
         }),
         ..ProviderConfig::default()
     };
@@ -93,4 +98,30 @@ pub async fn sign_in_to_ems(app: &AppUnderTest, hosted: &str) {
         "the subscriptions never showed",
     )
     .await;
+}
+
+/// From the Seats pane's offer: the Matrix sign-in at the subscription's homeserver, as its
+/// admin; the account is linked to the subscription.
+pub async fn sign_in_as_admin(app: &AppUnderTest, synapse: &Synapse, hosted: &str) {
+    app.click("seats-admin-sign-in").await;
+    app.wait_text(
+        "matrix-homeserver-url",
+        |t| t.trim_end_matches('/') == synapse.url,
+        "the Matrix sign-in is not at the subscription's homeserver",
+    )
+    .await;
+    app.type_into("matrix-username", "admin").await;
+    app.type_into("matrix-password", &synapse.admin_password)
+        .await;
+    app.click("matrix-sign-in").await;
+    app.wait_text(
+        "matrix-user-id",
+        |t| t == synapse.admin_user,
+        "the admin never signed in",
+    )
+    .await;
+    assert!(
+        app.text_of("matrix-subscription").await.contains(hosted),
+        "the admin account is linked to the subscription"
+    );
 }

@@ -396,6 +396,15 @@ server_name: string,
  */
 homeserver_url: string, 
 /**
+ * The homeserver's identity-provider id for this EMS (`oidc-ems`): where its single
+ * sign-on goes to sign in with the EMS account. `null` when EMS does not know it.
+ */
+sso_idp_id: string | null, 
+/**
+ * Element One's web client, with the homeserver preset; `null` when there is none.
+ */
+web_client_url: string | null, 
+/**
  * When it was created (Unix seconds).
  */
 created_at: number, };

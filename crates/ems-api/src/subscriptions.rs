@@ -138,6 +138,13 @@ pub struct ElementOneSubscription {
     pub server_name: String,
     /// The Element One homeserver's client-server API URL.
     pub homeserver_url: String,
+    /// The homeserver's identity-provider id for this EMS (`oidc-ems`): where its single
+    /// sign-on goes to sign in with the EMS account. `null` when EMS does not know it.
+    #[serde(default)]
+    pub sso_idp_id: Option<String>,
+    /// Element One's web client, with the homeserver preset; `null` when there is none.
+    #[serde(default)]
+    pub web_client_url: Option<String>,
     /// When it was created (Unix seconds).
     #[ts(type = "number")]
     pub created_at: i64,

@@ -79,6 +79,17 @@ pub struct ElementOneConfig {
     pub server_name: String,
     /// Its client-server API URL.
     pub url: String,
+    /// Its identity-provider id for this sandbox (Synapse names `idp_id: ems` `oidc-ems`).
+    #[serde(default)]
+    pub sso_idp_id: Option<String>,
+    /// Element One's web client.
+    #[serde(default)]
+    pub web_client_url: Option<String>,
+    /// The client id of the Element One homeserver (a confidential client of this provider).
+    /// The ID tokens it gets carry the user's Element One user name as `preferred_username`,
+    /// which the homeserver maps to the Matrix ID, even where it differs from the EMS user name.
+    #[serde(default)]
+    pub client_id: Option<String>,
 }
 
 impl HomeserverConfig {
@@ -284,10 +295,11 @@ impl ProviderConfig {
             if one.server_name.is_empty()
                 || one.server_name.contains(char::is_whitespace)
                 || !http_url(&one.url)
+                || one.web_client_url.as_deref().is_some_and(|u| !http_url(u))
             {
                 return Err(SandboxError::InvalidHomeserver {
                     server_name: one.server_name.clone(),
-                    reason: "element_one needs a server_name and an absolute http(s) url",
+                    reason: "element_one needs a server_name and an absolute http(s) url (and web_client_url, when given)",
                 });
             }
         }

@@ -27,7 +27,7 @@ pub use config::{ClientConfig, ElementOneConfig, HomeserverConfig, ProviderConfi
 pub use error::SandboxError;
 pub use keys::IdTokenKey;
 pub use secret::Secret;
-pub use store::{Homeservers, NewUser, Store, User};
+pub use store::{ElementOneHome, Homeservers, NewUser, Store, User};
 
 /// What a sandbox needs to start.
 #[derive(Debug, Clone)]

@@ -35,7 +35,7 @@ describe('Sign in with Element One', () => {
         expect(args).toEqual({
           issuer: 'http://127.0.0.1:8480/',
           homeserver: 'http://127.0.0.1:8449',
-          idpId: null,
+          idpId: 'oidc-ems',
           matrixId: '@olive:one.test',
           subscription: { ems_account: 'e1', subscription_id: 's1' },
         });
@@ -49,6 +49,7 @@ describe('Sign in with Element One', () => {
       <ElementOneSignIn
         issuer="http://127.0.0.1:8480/"
         homeserverUrl="http://127.0.0.1:8449"
+        idpId="oidc-ems"
         matrixId="@olive:one.test"
         link={{ ems_account: 'e1', subscription_id: 's1' }}
         testId="ems-element-one-sign-in-s1"
@@ -74,6 +75,7 @@ describe('Sign in with Element One', () => {
       <ElementOneSignIn
         issuer="http://127.0.0.1:1/"
         homeserverUrl="http://127.0.0.1:8449"
+        idpId="oidc-ems"
         matrixId="@olive:one.test"
         link={{ ems_account: 'e1', subscription_id: 's1' }}
         testId="ems-element-one-sign-in-s1"

@@ -15,6 +15,8 @@ interface Props {
   issuer: string;
   /** The Element One homeserver. */
   homeserverUrl: string;
+  /** The homeserver's identity provider for this EMS, as the subscription names it. */
+  idpId: string | null;
   /** The Matrix ID the subscription names. */
   matrixId: string;
   /** The subscription, kept with the Matrix account. */
@@ -27,14 +29,14 @@ interface Props {
  * "Sign in with Element One": one sign-in at the EMS identity provider in the system browser
  * covers the EMS account and the Element One Matrix account. The app waits for both legs.
  */
-export function ElementOneSignIn({ issuer, homeserverUrl, matrixId, link, testId, onSignedIn }: Props) {
+export function ElementOneSignIn({ issuer, homeserverUrl, idpId, matrixId, link, testId, onSignedIn }: Props) {
   const [waiting, setWaiting] = useState<{ url: string; browserError: string | null } | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
 
   const signIn = async () => {
     setError(null);
     try {
-      const started = await elementOneSignInStart(issuer, homeserverUrl, null, matrixId, link);
+      const started = await elementOneSignInStart(issuer, homeserverUrl, idpId, matrixId, link);
       setWaiting({ url: started.url, browserError: started.browser_error });
       onSignedIn(await elementOneSignInFinish());
     } catch (e) {

@@ -42,6 +42,8 @@ const one: Subscription = {
   matrix_id: '@demo:one.test',
   server_name: 'one.test',
   homeserver_url: 'http://127.0.0.1:10/',
+  sso_idp_id: 'oidc-ems',
+  web_client_url: 'http://127.0.0.1:10/web',
   created_at: 2,
 };
 const onprem: Subscription = {
@@ -146,6 +148,24 @@ describe('the EMS pane', () => {
     fireEvent.click(await screen.findByTestId('ems-open-matrix-hs'));
     expect(open).toHaveBeenCalledWith('http://127.0.0.1:8448/', { ems_account: 'e1', subscription_id: 'hs' });
     expect(screen.queryByTestId('ems-open-matrix-op'), 'On-Premise has no hosted Matrix account').toBeNull();
+  });
+
+  it('opens the web client of each subscription through the Rust opener', async () => {
+    const opened: unknown[] = [];
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'ems_accounts') return [signedIn];
+      if (command === 'matrix_accounts') return [];
+      if (command === 'ems_overview') return overviewOf([hosted, one, onprem]);
+      if (command === 'open_link') {
+        opened.push(args?.url);
+        return { url: args?.url, browser_error: null };
+      }
+      return undefined;
+    });
+    render(<EmsPane overview={null} onAccountsChanged={() => {}} onOpenMatrix={() => {}} />);
+    for (const id of ['hs', 'one', 'op']) fireEvent.click(await screen.findByTestId(`ems-open-web-client-${id}`));
+    await waitFor(() => expect(opened).toHaveLength(3));
+    expect(opened).toEqual(['http://127.0.0.1:8448/web', 'http://127.0.0.1:10/web', 'https://chat.demo.example/']);
   });
 });
 

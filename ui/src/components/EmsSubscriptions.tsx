@@ -37,6 +37,21 @@ export interface ElementOneContext {
   onSignedIn: () => void;
 }
 
+/**
+ * The subscription's web client, when it has one: a hosted homeserver's dedicated client,
+ * Element One's, or an On-Premise licence's sub-domain (served over https).
+ */
+export function webClientOf(s: Subscription): string | null {
+  switch (s.kind) {
+    case 'hosted_homeserver':
+      return s.homeserver?.web_client_url ?? null;
+    case 'element_one':
+      return s.web_client_url;
+    case 'on_premise':
+      return s.web_client_domain === '' ? null : `https://${s.web_client_domain}/`;
+  }
+}
+
 /** The subscriptions, grouped by kind, with their configuration, status and changes. */
 export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix, elementOne }: Props) {
   return (
@@ -89,6 +104,7 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
   const [wanted, setWanted] = useState(seats === null ? '' : String(seats));
   const [confirmCancel, setConfirmCancel] = useState(false);
   const live = s.status !== 'cancelled' && !readOnly;
+  const webClient = webClientOf(s);
   const homeserverUrl =
     s.kind === 'hosted_homeserver' ? (s.homeserver?.homeserver_url ?? null) : s.kind === 'element_one' ? s.homeserver_url : null;
   return (
@@ -119,12 +135,15 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
         <dl>
           <dt>Matrix ID</dt>
           <dd data-testid={`ems-matrix-id-${s.id}`}>{s.matrix_id}</dd>
+          <dt>Homeserver</dt>
+          <dd>{s.homeserver_url}</dd>
         </dl>
       )}
       {s.kind === 'element_one' && live && elementOne && (
         <ElementOneSignIn
           issuer={elementOne.issuer}
           homeserverUrl={s.homeserver_url}
+          idpId={s.sso_idp_id}
           matrixId={s.matrix_id}
           link={{ ems_account: elementOne.accountId, subscription_id: s.id }}
           testId={`ems-element-one-sign-in-${s.id}`}
@@ -184,6 +203,11 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
         </p>
       )}
       <div class="actions">
+        {webClient !== null && s.status !== 'cancelled' && (
+          <ExternalLink url={webClient} testId={`ems-open-web-client-${s.id}`}>
+            Open web client
+          </ExternalLink>
+        )}
         {homeserverUrl && s.status !== 'cancelled' && onOpenMatrix && (
           <button type="button" data-testid={`ems-open-matrix-${s.id}`} onClick={() => onOpenMatrix(homeserverUrl, s.id)}>
             Open Matrix account

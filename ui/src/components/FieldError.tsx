@@ -1,17 +1,21 @@
 import type { IpcError } from '../ipc';
+import { fieldError } from '../useAction';
 
-/** The server's message for one field, shown next to it (only when the error names that field). */
-export function FieldError({ error, field }: { error: IpcError | null; field: string }) {
-  if (!error || error.field !== field) return null;
-  return (
-    <span class="error field-error" role="alert" data-testid="error" data-field={field} data-code={error.code}>
-      {error.message}
-    </span>
-  );
+interface Props {
+  error: IpcError | null;
+  field: string;
+  /** On a line of its own, where the form's fields flow inline. */
+  block?: boolean;
 }
 
-/** The error for the banner: those that name no field (field errors sit by their field). */
-export function bannerError(error: IpcError | null, fields: readonly string[]): IpcError | null {
-  if (!error) return null;
-  return error.field && fields.includes(error.field) ? null : error;
+/** The error for one field, shown next to it (only when the error belongs to that field). */
+export function FieldError({ error, field, block = false }: Props) {
+  const shown = fieldError(error, field);
+  if (!shown) return null;
+  const Tag = block ? 'div' : 'span';
+  return (
+    <Tag class="error field-error" role="alert" data-testid="error" data-field={field} data-code={shown.code}>
+      {shown.message}
+    </Tag>
+  );
 }

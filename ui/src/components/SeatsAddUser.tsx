@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { seatsAddUser, type SeatsTarget, type SeatUserChange } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
-import { useSeatsAction } from './SeatsConfirm';
+import { useAction } from '../useAction';
 
 interface Props {
   target: SeatsTarget;
@@ -17,7 +17,7 @@ export function SeatsAddUser({ target, serverName, onAdded, onNoSeatFree }: Prop
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [email, setEmail] = useState('');
-  const action = useSeatsAction();
+  const action = useAction();
 
   const submit = async (event: Event) => {
     event.preventDefault();

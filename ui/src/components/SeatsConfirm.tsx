@@ -1,6 +1,6 @@
 import { createContext, type ComponentChildren } from 'preact';
-import { useContext, useId, useState } from 'preact/hooks';
-import { toIpcError, type IpcError } from '../ipc';
+import { useContext, useId } from 'preact/hooks';
+import type { IpcError } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 
 /**
@@ -23,28 +23,6 @@ export function useSeatsDialog(id: string) {
     open: () => slot.setOpen(() => id),
     close: () => slot.setOpen((current) => (current === id ? null : current)),
   };
-}
-
-export type Outcome<T> = { ok: true; value: T } | { ok: false; error: IpcError };
-
-/** One IPC call at a time with its busy flag and its error, which stays shown until the next try. */
-export function useSeatsAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<IpcError | null>(null);
-  const run = async <T,>(action: () => Promise<T>): Promise<Outcome<T>> => {
-    setBusy(true);
-    setError(null);
-    try {
-      return { ok: true, value: await action() };
-    } catch (e) {
-      const failure = toIpcError(e);
-      setError(failure);
-      return { ok: false, error: failure };
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run, clearError: () => setError(null) };
 }
 
 interface Props {

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { emsRaiseSeats } from '../ipc';
-import { SeatsConfirm, useSeatsAction, useSeatsDialog } from './SeatsConfirm';
+import { useAction } from '../useAction';
+import { SeatsConfirm, useSeatsDialog } from './SeatsConfirm';
 
 interface Props {
   emsAccount: string;
@@ -16,7 +17,7 @@ interface Props {
 /** "Raise seats": more seats on the subscription, through the EMS API. */
 export function SeatsRaise({ emsAccount, subscriptionId, seats, accounts, onRaised }: Props) {
   const [value, setValue] = useState('');
-  const action = useSeatsAction();
+  const action = useAction();
   const dialog = useSeatsDialog(`raise ${emsAccount} ${subscriptionId}`);
   const wanted = Number(value);
   const valid = value.trim() !== '' && Number.isInteger(wanted) && wanted > seats;

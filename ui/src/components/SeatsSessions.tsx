@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { seatsSessions, seatsSignOutSessions, type SeatsTarget, type SeatUser, type UserSession } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
-import { SeatsConfirm, useSeatsAction, useSeatsDialog } from './SeatsConfirm';
+import { useAction } from '../useAction';
+import { SeatsConfirm, useSeatsDialog } from './SeatsConfirm';
 
 interface Props {
   target: SeatsTarget;
@@ -21,8 +22,8 @@ export function SeatsSessions({ target, user, canChange, onClose }: Props) {
   // The session to sign out, or null for all of them, while the confirmation is open.
   const [pending, setPending] = useState<{ deviceId: string | null } | null>(null);
   const dialog = useSeatsDialog('sessions-sign-out');
-  const loading = useSeatsAction();
-  const signingOut = useSeatsAction();
+  const loading = useAction();
+  const signingOut = useAction();
 
   useEffect(() => {
     setSessions(null);

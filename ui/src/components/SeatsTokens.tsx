@@ -8,7 +8,8 @@ import {
   type TokenList,
 } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
-import { SeatsConfirm, useSeatsAction, useSeatsDialog } from './SeatsConfirm';
+import { useAction } from '../useAction';
+import { SeatsConfirm, useSeatsDialog } from './SeatsConfirm';
 
 interface Props {
   target: SeatsTarget;
@@ -28,8 +29,8 @@ export function SeatsTokens({ target, canChange, listSettled, free }: Props) {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<string | null>(null);
-  const loading = useSeatsAction();
-  const revoke = useSeatsAction();
+  const loading = useAction();
+  const revoke = useAction();
   const dialog = useSeatsDialog('token-revoke');
 
   useEffect(() => {
@@ -156,7 +157,7 @@ interface FormProps {
 function NewTokenForm({ target, onCreated, onCancel }: FormProps) {
   const [uses, setUses] = useState('');
   const [expiry, setExpiry] = useState('');
-  const action = useSeatsAction();
+  const action = useAction();
   const usesAllowed = uses.trim() === '' ? null : Number(uses);
   const usesValid = usesAllowed === null || (Number.isInteger(usesAllowed) && usesAllowed > 0);
 

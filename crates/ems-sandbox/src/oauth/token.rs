@@ -220,6 +220,7 @@ fn exchange_code(
             only_sub.insert("sub".into(), Value::from(grant.user.id.clone()));
             only_sub
         };
+        element_one_username(provider, &grant.client_id, &grant.user.id, &mut claims)?;
         claims.insert("iss".into(), Value::from(&*provider.issuer));
         claims.insert("aud".into(), Value::from(grant.client_id.clone()));
         claims.insert("azp".into(), Value::from(grant.client_id.clone()));
@@ -232,6 +233,44 @@ fn exchange_code(
         body["id_token"] = Value::from(provider.key.sign_jwt(&Value::Object(claims)));
     }
     Ok(body)
+}
+
+/// For the Element One homeserver's client, `preferred_username` is the user's Element One user
+/// name (their active subscription's Matrix ID's localpart), so the homeserver signs in that
+/// account. Other clients, and users without one, keep the EMS user name.
+fn element_one_username(
+    provider: &Provider,
+    client_id: &str,
+    user_id: &str,
+    claims: &mut serde_json::Map<String, Value>,
+) -> Result<(), OAuthError> {
+    let for_element_one = provider
+        .config
+        .element_one
+        .as_ref()
+        .and_then(|one| one.client_id.as_deref())
+        == Some(client_id);
+    if !for_element_one || !claims.contains_key("preferred_username") {
+        return Ok(());
+    }
+    let subscriptions = provider.store.subscriptions(user_id)?;
+    let matrix_id = subscriptions.iter().find_map(|s| match s {
+        ems_api::Subscription::ElementOne(one)
+            if one.status != ems_api::SubscriptionStatus::Cancelled =>
+        {
+            Some(one.matrix_id.clone())
+        }
+        _ => None,
+    });
+    if let Some(localpart) = matrix_id
+        .as_deref()
+        .and_then(|id| id.strip_prefix('@'))
+        .and_then(|id| id.split_once(':'))
+        .map(|(local, _)| local.to_owned())
+    {
+        claims.insert("preferred_username".into(), Value::from(localpart));
+    }
+    Ok(())
 }
 
 fn refresh(provider: &Provider, caller: &Caller<'_>, params: &Params) -> Result<Value, OAuthError> {

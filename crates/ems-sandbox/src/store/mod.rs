@@ -20,7 +20,7 @@ use rusqlite::{params, Connection, OptionalExtension as _};
 pub use grants::{
     AccessTokenInfo, CodeExchange, CodeGrant, IssuedTokens, NewCode, RefreshRedemption,
 };
-pub use subscriptions::Homeservers;
+pub use subscriptions::{ElementOneHome, Homeservers};
 pub use throttle::{CheckResult, SignInLimits};
 pub use users::{password_matches, NewUser, User};
 
@@ -151,6 +151,11 @@ CREATE TABLE credential_checks (
 );
 CREATE INDEX credential_checks_email ON credential_checks(email, checked_at);
 CREATE INDEX credential_checks_address ON credential_checks(address, checked_at);
+",
+    // What an Element One subscription says of its homeserver's single sign-on and web client.
+    r"
+ALTER TABLE subscriptions ADD COLUMN sso_idp_id TEXT;
+ALTER TABLE subscriptions ADD COLUMN web_client_url TEXT;
 ",
 ];
 

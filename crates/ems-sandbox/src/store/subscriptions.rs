@@ -24,8 +24,21 @@ use crate::SandboxError;
 pub struct Homeservers {
     /// Homeservers for hosted subscriptions, in the config's order.
     pub hosted: Vec<HostedHomeserver>,
-    /// The Element One homeserver: server name and URL.
-    pub element_one: Option<(String, String)>,
+    /// The Element One homeserver.
+    pub element_one: Option<ElementOneHome>,
+}
+
+/// The Element One homeserver, as its subscriptions name it.
+#[derive(Debug, Clone)]
+pub struct ElementOneHome {
+    /// Its server name.
+    pub server_name: String,
+    /// Its client-server API URL.
+    pub url: String,
+    /// Its identity-provider id for this EMS.
+    pub sso_idp_id: Option<String>,
+    /// Element One's web client.
+    pub web_client_url: Option<String>,
 }
 
 impl Homeservers {
@@ -42,16 +55,19 @@ impl Homeservers {
                     web_client_url: h.web_client().to_owned(),
                 })
                 .collect(),
-            element_one: config
-                .element_one
-                .as_ref()
-                .map(|e| (e.server_name.clone(), e.url.clone())),
+            element_one: config.element_one.as_ref().map(|e| ElementOneHome {
+                server_name: e.server_name.clone(),
+                url: e.url.clone(),
+                sso_idp_id: e.sso_idp_id.clone(),
+                web_client_url: e.web_client_url.clone(),
+            }),
         }
     }
 }
 
 const SELECT: &str = "SELECT s.id, s.kind, s.status, s.seats, s.admin_contact, s.matrix_id, s.server_name,
-        s.homeserver_url, s.web_client_domain, s.created_at, h.server_name, h.homeserver_url, h.web_client_url
+        s.homeserver_url, s.web_client_domain, s.created_at, h.server_name, h.homeserver_url, h.web_client_url,
+        s.sso_idp_id, s.web_client_url
     FROM subscriptions s LEFT JOIN hosts h ON h.subscription_id = s.id";
 
 fn status_from(s: &str) -> SubscriptionStatus {
@@ -94,6 +110,8 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Subscription> {
             matrix_id: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
             server_name: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
             homeserver_url: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+            sso_idp_id: r.get(13)?,
+            web_client_url: r.get(14)?,
             created_at,
         }),
         _ => Subscription::OnPremise(OnPremiseSubscription {
@@ -249,8 +267,8 @@ fn element_one_id<'a>(
     homeservers: &'a Homeservers,
     user_id: &str,
     localpart: &str,
-) -> Result<(String, &'a str, &'a str), ApiError> {
-    let Some((server_name, url)) = &homeservers.element_one else {
+) -> Result<(String, &'a ElementOneHome), ApiError> {
+    let Some(home) = &homeservers.element_one else {
         return Err(refused(
             ProblemCode::ElementOneUnavailable,
             "this EMS has no Element One homeserver configured",
@@ -262,7 +280,7 @@ fn element_one_id<'a>(
             "this account already has an Element One subscription; cancel it first",
         ));
     }
-    let matrix_id = format!("@{localpart}:{server_name}");
+    let matrix_id = format!("@{localpart}:{}", home.server_name);
     if matrix_id_taken(tx, &matrix_id).map_err(SandboxError::from)? {
         return Err(unavailable(
             ProblemCode::MatrixIdTaken,
@@ -270,7 +288,7 @@ fn element_one_id<'a>(
             format!("{matrix_id} is taken; choose another user name"),
         ));
     }
-    Ok((matrix_id, server_name, url))
+    Ok((matrix_id, home))
 }
 
 /// Whether another Element One subscription that is not cancelled holds `matrix_id`.
@@ -344,12 +362,12 @@ impl Store {
                       status: &str,
                       seats: Option<u32>,
                       contact: Option<&str>,
-                      one: Option<(&str, &str, &str)>,
+                      one: Option<(&str, &ElementOneHome)>,
                       domain: Option<&str>| {
             tx.execute(
                 "INSERT INTO subscriptions (id, user_id, kind, status, seats, admin_contact, matrix_id,
-                     server_name, homeserver_url, web_client_domain, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     server_name, homeserver_url, web_client_domain, created_at, sso_idp_id, web_client_url)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     id,
                     user_id,
@@ -358,10 +376,12 @@ impl Store {
                     seats,
                     contact,
                     one.map(|o| o.0),
-                    one.map(|o| o.1),
-                    one.map(|o| o.2),
+                    one.map(|o| o.1.server_name.as_str()),
+                    one.map(|o| o.1.url.as_str()),
                     domain,
-                    now()
+                    now(),
+                    one.and_then(|o| o.1.sso_idp_id.as_deref()),
+                    one.and_then(|o| o.1.web_client_url.as_deref()),
                 ],
             )
         };
@@ -388,7 +408,7 @@ impl Store {
                 .map_err(SandboxError::from)?;
             }
             NewSubscription::ElementOne(one) => {
-                let (matrix_id, server_name, url) = element_one_id(
+                let (matrix_id, home) = element_one_id(
                     &tx,
                     homeservers,
                     user_id,
@@ -399,7 +419,7 @@ impl Store {
                     "active",
                     None,
                     None,
-                    Some((&matrix_id, server_name, url)),
+                    Some((&matrix_id, home)),
                     None,
                 )
                 .map_err(SandboxError::from)?;
