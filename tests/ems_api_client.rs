@@ -72,7 +72,7 @@ async fn start() -> Fixture {
             url: "http://127.0.0.1:10/".into(),
             sso_idp_id: None,
             web_client_url: None,
-        client_id: None,
+            client_id: None,
         }),
         ..ProviderConfig::default()
     };

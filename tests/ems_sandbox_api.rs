@@ -35,7 +35,7 @@ fn config() -> ProviderConfig {
             url: "http://127.0.0.1:10/".into(),
             sso_idp_id: None,
             web_client_url: None,
-        client_id: None,
+            client_id: None,
         }),
         ..ProviderConfig::default()
     }

@@ -54,7 +54,10 @@ async fn stack() -> Stack {
     let tokens = dir.path().join("tokens.yaml");
     std::fs::write(
         &tokens,
-        "enable_registration: true\nregistration_requires_token: true\n",
+        // Access tokens expire within the test, as they do after 5 minutes by default: the
+        // admin's requests must refresh through the session.
+        "enable_registration: true\nregistration_requires_token: true\n\
+         refreshable_access_token_lifetime: 10s\n",
     )
     .expect("write the registration config");
     let synapse = tokio::task::spawn_blocking(move || Synapse::start_with(&[&tokens]))
@@ -74,7 +77,7 @@ async fn stack() -> Stack {
             url: "http://127.0.0.1:10/".into(),
             sso_idp_id: None,
             web_client_url: None,
-        client_id: None,
+            client_id: None,
         }),
         ..ProviderConfig::default()
     };
@@ -364,8 +367,10 @@ impl Journey<'_> {
             .expect("carol is added");
         let password = carol
             .password
-            .clone()
-            .expect("a generated password to show");
+            .as_ref()
+            .expect("a generated password to show")
+            .expose()
+            .to_owned();
         assert_eq!(carol.user.user_id, id("carol"));
         assert_eq!(carol.user.display_name.as_deref(), Some("carol the tester"));
         assert!(carol.user.holds_seat);
@@ -477,7 +482,10 @@ impl Journey<'_> {
         login(&stack.synapse.url, "carol", "carol's new password")
             .await
             .expect("carol signs in with the typed password");
-        erin.password.expect("erin's generated password")
+        erin.password
+            .expect("erin's generated password")
+            .expose()
+            .to_owned()
     }
 
     async fn resets_passwords_and_ends_sessions(&self, erin_password: &str) {
@@ -496,7 +504,11 @@ impl Journey<'_> {
             .reset_password(&id("erin"), None)
             .await
             .expect("a new password for erin");
-        let new_password = reset.password.expect("generated and shown");
+        let new_password = reset
+            .password
+            .expect("generated and shown")
+            .expose()
+            .to_owned();
         assert_eq!(
             whoami(&stack.synapse.url, &erin_token).await.err(),
             Some(401),
@@ -536,38 +548,64 @@ impl Journey<'_> {
     }
 
     async fn grants_and_revokes_admin(&self) {
-        let (stack, desk) = (self.stack, self.desk);
+        let (core, stack, target, desk) = (self.core, self.stack, self.target, self.desk);
         let id = |local: &str| self.id(local);
-        // Server admin: granted and revoked, read back; revoking one's own needs a second yes.
+        // Server admin: granted and revoked, read back.
         let granted = desk
-            .set_admin(&id("erin"), true, false)
+            .set_admin(&id("erin"), true, false, false)
             .await
             .expect("erin is made admin");
         assert!(granted.user.admin);
         assert_eq!(stack.admin.user_details(&id("erin")).await["admin"], true);
         let revoked = desk
-            .set_admin(&id("erin"), false, false)
+            .set_admin(&id("erin"), false, false, false)
             .await
             .expect("revoked: another admin remains");
         assert!(!revoked.user.admin);
         assert_eq!(stack.admin.user_details(&id("erin")).await["admin"], false);
+
+        // One's own rights: the homeserver never allows it, so the app says what to do instead.
         let own = desk
-            .set_admin(&stack.synapse.admin_user, false, false)
+            .set_admin(&stack.synapse.admin_user, false, true, true)
             .await
             .expect_err("one's own rights");
-        let SeatsError::ConfirmConsequence(consequence) = own else {
-            panic!("a consequence to confirm: {own:?}")
-        };
         assert!(
-            consequence.contains("your own admin rights")
-                && consequence.contains("last server admin"),
-            "{consequence}"
+            matches!(own, SeatsError::InvalidInput(ref m) if m.contains("another admin")),
+            "{own:?}"
         );
         assert_eq!(
             stack.admin.user_details(&stack.synapse.admin_user).await["admin"],
             true,
-            "nothing changed yet"
+            "nothing changed"
         );
+
+        // Another account signed in on this computer: a second yes, naming the consequence.
+        sign_in_to_matrix(core, stack, "carol", "carol's new password", None).await;
+        core.set_seat_admin(target, &id("carol"), true, false)
+            .await
+            .expect("carol is made admin");
+        let asked = core
+            .set_seat_admin(target, &id("carol"), false, false)
+            .await
+            .expect_err("carol is signed in here");
+        let SeatsError::ConfirmConsequence(consequence) = asked else {
+            panic!("a consequence to confirm: {asked:?}")
+        };
+        assert!(
+            consequence.contains("signed in on this computer"),
+            "{consequence}"
+        );
+        assert_eq!(
+            stack.admin.user_details(&id("carol")).await["admin"],
+            true,
+            "nothing changed before the second yes"
+        );
+        let done = core
+            .set_seat_admin(target, &id("carol"), false, true)
+            .await
+            .expect("revoked after the second yes");
+        assert!(!done.user.admin);
+        assert_eq!(stack.admin.user_details(&id("carol")).await["admin"], false);
     }
 
     async fn counts_a_registration_token(&self) {
@@ -621,6 +659,8 @@ impl Journey<'_> {
 
     async fn raises_seats_and_survives_an_outage(&self, ems: &str) {
         let (core, stack, target, desk) = (self.core, self.stack, self.target, self.desk);
+        // Wait past the access token's lifetime: the next requests refresh it.
+        tokio::time::sleep(std::time::Duration::from_secs(11)).await;
         // Raising seats through EMS is read back from EMS, and the ledger follows.
         core.ems
             .control_panel(ems)

@@ -38,7 +38,7 @@ pub async fn seeded_sandbox(dir: &std::path::Path, synapse: &Synapse) -> (Runnin
             url: format!("{}/", synapse.url),
             sso_idp_id: None,
             web_client_url: None,
-        client_id: None,
+            client_id: None,
         }),
         ..ProviderConfig::default()
     };

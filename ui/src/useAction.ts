@@ -4,13 +4,25 @@ import { toIpcError, type ErrorCode, type IpcError } from './ipc';
 /** How an action ended: its value, or the error it was refused with. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 
+/**
+ * What to do with the outcome while the action still counts as busy, as `.then(done, failed)`
+ * before a `.finally` that ends busy. Code after `await run(…)` runs once busy has ended.
+ */
+export interface Handlers<T> {
+  done?: (value: T) => void;
+  failed?: (error: IpcError) => void;
+}
+
 export interface Action {
   /** True while an action runs: the buttons that start one are disabled meanwhile. */
   busy: boolean;
   /** The last action's error, shown until the next action starts. */
   error: IpcError | null;
-  /** Runs `action`: busy while it runs, its error kept in `error`; never rejects. */
-  run: <T>(action: () => Promise<T>) => Promise<Outcome<T>>;
+  /**
+   * Runs `action`, busy until it and its handler are done, and keeps its error in `error`.
+   * Resolves once busy has ended; rejects only when a handler throws.
+   */
+  run: <T>(action: () => Promise<T>, handlers?: Handlers<T>) => Promise<Outcome<T>>;
   /** Sets the error without running anything (a local check, a load that failed). */
   setError: (update: IpcError | null | ((current: IpcError | null) => IpcError | null)) => void;
   clearError: () => void;
@@ -20,15 +32,25 @@ export interface Action {
 export function useAction(): Action {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
-  const run = async <T>(action: () => Promise<T>): Promise<Outcome<T>> => {
+  const run = async <T>(action: () => Promise<T>, handlers?: Handlers<T>): Promise<Outcome<T>> => {
     setBusy(true);
     setError(null);
     try {
-      return { ok: true, value: await action() };
-    } catch (e) {
-      const failure = toIpcError(e);
-      setError(failure);
-      return { ok: false, error: failure };
+      let outcome: Outcome<T>;
+      try {
+        outcome = { ok: true, value: await action() };
+      } catch (e) {
+        outcome = { ok: false, error: toIpcError(e) };
+        setError(outcome.error);
+      }
+      if (handlers) {
+        if (outcome.ok) handlers.done?.(outcome.value);
+        else handlers.failed?.(outcome.error);
+        // As in `.then(done, failed).finally(…)`: what the handler changed renders first, then
+        // busy ends, one step later.
+        await null;
+      }
+      return outcome;
     } finally {
       setBusy(false);
     }

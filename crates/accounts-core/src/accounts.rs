@@ -12,7 +12,7 @@ use crate::browser::Opener;
 use crate::ems::{EmsAccounts, EmsError};
 use crate::error_code::ErrorCode;
 use crate::matrix::{AccountCreation, MatrixAccounts, MatrixError, STORES_DIR};
-use crate::seats::{SeatSubscription, Seats, SeatsError};
+use crate::seats::{SeatSubscription, SeatUserChange, Seats, SeatsError, SeatsTarget};
 use crate::vault::{self, AccountKind, Registry, RemoveError, Vault};
 
 /// The folder, in the app's data folder, of the EMS accounts' last fetched data.
@@ -103,6 +103,22 @@ impl Accounts {
     /// that administers each.
     pub async fn seat_subscriptions(&self) -> Result<Vec<SeatSubscription>, SeatsError> {
         self.seats.subscriptions(&self.ems, &self.matrix).await
+    }
+
+    /// Grants or revokes server admin on the subscription's homeserver; revoking the rights of
+    /// an account signed in on this computer needs `accept_consequence` (see [`crate::seats::Desk::set_admin`]).
+    pub async fn set_seat_admin(
+        &self,
+        target: &SeatsTarget,
+        user_id: &str,
+        admin: bool,
+        accept_consequence: bool,
+    ) -> Result<SeatUserChange, SeatsError> {
+        let signed_in_here = self.matrix.list().iter().any(|a| a.user_id == user_id);
+        self.seats
+            .desk(target)?
+            .set_admin(user_id, admin, accept_consequence, signed_in_here)
+            .await
     }
 
     /// Removes the account `id` from this computer, whatever its kind: each kind signs out at

@@ -196,6 +196,10 @@ pub enum ErrorCode {
     SeatsUserExists,
     /// The homeserver has no such user.
     SeatsUnknownUser,
+    /// The homeserver has no such registration token.
+    SeatsUnknownToken,
+    /// EMS cannot be reached: the seats shown are the last fetched, and nothing is changed.
+    SeatsEmsUnreachable,
 }
 
 /// Test support: checks that `examples` hold one value per variant (as named by `variant`, an

@@ -98,9 +98,7 @@ pub async fn seats_set_admin(
     core: State<'_, Accounts>,
 ) -> Result<SeatUserChange, IpcError> {
     Ok(core
-        .seats
-        .desk(&target)?
-        .set_admin(&user_id, admin, accept_consequence)
+        .set_seat_admin(&target, &user_id, admin, accept_consequence)
         .await?)
 }
 

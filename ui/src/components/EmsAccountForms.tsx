@@ -1,14 +1,8 @@
 import { useState } from 'preact/hooks';
-import {
-  emsUpdateBillingAddress,
-  emsUpdateDetails,
-  toIpcError,
-  type Account,
-  type BillingAddress,
-  type IpcError,
-} from '../ipc';
+import { emsUpdateBillingAddress, emsUpdateDetails, type Account, type BillingAddress } from '../ipc';
+import { bannerError, useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
-import { bannerError, FieldError } from './FieldError';
+import { FieldError, TextField } from './FieldError';
 
 interface DetailsProps {
   accountId: string;
@@ -21,26 +15,35 @@ const DETAIL_FIELDS = ['name', 'email', 'company', 'company.name', 'company.numb
 
 const value = (event: Event) => (event.target as HTMLInputElement).value;
 
+/** Both forms end the same way: Save, disabled while saving, and Cancel. */
+function SaveOrCancel({ testId, busy, onCancel }: { testId: string; busy: boolean; onCancel: () => void }) {
+  return (
+    <>
+      <button type="submit" data-testid={testId} disabled={busy}>
+        Save
+      </button>
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </>
+  );
+}
+
 /** Edits the personal and company details; the server's field errors sit by their fields. */
 export function EmsDetailsForm({ accountId, account, onSaved, onCancel }: DetailsProps) {
   const [name, setName] = useState(account.name);
   const [email, setEmail] = useState(account.email);
   const [company, setCompany] = useState(account.company?.name ?? '');
   const [number, setNumber] = useState(account.company?.number ?? '');
-  const [error, setError] = useState<IpcError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const save = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     const companyDetails =
       company.trim() === ''
         ? null
         : { name: company, number: number.trim() === '' ? null : number, size: account.company?.size ?? null };
-    emsUpdateDetails(accountId, { name, email, company: companyDetails })
-      .then(onSaved, (e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
+    run(() => emsUpdateDetails(accountId, { name, email, company: companyDetails }), { done: onSaved });
   };
 
   const banner = bannerError(error, DETAIL_FIELDS);
@@ -65,12 +68,7 @@ export function EmsDetailsForm({ accountId, account, onSaved, onCancel }: Detail
         <input data-testid="ems-details-company-number" value={number} onInput={(e) => setNumber(value(e))} />
       </label>
       <FieldError error={error} field="company.number" />
-      <button type="submit" data-testid="ems-details-save" disabled={busy}>
-        Save
-      </button>
-      <button type="button" onClick={onCancel}>
-        Cancel
-      </button>
+      <SaveOrCancel testId="ems-details-save" busy={busy} onCancel={onCancel} />
     </form>
   );
 }
@@ -102,24 +100,20 @@ export function EmsBillingForm({ accountId, address, onSaved, onCancel }: Billin
     postal_code: address?.postal_code ?? '',
     country: address?.country ?? '',
   });
-  const [error, setError] = useState<IpcError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const optional = (text: string | undefined) => (text === undefined || text.trim() === '' ? null : text);
 
   const save = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    emsUpdateBillingAddress(accountId, {
+    const address = {
       line1: fields.line1 ?? '',
       line2: optional(fields.line2),
       city: fields.city ?? '',
       region: optional(fields.region),
       postal_code: fields.postal_code ?? '',
       country: fields.country ?? '',
-    })
-      .then(onSaved, (e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
+    };
+    run(() => emsUpdateBillingAddress(accountId, address), { done: onSaved });
   };
 
   const banner = bannerError(error, ADDRESS_FIELDS);
@@ -127,24 +121,17 @@ export function EmsBillingForm({ accountId, address, onSaved, onCancel }: Billin
     <form data-testid="ems-billing-form" onSubmit={save}>
       {banner && <ErrorBanner error={banner} />}
       {ADDRESS_FIELDS.map((field) => (
-        <div key={field}>
-          <label>
-            {ADDRESS_LABELS[field]}{' '}
-            <input
-              data-testid={`ems-billing-${field}`}
-              value={fields[field]}
-              onInput={(e) => setFields({ ...fields, [field]: value(e) })}
-            />
-          </label>
-          <FieldError error={error} field={field} />
-        </div>
+        <TextField
+          key={field}
+          label={ADDRESS_LABELS[field]}
+          testId={`ems-billing-${field}`}
+          value={fields[field]}
+          onValue={(typed) => setFields({ ...fields, [field]: typed })}
+          error={error}
+          field={field}
+        />
       ))}
-      <button type="submit" data-testid="ems-billing-save" disabled={busy}>
-        Save
-      </button>
-      <button type="button" onClick={onCancel}>
-        Cancel
-      </button>
+      <SaveOrCancel testId="ems-billing-save" busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -11,6 +11,7 @@ import {
   type Subscription,
   type SubscriptionLink,
 } from '../ipc';
+import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 import { EmsBillingForm, EmsDetailsForm } from './EmsAccountForms';
 import { EmsDeleteAccount } from './EmsDeleteAccount';
@@ -39,8 +40,9 @@ export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted }: 
   const [stale, setStale] = useState<{ reason: string; fetchedAt: number } | null>(null);
   const [editing, setEditing] = useState<'details' | 'billing' | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
-  const [rowError, setRowError] = useState<{ subscriptionId: string; error: IpcError } | null>(null);
-  const [busy, setBusy] = useState(false);
+  // A change to one subscription, and which one it was (its error shows in that row).
+  const rowChange = useAction();
+  const [changing, setChanging] = useState<string | null>(null);
 
   const load = () =>
     Promise.all([emsOverview(accountId), matrixAccounts()]).then(
@@ -59,16 +61,9 @@ export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted }: 
   }, [accountId]);
 
   const change = async (subscriptionId: string, action: () => Promise<unknown>) => {
-    setBusy(true);
-    setRowError(null);
-    try {
-      await action();
-    } catch (e) {
-      setRowError({ subscriptionId, error: toIpcError(e) });
-    } finally {
-      setBusy(false);
-      load();
-    }
+    setChanging(subscriptionId);
+    await rowChange.run(action);
+    load();
   };
 
   if (!account) {
@@ -160,9 +155,9 @@ export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted }: 
       <EmsSubscriptions
         subscriptions={subscriptions}
         linked={linked}
-        busy={busy}
+        busy={rowChange.busy}
         readOnly={stale !== null}
-        error={rowError}
+        error={rowChange.error && changing !== null ? { subscriptionId: changing, error: rowChange.error } : null}
         onRaise={(id, seats) => change(id, () => emsRaiseSeats(accountId, id, seats))}
         onCancel={(id) => change(id, () => emsCancelSubscription(accountId, id))}
         onOpenMatrix={

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { emsDeleteAccount, emsDeletionPreview, toIpcError, type DeletionView, type IpcError } from '../ipc';
+import { emsDeleteAccount, emsDeletionPreview, type DeletionView } from '../ipc';
+import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
@@ -11,29 +12,19 @@ interface Props {
 export function EmsDeleteAccount({ accountId, onDeleted }: Props) {
   const [preview, setPreview] = useState<DeletionView | null>(null);
   const [typed, setTyped] = useState('');
-  const [error, setError] = useState<IpcError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const review = () => {
-    setBusy(true);
-    setError(null);
-    emsDeletionPreview(accountId)
-      .then(setPreview, (e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
-  };
+  const review = () => run(() => emsDeletionPreview(accountId), { done: setPreview });
 
   const confirm = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    emsDeleteAccount(accountId, typed)
-      .then(onDeleted, (e: unknown) => {
-        const failure = toIpcError(e);
-        setError(failure);
+    run(() => emsDeleteAccount(accountId, typed), {
+      done: onDeleted,
+      failed: (failure) => {
         // An expired or outdated preview must be looked at again.
         if (failure.code === 'ems_confirmation_stale') setPreview(null);
-      })
-      .finally(() => setBusy(false));
+      },
+    });
   };
 
   return (

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
-import { emsCreateSubscription, toIpcError, type IpcError, type NewSubscription, type SubscriptionKind } from '../ipc';
+import { emsCreateSubscription, type NewSubscription, type SubscriptionKind } from '../ipc';
+import { bannerError, useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
-import { bannerError, FieldError } from './FieldError';
+import { TextField } from './FieldError';
 
 interface Props {
   accountId: string;
@@ -15,8 +16,7 @@ export function EmsNewSubscription({ accountId, onCreated }: Props) {
   const [domain, setDomain] = useState('');
   const [serverName, setServerName] = useState('');
   const [localpart, setLocalpart] = useState('');
-  const [error, setError] = useState<IpcError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -26,11 +26,7 @@ export function EmsNewSubscription({ accountId, onCreated }: Props) {
         : kind === 'element_one'
           ? { kind, username: localpart.trim() || null }
           : { kind, seats: Number(seats), web_client_domain: domain.trim() };
-    setBusy(true);
-    setError(null);
-    emsCreateSubscription(accountId, request)
-      .then(onCreated, (e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
+    run(() => emsCreateSubscription(accountId, request), { done: onCreated });
   };
 
   const banner = bannerError(error, ['seats', 'web_client_domain', 'server_name', 'username']);
@@ -47,56 +43,41 @@ export function EmsNewSubscription({ accountId, onCreated }: Props) {
         </select>
       </label>
       {kind === 'hosted_homeserver' && (
-        <div>
-          <label>
-            Server name{' '}
-            <input
-              data-testid="ems-new-server-name"
-              placeholder="Leave empty for the next free homeserver"
-              value={serverName}
-              onInput={(e) => setServerName((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          <p class="hint">The part after the colon in your users' Matrix IDs. It cannot be changed later.</p>
-          <FieldError error={error} field="server_name" />
-        </div>
+        <TextField
+          label="Server name"
+          testId="ems-new-server-name"
+          placeholder="Leave empty for the next free homeserver"
+          value={serverName}
+          onValue={setServerName}
+          hint="The part after the colon in your users' Matrix IDs. It cannot be changed later."
+          error={error}
+          field="server_name"
+        />
       )}
       {kind === 'element_one' ? (
-        <div>
-          <label>
-            User name{' '}
-            <input
-              data-testid="ems-new-localpart"
-              placeholder="Leave empty for your EMS user name"
-              value={localpart}
-              onInput={(e) => setLocalpart((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          <p class="hint">Your Matrix ID on Element One will be @user name:server.</p>
-          <FieldError error={error} field="username" />
-        </div>
+        <TextField
+          label="User name"
+          testId="ems-new-localpart"
+          placeholder="Leave empty for your EMS user name"
+          value={localpart}
+          onValue={setLocalpart}
+          hint="Your Matrix ID on Element One will be @user name:server."
+          error={error}
+          field="username"
+        />
       ) : (
-        <div>
-          <label>
-            Seats{' '}
-            <input data-testid="ems-new-seats" type="number" min={1} value={seats} onInput={(e) => setSeats((e.target as HTMLInputElement).value)} />
-          </label>
-          <FieldError error={error} field="seats" />
-        </div>
+        <TextField label="Seats" testId="ems-new-seats" type="number" min={1} value={seats} onValue={setSeats} error={error} field="seats" />
       )}
       {kind === 'on_premise' && (
-        <div>
-          <label>
-            Web client sub-domain{' '}
-            <input
-              data-testid="ems-new-web-client-domain"
-              placeholder="chat.example.org"
-              value={domain}
-              onInput={(e) => setDomain((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          <FieldError error={error} field="web_client_domain" />
-        </div>
+        <TextField
+          label="Web client sub-domain"
+          testId="ems-new-web-client-domain"
+          placeholder="chat.example.org"
+          value={domain}
+          onValue={setDomain}
+          error={error}
+          field="web_client_domain"
+        />
       )}
       <button type="submit" data-testid="ems-new-submit" disabled={busy}>
         Create

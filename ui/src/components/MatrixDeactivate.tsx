@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { matrixDeactivate, matrixDeactivateSso, toIpcError, type IpcError } from '../ipc';
+import { matrixDeactivate, matrixDeactivateSso } from '../ipc';
+import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 import type { Protect } from './MatrixManage';
 
@@ -15,22 +16,18 @@ interface Props {
 export function MatrixDeactivate({ accountId, userId, protect, onDeactivated }: Props) {
   const [erase, setErase] = useState(false);
   const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<IpcError | null>(null);
+  const { busy, error, run } = useAction();
   const confirmed = typed.trim() === userId;
 
-  const deactivate = () => {
-    setBusy(true);
-    setError(null);
-    protect(
-      'Deactivate the account',
-      (auth) => matrixDeactivate(accountId, erase, auth),
-      onDeactivated,
-      () => matrixDeactivateSso(accountId, erase),
-    )
-      .catch((e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
-  };
+  const deactivate = () =>
+    run(() =>
+      protect(
+        'Deactivate the account',
+        (auth) => matrixDeactivate(accountId, erase, auth),
+        onDeactivated,
+        () => matrixDeactivateSso(accountId, erase),
+      ),
+    );
 
   return (
     <section class="card danger" aria-labelledby="matrix-deactivate-title">

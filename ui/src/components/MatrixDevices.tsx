@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { matrixDeleteDevices, matrixDeleteDevicesSso, matrixDevices, matrixRenameDevice, toIpcError, type DeviceView, type IpcError } from '../ipc';
+import { matrixDeleteDevices, matrixDeleteDevicesSso, matrixDevices, matrixRenameDevice, toIpcError, type DeviceView } from '../ipc';
+import { useAction } from '../useAction';
 import type { Protect } from './MatrixManage';
 import { ErrorBanner } from './ErrorBanner';
 
@@ -18,8 +19,7 @@ export function MatrixDevices({ accountId, protect }: Props) {
   const [devices, setDevices] = useState<DeviceView[] | null>(null);
   const [selected, setSelected] = useState<string[]>([]);
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<IpcError | null>(null);
+  const { busy, error, run, setError } = useAction();
 
   const load = () =>
     matrixDevices(accountId).then(
@@ -37,32 +37,28 @@ export function MatrixDevices({ accountId, protect }: Props) {
   const rename = (event: Event) => {
     event.preventDefault();
     if (!renaming) return;
-    setBusy(true);
-    setError(null);
-    matrixRenameDevice(accountId, renaming.id, renaming.name)
-      .then(() => {
-        setRenaming(null);
-        return load();
-      }, (e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
+    // Busy until the list is loaded again.
+    run(async () => {
+      await matrixRenameDevice(accountId, renaming.id, renaming.name);
+      setRenaming(null);
+      await load();
+    });
   };
 
   const signOut = () => {
     const ids = selected;
-    setBusy(true);
-    setError(null);
     const count = ids.length === 1 ? '1 session' : `${ids.length} sessions`;
-    protect(
-      `Sign out ${count}`,
-      (auth) => matrixDeleteDevices(accountId, ids, auth),
-      () => {
-        setSelected([]);
-        load();
-      },
-      () => matrixDeleteDevicesSso(accountId, ids),
-    )
-      .catch((e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
+    run(() =>
+      protect(
+        `Sign out ${count}`,
+        (auth) => matrixDeleteDevices(accountId, ids, auth),
+        () => {
+          setSelected([]);
+          load();
+        },
+        () => matrixDeleteDevicesSso(accountId, ids),
+      ),
+    );
   };
 
   return (

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { matrixChangePassword, toIpcError, type IpcError } from '../ipc';
+import { matrixChangePassword } from '../ipc';
+import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 
 /** Change the password: the current one (which confirms it is you), the new one twice. */
@@ -8,9 +9,8 @@ export function MatrixPasswordForm({ accountId }: { accountId: string }) {
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
   const [signOutOthers, setSignOutOthers] = useState(true);
-  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<IpcError | null>(null);
+  const { busy, error, run, setError } = useAction();
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -23,16 +23,12 @@ export function MatrixPasswordForm({ accountId }: { accountId: string }) {
       setError({ code: 'matrix_invalid_input', message: 'Type a new password.' });
       return;
     }
-    setBusy(true);
-    setError(null);
     // The passwords go to Rust once; the fields are emptied whatever the outcome.
     const typed = { current, next };
     setCurrent('');
     setNext('');
     setAgain('');
-    matrixChangePassword(accountId, typed.current, typed.next, signOutOthers)
-      .then(() => setDone(true), (e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
+    run(() => matrixChangePassword(accountId, typed.current, typed.next, signOutOthers), { done: () => setDone(true) });
   };
 
   return (

@@ -7,8 +7,8 @@ import {
   matrixSetDisplayName,
   toIpcError,
   type AvatarImage,
-  type IpcError,
 } from '../ipc';
+import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
@@ -27,9 +27,8 @@ export function MatrixProfileEditor({ accountId, onChanged }: Props) {
   const [name, setName] = useState<string | null>(null);
   const [avatarUrl, setAvatarUrl] = useState<string | null>(null);
   const [picked, setPicked] = useState<{ bytes: Uint8Array; url: string } | null>(null);
-  const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
-  const [error, setError] = useState<IpcError | null>(null);
+  const { busy, error, run, setError } = useAction();
 
   const loadAvatar = () =>
     matrixAvatar(accountId).then(
@@ -53,18 +52,15 @@ export function MatrixProfileEditor({ accountId, onChanged }: Props) {
     if (picked) URL.revokeObjectURL(picked.url);
   }, [picked]);
 
-  const run = (action: () => Promise<void>, done: string) => {
-    setBusy(true);
-    setError(null);
+  /** Runs a change; `done` says what it did, once it has. */
+  const change = (action: () => Promise<void>, done: string) => {
     setSaved(null);
-    action()
-      .then(() => setSaved(done), (e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
+    run(action, { done: () => setSaved(done) });
   };
 
   const saveName = (event: Event) => {
     event.preventDefault();
-    run(async () => {
+    change(async () => {
       await matrixSetDisplayName(accountId, name ?? '');
       onChanged();
     }, 'Display name saved.');
@@ -84,7 +80,7 @@ export function MatrixProfileEditor({ accountId, onChanged }: Props) {
 
   const upload = () => {
     if (!picked) return;
-    run(async () => {
+    change(async () => {
       await matrixSetAvatar(accountId, picked.bytes);
       setPicked(null);
       await loadAvatar();
@@ -92,7 +88,7 @@ export function MatrixProfileEditor({ accountId, onChanged }: Props) {
   };
 
   const remove = () =>
-    run(async () => {
+    change(async () => {
       await matrixRemoveAvatar(accountId);
       setAvatarUrl(null);
     }, 'Avatar removed.');

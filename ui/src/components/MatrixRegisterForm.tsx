@@ -10,14 +10,15 @@ import {
   matrixRegisterToken,
   toIpcError,
   type ErrorCode,
-  type IpcError,
   type MatrixAccountView,
   type RegistrationOffer,
   type RegistrationProgress,
   type SubscriptionLink,
 } from '../ipc';
+import { bannerError, fieldOf, useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 import { ExternalLink } from './ExternalLink';
+import { FieldError } from './FieldError';
 
 /** How long the user name must rest before it is checked with the server. */
 const USERNAME_PAUSE_MS = 500;
@@ -33,19 +34,9 @@ interface Props {
   onCancel: () => void;
 }
 
-/** The field an error belongs next to. */
-type Field = 'username' | 'password' | 'token' | 'terms' | 'email' | 'form';
-
-const FIELD_OF: Partial<Record<ErrorCode, Field>> = {
-  matrix_username_taken: 'username',
-  matrix_username_invalid: 'username',
-  matrix_weak_password: 'password',
-  matrix_registration_token_invalid: 'token',
-  matrix_terms_not_accepted: 'terms',
-  matrix_email_invalid: 'email',
-  matrix_email_in_use: 'email',
-  matrix_email_denied: 'email',
-};
+/** The fields an error can sit next to; any other error shows below the form. */
+const FIELDS = ['username', 'password', 'token', 'terms', 'email'] as const;
+type Field = (typeof FIELDS)[number];
 
 /** Codes after which the registration is over on the Rust side: back to the first screen. */
 const RESTART: ErrorCode[] = [
@@ -72,17 +63,20 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
   const [token, setToken] = useState('');
   const [accepted, setAccepted] = useState<string[]>([]);
   const [email, setEmail] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<{ field: Field; error: IpcError } | null>(null);
+  const { busy, error, run, setError } = useAction();
   const progressId = useRef<string | null>(null);
 
-  const fail = (e: unknown) => {
-    const ipc = toIpcError(e);
-    if (RESTART.includes(ipc.code)) {
+  const restartIfOver = (code: ErrorCode) => {
+    if (RESTART.includes(code)) {
       setProgress(null);
       progressId.current = null;
     }
-    setError({ field: FIELD_OF[ipc.code] ?? 'form', error: ipc });
+  };
+  // For the calls made outside `send` (the offer, the name check, the email poll).
+  const fail = (e: unknown) => {
+    const ipc = toIpcError(e);
+    restartIfOver(ipc.code);
+    setError(ipc);
   };
 
   // Whether and how the server registers, before anything is typed.
@@ -99,7 +93,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
       matrixRegisterCheckUsername(homeserver, name).then(
         () => {
           setUsernameOk(true);
-          setError((current) => (current?.field === 'username' ? null : current));
+          setError((current) => (fieldOf(current) === 'username' ? null : current));
         },
         fail,
       );
@@ -118,13 +112,8 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
     setProgress(next);
   };
 
-  const run = (action: () => Promise<RegistrationProgress>) => {
-    setBusy(true);
-    setError(null);
-    action()
-      .then(advance, fail)
-      .finally(() => setBusy(false));
-  };
+  const send = (action: () => Promise<RegistrationProgress>) =>
+    run(action, { done: advance, failed: (failure) => restartIfOver(failure.code) });
 
   // While the mailed link waits to be followed, ask again now and then.
   useEffect(() => {
@@ -152,7 +141,8 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
     onCancel();
   };
 
-  const errorFor = (field: Field) => (error?.field === field ? <ErrorBanner error={error.error} /> : null);
+  const errorFor = (field: Field) => <FieldError error={error} field={field} block />;
+  const formError = bannerError(error, FIELDS);
   const mismatch = passwordAgain !== '' && password !== passwordAgain;
 
   const start = (event: Event) => {
@@ -162,7 +152,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
     // The password goes to Rust once; the fields are emptied whatever the outcome.
     setPassword('');
     setPasswordAgain('');
-    run(() => matrixRegisterStart(homeserver, username.trim(), typed, subscription));
+    send(() => matrixRegisterStart(homeserver, username.trim(), typed, subscription));
   };
 
   const step = progress?.step;
@@ -178,7 +168,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
       {offer === null && error === null && <p class="status">Asking the homeserver how it creates accounts…</p>}
       {offer === null && error !== null && (
         <>
-          <ErrorBanner error={error.error} />
+          <ErrorBanner error={error} />
           {cancelButton}
         </>
       )}
@@ -250,7 +240,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            run(() => matrixRegisterToken(progress.id, token));
+            send(() => matrixRegisterToken(progress.id, token));
           }}
         >
           <p>This homeserver asks for a registration token: its administrator gives you one.</p>
@@ -274,7 +264,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            run(() => matrixRegisterAcceptTerms(progress.id, accepted));
+            send(() => matrixRegisterAcceptTerms(progress.id, accepted));
           }}
         >
           <p>Read and accept each of the homeserver’s policies.</p>
@@ -316,7 +306,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            run(() => matrixRegisterEmail(progress.id, email));
+            send(() => matrixRegisterEmail(progress.id, email));
           }}
         >
           <p>This homeserver asks for an email address: it sends a link there to confirm it.</p>
@@ -348,18 +338,18 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             type="button"
             data-testid="matrix-register-continue"
             disabled={busy}
-            onClick={() => run(() => matrixRegisterCheckEmail(progress.id))}
+            onClick={() => send(() => matrixRegisterCheckEmail(progress.id))}
           >
             I have opened the link
           </button>{' '}
-          <button type="button" disabled={busy} onClick={() => run(() => matrixRegisterEmail(progress.id, step.address))}>
+          <button type="button" disabled={busy} onClick={() => send(() => matrixRegisterEmail(progress.id, step.address))}>
             Send it again
           </button>
           {errorFor('email')}
           {cancelButton}
         </div>
       )}
-      {offer !== null && errorFor('form')}
+      {offer !== null && formError && <ErrorBanner error={formError} />}
     </div>
   );
 }

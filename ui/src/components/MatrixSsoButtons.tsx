@@ -3,12 +3,11 @@ import {
   matrixSsoCancel,
   matrixSsoFinish,
   matrixSsoStart,
-  toIpcError,
   type IdentityProvider,
-  type IpcError,
   type MatrixAccountView,
   type SubscriptionLink,
 } from '../ipc';
+import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
@@ -39,24 +38,19 @@ const SERVER_CHOICE = 'default';
  */
 export function MatrixSsoButtons({ homeserver, providers, accountId, subscription = null, disabled, onSignedIn }: Props) {
   const [waiting, setWaiting] = useState<Waiting | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<IpcError | null>(null);
+  const { busy, error, run } = useAction();
   const choices: (IdentityProvider | null)[] = providers.length > 0 ? providers : [null];
 
-  const signIn = async (idp: IdentityProvider | null) => {
-    setError(null);
-    setBusy(true);
-    try {
-      const started = await matrixSsoStart(homeserver, idp?.id ?? null, accountId, subscription);
-      setWaiting({ url: started.url, browserError: started.browser_error });
-      onSignedIn(await matrixSsoFinish());
-    } catch (e) {
-      setError(toIpcError(e));
-    } finally {
-      setWaiting(null);
-      setBusy(false);
-    }
-  };
+  const signIn = (idp: IdentityProvider | null) =>
+    run(async () => {
+      try {
+        const started = await matrixSsoStart(homeserver, idp?.id ?? null, accountId, subscription);
+        setWaiting({ url: started.url, browserError: started.browser_error });
+        onSignedIn(await matrixSsoFinish());
+      } finally {
+        setWaiting(null);
+      }
+    });
 
   return (
     <div class="matrix-sso" data-testid="matrix-sso">

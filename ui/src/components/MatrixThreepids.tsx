@@ -1,25 +1,24 @@
 import { useEffect, useState } from 'preact/hooks';
-import { matrixRemoveThreepid, matrixThreepids, toIpcError, type IpcError, type ThreepidView } from '../ipc';
+import { matrixRemoveThreepid, matrixThreepids, toIpcError, type ThreepidView } from '../ipc';
+import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 
 /** The email addresses and phone numbers on the account, each removable. */
 export function MatrixThreepids({ accountId }: { accountId: string }) {
   const [list, setList] = useState<ThreepidView[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<IpcError | null>(null);
+  const { busy, error, run, setError } = useAction();
 
   const load = () => matrixThreepids(accountId).then(setList, (e: unknown) => setError(toIpcError(e)));
   useEffect(() => {
     load();
   }, [accountId]);
 
-  const remove = (t: ThreepidView) => {
-    setBusy(true);
-    setError(null);
-    matrixRemoveThreepid(accountId, t.medium, t.address)
-      .then(load, (e: unknown) => setError(toIpcError(e)))
-      .finally(() => setBusy(false));
-  };
+  // Busy until the list is loaded again.
+  const remove = (t: ThreepidView) =>
+    run(async () => {
+      await matrixRemoveThreepid(accountId, t.medium, t.address);
+      await load();
+    });
 
   return (
     <section class="card" aria-labelledby="matrix-threepids-title">

@@ -124,6 +124,7 @@ class FakeSeats {
         const done = this.cursor >= this.users.length;
         const page: UsersPage = {
           users,
+          replaces: false,
           loaded: this.cursor,
           total: this.users.length,
           done,

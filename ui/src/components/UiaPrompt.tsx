@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { toIpcError, type IpcError, type UiaAnswer, type UiaChallenge, type UiaStep } from '../ipc';
+import type { UiaAnswer, UiaChallenge, UiaStep } from '../ipc';
+import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 import { UiaSsoPrompt } from './UiaSsoPrompt';
 
@@ -40,26 +41,20 @@ interface Props {
 export function UiaPrompt({ pending, onDone, onCancel }: Props) {
   const [challenge, setChallenge] = useState(pending.challenge);
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<IpcError | null>(null);
+  const { busy, error, run, setError } = useAction();
   const [browser, setBrowser] = useState<{ url: string; browserError: string | null } | null>(null);
   const passwordOffered = offersStage(challenge, PASSWORD_STAGE);
   const ssoOffered = pending.sso !== undefined && offersStage(challenge, SSO_STAGE);
 
   const startSso = () => {
-    if (!pending.sso) return;
-    setBusy(true);
-    setError(null);
-    pending
-      .sso()
-      .then(
-        (step) => {
-          if (step.status === 'done') onDone();
-          else if (step.status === 'browser') setBrowser({ url: step.url, browserError: step.browser_error });
-        },
-        (e: unknown) => setError(toIpcError(e)),
-      )
-      .finally(() => setBusy(false));
+    const sso = pending.sso;
+    if (!sso) return;
+    run(sso, {
+      done: (step) => {
+        if (step.status === 'done') onDone();
+        else if (step.status === 'browser') setBrowser({ url: step.url, browserError: step.browser_error });
+      },
+    });
   };
 
   // An account without a password has only the browser: go there at once.
@@ -96,18 +91,12 @@ export function UiaPrompt({ pending, onDone, onCancel }: Props) {
     const typed = password;
     // The password goes to Rust once; the field is emptied whatever the outcome.
     setPassword('');
-    setBusy(true);
-    setError(null);
-    pending
-      .retry({ session: challenge.session, password: typed })
-      .then(
-        (step) => {
-          if (step.status === 'done') onDone();
-          else if (step.status === 'auth_required') setChallenge(step.challenge);
-        },
-        (e: unknown) => setError(toIpcError(e)),
-      )
-      .finally(() => setBusy(false));
+    run(() => pending.retry({ session: challenge.session, password: typed }), {
+      done: (step) => {
+        if (step.status === 'done') onDone();
+        else if (step.status === 'auth_required') setChallenge(step.challenge);
+      },
+    });
   };
 
   return (

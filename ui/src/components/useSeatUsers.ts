@@ -50,7 +50,7 @@ export function useSeatUsers(target: SeatsTarget | null): SeatUsers {
       if (page === null || !current()) return;
       const first = restart;
       setState((s) => ({
-        users: first ? page.users : merge(s.users, page.users),
+        users: first || page.replaces ? page.users : merge(s.users, page.users),
         loaded: page.loaded,
         total: page.total,
         done: page.done,

@@ -14,6 +14,9 @@
 //! # Ok(()) }
 //! ```
 
+use std::sync::{Arc, Mutex, PoisonError};
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -71,8 +74,10 @@ pub struct RegistrationToken {
 pub struct AdminApi {
     http: reqwest::Client,
     base: Url,
-    token: std::sync::Arc<Secret>,
+    token: Arc<Mutex<Secret>>,
     admin_id: Option<String>,
+    /// The session the token belongs to, which can refresh it when it expires.
+    session: Option<matrix_sdk::Client>,
 }
 
 crate::debug_fields!(AdminApi, base);
@@ -94,9 +99,21 @@ impl AdminApi {
         Self {
             http,
             base: homeserver,
-            token: std::sync::Arc::new(Secret::new(access_token)),
+            token: Arc::new(Mutex::new(Secret::new(access_token))),
             admin_id: None,
+            session: None,
         }
+    }
+
+    /// The Admin API with the access token of the session `client` (an admin's), refreshed
+    /// through that session when the homeserver says it has expired; `None` when the session
+    /// has no token.
+    #[must_use]
+    pub fn of_session(http: reqwest::Client, client: &matrix_sdk::Client) -> Option<Self> {
+        let token = client.access_token()?;
+        let mut api = Self::with_http(http, client.homeserver(), token);
+        api.session = Some(client.clone());
+        Some(api)
     }
 
     /// The same, naming the token's owner in errors.
@@ -120,8 +137,8 @@ impl AdminApi {
             .await
         {
             Ok(_) => Ok(true),
-            Err(Failure::Forbidden) => Ok(false),
-            Err(other) => Err(self.error(other, user_id)),
+            Err(Failure::Forbidden { .. }) => Ok(false),
+            Err(other) => Err(self.error(other, Subject::User(user_id))),
         }
     }
 
@@ -137,8 +154,10 @@ impl AdminApi {
         struct Page {
             users: Vec<ListedUser>,
             total: u32,
-            next_token: Option<String>,
+            /// A string in Synapse; a number is accepted too.
+            next_token: Option<Value>,
         }
+        let from_n = from;
         let from = from.to_string();
         let limit = limit.max(1).to_string();
         let query = [
@@ -152,14 +171,35 @@ impl AdminApi {
         let page: Page = self
             .get(&["_synapse", "admin", "v2", "users"], &query)
             .await
-            .map_err(|f| self.error(f, "the user list"))?;
+            .map_err(|f| self.error(f, Subject::Other("user list")))?;
+        let next = match page.next_token {
+            None | Some(Value::Null) => None,
+            Some(token) => {
+                let parsed = match &token {
+                    Value::String(text) => text.parse::<u32>().ok(),
+                    Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+                    _ => None,
+                };
+                // A cursor that cannot be read, or that does not move on, would end the list
+                // early (or never): say so rather than count a part as the whole.
+                match parsed {
+                    Some(next) if next > from_n => Some(next),
+                    _ => {
+                        return Err(SeatsError::Unreachable {
+                            homeserver: self.base.as_str().trim_end_matches('/').to_owned(),
+                            detail: format!("its user list gave an unusable next page ({token})"),
+                        })
+                    }
+                }
+            }
+        };
         Ok(UserPage {
             users: page
                 .users
                 .into_iter()
                 .map(|u| u.facts().judge(now_ms))
                 .collect(),
-            next: page.next_token.and_then(|t| t.parse().ok()),
+            next,
             total: page.total,
         })
     }
@@ -182,7 +222,7 @@ impl AdminApi {
         let user: SingleUser = self
             .get(&["_synapse", "admin", "v2", "users", user_id], &[])
             .await
-            .map_err(|f| self.error(f, user_id))?;
+            .map_err(|f| self.error(f, Subject::User(user_id)))?;
         Ok(user.facts().judge(now_ms()))
     }
 
@@ -278,7 +318,7 @@ impl AdminApi {
                 &[],
             )
             .await
-            .map_err(|f| self.error(f, user_id))?;
+            .map_err(|f| self.error(f, Subject::User(user_id)))?;
         Ok(devices
             .devices
             .into_iter()
@@ -322,7 +362,7 @@ impl AdminApi {
         let tokens: Tokens = self
             .get(&["_synapse", "admin", "v1", "registration_tokens"], &[])
             .await
-            .map_err(|f| self.error(f, "registration tokens"))?;
+            .map_err(|f| self.error(f, Subject::Other("registration tokens")))?;
         Ok(tokens
             .registration_tokens
             .into_iter()
@@ -344,7 +384,7 @@ impl AdminApi {
                 Some(&body),
             )
             .await
-            .map_err(|f| self.error(f, "a new registration token"))?;
+            .map_err(|f| self.error(f, Subject::Other("registration tokens")))?;
         Ok(token.into_token())
     }
 
@@ -357,7 +397,7 @@ impl AdminApi {
         )
         .await
         .map(drop)
-        .map_err(|f| self.error(f, token))
+        .map_err(|f| self.error(f, Subject::Token(token)))
     }
 
     async fn modify_user(&self, user_id: &str, body: &Value) -> Result<(), SeatsError> {
@@ -375,12 +415,12 @@ impl AdminApi {
         method: Method,
         path: &[&str],
         body: &Value,
-        subject: &str,
+        user_id: &str,
     ) -> Result<(), SeatsError> {
         self.send::<Value>(method, path, Some(body))
             .await
             .map(drop)
-            .map_err(|f| self.error(f, subject))
+            .map_err(|f| self.error(f, Subject::User(user_id)))
     }
 
     async fn get<T: DeserializeOwned>(
@@ -412,8 +452,47 @@ impl AdminApi {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, Failure> {
+        let again = request.try_clone();
+        match self.exchange_once(request).await {
+            // Access tokens of a refreshable session expire (Synapse: after 5 minutes): refresh
+            // through the session, which saves the new tokens, and try once more.
+            Err(Failure::Unauthorized { errcode }) if errcode == "M_UNKNOWN_TOKEN" => match again {
+                Some(again) if self.refreshed().await => self.exchange_once(again).await,
+                _ => Err(Failure::Unauthorized { errcode }),
+            },
+            other => other,
+        }
+    }
+
+    /// Whether the session's token was refreshed.
+    async fn refreshed(&self) -> bool {
+        let Some(session) = &self.session else {
+            return false;
+        };
+        if let Err(error) = session.refresh_access_token().await {
+            log::warn!("seats: the admin's token could not be refreshed: {error}");
+            return false;
+        }
+        match session.access_token() {
+            Some(token) => {
+                *self.token.lock().unwrap_or_else(PoisonError::into_inner) = Secret::new(token);
+                true
+            }
+            None => false,
+        }
+    }
+
+    async fn exchange_once<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, Failure> {
+        let token = self
+            .token
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let response = request
-            .bearer_auth(self.token.expose())
+            .bearer_auth(token.expose())
             .send()
             .await
             .map_err(|e| Failure::Network(e.without_url().to_string()))?;
@@ -427,9 +506,19 @@ impl AdminApi {
         let errcode = body["errcode"].as_str().unwrap_or_default().to_owned();
         let message = body["error"].as_str().unwrap_or_default().to_owned();
         Err(match status {
-            StatusCode::UNAUTHORIZED => Failure::Unauthorized,
-            StatusCode::FORBIDDEN if errcode == "M_FORBIDDEN" => Failure::Forbidden,
+            // A locked account is not signed out: its refusal says why.
+            StatusCode::UNAUTHORIZED if errcode != "M_USER_LOCKED" => {
+                Failure::Unauthorized { errcode }
+            }
+            StatusCode::FORBIDDEN if errcode == "M_FORBIDDEN" => Failure::Forbidden { message },
             StatusCode::NOT_FOUND if errcode == "M_NOT_FOUND" => Failure::NotFound,
+            StatusCode::NOT_FOUND if errcode.is_empty() || errcode == "M_UNRECOGNIZED" => {
+                Failure::Network(
+                    "it has no Synapse Admin API at /_synapse/admin (a proxy in front of it may \
+                     not pass it on)"
+                        .to_owned(),
+                )
+            }
             _ if errcode.is_empty() => {
                 Failure::Network(format!("HTTP {status}, not the Admin API"))
             }
@@ -438,14 +527,23 @@ impl AdminApi {
     }
 
     fn url(&self, path: &[&str]) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().extend(path);
+        // Each segment is encoded here, dots included: `Url`'s own segment pushing drops a `.`
+        // or `..` segment, and a registration token may be just that.
+        let mut joined = self.base.path().trim_end_matches('/').to_owned();
+        for segment in path {
+            joined.push('/');
+            if segment.chars().all(|c| c == '.') {
+                joined.push_str(&"%2E".repeat(segment.len()));
+            } else {
+                joined.extend(utf8_percent_encode(segment, SEGMENT));
+            }
         }
+        let mut url = self.base.clone();
+        url.set_path(&joined);
         url
     }
 
-    fn error(&self, failure: Failure, subject: &str) -> SeatsError {
+    fn error(&self, failure: Failure, subject: Subject<'_>) -> SeatsError {
         let homeserver = self.base.as_str().trim_end_matches('/').to_owned();
         let admin = || {
             self.admin_id
@@ -454,13 +552,25 @@ impl AdminApi {
         };
         match failure {
             Failure::Network(detail) => SeatsError::Unreachable { homeserver, detail },
-            Failure::Unauthorized => SeatsError::SignedOut { matrix_id: admin() },
-            Failure::Forbidden => SeatsError::NotAdmin {
-                matrix_id: admin(),
-                server_name: homeserver,
+            Failure::Unauthorized { .. } => SeatsError::SignedOut { matrix_id: admin() },
+            // Only the admin check reads a 403 as "not an admin": anywhere else the homeserver
+            // refuses this one request (user creation under delegated auth, say).
+            Failure::Forbidden { message } => SeatsError::Refused {
+                homeserver,
+                errcode: "M_FORBIDDEN".to_owned(),
+                message,
             },
-            Failure::NotFound => SeatsError::UnknownUser {
-                user_id: subject.to_owned(),
+            Failure::NotFound => match subject {
+                Subject::User(user_id) => SeatsError::UnknownUser {
+                    user_id: user_id.to_owned(),
+                },
+                Subject::Token(token) => SeatsError::UnknownToken {
+                    token: token.to_owned(),
+                },
+                Subject::Other(what) => SeatsError::Unreachable {
+                    homeserver,
+                    detail: format!("it has no {what}"),
+                },
             },
             Failure::Refused { errcode, message } => SeatsError::Refused {
                 homeserver,
@@ -471,11 +581,26 @@ impl AdminApi {
     }
 }
 
+/// What a request was about, for its error.
+#[derive(Clone, Copy)]
+enum Subject<'a> {
+    User(&'a str),
+    Token(&'a str),
+    Other(&'a str),
+}
+
+/// What a path segment may hold unencoded: RFC 3986's unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Why a request failed, before it is put in words.
 enum Failure {
     Network(String),
-    Unauthorized,
-    Forbidden,
+    Unauthorized { errcode: String },
+    Forbidden { message: String },
     NotFound,
     Refused { errcode: String, message: String },
 }

@@ -22,8 +22,10 @@ use crate::vault::Secret;
 /// One page of users, and the ledger over everything loaded so far.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct UsersPage {
-    /// The users of this page.
+    /// The users of this page; or, when `replaces`, every user loaded so far.
     pub users: Vec<SeatUser>,
+    /// The list was restarted meanwhile (a newer load): `users` replaces what the caller has.
+    pub replaces: bool,
     /// Users loaded so far.
     pub loaded: u32,
     /// Users the homeserver has.
@@ -53,7 +55,33 @@ pub struct SeatUserChange {
     /// The ledger after the change.
     pub ledger: SeatLedger,
     /// The password the app generated, to show once; `None` when the admin typed one.
-    pub password: Option<String>,
+    #[ts(type = "string | null")]
+    pub password: Option<OneTimePassword>,
+}
+
+/// A password the app generated for someone else, sent to the UI once to be shown. `Debug`
+/// hides it, so it cannot reach a log.
+#[derive(Clone)]
+pub struct OneTimePassword(Secret);
+
+impl OneTimePassword {
+    /// The password, to show or type.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+}
+
+impl std::fmt::Debug for OneTimePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Serialize for OneTimePassword {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.expose())
+    }
 }
 
 /// A registration token, with whether its uses exceed the free seats.
@@ -142,6 +170,9 @@ pub struct Desk {
     page_size: u32,
     subscription: Mutex<(u32, bool)>,
     directory: Mutex<Directory>,
+    /// Held from counting the free seats until a seat-taking change is read back, so that two
+    /// changes cannot both take the last seat.
+    seat_gate: tokio::sync::Mutex<()>,
 }
 
 crate::debug_fields!(Desk, target, server_name, admin);
@@ -165,6 +196,7 @@ impl Desk {
             page_size,
             subscription: Mutex::new((seats, stale)),
             directory: Mutex::new(Directory::default()),
+            seat_gate: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -191,18 +223,22 @@ impl Desk {
         *lock(&self.subscription) = (seats, stale);
     }
 
-    /// The Admin API with the admin's current token (it may have been refreshed).
+    /// The Admin API with the admin's session, whose token it refreshes when it expires.
     pub fn api(&self) -> Result<AdminApi, SeatsError> {
-        let token = self
-            .client
-            .access_token()
+        AdminApi::of_session(self.http.clone(), &self.client)
+            .map(|api| api.as_admin(&self.admin.matrix_id))
             .ok_or_else(|| SeatsError::SignedOut {
                 matrix_id: self.admin.matrix_id.clone(),
-            })?;
-        Ok(
-            AdminApi::with_http(self.http.clone(), self.client.homeserver(), token)
-                .as_admin(&self.admin.matrix_id),
-        )
+            })
+    }
+
+    /// The server name in this homeserver's Matrix IDs: the admin's own, which is proven local
+    /// (EMS may spell it otherwise, or name another host the same server answers on).
+    fn local_server(&self) -> &str {
+        self.admin
+            .matrix_id
+            .split_once(':')
+            .map_or(self.server_name.as_str(), |(_, server)| server)
     }
 
     /// Whether the account is a server admin.
@@ -226,8 +262,11 @@ impl Desk {
         let page = self.api()?.users_page(from, page_size, now_ms()).await?;
         let mut directory = lock(&self.directory);
         if directory.generation != generation {
-            // A newer load began meanwhile: this page belongs to no list any more.
-            return Ok(self.page_of(&directory, Vec::new()));
+            // A newer load began meanwhile: this page belongs to no list any more. Hand back
+            // the newer list whole, so that the caller's rows are that list.
+            let mut page = self.page_of(&directory, directory.users.clone());
+            page.replaces = true;
+            return Ok(page);
         }
         directory.total = page.total;
         directory.next = page.next;
@@ -240,6 +279,7 @@ impl Desk {
     fn page_of(&self, directory: &Directory, users: Vec<SeatUser>) -> UsersPage {
         UsersPage {
             users,
+            replaces: false,
             loaded: directory.loaded(),
             total: directory.total,
             done: directory.complete(),
@@ -254,23 +294,17 @@ impl Desk {
         SeatLedger::of(self.seats_paid(), &directory.users, directory.complete())
     }
 
-    /// Counts every user afresh (all pages), replacing the directory.
+    /// Counts every user afresh (all pages). The loaded list is left as it is: a load may be
+    /// under way, and its pages must still join the list they began.
     pub async fn recount(&self) -> Result<SeatLedger, SeatsError> {
         let users = self.api()?.all_users(self.page_size).await?;
-        let mut directory = lock(&self.directory);
-        directory.restart();
-        for user in users {
-            directory.put(user);
-        }
-        directory.next = None;
-        directory.total = directory.loaded();
-        Ok(SeatLedger::of(self.seats_paid(), &directory.users, true))
+        Ok(SeatLedger::count(self.seats_paid(), &users))
     }
 
     /// Adds a user with a generated password, if a seat is free and the name is not taken.
     pub async fn add_user(&self, new: &NewSeatUser) -> Result<SeatUserChange, SeatsError> {
         self.refuse_if_stale()?;
-        let user_id = user_id_for(&new.username, &self.server_name)?;
+        let user_id = user_id_for(&new.username, self.local_server())?;
         let display_name = non_empty(new.display_name.as_deref());
         let email = non_empty(new.email.as_deref());
         if email.is_some_and(|e| !looks_like_email(e)) {
@@ -283,6 +317,7 @@ impl Desk {
         if api.exists(&user_id).await? {
             return Err(SeatsError::UserExists { user_id });
         }
+        let _gate = self.seat_gate.lock().await;
         self.require_free_seat().await?;
         let password = generate_password();
         api.create_user(&user_id, display_name, email, &password)
@@ -318,12 +353,17 @@ impl Desk {
     ) -> Result<SeatUserChange, SeatsError> {
         self.refuse_if_stale()?;
         let api = self.api()?;
-        if !api.user(user_id).await?.deactivated {
+        let before = api.user(user_id).await?;
+        if !before.deactivated {
             return Err(SeatsError::InvalidInput(format!(
                 "{user_id} is not deactivated."
             )));
         }
-        self.require_free_seat().await?;
+        let _gate = self.seat_gate.lock().await;
+        // A guest or a typed user (a bot, say) takes no seat back.
+        if !before.guest && before.user_type.is_none() {
+            self.require_free_seat().await?;
+        }
         let (password, generated) = chosen_or_generated(password)?;
         api.reactivate(user_id, &password).await?;
         log::info!("seats: reactivated {user_id}");
@@ -346,38 +386,31 @@ impl Desk {
             .await
     }
 
-    /// Grants or revokes server admin. Revoking this app's own admin's rights (perhaps the
-    /// last admin's) needs `accept_consequence`: the error says what would follow.
+    /// Grants or revokes server admin. Synapse never lets an admin revoke their own rights,
+    /// so that is refused here with what to do instead; revoking the rights of another account
+    /// signed in on this computer (`signed_in_here`) needs `accept_consequence`, and the error
+    /// says what would follow.
     pub async fn set_admin(
         &self,
         user_id: &str,
         admin: bool,
         accept_consequence: bool,
+        signed_in_here: bool,
     ) -> Result<SeatUserChange, SeatsError> {
         self.refuse_if_stale()?;
-        let api = self.api()?;
-        // Only the app's own admin can lose the last rights here: whoever acts is an admin, so
-        // revoking anyone else leaves at least one.
-        if !admin && !accept_consequence && user_id == self.admin.matrix_id {
-            self.recount().await?;
-            let others = lock(&self.directory)
-                .users
-                .iter()
-                .filter(|u| u.admin && !u.deactivated && u.user_id != user_id)
-                .count();
-            let last = if others == 0 {
-                format!(
-                    " It is also the last server admin of {}: nobody could manage its users until the homeserver's operator grants the rights again.",
-                    self.server_name
-                )
-            } else {
-                String::new()
-            };
-            return Err(SeatsError::ConfirmConsequence(format!(
-                "You are revoking your own admin rights: {user_id} is the account this app manages {} with, and it could no longer manage users here.{last}",
+        if !admin && user_id == self.admin.matrix_id {
+            return Err(SeatsError::InvalidInput(format!(
+                "{user_id} is the account this app manages {} with, and a homeserver does not let an admin revoke their own rights: sign in here as another admin to revoke them.",
                 self.server_name
             )));
         }
+        if !admin && signed_in_here && !accept_consequence {
+            return Err(SeatsError::ConfirmConsequence(format!(
+                "{user_id} is signed in on this computer too: without admin rights it can no longer manage the users of {} from here.",
+                self.server_name
+            )));
+        }
+        let api = self.api()?;
         api.set_admin(user_id, admin).await?;
         log::info!(
             "seats: {} server admin for {user_id}",
@@ -399,6 +432,10 @@ impl Desk {
     ) -> Result<Vec<UserSession>, SeatsError> {
         self.refuse_if_stale()?;
         let api = self.api()?;
+        // "All" leaves out this app's own session: signing it out would end the desk.
+        let own = (user_id == self.admin.matrix_id)
+            .then(|| self.client.device_id().map(ToString::to_string))
+            .flatten();
         let devices: Vec<String> = match device_id {
             Some(one) => vec![one.to_owned()],
             None => api
@@ -406,6 +443,7 @@ impl Desk {
                 .await?
                 .into_iter()
                 .map(|s| s.device_id)
+                .filter(|d| Some(d) != own.as_ref())
                 .collect(),
         };
         api.sign_out_sessions(user_id, &devices).await?;
@@ -463,10 +501,7 @@ impl Desk {
 
     fn refuse_if_stale(&self) -> Result<(), SeatsError> {
         if self.stale() {
-            return Err(SeatsError::InvalidInput(
-                "The EMS server cannot be reached, so these seats are the last ones fetched. Try again once it is back."
-                    .into(),
-            ));
+            return Err(SeatsError::EmsUnreachable);
         }
         Ok(())
     }
@@ -499,7 +534,7 @@ impl Desk {
         Ok(SeatUserChange {
             user,
             ledger,
-            password: password.map(|p| p.expose().to_owned()),
+            password: password.map(OneTimePassword),
         })
     }
 }

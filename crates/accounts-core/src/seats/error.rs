@@ -82,6 +82,15 @@ pub enum SeatsError {
         /// The Matrix ID.
         user_id: String,
     },
+    /// The homeserver has no such registration token.
+    #[error("The registration token {token} does not exist on this homeserver (any more). Refresh the list.")]
+    UnknownToken {
+        /// The token.
+        token: String,
+    },
+    /// The EMS data are the last ones fetched, so nothing is changed.
+    #[error("The EMS server cannot be reached, so these seats are the last ones fetched and nothing can be changed. Try again once it is back.")]
+    EmsUnreachable,
     /// Reading or changing the subscription at EMS failed.
     #[error(transparent)]
     Ems(#[from] EmsApiError),
@@ -103,6 +112,8 @@ impl SeatsError {
             Self::ConfirmConsequence(_) => ErrorCode::SeatsConfirmConsequence,
             Self::UserExists { .. } => ErrorCode::SeatsUserExists,
             Self::UnknownUser { .. } => ErrorCode::SeatsUnknownUser,
+            Self::UnknownToken { .. } => ErrorCode::SeatsUnknownToken,
+            Self::EmsUnreachable => ErrorCode::SeatsEmsUnreachable,
             Self::Ems(inner) => inner.code(),
         }
     }
@@ -126,6 +137,8 @@ mod tests {
             SeatsError::ConfirmConsequence(_) => "ConfirmConsequence",
             SeatsError::UserExists { .. } => "UserExists",
             SeatsError::UnknownUser { .. } => "UnknownUser",
+            SeatsError::UnknownToken { .. } => "UnknownToken",
+            SeatsError::EmsUnreachable => "EmsUnreachable",
             SeatsError::Ems(_) => "Ems",
         }
     }
@@ -202,6 +215,11 @@ mod tests {
                 },
                 "seats_unknown_user",
             ),
+            (
+                SeatsError::UnknownToken { token: "t".into() },
+                "seats_unknown_token",
+            ),
+            (SeatsError::EmsUnreachable, "seats_ems_unreachable"),
             (
                 SeatsError::Ems(EmsApiError::Session(crate::ems::EmsError::NotSignedIn)),
                 "ems_not_signed_in",

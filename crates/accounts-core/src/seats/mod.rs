@@ -29,8 +29,8 @@ mod password;
 
 pub use admin_api::{now_ms, AdminApi, RegistrationToken, UserPage, UserSession};
 pub use desk::{
-    Desk, NewRegistrationToken, NewSeatUser, RegistrationTokenView, SeatUserChange, TokenList,
-    UsersPage,
+    Desk, NewRegistrationToken, NewSeatUser, OneTimePassword, RegistrationTokenView,
+    SeatUserChange, TokenList, UsersPage,
 };
 pub use error::SeatsError;
 pub use ledger::{localpart, SeatLedger, SeatUser, SeatWarning, SeatWarningKind, UserFacts};
@@ -144,8 +144,18 @@ impl Seats {
                 return Err(error.into());
             }
         }
+        // Two subscriptions on one homeserver pay for one pool of seats: every account there
+        // counts against both, so each desk weighs them against the sum.
+        let mut pooled: HashMap<String, u32> = HashMap::new();
+        for entry in &found {
+            *pooled.entry(entry.server_name.clone()).or_default() += entry.seats;
+        }
         for entry in &mut found {
-            self.find_admin(entry, matrix).await;
+            let seats = pooled
+                .get(&entry.server_name)
+                .copied()
+                .unwrap_or(entry.seats);
+            self.find_admin(entry, seats, matrix).await;
         }
         Ok(found)
     }
@@ -174,7 +184,7 @@ impl Seats {
 
     /// Looks among this computer's signed-in Matrix accounts on the subscription's homeserver
     /// for a server admin (the account linked to the subscription first), and opens its desk.
-    async fn find_admin(&self, entry: &mut SeatSubscription, matrix: &MatrixAccounts) {
+    async fn find_admin(&self, entry: &mut SeatSubscription, seats: u32, matrix: &MatrixAccounts) {
         let target = SeatsTarget {
             ems_account: entry.ems_account.clone(),
             subscription_id: entry.subscription_id.clone(),
@@ -199,7 +209,7 @@ impl Seats {
                 account_id: account.id.clone(),
                 matrix_id: account.user_id.clone(),
             };
-            let figures = (entry.seats, entry.stale);
+            let figures = (seats, entry.stale);
             let desk = Desk::new(
                 target.clone(),
                 entry.server_name.clone(),
