@@ -168,7 +168,7 @@ impl Stack {
     fn target(&self, link: Option<SubscriptionLink>) -> ElementOne {
         ElementOne {
             issuer: self.sandbox.issuer().to_owned(),
-            homeserver: self.synapse.url.clone(),
+            homeserver: Some(self.synapse.url.clone()),
             idp_id: Some("oidc-ems".to_owned()),
             matrix_id: Some(format!("@{USERNAME}:{}", self.synapse.server_name)),
             subscription: link,
@@ -377,7 +377,7 @@ async fn a_new_element_one_user_gets_the_subscriptions_matrix_id() {
     let core = accounts(data.path());
     let target = ElementOne {
         issuer: stack.sandbox.issuer().to_owned(),
-        homeserver: one.homeserver_url.clone(),
+        homeserver: Some(one.homeserver_url.clone()),
         idp_id: one.sso_idp_id.clone(),
         matrix_id: Some(one.matrix_id.clone()),
         subscription: None,
@@ -413,4 +413,86 @@ async fn a_new_element_one_user_gets_the_subscriptions_matrix_id() {
     );
     core.remove(&matrix.id).await.expect("clean up Matrix");
     core.remove(&ems.id).await.expect("clean up EMS");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_the_sign_in_card_the_subscription_names_the_homeserver() {
+    let stack = stack(true).await;
+    let unknown = || ElementOne::new(stack.sandbox.issuer().to_owned(), None, None, None, None);
+
+    // No Element One subscription: EMS is signed in, and the bridge says what is missing.
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let handoff = core
+        .start_element_one(unknown(), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts without knowing the homeserver");
+    assert!(
+        handoff
+            .url
+            .starts_with(&stack.sandbox.url("oauth2/authorize")),
+        "{}",
+        handoff.url
+    );
+    let browser = Browser::new();
+    let (result, page) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    let err = result.expect_err("no Element One subscription");
+    assert!(matches!(err, BridgeError::NoElementOne { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("no Element One subscription"),
+        "{err}"
+    );
+    assert!(
+        page.body.contains("no Element One subscription yet"),
+        "the tab says so too: {}",
+        page.body
+    );
+    assert_eq!(
+        core.registry.of_kind(AccountKind::Ems).len(),
+        1,
+        "EMS stays signed in"
+    );
+    assert!(core.registry.of_kind(AccountKind::Matrix).is_empty());
+
+    // Once there is one, the same button runs only the second leg, for its Matrix ID.
+    let one = stack.element_one(USERNAME).await;
+    let handoff = core
+        .start_element_one(unknown(), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts again");
+    assert!(
+        handoff
+            .url
+            .contains("/_matrix/client/v3/login/sso/redirect/oidc-ems?"),
+        "EMS is signed in: straight to the homeserver named by the subscription: {}",
+        handoff.url
+    );
+    let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    let (ems, matrix) = result.expect("both sessions");
+    assert_eq!(matrix.user_id, one.matrix_id);
+    assert_eq!(
+        matrix
+            .subscription
+            .as_ref()
+            .map(|l| l.subscription_id.as_str()),
+        Some(one.id.as_str()),
+        "linked to the subscription the EMS account named"
+    );
+    core.remove(&matrix.id).await.expect("clean up Matrix");
+    core.remove(&ems.id).await.expect("clean up EMS");
+
+    // A new computer: one click, one form, both sessions.
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let before = stack.credential_checks();
+    let handoff = core
+        .start_element_one(unknown(), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    let fresh = Browser::new();
+    let (result, page) = tokio::join!(core.finish_element_one(), play(&fresh, &handoff.url));
+    let (_, matrix) = result.expect("both sessions from one form");
+    assert_eq!(matrix.user_id, one.matrix_id);
+    assert!(page.body.contains("signed in to both"), "{}", page.body);
+    assert_eq!(stack.credential_checks(), before + 1, "one credential form");
 }

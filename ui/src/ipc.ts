@@ -150,11 +150,12 @@ export const matrixRemove = (id: string): Promise<void> => call<void>('matrix_re
 
 /**
  * Element One: one sign-in at the EMS identity provider for both the EMS account and the
- * Element One Matrix account at `homeserver` (its provider `idpId`, or its only one).
+ * Element One Matrix account at `homeserver` (its provider `idpId`, or its only one). With no
+ * `homeserver`, the EMS account's Element One subscription names it once EMS is signed in.
  */
 export const elementOneSignInStart = (
   issuer: string,
-  homeserver: string,
+  homeserver: string | null,
   idpId: string | null,
   matrixId: string | null,
   subscription: SubscriptionLink | null,

@@ -41,6 +41,11 @@ pub const MATRIX_PATH: &str = "/matrix";
 /// How long the bridge waits for the browser, both legs together.
 pub const DEFAULT_BRIDGE_TIMEOUT: Duration = Duration::from_mins(10);
 
+const SIGNED_IN_TO_EMS_ONLY: StaticPage = StaticPage::new(
+    "Signed in to EMS",
+    "You are signed in to your EMS account, which has no Element One subscription yet. Return to Element Accounts to create one.",
+);
+
 const SIGNED_IN_TO_BOTH: StaticPage = StaticPage::new(
     "Signed in",
     "You are signed in to both your EMS account and your Element One Matrix account. You can close this tab.",
@@ -51,8 +56,10 @@ const SIGNED_IN_TO_BOTH: StaticPage = StaticPage::new(
 pub struct ElementOne {
     /// The EMS issuer.
     pub issuer: String,
-    /// The Element One homeserver's URL.
-    pub homeserver: String,
+    /// The Element One homeserver's URL; `None` when it is not known yet (the button on the EMS
+    /// sign-in card): the EMS account's Element One subscription then names it, and its
+    /// provider, Matrix ID and link, once EMS is signed in.
+    pub homeserver: Option<String>,
     /// The homeserver's identity-provider id for this EMS (such as `oidc-ems`); when `None`,
     /// the homeserver's only identity provider.
     pub idp_id: Option<String>,
@@ -68,7 +75,7 @@ impl ElementOne {
     #[must_use]
     pub fn new(
         issuer: String,
-        homeserver: String,
+        homeserver: Option<String>,
         idp_id: Option<String>,
         matrix_id: Option<String>,
         subscription: Option<SubscriptionLink>,
@@ -118,6 +125,12 @@ pub enum BridgeError {
         /// What it offers, for people.
         found: String,
     },
+    /// The EMS account has no active Element One subscription; EMS is signed in.
+    #[error("You are signed in to EMS as {}, but this EMS account has no Element One subscription. Create one in the EMS pane, then sign in with Element One again.", .ems.email.as_deref().unwrap_or(&.ems.id))]
+    NoElementOne {
+        /// The EMS account that is signed in.
+        ems: Box<EmsAccountView>,
+    },
     /// The homeserver signed in another Matrix account than the subscription's.
     #[error("The homeserver signed in {got}, but your Element One subscription is for {expected}. That session was signed out again and nothing Matrix was kept; check the user name you chose.")]
     WrongMatrixId {
@@ -138,6 +151,7 @@ impl BridgeError {
             Self::Matrix { source, .. } => source.code(),
             Self::WrongMatrixId { .. } => ErrorCode::MatrixRefused,
             Self::UnknownProvider { .. } => ErrorCode::MatrixSsoFailed,
+            Self::NoElementOne { .. } => ErrorCode::BridgeNoElementOne,
         }
     }
 }
@@ -161,15 +175,22 @@ enum FirstLeg {
     SignedIn(Box<EmsAccountView>),
 }
 
-/// A bridge waiting for the browser.
-pub struct PendingBridge {
+/// The second leg's homeserver and provider, once known.
+struct Leg2 {
     target: ElementOne,
     idp_id: String,
     homeserver: Url,
+}
+
+/// A bridge waiting for the browser.
+pub struct PendingBridge {
+    issuer: String,
+    /// `None` until the EMS account's Element One subscription names it.
+    leg2: Option<Leg2>,
     listener: CallbackListener,
     first: FirstLeg,
 }
-crate::debug_fields!(PendingBridge, target);
+crate::debug_fields!(PendingBridge, issuer);
 
 /// The one bridge that may be in progress.
 pub type BridgeSlot = FlowSlot<PendingBridge>;
@@ -183,17 +204,14 @@ impl Accounts {
         timeout: Duration,
     ) -> Result<BrowserHandoff, BridgeError> {
         self.bridge.cancel();
-        let homeserver = Homeserver::parse(&target.homeserver)?.into_url();
-        let idp_id = match &target.idp_id {
-            Some(idp) => idp.clone(),
-            None => self.only_provider(&target.homeserver).await?,
-        };
         if let Some(ems) = self.ems.signed_in_at(&target.issuer) {
+            let leg2 = self.leg2_of(target, &ems).await?;
             let mut listener = CallbackListener::builder(timeout)
                 .path_awaiting_state(MATRIX_PATH)
                 .bind()
                 .await?;
-            let url = match prepare_matrix_leg(&mut listener, &homeserver, &idp_id).await {
+            let url = match prepare_matrix_leg(&mut listener, &leg2.homeserver, &leg2.idp_id).await
+            {
                 Ok(url) => url,
                 Err(source) => {
                     return Err(BridgeError::Matrix {
@@ -204,14 +222,18 @@ impl Accounts {
             };
             let cancel = listener.cancel_handle();
             let pending = PendingBridge {
-                target,
-                idp_id,
-                homeserver,
+                issuer: leg2.target.issuer.clone(),
+                leg2: Some(leg2),
                 listener,
                 first: FirstLeg::SignedIn(Box::new(ems)),
             };
             return Ok(self.bridge.open(pending, cancel, &url, &self.opener)?);
         }
+        // A known homeserver is checked before the browser opens; an unknown one after EMS.
+        let leg2 = match &target.homeserver {
+            Some(_) => Some(self.known_leg2(target.clone()).await?),
+            None => None,
+        };
         let provider = EmsProvider::discover(&crate::ems::http_client(), &target.issuer).await?;
         let mut listener = CallbackListener::builder(timeout)
             .path_awaiting_state(EMS_PATH)
@@ -231,13 +253,74 @@ impl Accounts {
         let url = authorization.authorize_url().clone();
         let cancel = listener.cancel_handle();
         let pending = PendingBridge {
-            target,
-            idp_id,
-            homeserver,
+            issuer: target.issuer,
+            leg2,
             listener,
             first: FirstLeg::Ems(Box::new(authorization)),
         };
         Ok(self.bridge.open(pending, cancel, &url, &self.opener)?)
+    }
+
+    /// The second leg of `target`, whose homeserver is known: parsed, with its provider.
+    async fn known_leg2(&self, target: ElementOne) -> Result<Leg2, BridgeError> {
+        let Some(url) = target.homeserver.as_deref() else {
+            return Err(BridgeError::UnknownProvider {
+                homeserver: String::new(),
+                found: "no homeserver".to_owned(),
+            });
+        };
+        let homeserver = Homeserver::parse(url)?.into_url();
+        let idp_id = match &target.idp_id {
+            Some(idp) => idp.clone(),
+            None => self.only_provider(url).await?,
+        };
+        Ok(Leg2 {
+            target,
+            idp_id,
+            homeserver,
+        })
+    }
+
+    /// The second leg for the signed-in EMS account `ems`: `target`'s when its homeserver is
+    /// known, else what the account's Element One subscription names.
+    async fn leg2_of(&self, target: ElementOne, ems: &EmsAccountView) -> Result<Leg2, BridgeError> {
+        if target.homeserver.is_some() {
+            return self.known_leg2(target).await;
+        }
+        let failed = |source: MatrixError| BridgeError::Matrix {
+            source,
+            ems: Box::new(ems.clone()),
+        };
+        let overview = self.ems.overview(&ems.id).await.map_err(|e| {
+            failed(MatrixError::Server {
+                homeserver: target.issuer.clone(),
+                detail: format!("the EMS subscriptions could not be read ({e})"),
+            })
+        })?;
+        let one = overview.subscriptions.iter().find_map(|s| match s {
+            ems_api::Subscription::ElementOne(one)
+                if one.status == ems_api::SubscriptionStatus::Active =>
+            {
+                Some(one)
+            }
+            _ => None,
+        });
+        let Some(one) = one else {
+            return Err(BridgeError::NoElementOne {
+                ems: Box::new(ems.clone()),
+            });
+        };
+        let found = ElementOne {
+            issuer: target.issuer,
+            homeserver: Some(one.homeserver_url.clone()),
+            idp_id: one.sso_idp_id.clone(),
+            matrix_id: Some(one.matrix_id.clone()),
+            subscription: Some(SubscriptionLink {
+                ems_account: ems.id.clone(),
+                subscription_id: one.id.clone(),
+            }),
+        };
+        self.known_leg2(found).await
     }
 
     /// The homeserver's one identity provider, when the subscription names none.
@@ -281,16 +364,18 @@ impl Accounts {
         pending: PendingBridge,
     ) -> Result<(EmsAccountView, MatrixAccountView), BridgeError> {
         let PendingBridge {
-            target,
-            idp_id,
-            homeserver,
+            issuer,
+            leg2,
             mut listener,
             first,
         } = pending;
         let authorization = match first {
             FirstLeg::Ems(authorization) => authorization,
             FirstLeg::SignedIn(ems) => {
-                return match self.matrix_leg(&mut listener, &homeserver, &target).await {
+                let Some(leg2) = leg2 else {
+                    return Err(BridgeError::NoElementOne { ems });
+                };
+                return match self.matrix_leg(&mut listener, &leg2).await {
                     Ok(matrix) => Ok((*ems, matrix)),
                     Err(error) => Err(error.with(ems)),
                 };
@@ -309,7 +394,25 @@ impl Accounts {
                 return Err(error.into());
             }
         };
-        let sso_url = match prepare_matrix_leg(&mut listener, &homeserver, &idp_id).await {
+        // The subscription names the homeserver when the start did not know it.
+        let leg2 = if let Some(leg2) = leg2 {
+            Ok(leg2)
+        } else {
+            let unknown = ElementOne::new(issuer, None, None, None, None);
+            self.leg2_of(unknown, &ems).await
+        };
+        let leg2 = match leg2 {
+            Ok(leg2) => leg2,
+            Err(error) => {
+                callback.respond(Reply::Page(match error {
+                    BridgeError::NoElementOne { .. } => SIGNED_IN_TO_EMS_ONLY,
+                    _ => StaticPage::NOT_SIGNED_IN,
+                }));
+                return Err(error);
+            }
+        };
+        let sso_url = match prepare_matrix_leg(&mut listener, &leg2.homeserver, &leg2.idp_id).await
+        {
             Ok(url) => url,
             Err(source) => {
                 callback.respond(Reply::Page(StaticPage::NOT_SIGNED_IN));
@@ -322,7 +425,7 @@ impl Accounts {
         callback.respond(Reply::Redirect(sso_url));
 
         // Leg 2: the homeserver's single sign-on at the same provider.
-        match self.matrix_leg(&mut listener, &homeserver, &target).await {
+        match self.matrix_leg(&mut listener, &leg2).await {
             Ok(matrix) => Ok((ems, matrix)),
             Err(error) => Err(error.with(Box::new(ems))),
         }
@@ -331,9 +434,9 @@ impl Accounts {
     async fn matrix_leg(
         &self,
         listener: &mut CallbackListener,
-        homeserver: &Url,
-        target: &ElementOne,
+        leg2: &Leg2,
     ) -> Result<MatrixAccountView, SecondLeg> {
+        let (homeserver, target) = (&leg2.homeserver, &leg2.target);
         let callback = listener
             .next_callback()
             .await

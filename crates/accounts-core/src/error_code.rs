@@ -173,6 +173,8 @@ pub enum ErrorCode {
     MatrixReauthTimedOut,
     /// The password was changed, but the other sessions are still signed in.
     MatrixPasswordChangedSessionsKept,
+    /// The EMS account signed in by the Element One sign-in has no Element One subscription.
+    BridgeNoElementOne,
     // Seats (a hosted homeserver's users, against the seats paid).
     /// No Matrix account on this computer administers the homeserver.
     SeatsNoAdmin,

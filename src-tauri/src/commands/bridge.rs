@@ -15,11 +15,12 @@ use crate::error::IpcError;
 
 /// Opens the system browser at the EMS sign-in for the Element One account at `homeserver`
 /// (`idp_id`: its identity provider for this EMS, or its only one; `matrix_id`: the account the
-/// subscription names; `subscription`: kept with the Matrix account).
+/// subscription names; `subscription`: kept with the Matrix account). With no `homeserver`,
+/// the EMS account's Element One subscription names all of them once EMS is signed in.
 #[tauri::command]
 pub async fn element_one_sign_in_start(
     issuer: String,
-    homeserver: String,
+    homeserver: Option<String>,
     idp_id: Option<String>,
     matrix_id: Option<String>,
     subscription: Option<SubscriptionLink>,

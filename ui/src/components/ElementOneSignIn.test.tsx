@@ -86,4 +86,40 @@ describe('Sign in with Element One', () => {
     expect((await screen.findByTestId('error')).textContent).toContain('Could not reach');
     expect(screen.getByTestId('ems-element-one-sign-in-s1')).toBeTruthy();
   });
+
+  it('starts from the sign-in card without a homeserver, and offers to create a subscription', async () => {
+    const started: unknown[] = [];
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'element_one_sign_in_start') {
+        started.push(args);
+        return { url: 'http://127.0.0.1:8480/oauth2/authorize?x=2', browser_error: null };
+      }
+      if (command === 'element_one_sign_in_finish') {
+        throw { code: 'bridge_no_element_one', message: 'You are signed in to EMS as olive@example.org, but this EMS account has no Element One subscription.' };
+      }
+      return undefined;
+    });
+    const create = vi.fn();
+    const changed = vi.fn();
+    render(
+      <ElementOneSignIn
+        issuer="http://127.0.0.1:8480/"
+        homeserverUrl={null}
+        idpId={null}
+        matrixId={null}
+        link={null}
+        testId="element-one-sign-in"
+        onSignedIn={() => {}}
+        onCreateElementOne={create}
+        onAccountsChanged={changed}
+      />,
+    );
+    fireEvent.click(screen.getByTestId('element-one-sign-in'));
+    fireEvent.click(await screen.findByTestId('bridge-create-element-one'));
+    expect(create).toHaveBeenCalled();
+    expect(changed, 'EMS is signed in: the panes reload').toHaveBeenCalled();
+    expect(started).toEqual([
+      { issuer: 'http://127.0.0.1:8480/', homeserver: null, idpId: null, matrixId: null, subscription: null },
+    ]);
+  });
 });

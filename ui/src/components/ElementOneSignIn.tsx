@@ -13,23 +13,37 @@ import { ErrorBanner } from './ErrorBanner';
 interface Props {
   /** The EMS server the subscription belongs to. */
   issuer: string;
-  /** The Element One homeserver. */
-  homeserverUrl: string;
+  /** The Element One homeserver; `null` before EMS is signed in (the subscription names it). */
+  homeserverUrl: string | null;
   /** The homeserver's identity provider for this EMS, as the subscription names it. */
   idpId: string | null;
   /** The Matrix ID the subscription names. */
-  matrixId: string;
+  matrixId: string | null;
   /** The subscription, kept with the Matrix account. */
-  link: SubscriptionLink;
+  link: SubscriptionLink | null;
   testId: string;
   onSignedIn: (both: ElementOneSignedIn) => void;
+  /** The sign-in ended with EMS signed in but no Element One subscription: offer to create one. */
+  onCreateElementOne?: () => void;
+  /** Any other outcome changed the accounts (EMS may be signed in even when Matrix failed). */
+  onAccountsChanged?: () => void;
 }
 
 /**
  * "Sign in with Element One": one sign-in at the EMS identity provider in the system browser
  * covers the EMS account and the Element One Matrix account. The app waits for both legs.
  */
-export function ElementOneSignIn({ issuer, homeserverUrl, idpId, matrixId, link, testId, onSignedIn }: Props) {
+export function ElementOneSignIn({
+  issuer,
+  homeserverUrl,
+  idpId,
+  matrixId,
+  link,
+  testId,
+  onSignedIn,
+  onCreateElementOne,
+  onAccountsChanged,
+}: Props) {
   const [waiting, setWaiting] = useState<{ url: string; browserError: string | null } | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
 
@@ -41,6 +55,7 @@ export function ElementOneSignIn({ issuer, homeserverUrl, idpId, matrixId, link,
       onSignedIn(await elementOneSignInFinish());
     } catch (e) {
       setError(toIpcError(e));
+      onAccountsChanged?.();
     } finally {
       setWaiting(null);
     }
@@ -67,6 +82,11 @@ export function ElementOneSignIn({ issuer, homeserverUrl, idpId, matrixId, link,
         </button>
       )}
       {error !== null && <ErrorBanner error={error} />}
+      {error?.code === 'bridge_no_element_one' && onCreateElementOne && (
+        <button type="button" data-testid="bridge-create-element-one" onClick={onCreateElementOne}>
+          Create an Element One subscription
+        </button>
+      )}
     </div>
   );
 }

@@ -9,6 +9,7 @@ import {
   type IpcError,
   type MatrixAccountView,
   type Subscription,
+  type SubscriptionKind,
   type SubscriptionLink,
 } from '../ipc';
 import { useAction } from '../useAction';
@@ -27,12 +28,14 @@ interface Props {
   onOpenMatrix: ((homeserverUrl: string, link: SubscriptionLink) => void) | null;
   /** Called once the account was deleted at the server and forgotten here. */
   onDeleted: () => void;
+  /** The kind the new-subscription form opens with. */
+  createKind?: SubscriptionKind | undefined;
 }
 
 const BRANDS = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', other: 'Card' } as const;
 
 /** What one signed-in EMS account holds: details, billing, payment method, subscriptions. */
-export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted }: Props) {
+export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted, createKind }: Props) {
   const [account, setAccount] = useState<Account | null>(null);
   const [subscriptions, setSubscriptions] = useState<Subscription[]>([]);
   const [linked, setLinked] = useState<MatrixAccountView[]>([]);
@@ -167,7 +170,7 @@ export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted }: 
       />
       {stale === null && (
         <>
-          <EmsNewSubscription accountId={accountId} onCreated={load} />
+          <EmsNewSubscription key={createKind ?? ''} accountId={accountId} onCreated={load} initialKind={createKind} />
           <EmsDeleteAccount accountId={accountId} onDeleted={onDeleted} />
         </>
       )}

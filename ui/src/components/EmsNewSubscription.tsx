@@ -7,11 +7,13 @@ import { TextField } from './FieldError';
 interface Props {
   accountId: string;
   onCreated: () => void;
+  /** The kind the form opens with (the Element One sign-in asks for Element One). */
+  initialKind?: SubscriptionKind | undefined;
 }
 
 /** Creates a subscription of any kind; the server's field errors sit by their fields. */
-export function EmsNewSubscription({ accountId, onCreated }: Props) {
-  const [kind, setKind] = useState<SubscriptionKind>('hosted_homeserver');
+export function EmsNewSubscription({ accountId, onCreated, initialKind = 'hosted_homeserver' }: Props) {
+  const [kind, setKind] = useState<SubscriptionKind>(initialKind);
   const [seats, setSeats] = useState('5');
   const [domain, setDomain] = useState('');
   const [serverName, setServerName] = useState('');

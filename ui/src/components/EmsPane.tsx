@@ -13,6 +13,7 @@ import {
   type SubscriptionLink,
 } from '../ipc';
 import { EmsAccountPanel } from './EmsAccountPanel';
+import { ElementOneSignIn } from './ElementOneSignIn';
 import { ErrorBanner } from './ErrorBanner';
 
 /** The local stack's EMS sandbox, offered when the app was not pointed at a server. */
@@ -47,7 +48,11 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
   const [waiting, setWaiting] = useState<Waiting | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
+  // Set when the Element One sign-in found no Element One subscription: that account's form
+  // opens on Element One.
+  const [createOne, setCreateOne] = useState(false);
   const server = issuer ?? overview?.ems_issuer ?? LOCAL_SANDBOX_ISSUER;
+  const anySignedIn = accounts.some((a) => a.status === 'signed_in');
 
   const load = () =>
     emsAccounts().then(
@@ -137,6 +142,7 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
               accountId={account.id}
               issuer={account.issuer}
               onOpenMatrix={onOpenMatrix ?? null}
+              createKind={createOne ? 'element_one' : undefined}
               onDeleted={() => {
                 onAccountsChanged();
                 load();
@@ -183,6 +189,31 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
           <button type="submit" data-testid="ems-sign-in" disabled={busy !== null || server.trim() === ''}>
             {accounts.length > 0 ? 'Sign in to another EMS account' : 'Sign in to EMS'}
           </button>
+          {!anySignedIn && (
+            <>
+              <p class="hint">
+                With an Element One subscription, one sign-in covers your EMS account and your Element
+                One Matrix account.
+              </p>
+              <ElementOneSignIn
+                issuer={server}
+                homeserverUrl={null}
+                idpId={null}
+                matrixId={null}
+                link={null}
+                testId="element-one-sign-in"
+                onSignedIn={() => {
+                  load();
+                  onAccountsChanged();
+                }}
+                onAccountsChanged={() => {
+                  load();
+                  onAccountsChanged();
+                }}
+                onCreateElementOne={() => setCreateOne(true)}
+              />
+            </>
+          )}
         </form>
       )}
     </section>

@@ -12,6 +12,7 @@ import {
 import { ErrorBanner } from './ErrorBanner';
 import { MatrixAccountCard } from './MatrixAccountCard';
 import { MatrixManage } from './MatrixManage';
+import { ElementOneSignIn } from './ElementOneSignIn';
 import { MatrixSignInForm } from './MatrixSignInForm';
 
 /** How often the pane asks again while sessions are being restored or checked. */
@@ -126,6 +127,25 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
           }}
           onClose={() => setManaging(null)}
         />
+      )}
+      {showForm && showForm.accountId === null && overview?.ems_issuer && (
+        <div class="card">
+          <p class="hint">An Element One account signs in with its EMS account: one sign-in covers both.</p>
+          <ElementOneSignIn
+            issuer={overview.ems_issuer}
+            homeserverUrl={showForm.subscription ? showForm.homeserver : null}
+            idpId={null}
+            matrixId={null}
+            link={showForm.subscription}
+            testId="matrix-element-one-sign-in"
+            onSignedIn={() => {
+              setForm(null);
+              load();
+              onAccountsChanged();
+            }}
+            onAccountsChanged={onAccountsChanged}
+          />
+        </div>
       )}
       {showForm ? (
         <MatrixSignInForm
