@@ -496,3 +496,67 @@ async fn from_the_sign_in_card_the_subscription_names_the_homeserver() {
     assert!(page.body.contains("signed in to both"), "{}", page.body);
     assert_eq!(stack.credential_checks(), before + 1, "one credential form");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_of_ems_keeps_or_ends_the_bridged_matrix_session() {
+    let stack = stack(true).await;
+    let one = stack.element_one(USERNAME).await;
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let browser = Browser::new();
+    let bridge = || async {
+        let target = ElementOne::new(stack.sandbox.issuer().to_owned(), None, None, None, None);
+        let handoff = core
+            .start_element_one(target, DEFAULT_BRIDGE_TIMEOUT)
+            .await
+            .expect("starts");
+        let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+        result.expect("both sessions")
+    };
+    let token_of = |id: String| {
+        let vault = core.vault.clone();
+        async move {
+            load_session(&vault, &id)
+                .await
+                .expect("keyring")
+                .expect("a session")
+                .tokens
+                .access_token
+        }
+    };
+
+    // EMS only: the Matrix session is a separate one, and stays.
+    let (ems, matrix) = bridge().await;
+    let bridged: Vec<_> = core
+        .bridged_matrix(&ems.id)
+        .await
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(
+        bridged,
+        [matrix.id.clone()],
+        "the Element One account is bridged"
+    );
+    assert_eq!(matrix.user_id, one.matrix_id);
+    core.sign_out_ems(&ems.id, false).await.expect("EMS only");
+    let token = token_of(matrix.id.clone()).await;
+    assert!(
+        whoami(&stack.synapse.url, &token).await.is_ok(),
+        "the Matrix session is still live"
+    );
+
+    // Both: EMS signed in again (no Matrix sign-in: it is signed in), then both end.
+    let (ems, matrix) = bridge().await;
+    let token = token_of(matrix.id.clone()).await;
+    core.sign_out_ems(&ems.id, true).await.expect("both");
+    assert_eq!(
+        whoami(&stack.synapse.url, &token).await.err(),
+        Some(401),
+        "the bridged Matrix session was ended on the homeserver"
+    );
+    assert!(
+        core.ems.signed_in_at(stack.sandbox.issuer()).is_none(),
+        "EMS is signed out"
+    );
+}

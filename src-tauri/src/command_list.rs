@@ -21,6 +21,7 @@ macro_rules! app_commands {
             commands::ems::ems_sign_in_cancel,
             commands::ems::ems_accounts,
             commands::ems::ems_sign_out,
+            commands::ems::ems_bridged_accounts,
             commands::ems::ems_remove,
             commands::ems::ems_overview,
             commands::ems::ems_update_details,

@@ -968,6 +968,7 @@ export type Command =
   | 'ems_sign_in_cancel'
   | 'ems_accounts'
   | 'ems_sign_out'
+  | 'ems_bridged_accounts'
   | 'ems_remove'
   | 'ems_overview'
   | 'ems_update_details'

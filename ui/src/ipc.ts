@@ -183,7 +183,12 @@ export const emsSignInCancel = (): Promise<void> => call<void>('ems_sign_in_canc
 export const emsAccounts = (): Promise<EmsAccountView[]> => call<EmsAccountView[]>('ems_accounts');
 
 /** Signs an EMS account out (tokens revoked, browser session ended). */
-export const emsSignOut = (id: string): Promise<void> => call<void>('ems_sign_out', { id });
+export const emsSignOut = (id: string, withBridged = false): Promise<void> =>
+  call<void>('ems_sign_out', { id, withBridged });
+
+/** The Matrix accounts here that the EMS account's Element One subscriptions bridge. */
+export const emsBridgedAccounts = (id: string): Promise<MatrixAccountView[]> =>
+  call<MatrixAccountView[]>('ems_bridged_accounts', { id });
 
 /** Signs out and removes an EMS account from this computer. */
 export const emsRemove = (id: string): Promise<void> => call<void>('ems_remove', { id });

@@ -31,7 +31,7 @@ use crate::matrix::{
     SignInTarget, SsoAuthorization,
 };
 use crate::vault::SubscriptionLink;
-use crate::Accounts;
+use crate::{AccountError, Accounts};
 
 /// The loopback path of the bridge's EMS leg.
 pub const EMS_PATH: &str = "/ems";
@@ -323,6 +323,15 @@ impl Accounts {
         self.known_leg2(found).await
     }
 
+    /// The subscription's Matrix account, when it is signed in on this computer.
+    fn live_matrix_account(&self, target: &ElementOne) -> Option<MatrixAccountView> {
+        let expected = target.matrix_id.as_deref()?;
+        self.matrix
+            .list()
+            .into_iter()
+            .find(|a| a.user_id == expected && self.matrix.client(&a.id).is_some())
+    }
+
     /// The homeserver's one identity provider, when the subscription names none.
     async fn only_provider(&self, homeserver: &str) -> Result<String, BridgeError> {
         let info = self.matrix.discover(homeserver).await?;
@@ -411,6 +420,12 @@ impl Accounts {
                 return Err(error);
             }
         };
+        // The subscription's Matrix account may be signed in here already (only EMS was signed
+        // out): its session is the one to keep, and a second one would only be refused.
+        if let Some(live) = self.live_matrix_account(&leg2.target) {
+            callback.respond(Reply::Page(SIGNED_IN_TO_BOTH));
+            return Ok((ems, live));
+        }
         let sso_url = match prepare_matrix_leg(&mut listener, &leg2.homeserver, &leg2.idp_id).await
         {
             Ok(url) => url,
@@ -509,5 +524,57 @@ async fn prepare_matrix_leg(
 impl From<MatrixError> for SecondLeg {
     fn from(error: MatrixError) -> Self {
         Self::Failed(error)
+    }
+}
+
+impl Accounts {
+    /// The Matrix accounts on this computer that the EMS account `ems_id` bridges: those linked
+    /// to one of its Element One subscriptions (as EMS last said, from its cache when the server
+    /// is down). Signing out of EMS leaves them signed in unless asked.
+    pub async fn bridged_matrix(&self, ems_id: &str) -> Vec<MatrixAccountView> {
+        let element_one: Vec<String> = match self.ems.overview(ems_id).await {
+            Ok(overview) => overview
+                .subscriptions
+                .iter()
+                .filter(|s| s.kind() == ems_api::SubscriptionKind::ElementOne)
+                .map(|s| s.id().to_owned())
+                .collect(),
+            Err(error) => {
+                log::warn!("the subscriptions of EMS account {ems_id} are not available: {error}");
+                Vec::new()
+            }
+        };
+        self.matrix
+            .list()
+            .into_iter()
+            .filter(|m| {
+                m.subscription.as_ref().is_some_and(|link| {
+                    link.ems_account == ems_id && element_one.contains(&link.subscription_id)
+                })
+            })
+            .collect()
+    }
+
+    /// Signs out of the EMS account `ems_id`, and, when `with_bridged`, of the Matrix accounts it
+    /// bridges too: the two stay separate sessions, so each is ended on its own server. EMS is
+    /// signed out first; a Matrix sign-out that fails is reported after both were tried.
+    pub async fn sign_out_ems(&self, ems_id: &str, with_bridged: bool) -> Result<(), AccountError> {
+        let bridged = if with_bridged {
+            self.bridged_matrix(ems_id).await
+        } else {
+            Vec::new()
+        };
+        self.ems.sign_out(ems_id).await?;
+        let mut failed = None;
+        for account in bridged {
+            if let Err(error) = self.matrix.sign_out(&account.id).await {
+                log::warn!("signing out {} failed: {error}", account.user_id);
+                failed.get_or_insert(error);
+            }
+        }
+        match failed {
+            Some(error) => Err(error.into()),
+            None => Ok(()),
+        }
     }
 }

@@ -7,6 +7,7 @@
 
 use accounts_core::browser::BrowserHandoff;
 use accounts_core::ems::{DeletionView, EmsAccountView, EmsOverview};
+use accounts_core::matrix::MatrixAccountView;
 use accounts_core::Accounts;
 use ems_api::{Account, AccountDetails, BillingAddress, NewSubscription, Subscription};
 use tauri::State;
@@ -41,10 +42,26 @@ pub fn ems_accounts(core: State<'_, Accounts>) -> Result<Vec<EmsAccountView>, Ip
     Ok(core.ems.list())
 }
 
-/// Signs out: revokes the tokens and ends the browser session at the server.
+/// Signs out: revokes the tokens and ends the browser session at the server; with
+/// `with_bridged`, signs out of the Matrix accounts its Element One subscriptions bridge too.
 #[tauri::command]
-pub async fn ems_sign_out(id: String, core: State<'_, Accounts>) -> Result<(), IpcError> {
-    Ok(core.ems.sign_out(&id).await?)
+pub async fn ems_sign_out(
+    id: String,
+    with_bridged: bool,
+    core: State<'_, Accounts>,
+) -> Result<(), IpcError> {
+    Ok(core.sign_out_ems(&id, with_bridged).await?)
+}
+
+/// The Matrix accounts on this computer that the EMS account's Element One subscriptions
+/// bridge: signing out of EMS asks about them.
+#[tauri::command]
+pub async fn ems_bridged_accounts(
+    id: String,
+    core: State<'_, Accounts>,
+) -> Result<Vec<MatrixAccountView>, IpcError> {
+    core.registry.require()?;
+    Ok(core.bridged_matrix(&id).await)
 }
 
 /// Signs out and removes the account from this computer (keyring entries, record, cache).

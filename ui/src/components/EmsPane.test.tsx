@@ -150,6 +150,26 @@ describe('the EMS pane', () => {
     expect(screen.queryByTestId('ems-open-matrix-op'), 'On-Premise has no hosted Matrix account').toBeNull();
   });
 
+  it('asks whether to sign out of the bridged Matrix account too, and does what was chosen', async () => {
+    const signOuts: unknown[] = [];
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'ems_accounts') return [signedIn];
+      if (command === 'matrix_accounts') return [];
+      if (command === 'ems_overview') return overviewOf([hosted, one, onprem]);
+      if (command === 'ems_bridged_accounts') {
+        return [{ id: 'm1', user_id: '@demo:one.test', homeserver: 'http://127.0.0.1:10/', display_name: null, session: { state: 'signed_in', device_id: 'D' }, subscription: { ems_account: 'e1', subscription_id: 'one' } }];
+      }
+      if (command === 'ems_sign_out') signOuts.push(args);
+      return undefined;
+    });
+    render(<EmsPane overview={null} onAccountsChanged={() => {}} />);
+    fireEvent.click(await screen.findByTestId('ems-sign-out'));
+    expect((await screen.findByTestId('ems-sign-out-question')).textContent).toContain('@demo:one.test');
+    expect(signOuts, 'nothing is signed out before the answer').toEqual([]);
+    fireEvent.click(screen.getByTestId('ems-sign-out-both'));
+    await waitFor(() => expect(signOuts).toEqual([{ id: 'e1', withBridged: true }]));
+  });
+
   it('opens the web client of each subscription through the Rust opener', async () => {
     const opened: unknown[] = [];
     invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {

@@ -5,11 +5,13 @@ import {
   emsSignInCancel,
   emsSignInFinish,
   emsSignInStart,
+  emsBridgedAccounts,
   emsSignOut,
   toIpcError,
   type AppOverview,
   type EmsAccountView,
   type IpcError,
+  type MatrixAccountView,
   type SubscriptionLink,
 } from '../ipc';
 import { EmsAccountPanel } from './EmsAccountPanel';
@@ -51,6 +53,8 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
   // Set when the Element One sign-in found no Element One subscription: that account's form
   // opens on Element One.
   const [createOne, setCreateOne] = useState(false);
+  // Signing out of an EMS account that bridges Matrix accounts asks about them first.
+  const [askSignOut, setAskSignOut] = useState<{ id: string; bridged: MatrixAccountView[] } | null>(null);
   const server = issuer ?? overview?.ems_issuer ?? LOCAL_SANDBOX_ISSUER;
   const anySignedIn = accounts.some((a) => a.status === 'signed_in');
 
@@ -101,6 +105,13 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
     }
   };
 
+  const signOut = async (id: string) => {
+    setError(null);
+    const bridged = await emsBridgedAccounts(id).catch(() => []);
+    if (Array.isArray(bridged) && bridged.length > 0) setAskSignOut({ id, bridged });
+    else await act(id, (account) => emsSignOut(account));
+  };
+
   return (
     <section class="pane" data-testid="pane-ems" aria-labelledby="pane-ems-title">
       <h2 id="pane-ems-title">EMS account</h2>
@@ -123,7 +134,7 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
           </p>
           <div class="actions">
             {account.status === 'signed_in' ? (
-              <button type="button" data-testid="ems-sign-out" disabled={busy !== null} onClick={() => act(account.id, emsSignOut)}>
+              <button type="button" data-testid="ems-sign-out" disabled={busy !== null} onClick={() => signOut(account.id)}>
                 Sign out
               </button>
             ) : (
@@ -137,6 +148,36 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
               Remove from this computer
             </button>
           </div>
+          {askSignOut?.id === account.id && (
+            <div class="confirm" data-testid="ems-sign-out-question">
+              <p>
+                This EMS account signs you in to {askSignOut.bridged.map((m) => m.user_id).join(', ')} with Element One.
+                The two are separate sessions: sign out of that Matrix account too?
+              </p>
+              <button
+                type="button"
+                data-testid="ems-sign-out-both"
+                disabled={busy !== null}
+                onClick={() => {
+                  setAskSignOut(null);
+                  act(account.id, (id) => emsSignOut(id, true));
+                }}
+              >
+                Sign out of both
+              </button>
+              <button
+                type="button"
+                data-testid="ems-sign-out-ems-only"
+                disabled={busy !== null}
+                onClick={() => {
+                  setAskSignOut(null);
+                  act(account.id, (id) => emsSignOut(id, false));
+                }}
+              >
+                Sign out of EMS only
+              </button>
+            </div>
+          )}
           {account.status === 'signed_in' && (
             <EmsAccountPanel
               accountId={account.id}
