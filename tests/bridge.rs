@@ -560,3 +560,131 @@ async fn signing_out_of_ems_keeps_or_ends_the_bridged_matrix_session() {
         "EMS is signed out"
     );
 }
+
+/// Signs Olive in to EMS alone, so that the next bridge runs only its second leg.
+async fn ems_only(core: &Accounts, stack: &Stack, browser: &Browser) {
+    let handoff = core
+        .ems
+        .start_sign_in(stack.sandbox.issuer())
+        .await
+        .expect("the EMS sign-in starts");
+    let (signed_in, _) = tokio::join!(core.ems.finish_sign_in(), play(browser, &handoff.url));
+    signed_in.expect("EMS is signed in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_that_never_comes_back_leaves_ems_signed_in_and_says_why() {
+    let stack = stack(true).await;
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    ems_only(&core, &stack, &Browser::new()).await;
+    core.start_element_one(stack.target(None), std::time::Duration::from_secs(2))
+        .await
+        .expect("starts");
+    // Nobody opens the address: the tab was closed, or the homeserver showed a page instead.
+    let err = core
+        .finish_element_one()
+        .await
+        .expect_err("the browser never came back");
+    assert!(
+        matches!(
+            err,
+            BridgeError::MatrixNotReturned {
+                timed_out: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains("tab may have been closed") && shown.contains("deactivated account"),
+        "the message names the likely causes: {shown}"
+    );
+    assert!(shown.contains("signed in to EMS"), "{shown}");
+    assert_eq!(
+        core.registry.of_kind(AccountKind::Ems).len(),
+        1,
+        "EMS stays"
+    );
+    assert!(
+        core.registry.of_kind(AccountKind::Matrix).is_empty(),
+        "nothing Matrix is kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_state_is_refused_and_the_real_answer_still_completes() {
+    let stack = stack(true).await;
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let browser = Browser::new();
+    ems_only(&core, &stack, &browser).await;
+    let handoff = core
+        .start_element_one(stack.target(None), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    let redirect = browser::query_param(&handoff.url, "redirectUrl").expect("the way back");
+    let mut stale = url::Url::parse(&redirect).expect("a URL");
+    stale
+        .query_pairs_mut()
+        .clear()
+        .append_pair("state", "from-an-older-sign-in")
+        .append_pair("loginToken", "forged");
+    let refused = reqwest::get(stale.as_str())
+        .await
+        .expect("the listener answers");
+    assert_eq!(
+        refused.status(),
+        StatusCode::BAD_REQUEST,
+        "a wrong state is refused"
+    );
+    let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    let (_, matrix) = result.expect("the real answer completes the bridge");
+    assert!(matrix.user_id.starts_with("@olive:"), "{}", matrix.user_id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_session_lost_between_the_legs_asks_again_and_completes() {
+    let stack = stack(true).await;
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let handoff = core
+        .start_element_one(stack.target(None), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    // The first browser signs in to EMS and is sent on to the homeserver; the rest happens in a
+    // browser without the provider's session (cleared, or another profile).
+    let first = Browser::new();
+    let to_homeserver = async {
+        let mut url = handoff.url.clone();
+        let mut answer = first.get(&url).await;
+        loop {
+            if let Some(location) = answer.location.as_deref() {
+                let next = resolve(&url, location);
+                if url.contains("/ems?") {
+                    return next;
+                }
+                url = next;
+                answer = first.get(&url).await;
+            } else {
+                let (action, mut fields) = form(&answer.body);
+                set_field(&mut fields, "email", EMAIL);
+                set_field(&mut fields, "password", PASSWORD);
+                url = resolve(&url, &action);
+                answer = first.post_form(&url, &fields).await;
+            }
+        }
+    };
+    let second = Browser::new();
+    let rest = async { play(&second, &to_homeserver.await).await };
+    let (result, page) = tokio::join!(core.finish_element_one(), rest);
+    let (_, matrix) = result.expect("both sessions after a second prompt");
+    assert!(page.body.contains("signed in to both"), "{}", page.body);
+    assert!(matrix.user_id.starts_with("@olive:"), "{}", matrix.user_id);
+    assert_eq!(
+        stack.credential_checks(),
+        2,
+        "the provider asked again once its session was gone"
+    );
+}

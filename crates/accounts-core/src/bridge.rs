@@ -125,6 +125,19 @@ pub enum BridgeError {
         /// What it offers, for people.
         found: String,
     },
+    /// The browser did not come back from the homeserver (the tab closed, the homeserver showed
+    /// a page instead, the user cancelled); EMS is signed in, nothing Matrix was kept.
+    #[error("{} You are signed in to EMS; nothing Matrix was kept. Choose \"Finish Element One sign-in\" to try the Matrix part again.", if *.timed_out {
+        "The browser did not come back from the Element One homeserver in time: the tab may have been closed, or the homeserver showed a page instead of signing you in (a deactivated account gets one)."
+    } else {
+        "The Element One sign-in was cancelled before the homeserver signed you in."
+    })]
+    MatrixNotReturned {
+        /// It timed out (rather than being cancelled).
+        timed_out: bool,
+        /// The EMS account that is signed in.
+        ems: Box<EmsAccountView>,
+    },
     /// The EMS account has no active Element One subscription; EMS is signed in.
     #[error("You are signed in to EMS as {}, but this EMS account has no Element One subscription. Create one in the EMS pane, then sign in with Element One again.", .ems.email.as_deref().unwrap_or(&.ems.id))]
     NoElementOne {
@@ -152,6 +165,12 @@ impl BridgeError {
             Self::WrongMatrixId { .. } => ErrorCode::MatrixRefused,
             Self::UnknownProvider { .. } => ErrorCode::MatrixSsoFailed,
             Self::NoElementOne { .. } => ErrorCode::BridgeNoElementOne,
+            Self::MatrixNotReturned {
+                timed_out: true, ..
+            } => ErrorCode::MatrixSsoTimedOut,
+            Self::MatrixNotReturned {
+                timed_out: false, ..
+            } => ErrorCode::MatrixSsoCancelled,
         }
     }
 }
@@ -496,6 +515,14 @@ impl SecondLeg {
     /// The bridge's error, with the EMS account that is signed in either way.
     fn with(self, ems: Box<EmsAccountView>) -> BridgeError {
         match self {
+            Self::Failed(MatrixError::SsoTimedOut) => BridgeError::MatrixNotReturned {
+                timed_out: true,
+                ems,
+            },
+            Self::Failed(MatrixError::SsoCancelled) => BridgeError::MatrixNotReturned {
+                timed_out: false,
+                ems,
+            },
             Self::Failed(source) => BridgeError::Matrix { source, ems },
             Self::WrongMatrixId { expected, got } => BridgeError::WrongMatrixId { expected, got },
         }

@@ -122,4 +122,32 @@ describe('Sign in with Element One', () => {
       { issuer: 'http://127.0.0.1:8480/', homeserver: null, idpId: null, matrixId: null, subscription: null },
     ]);
   });
+
+  it('offers to finish when the browser part failed after the start', async () => {
+    let starts = 0;
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'element_one_sign_in_start') {
+        starts += 1;
+        return { url: 'http://127.0.0.1:8449/_matrix/client/v3/login/sso/redirect/oidc-ems?x=1', browser_error: null };
+      }
+      if (command === 'element_one_sign_in_finish') {
+        throw { code: 'matrix_sso_timed_out', message: 'The browser did not come back from the Element One homeserver in time.' };
+      }
+      return undefined;
+    });
+    render(
+      <ElementOneSignIn
+        issuer="http://127.0.0.1:8480/"
+        homeserverUrl="http://127.0.0.1:8449"
+        idpId="oidc-ems"
+        matrixId="@olive:one.test"
+        link={{ ems_account: 'e1', subscription_id: 's1' }}
+        testId="ems-element-one-sign-in-s1"
+        onSignedIn={() => {}}
+      />,
+    );
+    fireEvent.click(screen.getByTestId('ems-element-one-sign-in-s1'));
+    fireEvent.click(await screen.findByTestId('bridge-finish'));
+    await waitFor(() => expect(starts).toBe(2));
+  });
 });

@@ -46,15 +46,22 @@ export function ElementOneSignIn({
 }: Props) {
   const [waiting, setWaiting] = useState<{ url: string; browserError: string | null } | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
+  // The browser part failed after the start: EMS may be signed in, so offer to finish.
+  const [unfinished, setUnfinished] = useState(false);
 
   const signIn = async () => {
     setError(null);
+    setUnfinished(false);
+    let started = false;
     try {
-      const started = await elementOneSignInStart(issuer, homeserverUrl, idpId, matrixId, link);
-      setWaiting({ url: started.url, browserError: started.browser_error });
+      const handoff = await elementOneSignInStart(issuer, homeserverUrl, idpId, matrixId, link);
+      started = true;
+      setWaiting({ url: handoff.url, browserError: handoff.browser_error });
       onSignedIn(await elementOneSignInFinish());
     } catch (e) {
-      setError(toIpcError(e));
+      const failed = toIpcError(e);
+      setError(failed);
+      setUnfinished(started && failed.code !== 'bridge_no_element_one');
       onAccountsChanged?.();
     } finally {
       setWaiting(null);
@@ -65,7 +72,9 @@ export function ElementOneSignIn({
     <div class="element-one">
       {waiting ? (
         <div data-testid="bridge-status">
-          <p>Waiting for the browser: sign in to EMS there; your Matrix account follows.</p>
+          <p>
+            Waiting for the browser: sign in to EMS there (if it asks); your Matrix account follows.
+          </p>
           {waiting.browserError !== null && (
             <p>
               No browser could be opened ({waiting.browserError}). Open this address yourself:{' '}
@@ -82,6 +91,11 @@ export function ElementOneSignIn({
         </button>
       )}
       {error !== null && <ErrorBanner error={error} />}
+      {unfinished && (
+        <button type="button" data-testid="bridge-finish" onClick={signIn}>
+          Finish Element One sign-in
+        </button>
+      )}
       {error?.code === 'bridge_no_element_one' && onCreateElementOne && (
         <button type="button" data-testid="bridge-create-element-one" onClick={onCreateElementOne}>
           Create an Element One subscription
