@@ -535,7 +535,7 @@ async fn signing_out_of_ems_keeps_or_ends_the_bridged_matrix_session() {
         .collect();
     assert_eq!(
         bridged,
-        [matrix.id.clone()],
+        std::slice::from_ref(&matrix.id),
         "the Element One account is bridged"
     );
     assert_eq!(matrix.user_id, one.matrix_id);

@@ -176,8 +176,9 @@ async fn one_click_and_one_form_sign_in_to_both_panes() {
     );
     let record = registry
         .accounts()
-        .into_iter()
+        .iter()
         .find(|a| a.kind == AccountKind::Matrix)
+        .cloned()
         .expect("one Matrix account");
     assert_eq!(
         record
