@@ -470,6 +470,12 @@ impl Journey<'_> {
         desk.deactivate(&id("bob"), true)
             .await
             .expect("bob goes, erased");
+        let bob = stack.admin.user_details(&id("bob")).await;
+        assert_eq!(
+            (&bob["deactivated"], &bob["erased"]),
+            (&serde_json::json!(true), &serde_json::json!(true)),
+            "the homeserver has bob deactivated and erased: {bob}"
+        );
         let back = desk
             .reactivate(&id("carol"), Some("carol's new password".into()))
             .await
