@@ -16,5 +16,7 @@ export default defineConfig({
   },
   test: {
     environment: 'happy-dom',
+    // Mocks the Tauri IPC once for every test file, resets it and unmounts after each test.
+    setupFiles: ['./src/test/setup.ts'],
   },
 });

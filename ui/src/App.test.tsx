@@ -1,28 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
-import type { AppOverview, IpcError } from './bindings';
+import type { IpcError } from './bindings';
+import { App } from './App';
+import { appOverview, invoke, seatSubscription } from './test/ipc';
 
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { App } = await import('./App');
-
-const overview: AppOverview = {
-  version: '0.1.0',
+const overview = appOverview({
   ems_issuer: 'http://127.0.0.1:8480/',
-  homeserver: null,
   data_dir: '/home/u/.local/share/io.element.accounts',
   log_dir: '/home/u/.local/share/io.element.accounts/logs',
-  accounts: [],
-  registry_problem: null,
-};
+});
 
 describe('the shell', () => {
   beforeEach(() => {
-    invoke.mockReset();
     invoke.mockImplementation(async (command: string) => (command === 'app_overview' ? overview : undefined));
   });
-  afterEach(cleanup);
 
   it('reports ready once after rendering, and shows the configured EMS server', async () => {
     render(<App />);
@@ -43,17 +34,10 @@ describe('the shell', () => {
   });
 
   it("opens the Matrix sign-in at a hosted homeserver from the Seats pane's admin sign-in", async () => {
-    const subscription = {
-      ems_account: 'e1',
-      ems_label: 'demo@example.org',
-      subscription_id: 'hs',
-      server_name: 'hs1.test',
-      homeserver_url: 'http://127.0.0.1:8448',
-      seats: 5,
-      stale: false,
+    const subscription = seatSubscription({
       admin: null,
       admin_problem: 'No Matrix account on this computer administers hs1.test.',
-    };
+    });
     invoke.mockImplementation(async (command: string) => {
       if (command === 'app_overview') return overview;
       if (command === 'seats_subscriptions') return [subscription];

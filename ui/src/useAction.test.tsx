@@ -1,19 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { describe, expect, it } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { useState } from 'preact/hooks';
 import type { IpcError } from './bindings';
 import { bannerError, fieldError, fieldOf, useAction, type Outcome } from './useAction';
-
-/** A promise the test settles by hand. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from './test/ipc';
 
 /** A button that runs whatever action the test hands it, and shows the hook's state. */
 function Harness({ next, outcomes }: { next: () => Promise<string>; outcomes: Outcome<string>[] }) {
@@ -38,8 +28,6 @@ function Harness({ next, outcomes }: { next: () => Promise<string>; outcomes: Ou
 const go = () => screen.getByTestId('go') as HTMLButtonElement;
 
 describe('useAction', () => {
-  afterEach(cleanup);
-
   it('is busy while the action runs, keeps its error until the next run, and returns the outcome', async () => {
     const outcomes: Outcome<string>[] = [];
     let pending = deferred<string>();
@@ -101,8 +89,6 @@ function Ordered({ renders }: { renders: { busy: boolean; handled: boolean }[] }
 }
 
 describe('useAction with handlers', () => {
-  afterEach(cleanup);
-
   it('renders what the handler changed while still busy, then ends busy', async () => {
     const renders: { busy: boolean; handled: boolean }[] = [];
     render(<Ordered renders={renders} />);

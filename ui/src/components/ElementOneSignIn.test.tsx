@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { describe, expect, it, vi } from 'vitest';
+import type { ComponentProps } from 'preact';
+import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import type { ElementOneSignedIn } from '../bindings';
-
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { ElementOneSignIn } = await import('./ElementOneSignIn');
+import { ElementOneSignIn } from './ElementOneSignIn';
+import { invoke, deferred } from '../test/ipc';
 
 const both: ElementOneSignedIn = {
   ems: { id: 'e1', issuer: 'http://127.0.0.1:8480/', email: 'olive@example.org', name: 'Olive', status: 'signed_in' },
@@ -19,15 +17,23 @@ const both: ElementOneSignedIn = {
   },
 };
 
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
+/** The button of the subscription `s1` at the Element One homeserver, changed by `overrides`. */
+function renderSignIn(overrides: Partial<ComponentProps<typeof ElementOneSignIn>> = {}) {
+  render(
+    <ElementOneSignIn
+      issuer="http://127.0.0.1:8480/"
+      homeserverUrl="http://127.0.0.1:8449"
+      idpId="oidc-ems"
+      matrixId="@olive:one.test"
+      link={{ ems_account: 'e1', subscription_id: 's1' }}
+      testId="ems-element-one-sign-in-s1"
+      onSignedIn={() => {}}
+      {...overrides}
+    />,
+  );
 }
 
 describe('Sign in with Element One', () => {
-  afterEach(cleanup);
-
   it('starts the bridge for the subscription, shows the address to copy, and reports both accounts', async () => {
     const finish = deferred<ElementOneSignedIn>();
     invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
@@ -45,17 +51,7 @@ describe('Sign in with Element One', () => {
       return undefined;
     });
     const signedIn = vi.fn();
-    render(
-      <ElementOneSignIn
-        issuer="http://127.0.0.1:8480/"
-        homeserverUrl="http://127.0.0.1:8449"
-        idpId="oidc-ems"
-        matrixId="@olive:one.test"
-        link={{ ems_account: 'e1', subscription_id: 's1' }}
-        testId="ems-element-one-sign-in-s1"
-        onSignedIn={signedIn}
-      />,
-    );
+    renderSignIn({ onSignedIn: signedIn });
     fireEvent.click(screen.getByTestId('ems-element-one-sign-in-s1'));
     expect((await screen.findByTestId('bridge-url')).textContent).toBe('http://127.0.0.1:8480/oauth2/authorize?x=1');
     expect(screen.getByTestId('bridge-status').textContent).toContain('Waiting for the browser');
@@ -71,17 +67,7 @@ describe('Sign in with Element One', () => {
       }
       return undefined;
     });
-    render(
-      <ElementOneSignIn
-        issuer="http://127.0.0.1:1/"
-        homeserverUrl="http://127.0.0.1:8449"
-        idpId="oidc-ems"
-        matrixId="@olive:one.test"
-        link={{ ems_account: 'e1', subscription_id: 's1' }}
-        testId="ems-element-one-sign-in-s1"
-        onSignedIn={() => {}}
-      />,
-    );
+    renderSignIn({ issuer: 'http://127.0.0.1:1/' });
     fireEvent.click(screen.getByTestId('ems-element-one-sign-in-s1'));
     expect((await screen.findByTestId('error')).textContent).toContain('Could not reach');
     expect(screen.getByTestId('ems-element-one-sign-in-s1')).toBeTruthy();
@@ -101,19 +87,15 @@ describe('Sign in with Element One', () => {
     });
     const create = vi.fn();
     const changed = vi.fn();
-    render(
-      <ElementOneSignIn
-        issuer="http://127.0.0.1:8480/"
-        homeserverUrl={null}
-        idpId={null}
-        matrixId={null}
-        link={null}
-        testId="element-one-sign-in"
-        onSignedIn={() => {}}
-        onCreateElementOne={create}
-        onAccountsChanged={changed}
-      />,
-    );
+    renderSignIn({
+      homeserverUrl: null,
+      idpId: null,
+      matrixId: null,
+      link: null,
+      testId: 'element-one-sign-in',
+      onCreateElementOne: create,
+      onAccountsChanged: changed,
+    });
     fireEvent.click(screen.getByTestId('element-one-sign-in'));
     fireEvent.click(await screen.findByTestId('bridge-create-element-one'));
     expect(create).toHaveBeenCalled();
@@ -135,17 +117,7 @@ describe('Sign in with Element One', () => {
       }
       return undefined;
     });
-    render(
-      <ElementOneSignIn
-        issuer="http://127.0.0.1:8480/"
-        homeserverUrl="http://127.0.0.1:8449"
-        idpId="oidc-ems"
-        matrixId="@olive:one.test"
-        link={{ ems_account: 'e1', subscription_id: 's1' }}
-        testId="ems-element-one-sign-in-s1"
-        onSignedIn={() => {}}
-      />,
-    );
+    renderSignIn();
     fireEvent.click(screen.getByTestId('ems-element-one-sign-in-s1'));
     fireEvent.click(await screen.findByTestId('bridge-finish'));
     await waitFor(() => expect(starts).toBe(2));

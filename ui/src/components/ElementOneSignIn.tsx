@@ -8,6 +8,7 @@ import {
   type IpcError,
   type SubscriptionLink,
 } from '../ipc';
+import { BrowserWaiting, type Waiting } from './BrowserWaiting';
 import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
@@ -44,7 +45,7 @@ export function ElementOneSignIn({
   onCreateElementOne,
   onAccountsChanged,
 }: Props) {
-  const [waiting, setWaiting] = useState<{ url: string; browserError: string | null } | null>(null);
+  const [waiting, setWaiting] = useState<Waiting | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   // The browser part failed after the start: EMS may be signed in, so offer to finish.
   const [unfinished, setUnfinished] = useState(false);
@@ -71,20 +72,15 @@ export function ElementOneSignIn({
   return (
     <div class="element-one">
       {waiting ? (
-        <div data-testid="bridge-status">
-          <p>
-            Waiting for the browser: sign in to EMS there (if it asks); your Matrix account follows.
-          </p>
-          {waiting.browserError !== null && (
-            <p>
-              No browser could be opened ({waiting.browserError}). Open this address yourself:{' '}
-              <code data-testid="bridge-url">{waiting.url}</code>
-            </p>
-          )}
-          <button type="button" data-testid="bridge-cancel" onClick={() => elementOneSignInCancel()}>
-            Cancel
-          </button>
-        </div>
+        <BrowserWaiting
+          text="Waiting for the browser: sign in to EMS there (if it asks); your Matrix account follows."
+          waiting={waiting}
+          noBrowser="No browser could be opened"
+          testId="bridge-status"
+          urlTestId="bridge-url"
+          cancelTestId="bridge-cancel"
+          onCancel={elementOneSignInCancel}
+        />
       ) : (
         <button type="button" data-testid={testId} onClick={signIn}>
           Sign in with Element One

@@ -1,11 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import type { Account, EmsAccountView, IpcError, Subscription } from '../bindings';
-
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { EmsPane } = await import('./EmsPane');
+import { EmsPane } from './EmsPane';
+import { invoke } from '../test/ipc';
 
 const signedIn: EmsAccountView = {
   id: 'e1',
@@ -60,9 +57,6 @@ const onprem: Subscription = {
 const overviewOf = (subscriptions: unknown[]) => ({ account, subscriptions, fetched_at: 1_700_000_000 });
 
 describe('the EMS pane', () => {
-  beforeEach(() => invoke.mockReset());
-  afterEach(cleanup);
-
   it('shows the account, billing, masked card and subscriptions grouped by kind', async () => {
     invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
       if (command === 'ems_accounts') return [signedIn];
@@ -190,9 +184,6 @@ describe('the EMS pane', () => {
 });
 
 describe('the EMS pane offline', () => {
-  beforeEach(() => invoke.mockReset());
-  afterEach(cleanup);
-
   it('shows the cached data read-only, marked stale with the reason, and the linked Matrix accounts', async () => {
     const bob = {
       id: 'm1',
@@ -223,9 +214,6 @@ describe('the EMS pane offline', () => {
 });
 
 describe('deleting the EMS account', () => {
-  beforeEach(() => invoke.mockReset());
-  afterEach(cleanup);
-
   it('shows the preview with the Matrix accounts that go, and deletes only after the email is typed', async () => {
     let accounts = [signedIn];
     invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {

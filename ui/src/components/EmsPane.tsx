@@ -14,6 +14,7 @@ import {
   type MatrixAccountView,
   type SubscriptionLink,
 } from '../ipc';
+import { BrowserWaiting, type Waiting } from './BrowserWaiting';
 import { EmsAccountPanel } from './EmsAccountPanel';
 import { ElementOneSignIn } from './ElementOneSignIn';
 import { ErrorBanner } from './ErrorBanner';
@@ -30,11 +31,6 @@ interface Props {
   onAccountsChanged: () => void;
   /** Opens the Matrix pane at a subscription's homeserver, ready for sign-in. */
   onOpenMatrix?: (homeserverUrl: string, link: SubscriptionLink) => void;
-}
-
-interface Waiting {
-  url: string;
-  browserError: string | null;
 }
 
 const STATUS_TEXT = {
@@ -194,18 +190,15 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
       ))}
 
       {waiting ? (
-        <div class="card" data-testid="ems-waiting">
-          <p>Waiting for you to sign in in your browser…</p>
-          {waiting.browserError && (
-            <p>
-              The browser could not be opened ({waiting.browserError}). Open this address yourself:{' '}
-              <code data-testid="ems-sign-in-url">{waiting.url}</code>
-            </p>
-          )}
-          <button type="button" data-testid="ems-sign-in-cancel" onClick={() => emsSignInCancel()}>
-            Cancel
-          </button>
-        </div>
+        <BrowserWaiting
+          text="Waiting for you to sign in in your browser…"
+          waiting={waiting}
+          className="card"
+          testId="ems-waiting"
+          urlTestId="ems-sign-in-url"
+          cancelTestId="ems-sign-in-cancel"
+          onCancel={emsSignInCancel}
+        />
       ) : (
         <form
           class="card"

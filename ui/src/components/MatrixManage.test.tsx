@@ -1,20 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
-import type { DeviceView, IpcError, MatrixAccountView, UiaStep } from '../bindings';
+import { describe, expect, it } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import type { DeviceView, IpcError, UiaStep } from '../bindings';
+import { MatrixManage } from './MatrixManage';
+import { invoke, matrixAccount } from '../test/ipc';
 
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { MatrixManage } = await import('./MatrixManage');
-
-const alice: MatrixAccountView = {
+const alice = matrixAccount({
   id: 'a1',
   user_id: '@alice:127.0.0.1:8448',
-  homeserver: 'http://127.0.0.1:8448',
   display_name: 'alice',
   session: { state: 'signed_in', device_id: 'OWN' },
-  subscription: null,
-};
+});
 
 const own: DeviceView = { device_id: 'OWN', display_name: 'laptop', last_seen_ip: '127.0.0.1', last_seen_ts: 1, current: true };
 const other: DeviceView = { device_id: 'OTHER', display_name: 'phone', last_seen_ip: null, last_seen_ts: null, current: false };
@@ -31,9 +26,6 @@ function base(command: string): unknown {
 }
 
 describe('managing a Matrix account', () => {
-  beforeEach(() => invoke.mockReset());
-  afterEach(cleanup);
-
   it('signs out another session after a wrong, then the right password, in the same UIA session', async () => {
     let devices = [own, other];
     const auths: unknown[] = [];

@@ -1,21 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
-import type { AppOverview, HomeserverInfo, IpcError, MatrixAccountView } from '../bindings';
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import type { HomeserverInfo, IpcError, MatrixAccountView } from '../bindings';
+import { MatrixPane } from './MatrixPane';
+import { appOverview, invoke, matrixAccount } from '../test/ipc';
 
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { MatrixPane } = await import('./MatrixPane');
-
-const overview: AppOverview = {
-  version: '0.1.0',
-  ems_issuer: null,
-  homeserver: '127.0.0.1:8448',
-  data_dir: null,
-  log_dir: null,
-  accounts: [],
-  registry_problem: null,
-};
+const overview = appOverview({ homeserver: '127.0.0.1:8448' });
 
 const found: HomeserverInfo = {
   homeserver_url: 'http://127.0.0.1:8448',
@@ -23,19 +12,9 @@ const found: HomeserverInfo = {
   methods: { password: true, sso: [{ id: 'oidc-ems', name: 'EMS' }], oauth: true },
 };
 
-const alice: MatrixAccountView = {
-  id: 'a1',
-  user_id: '@alice:127.0.0.1:8448',
-  homeserver: 'http://127.0.0.1:8448',
-  display_name: 'alice',
-  session: { state: 'signed_in', device_id: 'DEVICE1' },
-  subscription: null,
-};
+const alice = matrixAccount({ id: 'a1', user_id: '@alice:127.0.0.1:8448', display_name: 'alice' });
 
 describe('the Matrix pane', () => {
-  beforeEach(() => invoke.mockReset());
-  afterEach(cleanup);
-
   it('finds the homeserver, shows its methods, and signs in with the password sent once', async () => {
     let accounts: MatrixAccountView[] = [];
     invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {

@@ -1,26 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
-import type { IpcError, MatrixAccountView } from '../bindings';
-
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { MatrixRegisterForm } = await import('./MatrixRegisterForm');
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import type { IpcError } from '../bindings';
+import { MatrixRegisterForm } from './MatrixRegisterForm';
+import { invoke, matrixAccount } from '../test/ipc';
 
 const HS = 'http://127.0.0.1:8448';
-const tina: MatrixAccountView = {
-  id: 'a1',
-  user_id: '@tina:127.0.0.1:8448',
-  homeserver: HS,
-  display_name: null,
-  session: { state: 'signed_in', device_id: 'DEVICE1' },
-  subscription: null,
-};
+const tina = matrixAccount({ id: 'a1', user_id: '@tina:127.0.0.1:8448', homeserver: HS });
 
 describe('creating a Matrix account', () => {
-  beforeEach(() => invoke.mockReset());
-  afterEach(cleanup);
-
   it('says a closed server is closed before anything is typed', async () => {
     const closed: IpcError = { code: 'matrix_registration_closed', message: 'registration is closed' };
     invoke.mockImplementation(async (command: string) => {

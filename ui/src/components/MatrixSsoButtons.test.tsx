@@ -1,21 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
-import type { AppOverview, HomeserverInfo, IpcError, MatrixAccountView } from '../bindings';
+import { describe, expect, it } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import type { HomeserverInfo, IpcError, MatrixAccountView } from '../bindings';
+import { MatrixPane } from './MatrixPane';
+import { appOverview, deferred, invoke, matrixAccount } from '../test/ipc';
 
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { MatrixPane } = await import('./MatrixPane');
-
-const overview: AppOverview = {
-  version: '0.1.0',
-  ems_issuer: null,
-  homeserver: '127.0.0.1:8448',
-  data_dir: null,
-  log_dir: null,
-  accounts: [],
-  registry_problem: null,
-};
+const overview = appOverview({ homeserver: '127.0.0.1:8448' });
 
 const ssoOnly: HomeserverInfo = {
   homeserver_url: 'http://127.0.0.1:8448',
@@ -23,25 +12,12 @@ const ssoOnly: HomeserverInfo = {
   methods: { password: false, sso: [{ id: 'oidc-ems', name: 'EMS' }], oauth: false },
 };
 
-const bob: MatrixAccountView = {
+const bob = matrixAccount({
   id: 'b1',
   user_id: '@bob:127.0.0.1:8448',
-  homeserver: 'http://127.0.0.1:8448',
   display_name: 'Bob',
   session: { state: 'signed_in', device_id: 'DEVICE2' },
-  subscription: null,
-};
-
-/** Resolves the pending `matrix_sso_finish` call from the test. */
-function deferred<T>() {
-  let resolve: (value: T) => void = () => {};
-  let reject: (error: unknown) => void = () => {};
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+});
 
 async function discover() {
   render(<MatrixPane overview={overview} onAccountsChanged={() => {}} />);
@@ -51,9 +27,6 @@ async function discover() {
 }
 
 describe('single sign-on in the Matrix pane', () => {
-  beforeEach(() => invoke.mockReset());
-  afterEach(cleanup);
-
   it('offers one button per provider, waits for the browser and shows the account', async () => {
     let accounts: MatrixAccountView[] = [];
     const finish = deferred<MatrixAccountView>();

@@ -8,6 +8,7 @@ import {
   type SubscriptionLink,
 } from '../ipc';
 import { useAction } from '../useAction';
+import { BrowserWaiting, type Waiting } from './BrowserWaiting';
 import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
@@ -22,11 +23,6 @@ interface Props {
   onSignedIn: (account: MatrixAccountView) => void;
   /** The EMS subscription the sign-in was opened from, kept with the account. */
   subscription?: SubscriptionLink | null;
-}
-
-interface Waiting {
-  url: string;
-  browserError: string | null;
 }
 
 /** The generic button's id, for a homeserver that offers SSO without naming its providers. */
@@ -55,18 +51,15 @@ export function MatrixSsoButtons({ homeserver, providers, accountId, subscriptio
   return (
     <div class="matrix-sso" data-testid="matrix-sso">
       {waiting ? (
-        <div class="card" data-testid="matrix-sso-waiting">
-          <p>Finish signing in in your browser. This page continues by itself once you are done.</p>
-          {waiting.browserError && (
-            <p>
-              The browser could not be opened ({waiting.browserError}). Open this address yourself:{' '}
-              <code data-testid="matrix-sso-url">{waiting.url}</code>
-            </p>
-          )}
-          <button type="button" data-testid="matrix-sso-cancel" onClick={() => matrixSsoCancel()}>
-            Cancel
-          </button>
-        </div>
+        <BrowserWaiting
+          text="Finish signing in in your browser. This page continues by itself once you are done."
+          waiting={waiting}
+          className="card"
+          testId="matrix-sso-waiting"
+          urlTestId="matrix-sso-url"
+          cancelTestId="matrix-sso-cancel"
+          onCancel={matrixSsoCancel}
+        />
       ) : (
         <p class="actions">
           {choices.map((idp) => (

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import type {
   IpcError,
   RegistrationTokenView,
@@ -11,28 +11,15 @@ import type {
   UserSession,
   UsersPage,
 } from '../bindings';
-
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { SeatsPane } = await import('./SeatsPane');
-const { endOfDay } = await import('./SeatsTokens');
+import { SeatsPane } from './SeatsPane';
+import { endOfDay } from './SeatsTokens';
+import { invoke, seatSubscription } from '../test/ipc';
 
 const TARGET = { ems_account: 'e1', subscription_id: 'hs' };
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.now();
 
-const subscription: SeatSubscription = {
-  ems_account: 'e1',
-  ems_label: 'demo@example.org',
-  subscription_id: 'hs',
-  server_name: 'hs1.test',
-  homeserver_url: 'http://127.0.0.1:8448',
-  seats: 5,
-  stale: false,
-  admin: { account_id: 'm1', matrix_id: '@admin:hs1.test' },
-  admin_problem: null,
-};
+const subscription = seatSubscription();
 
 function user(localpart: string, extra: Partial<SeatUser> = {}): SeatUser {
   const base: SeatUser = {
@@ -168,9 +155,6 @@ async function loaded(count: number) {
 const figure = (scope: Awaited<ReturnType<typeof section>>, id: string) => scope.getByTestId(id).textContent;
 
 describe('the Seats pane', () => {
-  beforeEach(() => invoke.mockReset());
-  afterEach(cleanup);
-
   it('explains itself when no hosted homeserver subscription is signed in', async () => {
     invoke.mockImplementation(async (command: string) => (command === 'seats_subscriptions' ? [] : undefined));
     renderPane();

@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import type { IpcError } from '../bindings';
-
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { UiaSsoPrompt } = await import('./UiaSsoPrompt');
+import { UiaSsoPrompt } from './UiaSsoPrompt';
+import { invoke } from '../test/ipc';
 
 describe('the SSO re-authentication prompt', () => {
-  beforeEach(() => invoke.mockReset());
-  afterEach(cleanup);
-
   it('waits for the request, retries at once on Continue, and reports success', async () => {
     let accept: () => void = () => {};
     invoke.mockImplementation((command: string) => {
