@@ -253,7 +253,7 @@ impl Accounts {
             Some(_) => Some(self.known_leg2(target.clone()).await?),
             None => None,
         };
-        let provider = EmsProvider::discover(&crate::ems::http_client(), &target.issuer).await?;
+        let provider = EmsProvider::discover(self.ems.http(), &target.issuer).await?;
         let mut listener = CallbackListener::builder(timeout)
             .path_awaiting_state(EMS_PATH)
             .path_awaiting_state(MATRIX_PATH)

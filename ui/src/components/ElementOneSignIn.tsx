@@ -1,14 +1,18 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import {
   elementOneSignInCancel,
   elementOneSignInFinish,
   elementOneSignInStart,
+  emsAccounts,
   toIpcError,
   type ElementOneSignedIn,
   type IpcError,
   type SubscriptionLink,
 } from '../ipc';
 import { BrowserWaiting, type Waiting } from './BrowserWaiting';
+
+/** How often the step shown while waiting is checked. */
+const STEP_POLL_MS = 1000;
 import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
@@ -47,6 +51,23 @@ export function ElementOneSignIn({
 }: Props) {
   const [waiting, setWaiting] = useState<Waiting | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
+  // Which step the browser is at: the EMS account at this issuer is signed in once the first leg
+  // is done (or was already), which the accounts list shows.
+  const [emsDone, setEmsDone] = useState(false);
+  useEffect(() => {
+    if (waiting === null) {
+      setEmsDone(false);
+      return undefined;
+    }
+    const check = () =>
+      emsAccounts().then(
+        (list) => setEmsDone(Array.isArray(list) && list.some((a) => a.issuer === issuer && a.status === 'signed_in')),
+        () => undefined,
+      );
+    check();
+    const timer = setInterval(check, STEP_POLL_MS);
+    return () => clearInterval(timer);
+  }, [waiting, issuer]);
   // The browser part failed after the start: EMS may be signed in, so offer to finish.
   const [unfinished, setUnfinished] = useState(false);
 
@@ -73,7 +94,11 @@ export function ElementOneSignIn({
     <div class="element-one">
       {waiting ? (
         <BrowserWaiting
-          text="Waiting for the browser: sign in to EMS there (if it asks); your Matrix account follows."
+          text={
+            emsDone
+              ? 'EMS is signed in. Waiting for the Element One homeserver to sign you in to Matrix in the browser.'
+              : 'Waiting for the browser: sign in to EMS there (if it asks); your Matrix account follows.'
+          }
           waiting={waiting}
           noBrowser="No browser could be opened"
           testId="bridge-status"

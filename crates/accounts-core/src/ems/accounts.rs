@@ -186,6 +186,11 @@ impl EmsAccounts {
         Ok(EmsControlPanel::new(self.session_of(id)?))
     }
 
+    /// The HTTP client of EMS requests, shared so that its connections are reused.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Every EMS account and where it stands.
     #[must_use]
     pub fn list(&self) -> Vec<EmsAccountView> {
