@@ -30,11 +30,6 @@
 //!
 //! Figures only: nothing asserts on time, only that each flow signed in and typed one form.
 
-#[path = "support/browser.rs"]
-mod browser;
-#[path = "support/synapse.rs"]
-mod synapse;
-
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -48,20 +43,18 @@ use accounts_core::Accounts;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use browser::{form, query_param, set_field, Answer, Browser};
-use ems_sandbox::{
-    ClientConfig, ElementOneConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox,
-    SandboxConfig, Store,
-};
+use ems_sandbox::ElementOneConfig;
 use reqwest::header::{CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use serde_json::Value;
-use synapse::{free_port, Synapse};
+use test_support::browser::{self, form, query_param, resolve, set_field, Answer, Browser};
+use test_support::free_port;
+use test_support::sandbox::SandboxBuilder;
+use test_support::sso::{SsoStack, IDP, SYNAPSE_CLIENT};
+use test_support::synapse::SynapseAddress;
 
 const EMAIL: &str = "olive@example.org";
 const PASSWORD: &str = "olive's long sandbox password";
 const USERNAME: &str = "olive";
-/// Synapse's name for its identity provider `ems`.
-const IDP_ID: &str = "oidc-ems";
 /// Rounds when `BENCH_BRIDGE_ROUNDS` is not set.
 const DEFAULT_ROUNDS: usize = 5;
 /// How long without a request counts as the servers being left alone.
@@ -166,14 +159,12 @@ fn spawn_proxy(
 // The stack.
 
 struct Stack {
-    synapse: Synapse,
-    _sandbox: RunningSandbox,
+    servers: SsoStack,
     /// The issuer: the proxy in front of the sandbox.
     issuer: String,
     /// The homeserver as the app is given it: the proxy in front of Synapse.
     homeserver: String,
     log: Log,
-    dir: tempfile::TempDir,
 }
 
 async fn listener() -> tokio::net::TcpListener {
@@ -190,22 +181,6 @@ fn address(listener: &tokio::net::TcpListener) -> String {
 /// Synapse whose identity provider `oidc-ems` is the sandbox, with loopback redirects
 /// whitelisted; each behind a timing proxy.
 async fn stack() -> Stack {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("ems.db");
-    let db2 = db.clone();
-    tokio::task::spawn_blocking(move || {
-        Store::open(&db2).and_then(|s| {
-            s.add_user(&NewUser {
-                email: EMAIL.into(),
-                name: "Olive Element".into(),
-                username: Some(USERNAME.into()),
-                password: ems_sandbox::Secret::new(PASSWORD),
-            })
-        })
-    })
-    .await
-    .expect("blocking task")
-    .expect("add Olive");
     let log = Log::default();
     let (sandbox_listener, issuer_listener) = (listener().await, listener().await);
     let issuer = format!("{}/", address(&issuer_listener));
@@ -215,98 +190,54 @@ async fn stack() -> Stack {
         address(&sandbox_listener),
         log.clone(),
     );
-    let synapse_port = free_port();
+    let synapse = SynapseAddress::free();
     let homeserver_listener = listener().await;
     let homeserver = address(&homeserver_listener);
-    let synapse_url = format!("http://127.0.0.1:{synapse_port}");
-    spawn_proxy(
-        homeserver_listener,
-        "synapse",
-        synapse_url.clone(),
-        log.clone(),
-    );
+    spawn_proxy(homeserver_listener, "synapse", synapse.url(), log.clone());
 
-    let secret = format!("synapse-secret-{synapse_port}");
-    let callback = format!("{synapse_url}/_synapse/client/oidc/callback");
-    let provider = ProviderConfig {
-        issuer: Some(issuer.clone()),
-        clients: vec![
-            ClientConfig::public_native("element-accounts"),
-            ClientConfig::confidential("synapse", &secret, &callback),
-        ],
-        element_one: Some(ElementOneConfig {
-            server_name: format!("127.0.0.1:{synapse_port}"),
+    let sandbox = SandboxBuilder::new()
+        .user(EMAIL, "Olive Element", Some(USERNAME), PASSWORD)
+        .app_client()
+        .provider(|p| p.issuer = Some(issuer.clone()))
+        .element_one(ElementOneConfig {
+            server_name: synapse.server_name(),
             url: homeserver.clone(),
-            sso_idp_id: Some(IDP_ID.to_owned()),
+            sso_idp_id: Some(IDP.to_owned()),
             web_client_url: None,
-            client_id: Some("synapse".to_owned()),
-        }),
-        ..ProviderConfig::default()
-    };
-    let sandbox = Sandbox::start(
-        SandboxConfig {
-            database: db,
-            provider,
-        },
-        sandbox_listener,
-    )
-    .await
-    .expect("the sandbox starts");
-    let oidc_yaml = dir.path().join("oidc.yaml");
-    std::fs::write(&oidc_yaml, synapse_oidc_config(&issuer, &secret)).expect("write");
-    let synapse =
-        tokio::task::spawn_blocking(move || Synapse::start_on(synapse_port, &[&oidc_yaml]))
-            .await
-            .expect("Synapse starts with the sandbox as its identity provider");
+            client_id: Some(SYNAPSE_CLIENT.to_owned()),
+        })
+        .listen_on(sandbox_listener);
+    let servers = SsoStack::builder(sandbox)
+        .synapse_at(synapse)
+        .skip_continue_page()
+        .start()
+        .await;
     Stack {
-        synapse,
-        _sandbox: sandbox,
+        servers,
         issuer,
         homeserver,
         log,
-        dir,
     }
-}
-
-fn synapse_oidc_config(issuer: &str, secret: &str) -> String {
-    format!(
-        "oidc_providers:\n\
-         \x20 - idp_id: ems\n\
-         \x20   idp_name: EMS\n\
-         \x20   issuer: \"{issuer}\"\n\
-         \x20   client_id: synapse\n\
-         \x20   client_secret: \"{secret}\"\n\
-         \x20   scopes: [openid, profile, email]\n\
-         \x20   user_mapping_provider:\n\
-         \x20     config:\n\
-         \x20       localpart_template: \"{{{{ user.preferred_username }}}}\"\n\
-         \x20       display_name_template: \"{{{{ user.name }}}}\"\n\
-         sso:\n  client_whitelist: [\"http://127.0.0.1:\"]\n"
-    )
 }
 
 impl Stack {
     /// How many times the sandbox checked a typed password, from its sign-in history.
     fn credential_checks(&self) -> i64 {
-        let conn = rusqlite::Connection::open(self.dir.path().join("ems.db")).expect("the db");
-        conn.query_row("SELECT COUNT(*) FROM credential_checks", [], |row| {
-            row.get(0)
-        })
-        .expect("count")
+        self.servers.sandbox.count_rows("credential_checks")
     }
 
     fn target(&self) -> ElementOne {
         ElementOne {
             issuer: self.issuer.clone(),
             homeserver: Some(self.homeserver.clone()),
-            idp_id: Some(IDP_ID.to_owned()),
+            idp_id: Some(IDP.to_owned()),
             matrix_id: Some(self.matrix_id()),
             subscription: None,
         }
     }
 
     fn matrix_id(&self) -> String {
-        format!("@{USERNAME}:{}", self.synapse.server_name)
+        format!("@{USERNAME}:{}", self.servers.synapse.server_name)
     }
 
     fn requests(&self) -> Vec<Exchange> {
@@ -409,14 +340,6 @@ enum Walk {
     Page(Answer),
     /// The loopback return it was sent to, not followed.
     Loopback(String),
-}
-
-/// Resolves `href` (possibly relative) against `base`.
-fn resolve(base: &str, href: &str) -> String {
-    url::Url::parse(base)
-        .and_then(|b| b.join(href))
-        .unwrap_or_else(|e| panic!("bad link {href:?} on {base}: {e}"))
-        .to_string()
 }
 
 /// Plays the user from `start`: the sandbox's sign-in form, its consent button, and every
@@ -736,12 +659,7 @@ async fn singles(stack: &Stack) -> Singles {
         play_through(&browser, &handoff.url)
     );
     let ems = ems.expect("signed in to EMS");
-    let request = SsoSignIn::new(
-        stack.homeserver.clone(),
-        Some(IDP_ID.to_owned()),
-        None,
-        None,
-    );
+    let request = SsoSignIn::new(stack.homeserver.clone(), Some(IDP.to_owned()), None, None);
     let handoff = core
         .matrix
         .begin_sso_sign_in(request)
@@ -891,7 +809,7 @@ async fn matrix_leg(
     );
     let sso = url::Url::parse_with_params(
         &format!(
-            "{}/_matrix/client/v3/login/sso/redirect/{IDP_ID}",
+            "{}/_matrix/client/v3/login/sso/redirect/{IDP}",
             stack.homeserver
         ),
         [("redirectUrl", back.as_str())],

@@ -13,33 +13,19 @@
 //!
 //! Figures only: nothing asserts on time, only that every part saw every user.
 
-#[path = "support/chromium.rs"]
-mod chromium;
-#[path = "support/gui.rs"]
-mod gui;
-#[path = "support/proc_memory.rs"]
-mod proc_memory;
-#[path = "support/search_timing.rs"]
-mod search_timing;
-#[path = "support/seeded.rs"]
-mod seeded;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use accounts_core::seats::{AdminApi, SeatUser};
-use gui::AppUnderTest;
-use proc_memory::TreeMemory;
-use search_timing::SearchFigures;
-use seeded::{seeded_sandbox, sign_in_as_admin, sign_in_to_ems};
 use serde_json::Value;
-use synapse::Synapse;
-use synapse_admin::Admin;
+use test_support::app_under_test;
+use test_support::gui::AppUnderTest;
+use test_support::proc_memory::{self, TreeMemory};
+use test_support::search_timing::{self, SearchFigures, SearchRow};
+use test_support::seeded::{seeded_sandbox, sign_in_as_admin, sign_in_to_ems};
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::Admin;
 
 /// Users made when `BENCH_SEATS_USERS` is not set.
 const DEFAULT_USERS: usize = 10_000;
@@ -312,10 +298,11 @@ struct AppFigures {
 }
 
 async fn through_the_app(synapse: &Synapse, rows: &[SeatUser]) -> AppFigures {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (sandbox, hosted) = seeded_sandbox(dir.path(), synapse).await;
-    let app = AppUnderTest::launch(&[("ELEMENT_ACCOUNTS_EMS_ISSUER", sandbox.issuer())]).await;
-    app.wait_ready().await;
+    let (sandbox, hosted) = seeded_sandbox(synapse).await;
+    let app = app_under_test!()
+        .ems_server(sandbox.issuer())
+        .launch()
+        .await;
     sign_in_to_ems(&app, &hosted).await;
     app.click("nav-seats").await;
     app.wait_text(
@@ -333,7 +320,15 @@ async fn through_the_app(synapse: &Synapse, rows: &[SeatUser]) -> AppFigures {
     tokio::time::sleep(SETTLE).await;
     let after = TreeMemory::of(pid);
     // After the memory is read: the plain array adds its own.
-    let search = search_timing::measure(&app, rows, &queries(rows.len() - 1)).await;
+    let rows: Vec<SearchRow> = rows
+        .iter()
+        .map(|u| SearchRow {
+            user_id: u.user_id.clone(),
+            localpart: u.localpart.clone(),
+            display_name: u.display_name.clone(),
+        })
+        .collect();
+    let search = search_timing::measure(&app, &rows, &queries(rows.len() - 1)).await;
     app.close().await;
     AppFigures {
         pane_load,
@@ -501,11 +496,8 @@ fn count_f64(n: usize) -> f64 {
 #[ignore = "benchmark: run scripts/bench-seats"]
 async fn bench_seats() {
     let n = users_wanted();
-    let config_dir = tempfile::tempdir().expect("temp dir");
-    let config = config_dir.path().join("bench.yaml");
     // Only the admin has a password; cheap hashing keeps its sign-ins quick all the same.
-    std::fs::write(&config, "bcrypt_rounds: 4\n").expect("write the extra Synapse config");
-    let synapse = Synapse::start_with(&[config.as_path()]);
+    let synapse = Synapse::builder().config("bcrypt_rounds: 4\n").start();
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
 
     eprintln!("bench-seats: making {n} users on {}", synapse.url);

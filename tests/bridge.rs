@@ -3,144 +3,65 @@
 //! credential form submission yields both sessions, counted in the sandbox's sign-in history.
 //! Run under `dbus-run-session -- scripts/session-env`.
 
-#[path = "support/browser.rs"]
-mod browser;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use accounts_core::bridge::{BridgeError, ElementOne, DEFAULT_BRIDGE_TIMEOUT};
 use accounts_core::browser::Opener;
 use accounts_core::matrix::{load_session, SessionState};
 use accounts_core::vault::{AccountKind, SubscriptionLink, Vault};
 use accounts_core::Accounts;
-use browser::{form, set_field, Answer, Browser};
 use ems_api::{NewElementOne, NewSubscription, Subscription};
-use ems_sandbox::{
-    ClientConfig, ElementOneConfig, Homeservers, NewUser, ProviderConfig, RunningSandbox, Sandbox,
-    SandboxConfig, Store,
-};
 use reqwest::StatusCode;
-use synapse::{free_port, Synapse};
-use synapse_admin::whoami;
+use test_support::browser::{self, form, resolve, set_field, Answer, Browser, Player};
+use test_support::sandbox::SandboxBuilder;
+use test_support::sso::{SsoStack, IDP};
+use test_support::synapse_admin::{whoami, Admin};
 
 const EMAIL: &str = "olive@example.org";
 const PASSWORD: &str = "olive's long sandbox password";
 const USERNAME: &str = "olive";
 
-struct Stack {
-    synapse: Synapse,
-    sandbox: RunningSandbox,
-    homeservers: Homeservers,
-    dir: tempfile::TempDir,
+struct Stack(SsoStack);
+
+impl std::ops::Deref for Stack {
+    type Target = SsoStack;
+
+    fn deref(&self) -> &SsoStack {
+        &self.0
+    }
 }
 
 /// The sandbox (with the app as a public client and Synapse as a confidential one) and a
 /// Synapse whose identity provider `oidc-ems` is the sandbox, mapping `preferred_username`.
-/// `whitelisted` lets Synapse skip its "Continue to your account" page for loopback returns.
+/// This Synapse is also the Element One homeserver: its ID tokens carry the Element One user
+/// name, which only matters once a user has such a subscription. `whitelisted` lets Synapse skip
+/// its "Continue to your account" page for loopback returns.
 async fn stack(whitelisted: bool) -> Stack {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("ems.db");
-    let db2 = db.clone();
-    tokio::task::spawn_blocking(move || {
-        Store::open(&db2).and_then(|s| {
-            s.add_user(&NewUser {
-                email: EMAIL.into(),
-                name: "Olive Element".into(),
-                username: Some(USERNAME.into()),
-                password: ems_sandbox::Secret::new(PASSWORD),
-            })
-        })
-    })
-    .await
-    .expect("blocking task")
-    .expect("add Olive");
-    let synapse_port = free_port();
-    let secret = format!("synapse-secret-{synapse_port}");
-    let callback = format!("http://127.0.0.1:{synapse_port}/_synapse/client/oidc/callback");
-    let provider = ProviderConfig {
-        clients: vec![
-            ClientConfig::public_native("element-accounts"),
-            ClientConfig::confidential("synapse", &secret, &callback),
-        ],
-        // This Synapse is also the Element One homeserver: its ID tokens carry the Element One
-        // user name, which only matters once a user has such a subscription.
-        element_one: Some(ElementOneConfig {
-            server_name: format!("127.0.0.1:{synapse_port}"),
-            url: format!("http://127.0.0.1:{synapse_port}"),
-            sso_idp_id: Some("oidc-ems".to_owned()),
-            web_client_url: None,
-            client_id: Some("synapse".to_owned()),
-        }),
-        ..ProviderConfig::default()
-    };
-    let homeservers = Homeservers::from_config(&provider);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port for the sandbox");
-    let sandbox = Sandbox::start(
-        SandboxConfig {
-            database: db,
-            provider,
-        },
-        listener,
+    let builder = SsoStack::builder(
+        SandboxBuilder::new()
+            .user(EMAIL, "Olive Element", Some(USERNAME), PASSWORD)
+            .app_client(),
     )
-    .await
-    .expect("the sandbox starts");
-    let whitelist = if whitelisted {
-        "sso:\n  client_whitelist: [\"http://127.0.0.1:\"]\n"
+    .synapse_hosts_element_one();
+    let stack = if whitelisted {
+        builder.skip_continue_page().start().await
     } else {
-        ""
+        builder.start().await
     };
-    let yaml = format!(
-        "oidc_providers:\n\
-         \x20 - idp_id: ems\n\
-         \x20   idp_name: EMS\n\
-         \x20   issuer: \"{issuer}\"\n\
-         \x20   client_id: synapse\n\
-         \x20   client_secret: \"{secret}\"\n\
-         \x20   scopes: [openid, profile, email]\n\
-         \x20   user_mapping_provider:\n\
-         \x20     config:\n\
-         \x20       localpart_template: \"{{{{ user.preferred_username }}}}\"\n\
-         \x20       display_name_template: \"{{{{ user.name }}}}\"\n\
-         {whitelist}",
-        issuer = sandbox.issuer()
-    );
-    let oidc_yaml = dir.path().join("oidc.yaml");
-    std::fs::write(&oidc_yaml, yaml).expect("write the OIDC config");
-    // Synapse reads the sandbox's discovery while it starts: keep the sandbox serving.
-    let synapse =
-        tokio::task::spawn_blocking(move || Synapse::start_on(synapse_port, &[&oidc_yaml]))
-            .await
-            .expect("Synapse starts with the sandbox as its identity provider");
-    Stack {
-        synapse,
-        sandbox,
-        homeservers,
-        dir,
-    }
+    Stack(stack)
 }
 
 impl Stack {
     /// Gives Olive an Element One subscription with the user name `username`, as EMS would.
     async fn element_one(&self, username: &str) -> ems_api::ElementOneSubscription {
-        let (db, homeservers, username) = (
-            self.dir.path().join("ems.db"),
-            self.homeservers.clone(),
+        let (store, homeservers, olive, username) = (
+            self.sandbox.store(),
+            self.sandbox.homeservers(),
+            self.sandbox.user(EMAIL).id.clone(),
             username.to_owned(),
         );
         let created = tokio::task::spawn_blocking(move || {
-            let store = Store::open(&db).expect("the db");
-            let olive = store
-                .user_for_sign_in(EMAIL)
-                .expect("read")
-                .expect("Olive")
-                .0;
             store
                 .create_subscription(
-                    &olive.id,
+                    &olive,
                     &NewSubscription::ElementOne(NewElementOne {
                         username: Some(username),
                     }),
@@ -158,67 +79,25 @@ impl Stack {
 
     /// How many times the sandbox checked a typed password, from its sign-in history.
     fn credential_checks(&self) -> i64 {
-        let conn = rusqlite::Connection::open(self.dir.path().join("ems.db")).expect("the db");
-        conn.query_row("SELECT COUNT(*) FROM credential_checks", [], |row| {
-            row.get(0)
-        })
-        .expect("count")
+        self.sandbox.count_rows("credential_checks")
     }
 
     fn target(&self, link: Option<SubscriptionLink>) -> ElementOne {
         ElementOne {
             issuer: self.sandbox.issuer().to_owned(),
             homeserver: Some(self.synapse.url.clone()),
-            idp_id: Some("oidc-ems".to_owned()),
+            idp_id: Some(IDP.to_owned()),
             matrix_id: Some(format!("@{USERNAME}:{}", self.synapse.server_name)),
             subscription: link,
         }
     }
 }
 
-/// Resolves `href` (possibly relative, HTML-escaped) against `base`.
-fn resolve(base: &str, href: &str) -> String {
-    let href = href.replace("&amp;", "&").replace("&#x2F;", "/");
-    url::Url::parse(base)
-        .and_then(|b| b.join(&href))
-        .unwrap_or_else(|e| panic!("bad link {href:?} on {base}: {e}"))
-        .to_string()
-}
-
-/// Plays the user from `start`: the sandbox's sign-in form (the one credential entry), its
-/// consent button when already signed in, and Synapse's "Continue" page, following redirects
-/// until a page offers nothing more. Returns the last answer.
+/// Plays the user from `start` (the sandbox's sign-in form, its consent button when already
+/// signed in, Synapse's "Continue" page) until a page offers nothing more. Returns the last
+/// answer.
 async fn play(browser: &Browser, start: &str) -> Answer {
-    let mut url = start.to_owned();
-    let mut answer = browser.get(&url).await;
-    for _ in 0..25 {
-        if let Some(location) = answer.location.as_deref() {
-            url = resolve(&url, location);
-            answer = browser.get(&url).await;
-        } else if answer.body.contains("name=\"password\"") {
-            let (action, mut fields) = form(&answer.body);
-            set_field(&mut fields, "email", EMAIL);
-            set_field(&mut fields, "password", PASSWORD);
-            url = resolve(&url, &action);
-            answer = browser.post_form(&url, &fields).await;
-        } else if browser::is_consent_page(&answer) {
-            answer = browser.continue_as(&answer).await;
-        } else if let Some(next) = answer
-            .body
-            .split("href=\"")
-            .skip(1)
-            .filter_map(|rest| rest.split('"').next())
-            .map(|href| resolve(&url, href))
-            .find(|u| u.starts_with("http://127.0.0.1:") && u.contains("/matrix?"))
-        {
-            // Synapse's "Continue to your account": one click in the browser.
-            url = next;
-            answer = browser.get(&url).await;
-        } else {
-            return answer;
-        }
-    }
-    panic!("the browser went round in circles; last at {url}");
+    Player::new(EMAIL, PASSWORD).play(browser, start).await.1
 }
 
 fn accounts(dir: &std::path::Path) -> Accounts {
@@ -346,7 +225,7 @@ async fn the_bridge_links_the_matrix_account_and_refuses_another_matrix_id() {
         1,
         "the second run typed no password"
     );
-    let admin = synapse_admin::Admin::sign_in(
+    let admin = Admin::sign_in(
         &stack.synapse.url,
         &stack.synapse.admin_user,
         &stack.synapse.admin_password,
@@ -393,7 +272,7 @@ async fn a_new_element_one_user_gets_the_subscriptions_matrix_id() {
         matrix.user_id, expected,
         "the new account is the subscription's"
     );
-    let admin = synapse_admin::Admin::sign_in(
+    let admin = Admin::sign_in(
         &stack.synapse.url,
         &stack.synapse.admin_user,
         &stack.synapse.admin_password,

@@ -1,50 +1,15 @@
 //! The EMS sign-in journey through the real app, with real headless Chromium as the system
 //! browser (handed the URL through `$BROWSER`) and the EMS reference server as the provider.
 
-#[path = "support/canary.rs"]
-mod canary;
-#[path = "support/chromium.rs"]
-mod chromium;
-#[path = "support/gui.rs"]
-mod gui;
+use std::time::Duration;
 
-use chromium::Chromium;
-use ems_sandbox::{
-    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
-};
-use gui::AppUnderTest;
+use test_support::chromium::Chromium;
+use test_support::gui::AppUnderTest;
+use test_support::sandbox::SandboxBuilder;
+use test_support::{app_under_test, canary, free_port};
 
 const EMAIL: &str = "dana@example.org";
 const PASSWORD: &str = "dana's very long password";
-
-async fn sandbox(dir: &std::path::Path) -> RunningSandbox {
-    let db = dir.join("ems.db");
-    let db2 = db.clone();
-    tokio::task::spawn_blocking(move || {
-        Store::open(&db2)
-            .and_then(|s| {
-                s.add_user(&NewUser {
-                    email: EMAIL.into(),
-                    name: "Dana Scully".into(),
-                    username: Some("dana".into()),
-                    password: ems_sandbox::Secret::new(PASSWORD),
-                })
-            })
-            .expect("add Dana")
-    })
-    .await
-    .expect("blocking task");
-    let config = SandboxConfig {
-        database: db,
-        provider: ProviderConfig {
-            clients: vec![ClientConfig::public_native("element-accounts")],
-            ..ProviderConfig::default()
-        },
-    };
-    Sandbox::bind(config, "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("the sandbox starts")
-}
 
 /// The EMS tokens the app keeps in the keyring for its one EMS account.
 fn tokens_in_keyring(app: &AppUnderTest) -> Vec<String> {
@@ -76,10 +41,15 @@ fn tokens_in_keyring(app: &AppUnderTest) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_to_ems_in_the_system_browser_and_see_the_email() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sandbox = sandbox(dir.path()).await;
-    let app = AppUnderTest::launch(&[("ELEMENT_ACCOUNTS_EMS_ISSUER", sandbox.issuer())]).await;
-    app.wait_ready().await;
+    let sandbox = SandboxBuilder::new()
+        .user(EMAIL, "Dana Scully", Some("dana"), PASSWORD)
+        .app_client()
+        .start()
+        .await;
+    let app = app_under_test!()
+        .ems_server(sandbox.issuer())
+        .launch()
+        .await;
     assert_eq!(
         app.value_of("ems-server").await,
         sandbox.issuer(),
@@ -102,20 +72,11 @@ async fn sign_in_to_ems_in_the_system_browser_and_see_the_email() {
     );
 
     let chromium = Chromium::start().await;
-    chromium.open(&url).await;
-    chromium.fill("email", EMAIL).await;
-    chromium.fill("password", PASSWORD).await;
-    chromium.submit().await;
+    chromium.sign_in(&url, EMAIL, PASSWORD).await;
     chromium.wait_for_text("You can close this tab").await;
 
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while app.count("ems-account-email").await == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the account never appeared"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    app.wait_count("ems-account-email", 1, Duration::from_secs(30))
+        .await;
     assert_eq!(
         app.text_of("ems-account-email").await,
         EMAIL,
@@ -148,14 +109,12 @@ async fn sign_in_to_ems_in_the_system_browser_and_see_the_email() {
         end_session.starts_with(&sandbox.url("oauth2/logout")),
         "the browser session is ended: {end_session}"
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while app.text_of("ems-account-status").await != "Signed out" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the account never showed as signed out"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    app.wait_text(
+        "ems-account-status",
+        |t| t == "Signed out",
+        "the account never showed as signed out",
+    )
+    .await;
     let info = reqwest::Client::new()
         .get(sandbox.url("oauth2/userinfo"))
         .bearer_auth(&tokens[0])
@@ -174,14 +133,8 @@ async fn sign_in_to_ems_in_the_system_browser_and_see_the_email() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_ems_server_is_reported_in_the_pane() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let issuer = format!("http://127.0.0.1:{port}/");
-    let app = AppUnderTest::launch(&[("ELEMENT_ACCOUNTS_EMS_ISSUER", issuer.as_str())]).await;
-    app.wait_ready().await;
+    let issuer = format!("http://127.0.0.1:{}/", free_port());
+    let app = app_under_test!().ems_server(&issuer).launch().await;
     app.click("ems-sign-in").await;
     let error = app.text_of("error").await;
     assert!(

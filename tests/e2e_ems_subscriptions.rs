@@ -3,37 +3,20 @@
 //! seeds it) whose hosted homeserver is that Synapse, and real headless Chromium as the system
 //! browser for the EMS sign-in.
 
-#[path = "support/chromium.rs"]
-mod chromium;
-#[path = "support/gui.rs"]
-mod gui;
-#[path = "support/seeded.rs"]
-mod seeded;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
-use ems_sandbox::{RunningSandbox, Store};
-use gui::AppUnderTest;
-use seeded::{seeded_sandbox, sign_in_to_ems, EMAIL};
-use synapse::Synapse;
-use synapse_admin::Admin;
+use test_support::app_under_test;
+use test_support::sandbox::TestSandbox;
+use test_support::seeded::{seeded_sandbox, sign_in_to_ems, EMAIL};
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::Admin;
 
 const MATRIX_PASSWORD: &str = "demo-matrix-Pa55word";
 
 /// The subscription as the sandbox's API answers it now.
-async fn subscription_at_server(
-    sandbox: &RunningSandbox,
-    db: &std::path::Path,
-    id: &str,
-) -> serde_json::Value {
-    let db = db.to_owned();
+async fn subscription_at_server(sandbox: &TestSandbox, id: &str) -> serde_json::Value {
+    let store = sandbox.store();
     let token = tokio::task::spawn_blocking(move || {
-        Store::open(&db)
-            .and_then(|s| {
-                s.issue_access_token(EMAIL, "element-accounts", "openid ems.subscriptions", 300)
-            })
+        store
+            .issue_access_token(EMAIL, "element-accounts", "openid ems.subscriptions", 300)
             .expect("a token for the check")
     })
     .await
@@ -56,11 +39,12 @@ async fn from_a_hosted_subscription_to_its_matrix_session() {
     let matrix_id = admin
         .create_user(&synapse.server_name, "demo", MATRIX_PASSWORD)
         .await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (sandbox, hosted) = seeded_sandbox(dir.path(), &synapse).await;
+    let (sandbox, hosted) = seeded_sandbox(&synapse).await;
 
-    let app = AppUnderTest::launch(&[("ELEMENT_ACCOUNTS_EMS_ISSUER", sandbox.issuer())]).await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .ems_server(sandbox.issuer())
+        .launch()
+        .await;
     sign_in_to_ems(&app, &hosted).await;
 
     // The seeded subscriptions, the hosted homeserver on the local Synapse.
@@ -81,7 +65,7 @@ async fn from_a_hosted_subscription_to_its_matrix_session() {
         "the raised count never showed",
     )
     .await;
-    let at_server = subscription_at_server(&sandbox, &dir.path().join("ems.db"), &hosted).await;
+    let at_server = subscription_at_server(&sandbox, &hosted).await;
     assert_eq!(at_server["seats"], 12, "the sandbox holds the new count");
 
     // Open its Matrix account: the Matrix pane is pointed at the subscription's homeserver.

@@ -5,11 +5,6 @@
 //! And a second EMS sign-in in a browser that is still signed in at the provider goes through
 //! its one-click consent page: no code reaches a loopback address silently.
 
-#[path = "support/chromium.rs"]
-mod chromium;
-#[path = "support/gui.rs"]
-mod gui;
-
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,12 +12,11 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chromium::Chromium;
-use ems_sandbox::{
-    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
-};
-use gui::AppUnderTest;
 use serde_json::json;
+use test_support::app_under_test;
+use test_support::chromium::Chromium;
+use test_support::gui::AppUnderTest;
+use test_support::sandbox::SandboxBuilder;
 
 const POLICY_URL: &str = "file:///etc/passwd";
 
@@ -92,12 +86,11 @@ async fn a_file_policy_link_opens_nothing_and_the_app_says_why() {
         recorder_dir.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let env = [
-        ("ELEMENT_ACCOUNTS_HOMESERVER", homeserver.as_str()),
-        ("PATH", path.as_str()),
-    ];
-    let app = AppUnderTest::launch(&env).await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .homeserver(&homeserver)
+        .env("PATH", &path)
+        .launch()
+        .await;
     app.click("nav-matrix").await;
     app.click("matrix-discover").await;
     assert_eq!(app.text_of("matrix-homeserver-url").await, homeserver);
@@ -152,60 +145,31 @@ async fn a_file_policy_link_opens_nothing_and_the_app_says_why() {
 const EMAIL: &str = "erin@example.org";
 const PASSWORD: &str = "erin's very long password";
 
-async fn sandbox(dir: &Path) -> RunningSandbox {
-    let db = dir.join("ems.db");
-    let db2 = db.clone();
-    tokio::task::spawn_blocking(move || {
-        Store::open(&db2)
-            .and_then(|s| {
-                s.add_user(&NewUser {
-                    email: EMAIL.into(),
-                    name: "Erin Reagan".into(),
-                    username: Some("erin".into()),
-                    password: ems_sandbox::Secret::new(PASSWORD),
-                })
-            })
-            .expect("add Erin")
-    })
-    .await
-    .expect("blocking task");
-    let config = SandboxConfig {
-        database: db,
-        provider: ProviderConfig {
-            clients: vec![ClientConfig::public_native("element-accounts")],
-            ..ProviderConfig::default()
-        },
-    };
-    Sandbox::bind(config, "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("the sandbox starts")
-}
-
 async fn wait_for_status(app: &AppUnderTest, status: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while app.count("ems-account-status").await == 0
-        || app.text_of("ems-account-status").await != status
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the EMS account never showed as {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_text(
+        "ems-account-status",
+        |t| t == status,
+        &format!("the EMS account never showed as {status}"),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_again_with_a_live_browser_session_asks_for_one_click() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sandbox = sandbox(dir.path()).await;
-    let app = AppUnderTest::launch(&[("ELEMENT_ACCOUNTS_EMS_ISSUER", sandbox.issuer())]).await;
-    app.wait_ready().await;
+    let sandbox = SandboxBuilder::new()
+        .user(EMAIL, "Erin Reagan", Some("erin"), PASSWORD)
+        .app_client()
+        .start()
+        .await;
+    let app = app_under_test!()
+        .ems_server(sandbox.issuer())
+        .launch()
+        .await;
     app.click("ems-sign-in").await;
     let chromium = Chromium::start().await;
-    chromium.open(&app.browser_url(1).await).await;
-    chromium.fill("email", EMAIL).await;
-    chromium.fill("password", PASSWORD).await;
-    chromium.submit().await;
+    chromium
+        .sign_in(&app.browser_url(1).await, EMAIL, PASSWORD)
+        .await;
     chromium.wait_for_text("You can close this tab").await;
     wait_for_status(&app, "Signed in").await;
 

@@ -3,22 +3,14 @@
 //! without typing anything, showing the device ids the server's `whoami` returns; sign-out and
 //! removal; and no token or password left in the app's directories.
 
-#[path = "support/canary.rs"]
-mod canary;
-#[path = "support/gui.rs"]
-mod gui;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use std::time::Duration;
 
 use accounts_core::matrix::load_session;
 use accounts_core::vault::{AccountRegistry, SecretKey, SecretKind, Vault};
-use gui::AppUnderTest;
-use synapse::Synapse;
-use synapse_admin::{whoami, Admin};
+use test_support::gui::AppUnderTest;
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::{whoami, Admin};
+use test_support::{app_under_test, canary};
 
 const ALICE_PASSWORD: &str = "alice-e2e-Pa55word";
 const BOB_PASSWORD: &str = "bob-e2e-Pa55word";
@@ -70,10 +62,11 @@ async fn two_accounts_sign_in_and_are_signed_in_again_after_a_restart() {
     let bob = admin
         .create_user(&synapse.server_name, "bob", BOB_PASSWORD)
         .await;
-    let env = [("ELEMENT_ACCOUNTS_HOMESERVER", synapse.server_name.as_str())];
 
-    let app = AppUnderTest::launch(&env).await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .homeserver(&synapse.server_name)
+        .launch()
+        .await;
     app.click("nav-matrix").await;
     assert_eq!(
         app.value_of("matrix-homeserver").await,
@@ -116,9 +109,7 @@ async fn two_accounts_sign_in_and_are_signed_in_again_after_a_restart() {
     assert_eq!(app.count("error").await, 0, "no error along the way");
 
     // Quit and start again: no typing, both sessions restored.
-    let home = app.close_keeping_home().await;
-    let app = AppUnderTest::relaunch(home, &env).await;
-    app.wait_ready().await;
+    let app = app.restart().await;
     app.click("nav-matrix").await;
     app.wait_count("matrix-device-id", 2, SETTLE).await;
     let restored = app.texts_of("matrix-device-id").await;
@@ -169,9 +160,10 @@ async fn two_accounts_sign_in_and_are_signed_in_again_after_a_restart() {
         .map(|(_, _, token)| token.clone())
         .expect("alice's token");
     let home = app.close_keeping_home().await;
-    assert_nothing_secret_under(
+    canary::assert_not_written(
         home.path(),
         &[&alice_token, &bob_token, ALICE_PASSWORD, BOB_PASSWORD],
+        "a token or password",
     );
 }
 
@@ -207,21 +199,4 @@ async fn sign_out_then_remove(app: &AppUnderTest, homeserver: &str, id: &str, to
         );
     }
     app.wait_gone(&format!("account-item-{id}")).await;
-}
-
-/// No secret, in any encoded form, in the app's data, config, cache or state directories.
-fn assert_nothing_secret_under(home: &std::path::Path, secrets: &[&str]) {
-    let roots: Vec<_> = ["data", "config", "cache", "state"]
-        .iter()
-        .map(|d| home.join(d))
-        .collect();
-    let roots: Vec<&std::path::Path> = roots.iter().map(std::path::PathBuf::as_path).collect();
-    for secret in secrets {
-        let leaks = canary::files_containing(secret, &roots);
-        assert!(
-            leaks.is_empty(),
-            "a token or password was written to disk: {:?}",
-            leaks.iter().map(|(p, _)| p).collect::<Vec<_>>()
-        );
-    }
 }

@@ -3,22 +3,14 @@
 //! right password at the re-authentication prompt; choose, upload and remove an avatar. Each
 //! change is confirmed against the server.
 
-#[path = "support/canary.rs"]
-mod canary;
-#[path = "support/gui.rs"]
-mod gui;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::Locator;
-use gui::AppUnderTest;
-use synapse::Synapse;
-use synapse_admin::{login, profile, whoami, Admin};
+use test_support::gui::AppUnderTest;
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::{login, profile, whoami, Admin};
+use test_support::{app_under_test, canary, wait_until};
 
 const ALICE_PASSWORD: &str = "alice-manage-Pa55word";
 /// A 1x1 PNG.
@@ -33,24 +25,21 @@ const PNG: &[u8] = &[
 const SETTLE: Duration = Duration::from_mins(1);
 
 /// Waits until `check` holds (up to 30 s); `what` says what was expected.
-async fn eventually<F, Fut>(what: &str, mut check: F)
+async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until(check, Duration::from_secs(30), what).await;
 }
 
 /// Starts the app and signs `user` in through the Matrix pane; returns the app and its session's
 /// device id.
 async fn signed_in_app(synapse: &Synapse, user: &str, password: &str) -> (AppUnderTest, String) {
-    let env = [("ELEMENT_ACCOUNTS_HOMESERVER", synapse.server_name.as_str())];
-    let app = AppUnderTest::launch(&env).await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .homeserver(&synapse.server_name)
+        .launch()
+        .await;
     app.click("nav-matrix").await;
     app.click("matrix-discover").await;
     assert_eq!(app.text_of("matrix-homeserver-url").await, synapse.url);
@@ -212,15 +201,7 @@ async fn display_name_session_name_other_session_and_avatar_change_on_the_server
     assert_eq!(app.count("error").await, 0, "no error along the way");
 
     let home = app.close_keeping_home().await;
-    let roots: Vec<_> = ["data", "config", "cache", "state"]
-        .iter()
-        .map(|d| home.path().join(d))
-        .collect();
-    let roots: Vec<&std::path::Path> = roots.iter().map(std::path::PathBuf::as_path).collect();
-    assert!(
-        canary::files_containing(ALICE_PASSWORD, &roots).is_empty(),
-        "the password was written to disk"
-    );
+    canary::assert_not_written(home.path(), &[ALICE_PASSWORD], "the password");
 }
 
 #[tokio::test]

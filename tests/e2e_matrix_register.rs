@@ -4,23 +4,14 @@
 //! in again without typing anything, as the server's `whoami` confirms. No password or token is
 //! left in the app's directories.
 
-#[path = "support/canary.rs"]
-mod canary;
-#[path = "support/gui.rs"]
-mod gui;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use std::path::Path;
 use std::time::Duration;
 
 use accounts_core::matrix::load_session;
 use accounts_core::vault::{AccountRegistry, Vault};
-use gui::AppUnderTest;
-use synapse::Synapse;
-use synapse_admin::{whoami, Admin};
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::{whoami, Admin};
+use test_support::{app_under_test, canary};
 
 const PASSWORD: &str = "nina-e2e-Pa55word";
 const TOKEN: &str = "e2e-registration-token";
@@ -46,21 +37,17 @@ async fn only_session(data_dir: &Path) -> (String, String, String) {
 
 #[tokio::test]
 async fn an_account_created_with_a_registration_token_stays_signed_in_after_a_restart() {
-    let config = tempfile::tempdir().expect("config dir");
-    let tokens = config.path().join("tokens.yaml");
-    std::fs::write(
-        &tokens,
-        "enable_registration: true\nregistration_requires_token: true\n",
-    )
-    .expect("Synapse config");
-    let synapse = Synapse::start_with(&[&tokens]);
+    let synapse = Synapse::builder()
+        .config("enable_registration: true\nregistration_requires_token: true\n")
+        .start();
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     admin.create_registration_token(TOKEN, Some(1), None).await;
     let nina = format!("@nina:{}", synapse.server_name);
-    let env = [("ELEMENT_ACCOUNTS_HOMESERVER", synapse.server_name.as_str())];
 
-    let app = AppUnderTest::launch(&env).await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .homeserver(&synapse.server_name)
+        .launch()
+        .await;
     app.click("nav-matrix").await;
     app.click("matrix-discover").await;
     assert_eq!(app.text_of("matrix-homeserver-url").await, synapse.url);
@@ -120,9 +107,7 @@ async fn an_account_created_with_a_registration_token_stays_signed_in_after_a_re
     assert_eq!(app.count("error").await, 0, "no error once created");
 
     // Quit and start again: signed in without typing anything, the same session.
-    let home = app.close_keeping_home().await;
-    let app = AppUnderTest::relaunch(home, &env).await;
-    app.wait_ready().await;
+    let app = app.restart().await;
     app.click("nav-matrix").await;
     app.wait_count("matrix-device-id", 1, SETTLE).await;
     let restored = app.text_of("matrix-device-id").await;
@@ -136,17 +121,9 @@ async fn an_account_created_with_a_registration_token_stays_signed_in_after_a_re
     assert_eq!(app.count("error").await, 0, "a restart shows no error");
 
     let home = app.close_keeping_home().await;
-    let roots: Vec<_> = ["data", "config", "cache", "state"]
-        .iter()
-        .map(|d| home.path().join(d))
-        .collect();
-    let roots: Vec<&Path> = roots.iter().map(std::path::PathBuf::as_path).collect();
-    for secret in [PASSWORD, TOKEN, token.as_str(), restored_token.as_str()] {
-        let leaks = canary::files_containing(secret, &roots);
-        assert!(
-            leaks.is_empty(),
-            "a token or password was written to disk: {:?}",
-            leaks.iter().map(|(p, _)| p).collect::<Vec<_>>()
-        );
-    }
+    canary::assert_not_written(
+        home.path(),
+        &[PASSWORD, TOKEN, token.as_str(), restored_token.as_str()],
+        "a token or password",
+    );
 }

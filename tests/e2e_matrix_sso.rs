@@ -4,28 +4,15 @@
 //! a cancelled sign-in leaves nothing, then the user signs in as the SSO user and no token
 //! reaches the page or the app's files.
 
-#[path = "support/canary.rs"]
-mod canary;
-#[path = "support/chromium.rs"]
-mod chromium;
-#[path = "support/gui.rs"]
-mod gui;
-#[path = "support/sso_stack.rs"]
-mod sso_stack;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use std::time::Duration;
 
 use accounts_core::matrix::load_session;
 use accounts_core::vault::{AccountRegistry, Vault};
-use chromium::Chromium;
 use fantoccini::Locator;
-use gui::AppUnderTest;
-use sso_stack::{servers, EMAIL, PASSWORD};
-use synapse_admin::whoami;
+use test_support::chromium::Chromium;
+use test_support::sso::{SsoStack, EMAIL, PASSWORD};
+use test_support::synapse_admin::whoami;
+use test_support::{app_under_test, canary};
 
 /// Signing in includes opening an encrypted store and asking the server to confirm the session.
 const SETTLE: Duration = Duration::from_mins(1);
@@ -34,11 +21,12 @@ const SETTLE: Duration = Duration::from_mins(1);
 #[allow(clippy::too_many_lines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_to_matrix_with_single_sign_on_in_the_system_browser() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (sandbox, synapse) = servers(dir.path()).await;
-    let env = [("ELEMENT_ACCOUNTS_HOMESERVER", synapse.server_name.as_str())];
-    let app = AppUnderTest::launch(&env).await;
-    app.wait_ready().await;
+    let stack = SsoStack::with_one_user().await;
+    let synapse = &stack.synapse;
+    let app = app_under_test!()
+        .homeserver(&synapse.server_name)
+        .launch()
+        .await;
     app.click("nav-matrix").await;
     app.click("matrix-discover").await;
     let methods = app.text_of("matrix-login-methods").await;
@@ -100,19 +88,9 @@ async fn sign_in_to_matrix_with_single_sign_on_in_the_system_browser() {
     app.click("matrix-sso-oidc-ems").await;
     let url = app.browser_url(2).await;
     let chromium = Chromium::start().await;
-    chromium.open(&url).await;
-    chromium.fill("email", EMAIL).await;
-    chromium.fill("password", PASSWORD).await;
-    chromium.submit().await;
+    chromium.sign_in(&url, EMAIL, PASSWORD).await;
     chromium.wait_for_text("Continue to your account").await;
-    chromium
-        .client
-        .find(Locator::Css("a.primary-button"))
-        .await
-        .expect("Synapse's Continue link")
-        .click()
-        .await
-        .expect("click Continue");
+    chromium.click_primary_button().await;
     chromium.wait_for_text("You can close this tab").await;
 
     app.wait_count("matrix-device-id", 1, SETTLE).await;
@@ -153,17 +131,6 @@ async fn sign_in_to_matrix_with_single_sign_on_in_the_system_browser() {
 
     chromium.close().await;
     let home = app.close_keeping_home().await;
-    let roots: Vec<_> = ["data", "config", "cache", "state"]
-        .iter()
-        .map(|d| home.path().join(d))
-        .collect();
-    let roots: Vec<&std::path::Path> = roots.iter().map(std::path::PathBuf::as_path).collect();
-    let leaks = canary::files_containing(&token, &roots);
-    assert!(
-        leaks.is_empty(),
-        "the access token was written to a file: {:?}",
-        leaks.iter().map(|(p, _)| p).collect::<Vec<_>>()
-    );
-    drop(synapse);
-    sandbox.shutdown().await.expect("the sandbox stops");
+    canary::assert_not_written(home.path(), &[&token], "the access token");
+    stack.shutdown().await;
 }

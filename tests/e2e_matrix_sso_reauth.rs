@@ -4,27 +4,16 @@
 //! headless Chromium, handed the URL through `$BROWSER`), shows "Finish in your browser, then
 //! continue", and completes once the user confirms there and presses `uia-sso-done`.
 
-#[path = "support/chromium.rs"]
-mod chromium;
-#[path = "support/gui.rs"]
-mod gui;
-#[path = "support/sso_stack.rs"]
-mod sso_stack;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use std::time::Duration;
 
 use accounts_core::matrix::{http_client, token_login};
 use accounts_core::vault::Secret;
-use chromium::Chromium;
-use fantoccini::Locator;
-use gui::AppUnderTest;
-use sso_stack::{servers, EMAIL, PASSWORD};
-use synapse::Synapse;
-use synapse_admin::whoami;
+use test_support::app_under_test;
+use test_support::browser::query_param;
+use test_support::chromium::Chromium;
+use test_support::sso::{SsoStack, EMAIL, IDP, PASSWORD};
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::whoami;
 
 /// Signing in includes opening an encrypted store and asking the server to confirm the session.
 const SETTLE: Duration = Duration::from_mins(1);
@@ -35,62 +24,42 @@ async fn second_login_token(chromium: &Chromium, synapse: &Synapse) -> String {
     let done = "http://127.0.0.1:1/elsewhere";
     chromium
         .open(&format!(
-            "{}/_matrix/client/v3/login/sso/redirect/oidc-ems?redirectUrl={}",
+            "{}/_matrix/client/v3/login/sso/redirect/{IDP}?redirectUrl={}",
             synapse.url,
             url::form_urlencoded::byte_serialize(done.as_bytes()).collect::<String>()
         ))
         .await;
     chromium.wait_for_text("Continue to your account").await;
-    let href = chromium
-        .client
-        .find(Locator::Css("a.primary-button"))
-        .await
-        .expect("Synapse's Continue link")
-        .attr("href")
-        .await
-        .expect("attribute")
-        .expect("an href");
-    url::Url::parse(&href)
-        .expect("an absolute link")
-        .query_pairs()
-        .find(|(k, _)| k == "loginToken")
-        .map(|(_, v)| v.into_owned())
-        .expect("a login token")
+    let href = chromium.primary_href().await;
+    query_param(&href, "loginToken").expect("a login token")
 }
 
 #[allow(clippy::too_many_lines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sso_only_account_signs_out_another_session_in_the_system_browser() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (sandbox, synapse) = servers(dir.path()).await;
-    let env = [("ELEMENT_ACCOUNTS_HOMESERVER", synapse.server_name.as_str())];
-    let app = AppUnderTest::launch(&env).await;
-    app.wait_ready().await;
+    let stack = SsoStack::with_one_user().await;
+    let synapse = &stack.synapse;
+    let app = app_under_test!()
+        .homeserver(&synapse.server_name)
+        .launch()
+        .await;
 
     // Erin signs in through single sign-on in Chromium.
     app.click("nav-matrix").await;
     app.click("matrix-discover").await;
     app.click("matrix-sso-oidc-ems").await;
     let chromium = Chromium::start().await;
-    chromium.open(&app.browser_url(1).await).await;
-    chromium.fill("email", EMAIL).await;
-    chromium.fill("password", PASSWORD).await;
-    chromium.submit().await;
-    chromium.wait_for_text("Continue to your account").await;
     chromium
-        .client
-        .find(Locator::Css("a.primary-button"))
-        .await
-        .expect("Synapse's Continue link")
-        .click()
-        .await
-        .expect("click Continue");
+        .sign_in(&app.browser_url(1).await, EMAIL, PASSWORD)
+        .await;
+    chromium.wait_for_text("Continue to your account").await;
+    chromium.click_primary_button().await;
     chromium.wait_for_text("You can close this tab").await;
     app.wait_count("matrix-device-id", 1, SETTLE).await;
     let own = app.text_of("matrix-device-id").await;
 
     // Another session of Erin's, as another computer would have it.
-    let token = second_login_token(&chromium, &synapse).await;
+    let token = second_login_token(&chromium, synapse).await;
     let other = token_login(
         &http_client(),
         &url::Url::parse(&synapse.url).expect("url"),
@@ -143,14 +112,8 @@ async fn an_sso_only_account_signs_out_another_session_in_the_system_browser() {
 
     // Erin confirms in the browser (the identity provider remembers her), then continues.
     chromium.open(&fallback).await;
-    chromium
-        .client
-        .find(Locator::Css("a.primary-button"))
-        .await
-        .expect("the fallback's Continue with EMS")
-        .click()
-        .await
-        .expect("click Continue with EMS");
+    // The fallback's "Continue with EMS".
+    chromium.click_primary_button().await;
     chromium.wait_for_text("Thank you").await;
     app.click("uia-sso-done").await;
     app.wait_gone(&format!("device-{}", other.device_id)).await;
@@ -169,6 +132,5 @@ async fn an_sso_only_account_signs_out_another_session_in_the_system_browser() {
 
     chromium.close().await;
     app.close().await;
-    drop(synapse);
-    sandbox.shutdown().await.expect("the sandbox stops");
+    stack.shutdown().await;
 }

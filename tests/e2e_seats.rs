@@ -4,21 +4,14 @@
 //! in as the homeserver's admin from the Seats pane, adds a colleague (who signs in with the
 //! password shown), and deactivates them again, the counts following each step.
 
-#[path = "support/chromium.rs"]
-mod chromium;
-#[path = "support/gui.rs"]
-mod gui;
-#[path = "support/seeded.rs"]
-mod seeded;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
+use std::time::Duration;
 
-use gui::AppUnderTest;
-use seeded::{seeded_sandbox, sign_in_as_admin, sign_in_to_ems};
-use synapse::Synapse;
-use synapse_admin::{login, whoami, Admin};
+use test_support::app_under_test;
+use test_support::gui::AppUnderTest;
+use test_support::seeded::{seeded_sandbox, sign_in_as_admin, sign_in_to_ems};
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::{login, whoami, Admin};
+use test_support::wait_for;
 
 /// Seats the seed gives the demo customer's hosted homeserver.
 const SEEDED_SEATS: &str = "10";
@@ -49,27 +42,24 @@ async fn text_in(app: &AppUnderTest, section: &str, id: &str) -> String {
 
 /// Waits until the ledger of `section` reads `wanted` (paid, accounts, active, free).
 async fn wait_counts(app: &AppUnderTest, section: &str, wanted: [&str; 4], what: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
-    loop {
-        if app.count(section).await > 0 && app.count("seats-accounts").await > 0 {
-            let now = counts(app, section).await;
-            if now == wanted {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{what}: the ledger reads {now:?}, not {wanted:?}; errors: {:?}",
-                app.texts_of("seats-error").await
-            );
-        } else {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{what}: no ledger; errors: {:?}",
-                app.texts_of("seats-error").await
-            );
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_for(
+        || async {
+            let seen = if app.count(section).await > 0 && app.count("seats-accounts").await > 0 {
+                let now = counts(app, section).await;
+                if now == wanted {
+                    return Ok(());
+                }
+                format!("the ledger reads {now:?}, not {wanted:?}")
+            } else {
+                "no ledger".to_owned()
+            };
+            let errors = app.texts_of("seats-error").await;
+            Err(format!("{seen}; errors: {errors:?}"))
+        },
+        Duration::from_mins(1),
+        what,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,16 +69,14 @@ async fn an_admin_adds_a_colleague_within_the_seats_and_deactivates_them() {
     // The admin's own sign-in above is client activity: wait until Synapse has logged it, so the
     // "active this month" figure below is settled.
     admin.wait_for_last_seen(&synapse.admin_user).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (sandbox, hosted) = seeded_sandbox(dir.path(), &synapse).await;
+    let (sandbox, hosted) = seeded_sandbox(&synapse).await;
     let section = format!("seats-subscription-{hosted}");
 
-    let app = AppUnderTest::launch(&[
-        ("ELEMENT_ACCOUNTS_EMS_ISSUER", sandbox.issuer()),
-        ("ELEMENT_ACCOUNTS_SEATS_PAGE_SIZE", "1"),
-    ])
-    .await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .ems_server(sandbox.issuer())
+        .env("ELEMENT_ACCOUNTS_SEATS_PAGE_SIZE", "1")
+        .launch()
+        .await;
 
     // Sign in to EMS in the system browser.
     sign_in_to_ems(&app, &hosted).await;
@@ -112,7 +100,7 @@ async fn an_admin_adds_a_colleague_within_the_seats_and_deactivates_them() {
         "the first ledger",
     )
     .await;
-    app.wait_count("seats-user-admin", 1, std::time::Duration::from_secs(30))
+    app.wait_count("seats-user-admin", 1, Duration::from_secs(30))
         .await;
 
     // Add a colleague: the password is shown once, and the counts change.

@@ -1,16 +1,14 @@
 //! The shell through the real window: the sidebar and the three panes, what each shows before
 //! any account exists, and the ready signal and log file the app leaves behind.
 
-#[path = "support/gui.rs"]
-mod gui;
-
-use gui::AppUnderTest;
+use test_support::app_under_test;
 
 #[tokio::test]
 async fn the_shell_shows_the_sidebar_and_three_panes() {
-    let app =
-        AppUnderTest::launch(&[("ELEMENT_ACCOUNTS_HOMESERVER", "http://127.0.0.1:8448")]).await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .homeserver("http://127.0.0.1:8448")
+        .launch()
+        .await;
 
     assert_eq!(
         app.client.title().await.expect("title"),

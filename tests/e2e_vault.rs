@@ -1,20 +1,21 @@
 //! The vault through the real window: the keyring banner when there is no Secret Service, the
 //! registry notice for a corrupt file, and removing an account (keyring entries and record).
 
-#[path = "support/gui.rs"]
-mod gui;
-#[path = "support/secret_service.rs"]
-mod secret_service;
-
 use accounts_core::vault::{new_account_id, Secret, SecretKey, SecretKind, Vault, KEYRING_SERVICE};
-use gui::AppUnderTest;
-use secret_service::PrivateBus;
+use test_support::app_under_test;
+use test_support::secret_service::PrivateBus;
+
+/// The shell's report that the keyring check has answered (whatever it answered).
+const KEYRING_CHECKED: &str = "[data-keyring-check='done']";
 
 #[tokio::test]
 async fn without_a_secret_service_the_app_starts_and_shows_the_banner() {
     let bus = PrivateBus::without_services();
-    let app = AppUnderTest::launch(&[("DBUS_SESSION_BUS_ADDRESS", &bus.address)]).await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .launch()
+        .await;
+    app.wait_for_css(KEYRING_CHECKED).await;
     let banner = app.text_of("keyring-status").await;
     assert!(
         banner.contains("No system keyring is available"),
@@ -35,10 +36,9 @@ async fn without_a_secret_service_the_app_starts_and_shows_the_banner() {
 
 #[tokio::test]
 async fn with_a_working_keyring_there_is_no_banner() {
-    let app = AppUnderTest::launch(&[]).await;
-    app.wait_ready().await;
-    // The check runs after the first render; give it time to answer.
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let app = app_under_test!().launch().await;
+    // The check runs after the first render: wait until the shell says it has answered.
+    app.wait_for_css(KEYRING_CHECKED).await;
     assert_eq!(
         app.count("keyring-status").await,
         0,
@@ -49,15 +49,16 @@ async fn with_a_working_keyring_there_is_no_banner() {
 
 #[tokio::test]
 async fn a_corrupt_registry_is_kept_aside_and_reported() {
-    let app = AppUnderTest::launch_with(&[], |data| {
-        std::fs::write(
-            data.join("accounts.json"),
-            b"{\"version\": 1, \"accounts\": [trunc",
-        )
-        .expect("seed");
-    })
-    .await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .prepare(|data| {
+            std::fs::write(
+                data.join("accounts.json"),
+                b"{\"version\": 1, \"accounts\": [trunc",
+            )
+            .expect("seed");
+        })
+        .launch()
+        .await;
     let notice = app.text_of("registry-status").await;
     assert!(
         notice.contains("could not be read"),
@@ -104,11 +105,13 @@ async fn removing_an_account_deletes_its_secrets_and_record() {
             "user_id": "@alice:127.0.0.1:8448", "display_name": "Alice"
         }]
     });
-    let app = AppUnderTest::launch_with(&[], |data| {
-        std::fs::write(data.join("accounts.json"), record.to_string()).expect("seed the registry");
-    })
-    .await;
-    app.wait_ready().await;
+    let app = app_under_test!()
+        .prepare(|data| {
+            std::fs::write(data.join("accounts.json"), record.to_string())
+                .expect("seed the registry");
+        })
+        .launch()
+        .await;
     let item = app.text_of(&format!("account-item-{id}")).await;
     assert!(
         item.contains("Alice"),

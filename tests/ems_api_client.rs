@@ -7,9 +7,6 @@
 //! tokens sit in an in-memory secret store (the keyring has its own tests). Homeserver URLs are
 //! plain addresses the sandbox hands out but never contacts.
 
-#[path = "support/browser.rs"]
-mod browser;
-
 use std::sync::Arc;
 
 use accounts_core::ems::{
@@ -19,96 +16,37 @@ use accounts_core::ems::{
 use accounts_core::vault::{
     new_account_id, AccountKind, AccountRecord, AccountRegistry, MemoryStore, Vault,
 };
-use browser::{form, set_field, Browser};
 use ems_api::{
     AccountDetails, BillingAddress, CardBrand, Company, CompanySize, NewCard, NewElementOne,
     NewHostedHomeserver, NewOnPremise, NewSubscription, ProblemCode, Subscription,
     SubscriptionStatus,
 };
-use ems_sandbox::{
-    ClientConfig, ElementOneConfig, HomeserverConfig, NewUser, ProviderConfig, RunningSandbox,
-    Sandbox, SandboxConfig, Secret, Store,
-};
-use reqwest::StatusCode;
+use test_support::browser::{Browser, Player};
+use test_support::sandbox::{SandboxBuilder, TestSandbox};
 
 const EMAIL: &str = "dora@example.org";
 const PASSWORD: &str = "dora's long password";
 const CARD: &str = "4242424242424242";
 
-struct Fixture {
-    sandbox: RunningSandbox,
-    _dir: tempfile::TempDir,
-}
-
-async fn start() -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("ems.db");
-    let path = db.clone();
-    tokio::task::spawn_blocking(move || {
-        Store::open(&path)
-            .and_then(|s| {
-                s.add_user(&NewUser {
-                    email: EMAIL.into(),
-                    name: "Dora Explorer".into(),
-                    username: Some("dora".into()),
-                    password: Secret::new(PASSWORD),
-                })
-            })
-            .expect("add Dora")
-    })
-    .await
-    .expect("blocking task");
-    let provider = ProviderConfig {
-        clients: vec![ClientConfig::public_native("element-accounts")],
-        homeservers: vec![HomeserverConfig {
-            server_name: "hs1.test".into(),
-            url: "http://127.0.0.1:9/".into(),
-            web_client_url: Some("http://127.0.0.1:9/web".into()),
-            admin_user: "@admin:hs1.test".into(),
-            admin_password: Secret::new("admin-secret-never-served"),
-        }],
-        element_one: Some(ElementOneConfig {
-            server_name: "one.test".into(),
-            url: "http://127.0.0.1:10/".into(),
-            sso_idp_id: None,
-            web_client_url: None,
-            client_id: None,
-        }),
-        ..ProviderConfig::default()
-    };
-    let sandbox = Sandbox::bind(
-        SandboxConfig {
-            database: db,
-            provider,
-        },
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await
-    .expect("the sandbox starts");
-    Fixture { sandbox, _dir: dir }
+async fn start() -> TestSandbox {
+    SandboxBuilder::new()
+        .user(EMAIL, "Dora Explorer", Some("dora"), PASSWORD)
+        .app_client()
+        .placeholder_homeservers()
+        .start()
+        .await
 }
 
 /// Signs Dora in through the browser flow and returns her control panel.
-async fn control_panel(fixture: &Fixture) -> EmsControlPanel {
-    let pending = begin_sign_in(
-        &http_client(),
-        fixture.sandbox.issuer(),
-        DEFAULT_SIGN_IN_TIMEOUT,
-    )
-    .await
-    .expect("sign-in starts");
+async fn control_panel(sandbox: &TestSandbox) -> EmsControlPanel {
+    let pending = begin_sign_in(&http_client(), sandbox.issuer(), DEFAULT_SIGN_IN_TIMEOUT)
+        .await
+        .expect("sign-in starts");
     let url = pending.authorize_url().to_string();
     let finish = tokio::spawn(pending.finish());
-    let browser = Browser::new();
-    let mut page = browser.get(&url).await;
-    if page.status == StatusCode::OK {
-        let (action, mut fields) = form(&page.body);
-        set_field(&mut fields, "email", EMAIL);
-        set_field(&mut fields, "password", PASSWORD);
-        page = browser.post_form(&action, &fields).await;
-    }
-    let back = page.location.expect("back to the app");
-    browser.get(&back).await;
+    Player::new(EMAIL, PASSWORD)
+        .play_to_app(&Browser::new(), &url)
+        .await;
     let (signed_in, provider) = finish.await.expect("task").expect("signed in");
     let vault = Vault::new(Arc::new(MemoryStore::default()));
     let session = EmsSession::signed_in(
@@ -367,8 +305,7 @@ async fn the_last_overview_is_shown_stale_while_the_server_is_down() {
     let cached = std::fs::read_to_string(dir.path().join("ems-cache/acct1.json")).expect("cached");
     assert!(!cached.contains("access_token") && !cached.contains(CARD));
 
-    let Fixture { sandbox, _dir } = fixture;
-    sandbox.shutdown().await.expect("the sandbox stops");
+    fixture.shutdown().await;
     let offline = cache
         .overview("acct1", &panel)
         .await

@@ -6,96 +6,44 @@
 //! Homeserver URLs here are plain addresses: the API hands them out but never contacts them.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ems_api::routes::{self, with_id, Method, ROUTES};
-use ems_sandbox::{
-    ElementOneConfig, HomeserverConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox,
-    SandboxConfig, Secret, Store,
-};
+use ems_sandbox::Store;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use test_support::sandbox::{SandboxBuilder, TestSandbox};
 
 const BOTH: &str = "openid ems.account ems.subscriptions";
 const ALICE: &str = "alice@example.org";
 const BOB: &str = "bob@example.org";
 const CARD: &str = "4242424242424242";
 
-fn config() -> ProviderConfig {
-    ProviderConfig {
-        homeservers: vec![HomeserverConfig {
-            server_name: "hs1.test".into(),
-            url: "http://127.0.0.1:9/".into(),
-            web_client_url: Some("http://127.0.0.1:9/web".into()),
-            admin_user: "@admin:hs1.test".into(),
-            admin_password: Secret::new("admin-secret-never-served"),
-        }],
-        element_one: Some(ElementOneConfig {
-            server_name: "one.test".into(),
-            url: "http://127.0.0.1:10/".into(),
-            sso_idp_id: None,
-            web_client_url: None,
-            client_id: None,
-        }),
-        ..ProviderConfig::default()
-    }
-}
-
 struct Fixture {
-    sandbox: RunningSandbox,
-    db: PathBuf,
-    /// Holds the temp directory (and the database) until the fixture is dropped.
-    _dir: tempfile::TempDir,
+    sandbox: TestSandbox,
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f).await.expect("blocking task")
 }
 
-async fn start(db: &Path) -> RunningSandbox {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    Sandbox::start(
-        SandboxConfig {
-            database: db.to_owned(),
-            provider: config(),
-        },
-        listener,
-    )
-    .await
-    .expect("the sandbox starts")
-}
-
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("ems.db");
-    let path = db.clone();
-    blocking(move || {
-        let store = Store::open(&path).expect("open");
-        for (email, name) in [(ALICE, "Alice Liddell"), (BOB, "Bob Builder")] {
-            store
-                .add_user(&NewUser {
-                    email: email.into(),
-                    name: name.into(),
-                    username: None,
-                    password: Secret::new("a long password"),
-                })
-                .expect("add user");
-        }
-    })
-    .await;
-    let sandbox = start(&db).await;
-    Fixture {
-        sandbox,
-        db,
-        _dir: dir,
-    }
+    let sandbox = SandboxBuilder::new()
+        .user(ALICE, "Alice Liddell", None, "a long password")
+        .user(BOB, "Bob Builder", None, "a long password")
+        .placeholder_homeservers()
+        .start()
+        .await;
+    Fixture { sandbox }
 }
 
 impl Fixture {
     async fn token(&self, email: &str, scope: &str, lifetime: i64) -> String {
-        let (db, email, scope) = (self.db.clone(), email.to_owned(), scope.to_owned());
+        let (db, email, scope) = (
+            self.sandbox.database().to_owned(),
+            email.to_owned(),
+            scope.to_owned(),
+        );
         blocking(move || {
             Store::open(&db)
                 .and_then(|s| s.issue_access_token(&email, "element-accounts", &scope, lifetime))
@@ -517,8 +465,8 @@ async fn every_operation_works_for_the_owner() {
     assert_eq!(revoked["licence_status"], "revoked");
 
     // The card number never reaches the database file, not even its WAL.
-    f.sandbox.shutdown().await.expect("stop");
-    for entry in std::fs::read_dir(f.db.parent().expect("dir")).expect("list") {
+    let files = f.sandbox.shutdown_keeping_files().await;
+    for entry in std::fs::read_dir(files.path()).expect("list") {
         let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
         assert!(
             !bytes.windows(CARD.len()).any(|w| w == CARD.as_bytes()),
@@ -841,7 +789,7 @@ async fn tokens_must_be_live_and_hold_the_scopes() {
     let subs_only = f.token(ALICE, "ems.subscriptions", 300).await;
     let expired = f.token(ALICE, BOTH, 0).await;
     let revoked = f.token(ALICE, BOTH, 300).await;
-    let (db, r) = (f.db.clone(), revoked.clone());
+    let (db, r) = (f.sandbox.database().to_owned(), revoked.clone());
     blocking(move || {
         Store::open(&db)
             .and_then(|s| s.revoke_token(&r, "element-accounts"))
@@ -1184,7 +1132,7 @@ async fn deleting_the_account_removes_hosts_and_subscriptions_first() {
         "the deleted account's tokens stop working",
     );
     let (db, alice_id) = (
-        f.db.clone(),
+        f.sandbox.database().to_owned(),
         report["account_id"].as_str().expect("id").to_owned(),
     );
     let (user, subs) = blocking(move || {
@@ -1243,16 +1191,8 @@ async fn data_survive_a_restart() {
     let subs = f.ok("GET", routes::SUBSCRIPTIONS, &t, None).await;
     let preview = f.ok("GET", routes::ACCOUNT_DELETION, &t, None).await;
 
-    let Fixture {
-        sandbox,
-        db,
-        _dir: dir,
-    } = f;
-    sandbox.shutdown().await.expect("stop");
     let f = Fixture {
-        sandbox: start(&db).await,
-        db,
-        _dir: dir,
+        sandbox: f.sandbox.restart().await,
     };
     assert_eq!(
         f.ok("GET", routes::ACCOUNT, &t, None).await,

@@ -2,24 +2,16 @@
 //! JWKS, the authorization-code flow with PKCE through a scripted browser, the browser session,
 //! and every way a request can be refused.
 
-#[path = "support/browser.rs"]
-mod browser;
-
-use std::net::SocketAddr;
-use std::path::Path;
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use browser::{form, is_consent_page, query_param, set_field, Browser};
-use ems_sandbox::{
-    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Secret, Store,
-    User,
-};
+use ems_sandbox::{ClientConfig, ProviderConfig, RunningSandbox, User};
 use p256::ecdsa::signature::Verifier as _;
 use p256::ecdsa::{Signature, VerifyingKey};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
+use test_support::browser::{self, form, is_consent_page, query_param, set_field, Browser};
+use test_support::sandbox::{SandboxBuilder, TestSandbox};
 
 const APP: &str = "element-accounts";
 /// A public native client configured with `id_token_profile_claims = false`.
@@ -51,23 +43,8 @@ fn provider_config(access_token_lifetime_secs: u32) -> ProviderConfig {
 
 /// A sandbox on a temp database with one user, Alice.
 struct Fixture {
-    sandbox: RunningSandbox,
+    sandbox: TestSandbox,
     user: User,
-    dir: tempfile::TempDir,
-}
-
-async fn start_on(db: &Path, addr: SocketAddr, lifetime: u32) -> RunningSandbox {
-    start_configured(db, addr, provider_config(lifetime)).await
-}
-
-async fn start_configured(db: &Path, addr: SocketAddr, provider: ProviderConfig) -> RunningSandbox {
-    let config = SandboxConfig {
-        database: db.to_owned(),
-        provider,
-    };
-    Sandbox::bind(config, addr)
-        .await
-        .expect("the sandbox starts")
 }
 
 async fn fixture_with(lifetime: u32) -> Fixture {
@@ -75,25 +52,13 @@ async fn fixture_with(lifetime: u32) -> Fixture {
 }
 
 async fn fixture_configured(provider: ProviderConfig) -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("ems.db");
-    let db2 = db.clone();
-    let user = tokio::task::spawn_blocking(move || {
-        Store::open(&db2)
-            .and_then(|s| {
-                s.add_user(&NewUser {
-                    email: EMAIL.into(),
-                    name: "Alice Liddell".into(),
-                    username: Some("alice".into()),
-                    password: Secret::new(PASSWORD),
-                })
-            })
-            .expect("add Alice")
-    })
-    .await
-    .expect("blocking task");
-    let sandbox = start_configured(&db, "127.0.0.1:0".parse().expect("addr"), provider).await;
-    Fixture { sandbox, user, dir }
+    let sandbox = SandboxBuilder::new()
+        .user(EMAIL, "Alice Liddell", Some("alice"), PASSWORD)
+        .provider(|p| *p = provider)
+        .start()
+        .await;
+    let user = sandbox.user(EMAIL).clone();
+    Fixture { sandbox, user }
 }
 
 async fn fixture() -> Fixture {
@@ -892,15 +857,12 @@ async fn a_restart_on_the_same_database_keeps_users_keys_and_sessions() {
     let f = fixture().await;
     let (browser, tokens, _) = app_sign_in(&f.sandbox, "openid profile").await;
     let old_id_token = tokens["id_token"].as_str().expect("id token").to_owned();
-    let addr = f.sandbox.local_addr();
-    let db = f.dir.path().join("ems.db");
-    f.sandbox.shutdown().await.expect("a clean shutdown");
-
-    let sandbox = start_on(&db, addr, 300).await;
+    let Fixture { sandbox, user } = f;
+    let sandbox = sandbox.restart().await;
     let claims = verify_id_token(&sandbox, &old_id_token).await;
     assert_eq!(
         claims["sub"],
-        f.user.id.as_str(),
+        user.id.as_str(),
         "the signing key survives, so old ID tokens still verify"
     );
     let (verifier, challenge) = pkce();
@@ -1144,7 +1106,10 @@ async fn the_database_holding_the_signing_key_is_owner_only() {
     let f = fixture().await;
     app_sign_in(&f.sandbox, "openid offline_access").await;
     for suffix in ["", "-wal", "-shm"] {
-        let file = f.dir.path().join(format!("ems.db{suffix}"));
+        let file = f
+            .sandbox
+            .database()
+            .with_file_name(format!("ems.db{suffix}"));
         let mode = std::fs::metadata(&file)
             .unwrap_or_else(|e| panic!("{} exists after a sign-in: {e}", file.display()))
             .permissions()
@@ -1594,7 +1559,7 @@ async fn failed_sign_ins_are_throttled_per_account_and_per_address() {
         "three failures from one address block it for every account"
     );
 
-    let conn = rusqlite::Connection::open(f.dir.path().join("ems.db")).expect("open the db");
+    let conn = rusqlite::Connection::open(f.sandbox.database()).expect("open the db");
     let history: Vec<(String, String)> = conn
         .prepare("SELECT email, result FROM credential_checks ORDER BY id")
         .and_then(|mut s| {

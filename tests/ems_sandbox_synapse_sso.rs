@@ -2,16 +2,11 @@
 //! sandbox's sign-in form → Synapse's callback → `loginToken` → `m.login.token`, and the Matrix
 //! user is the sandbox user.
 
-#[path = "support/browser.rs"]
-mod browser;
-#[path = "support/synapse.rs"]
-mod synapse;
-
-use browser::{form, query_param, set_field, Browser};
-use ems_sandbox::{ClientConfig, NewUser, ProviderConfig, Sandbox, SandboxConfig, Secret, Store};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use synapse::{free_port, Synapse};
+use test_support::browser::{form, query_param, set_field, Browser};
+use test_support::sandbox::SandboxBuilder;
+use test_support::sso::{SsoStack, IDP};
 
 const EMAIL: &str = "bob@example.org";
 const PASSWORD: &str = "a long sandbox password";
@@ -21,72 +16,23 @@ const DONE: &str = "http://127.0.0.1:1/done";
 #[allow(clippy::too_many_lines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn synapse_signs_a_sandbox_user_in_through_sso() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("ems.db");
-    let db2 = db.clone();
-    tokio::task::spawn_blocking(move || {
-        Store::open(&db2).and_then(|s| {
-            s.add_user(&NewUser {
-                email: EMAIL.into(),
-                name: "Bob Sandbox".into(),
-                username: Some("bob.sandbox".into()),
-                password: Secret::new(PASSWORD),
-            })
-        })
-    })
-    .await
-    .expect("blocking task")
-    .expect("add Bob");
-
-    // Ports and the secret are chosen up front: each server's config names the other.
-    let synapse_port = free_port();
-    let secret = format!("synapse-secret-{}", rand::random::<u64>());
-    let callback = format!("http://127.0.0.1:{synapse_port}/_synapse/client/oidc/callback");
-    let provider = ProviderConfig {
-        clients: vec![ClientConfig::confidential("synapse", &secret, &callback)],
-        ..ProviderConfig::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port for the sandbox");
-    let sandbox = Sandbox::start(
-        SandboxConfig {
-            database: db,
-            provider,
-        },
-        listener,
-    )
-    .await
-    .expect("the sandbox starts");
-
-    let oidc_yaml = dir.path().join("oidc.yaml");
-    let yaml = format!(
-        "oidc_providers:\n\
-         \x20 - idp_id: ems\n\
-         \x20   idp_name: EMS\n\
-         \x20   issuer: \"{issuer}\"\n\
-         \x20   client_id: synapse\n\
-         \x20   client_secret: \"{secret}\"\n\
-         \x20   scopes: [openid, profile, email]\n\
-         \x20   user_mapping_provider:\n\
-         \x20     config:\n\
-         \x20       localpart_template: \"{{{{ user.preferred_username }}}}\"\n\
-         \x20       display_name_template: \"{{{{ user.name }}}}\"\n\
-         sso:\n\
-         \x20 client_whitelist: [\"http://127.0.0.1:\"]\n",
-        issuer = sandbox.issuer()
-    );
-    std::fs::write(&oidc_yaml, yaml).expect("write the OIDC config");
-    // Synapse fetches the sandbox's discovery document while starting, so the sandbox must be
-    // serving on the runtime's other worker while this one blocks on the start script.
-    let server =
-        tokio::task::spawn_blocking(move || Synapse::start_on(synapse_port, &[&oidc_yaml]))
-            .await
-            .expect("Synapse starts with the sandbox as its identity provider");
+    // Synapse fetches the sandbox's discovery document while starting, so the sandbox serves on
+    // the runtime's other worker while this one waits for the start script.
+    let stack = SsoStack::builder(SandboxBuilder::new().user(
+        EMAIL,
+        "Bob Sandbox",
+        Some("bob.sandbox"),
+        PASSWORD,
+    ))
+    .skip_continue_page()
+    .start()
+    .await;
+    let (sandbox, server) = (&stack.sandbox, &stack.synapse);
+    let callback = stack.callback();
 
     let browser = Browser::new();
     let start = format!(
-        "{}/_matrix/client/v3/login/sso/redirect/oidc-ems?redirectUrl={}",
+        "{}/_matrix/client/v3/login/sso/redirect/{IDP}?redirectUrl={}",
         server.url,
         url::form_urlencoded::byte_serialize(DONE.as_bytes()).collect::<String>()
     );
@@ -171,6 +117,5 @@ async fn synapse_signs_a_sandbox_user_in_through_sso() {
         "the display name comes from the sandbox's name claim"
     );
 
-    drop(server);
-    sandbox.shutdown().await.expect("the sandbox stops");
+    stack.shutdown().await;
 }

@@ -1,9 +1,6 @@
 //! EMS sign-in, refresh and sign-out against the EMS reference server, with an HTTP client
 //! that keeps cookies playing the browser, and the real Secret Service holding the tokens.
 
-#[path = "support/browser.rs"]
-mod browser;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,60 +9,36 @@ use accounts_core::ems::{
     TokenSet, DEFAULT_SIGN_IN_TIMEOUT,
 };
 use accounts_core::vault::{new_account_id, Secret, Vault};
-use browser::{form, is_consent_page, query_param, set_field, Browser};
-use ems_sandbox::{
-    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
-};
+use ems_sandbox::ClientConfig;
 use reqwest::StatusCode;
+use test_support::browser::{query_param, Browser, Player};
+use test_support::sandbox::{SandboxBuilder, TestSandbox, APP_CLIENT};
 
 const EMAIL: &str = "carol@example.org";
 const PASSWORD: &str = "carol's long password";
 
 struct Fixture {
-    sandbox: RunningSandbox,
-    dir: tempfile::TempDir,
+    sandbox: TestSandbox,
 }
 
 impl Fixture {
     async fn start(access_token_lifetime_secs: u32) -> Self {
         Self::start_with_client(
             access_token_lifetime_secs,
-            ClientConfig::public_native("element-accounts"),
+            ClientConfig::public_native(APP_CLIENT),
         )
         .await
     }
 
     /// A sandbox whose app client is `client`.
     async fn start_with_client(access_token_lifetime_secs: u32, client: ClientConfig) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("ems.db");
-        let db2 = db.clone();
-        tokio::task::spawn_blocking(move || {
-            Store::open(&db2)
-                .and_then(|s| {
-                    s.add_user(&NewUser {
-                        email: EMAIL.into(),
-                        name: "Carol Danvers".into(),
-                        username: Some("carol".into()),
-                        password: ems_sandbox::Secret::new(PASSWORD),
-                    })
-                })
-                .expect("add Carol")
-        })
-        .await
-        .expect("blocking task");
-        let config = SandboxConfig {
-            database: db,
-            provider: ProviderConfig {
-                access_token_lifetime_secs,
-                clients: vec![client],
-                ..ProviderConfig::default()
-            },
-        };
-        let sandbox = Sandbox::bind(config, "127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("the sandbox starts");
-        Self { sandbox, dir }
+        let sandbox = SandboxBuilder::new()
+            .user(EMAIL, "Carol Danvers", Some("carol"), PASSWORD)
+            .access_token_lifetime(access_token_lifetime_secs)
+            .client(client)
+            .start()
+            .await;
+        Self { sandbox }
     }
 
     fn issuer(&self) -> &str {
@@ -74,16 +47,13 @@ impl Fixture {
 
     /// How many refresh tokens the sandbox has issued in all (one per sign-in, one per refresh).
     fn refresh_tokens_issued(&self) -> i64 {
-        let conn = rusqlite::Connection::open(self.dir.path().join("ems.db"))
-            .expect("open the sandbox db");
-        conn.query_row("SELECT COUNT(*) FROM refresh_tokens", [], |row| row.get(0))
-            .expect("count")
+        self.sandbox.count_rows("refresh_tokens")
     }
 
     async fn revoke(&self, token: &Secret) {
         let status = post_form(
             &self.sandbox.url("oauth2/revoke"),
-            &[("token", token.expose()), ("client_id", "element-accounts")],
+            &[("token", token.expose()), ("client_id", APP_CLIENT)],
         )
         .await
         .status();
@@ -108,23 +78,10 @@ async fn post_form(url: &str, fields: &[(&str, &str)]) -> reqwest::Response {
 /// the browser is signed in already, clicks "Continue as …") and follows the redirect back to the
 /// app's loopback listener. Returns the listener's page.
 async fn play_browser(browser: &Browser, authorize_url: &str) -> String {
-    let mut page = browser.get(authorize_url).await;
-    if is_consent_page(&page) {
-        page = browser.continue_as(&page).await;
-    } else if page.status == StatusCode::OK {
-        let (action, mut fields) = form(&page.body);
-        set_field(&mut fields, "email", EMAIL);
-        set_field(&mut fields, "password", PASSWORD);
-        page = browser.post_form(&action, &fields).await;
-    }
-    let back = page
-        .location
-        .expect("the sandbox sends the browser back to the app");
-    assert!(
-        back.starts_with("http://127.0.0.1:"),
-        "back to the loopback listener: {back}"
-    );
-    browser.get(&back).await.body
+    Player::new(EMAIL, PASSWORD)
+        .play_to_app(browser, authorize_url)
+        .await
+        .body
 }
 
 async fn sign_in(

@@ -3,12 +3,6 @@
 //! revocation on the server detected, sign-out and removal. Run under
 //! `dbus-run-session -- scripts/session-env`.
 
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use accounts_core::browser::Opener;
@@ -16,8 +10,8 @@ use accounts_core::matrix::{
     load_session, MatrixAccounts, MatrixError, PasswordSignIn, SessionState, STORES_DIR,
 };
 use accounts_core::vault::{AccountRegistry, Registry, Secret, SecretKey, SecretKind, Vault};
-use synapse::Synapse;
-use synapse_admin::{whoami, Admin};
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::{whoami, Admin};
 
 fn sign_in(homeserver: &str, identifier: &str, password: &str) -> PasswordSignIn {
     PasswordSignIn {
@@ -45,24 +39,14 @@ fn device_of(state: &SessionState) -> String {
     }
 }
 
-fn write_config(dir: &Path, name: &str, yaml: &str) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, yaml).expect("write Synapse config");
-    path
-}
-
 // One journey over one Synapse: each step starts from the state the previous one left (a restart
 // needs sessions, revocation needs a restart's client), and a Synapse per step costs seconds.
 #[allow(clippy::too_many_lines)]
 #[tokio::test]
 async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
-    let config_dir = tempfile::tempdir().expect("temp dir");
-    let short_tokens = write_config(
-        config_dir.path(),
-        "short-tokens.yaml",
-        "refreshable_access_token_lifetime: 10s\n",
-    );
-    let synapse = Synapse::start_with(&[&short_tokens]);
+    let synapse = Synapse::builder()
+        .config("refreshable_access_token_lifetime: 10s\n")
+        .start();
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     let alice = admin
         .create_user(&synapse.server_name, "alice", "alice-pw-1")
@@ -271,15 +255,13 @@ async fn sessions_sign_in_refresh_survive_a_restart_and_notice_revocation() {
 
 #[tokio::test]
 async fn a_rate_limited_sign_in_says_how_long_to_wait_instead_of_waiting() {
-    let config_dir = tempfile::tempdir().expect("temp dir");
-    let strict = write_config(
-        config_dir.path(),
-        "strict-login.yaml",
-        "rc_login:\n  address: {per_second: 0.003, burst_count: 1}\n  \
+    let synapse = Synapse::builder()
+        .config(
+            "rc_login:\n  address: {per_second: 0.003, burst_count: 1}\n  \
          account: {per_second: 0.003, burst_count: 1}\n  \
          failed_attempts: {per_second: 0.003, burst_count: 1}\n",
-    );
-    let synapse = Synapse::start_with(&[&strict]);
+        )
+        .start();
     let data = tempfile::tempdir().expect("data dir");
     let registry = Registry::from(AccountRegistry::open(data.path()).expect("registry"));
     let accounts = MatrixAccounts::new(

@@ -2,14 +2,10 @@
 //! whose well-known points at another port, from a Matrix ID, from a URL, and each failure the
 //! user must be told apart (invalid name, no such host, refused, TLS, not Matrix, dead well-known).
 
-#[path = "support/http_fixtures.rs"]
-mod http_fixtures;
-#[path = "support/synapse.rs"]
-mod synapse;
-
 use accounts_core::matrix::{discover, http_client, DiscoveryError};
-use http_fixtures::{free_port, FixedServer, SelfSignedTls};
-use synapse::Synapse;
+use test_support::free_port;
+use test_support::http_fixtures::{FixedServer, SelfSignedTls};
+use test_support::synapse::Synapse;
 
 #[tokio::test]
 async fn a_server_name_a_matrix_id_and_a_url_resolve_to_synapse() {

@@ -3,19 +3,14 @@
 //! session), 3PIDs, the password, deactivation, and Synapse stopped in the middle of an action.
 //! Each change is read back from the server. Run under `dbus-run-session -- scripts/session-env`.
 
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use accounts_core::browser::Opener;
 use accounts_core::matrix::{
     Confirmation, DiscoveryError, MatrixAccounts, MatrixError, PasswordChange, PasswordSignIn,
     SessionState, UiaAuth, UiaChallenge, UiaStep, STORES_DIR,
 };
 use accounts_core::vault::{AccountRegistry, Registry, Secret, SecretKey, SecretKind, Vault};
-use synapse::Synapse;
-use synapse_admin::{login, profile, whoami, Admin};
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::{login, profile, whoami, Admin};
 
 /// A 1x1 PNG.
 const PNG: &[u8] = &[

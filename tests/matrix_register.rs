@@ -4,14 +4,6 @@
 //! cannot do), and closed. Sessions are kept in the real Secret Service: run under
 //! `dbus-run-session -- scripts/session-env`.
 
-#[path = "support/smtp_sink.rs"]
-mod smtp_sink;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
-use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use accounts_core::browser::Opener;
@@ -20,9 +12,9 @@ use accounts_core::matrix::{
     RegistrationError, RegistrationProgress, RegistrationStep, SessionState, STORES_DIR,
 };
 use accounts_core::vault::{AccountRegistry, Registry, Secret, Vault};
-use smtp_sink::SmtpSink;
-use synapse::Synapse;
-use synapse_admin::{whoami, Admin};
+use test_support::smtp_sink::SmtpSink;
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::{whoami, Admin};
 
 /// The app's parts over a fresh data folder and the real keyring.
 struct App {
@@ -85,12 +77,6 @@ impl App {
     }
 }
 
-fn write_config(dir: &Path, name: &str, yaml: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, yaml).expect("write Synapse config");
-    path
-}
-
 fn done(progress: RegistrationProgress) -> MatrixAccountView {
     match progress.step {
         RegistrationStep::Done { account } => account,
@@ -139,15 +125,13 @@ fn now_ms() -> u64 {
 
 #[tokio::test]
 async fn open_registration_refuses_taken_names_and_weak_passwords_then_keeps_the_account() {
-    let config = tempfile::tempdir().expect("config dir");
-    let open = write_config(
-        config.path(),
-        "open.yaml",
-        "enable_registration: true\n\
+    let synapse = Synapse::builder()
+        .config(
+            "enable_registration: true\n\
          enable_registration_without_verification: true\n\
          password_config:\n  policy:\n    enabled: true\n    minimum_length: 12\n",
-    );
-    let synapse = Synapse::start_with(&[&open]);
+        )
+        .start();
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     let app = App::new();
 
@@ -247,13 +231,9 @@ async fn open_registration_refuses_taken_names_and_weak_passwords_then_keeps_the
 #[allow(clippy::too_many_lines)]
 #[tokio::test]
 async fn a_registration_token_is_checked_before_the_rest_and_counted() {
-    let config = tempfile::tempdir().expect("config dir");
-    let tokens = write_config(
-        config.path(),
-        "tokens.yaml",
-        "enable_registration: true\nregistration_requires_token: true\n",
-    );
-    let synapse = Synapse::start_with(&[&tokens]);
+    let synapse = Synapse::builder()
+        .config("enable_registration: true\nregistration_requires_token: true\n")
+        .start();
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     admin
         .create_registration_token("valid-token", Some(5), None)
@@ -368,18 +348,15 @@ async fn terms_are_listed_and_must_all_be_accepted() {
         "<html><body>The policy</body></html>",
     )
     .expect("policy page");
-    let terms = write_config(
-        config.path(),
-        "terms.yaml",
-        &format!(
+    let synapse = Synapse::builder()
+        .config(format!(
             "enable_registration: true\n\
              enable_registration_without_verification: true\n\
              user_consent:\n  version: \"1.0\"\n  template_dir: \"{}\"\n  \
              require_at_registration: true\n  policy_name: \"Acme Privacy Policy\"\n",
             templates.display()
-        ),
-    );
-    let synapse = Synapse::start_with(&[&terms]);
+        ))
+        .start();
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     let app = App::new();
 
@@ -437,19 +414,17 @@ async fn terms_are_listed_and_must_all_be_accepted() {
 #[tokio::test]
 async fn an_email_is_validated_by_following_the_mailed_link() {
     let sink = SmtpSink::start();
-    let config = tempfile::tempdir().expect("config dir");
-    let email = write_config(
-        config.path(),
-        "email.yaml",
-        &format!(
+    let synapse = Synapse::builder()
+        .config(
+        format!(
             "enable_registration: true\n\
              registrations_require_3pid: [email]\n\
              email:\n  smtp_host: 127.0.0.1\n  smtp_port: {}\n  enable_tls: false\n  \
              require_transport_security: false\n  notif_from: \"Test server <noreply@example.org>\"\n",
             sink.port
         ),
-    );
-    let synapse = Synapse::start_with(&[&email]);
+        )
+        .start();
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     let app = App::new();
 
@@ -564,17 +539,15 @@ async fn a_closed_server_says_so_before_anything_is_typed() {
 
 #[tokio::test]
 async fn a_stage_the_app_cannot_do_is_named_with_the_web_client_as_the_way_out() {
-    let config = tempfile::tempdir().expect("config dir");
     // Synapse never calls Google here: the probe only reads the flows.
-    let captcha = write_config(
-        config.path(),
-        "captcha.yaml",
-        "enable_registration: true\n\
+    let synapse = Synapse::builder()
+        .config(
+            "enable_registration: true\n\
          enable_registration_captcha: true\n\
          recaptcha_public_key: test-public-key\n\
          recaptcha_private_key: test-private-key\n",
-    );
-    let synapse = Synapse::start_with(&[&captcha]);
+        )
+        .start();
     let app = App::new();
     let unsupported = app
         .creation

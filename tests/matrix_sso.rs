@@ -4,14 +4,9 @@
 //! again, cancel and timeout leaving nothing behind, and an SSO-only account confirming a device
 //! deletion through the fallback page. Run under `dbus-run-session -- scripts/session-env`.
 
-#[path = "support/browser.rs"]
-mod browser;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use accounts_core::browser::Opener;
@@ -23,14 +18,15 @@ use accounts_core::matrix::{
 use accounts_core::vault::{
     AccountKind, AccountRecord, AccountRegistry, Registry, Secret, SubscriptionLink, Vault,
 };
-use browser::{form, query_param, set_field, Answer, Browser};
-use ems_sandbox::{
-    ClientConfig, NewUser, ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Store,
-};
 use matrix_sdk::ruma::OwnedDeviceId;
 use reqwest::StatusCode;
-use synapse::{free_port, Synapse};
-use synapse_admin::{whoami, Admin};
+use test_support::browser::{
+    form, link_to, query_param, resolve, set_field, Answer, Browser, Player,
+};
+use test_support::sandbox::SandboxBuilder;
+use test_support::sso::SsoStack;
+use test_support::synapse_admin::{whoami, Admin};
+use test_support::{free_port, wait_until};
 
 const PASSWORD: &str = "a long sandbox password";
 
@@ -42,90 +38,16 @@ const DAVE: (&str, &str, &str) = ("dave@example.org", "Dave Devices", "dave");
 /// The EMS sandbox as identity provider and a Synapse that trusts it twice: `oidc-ems` maps the
 /// user name from `preferred_username`; `oidc-pick` maps none, so Synapse's username picker asks.
 /// No redirect is whitelisted, so Synapse shows its "Continue to your account" page every time.
-struct Fixture {
-    synapse: Synapse,
-    sandbox: RunningSandbox,
-    _dir: tempfile::TempDir,
-}
-
-impl Fixture {
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("ems.db");
-        let db2 = db.clone();
-        tokio::task::spawn_blocking(move || {
-            let store = Store::open(&db2)?;
-            for (email, name, username) in [BOB, CAROL, DAVE] {
-                store.add_user(&NewUser {
-                    email: email.into(),
-                    name: name.into(),
-                    username: Some(username.into()),
-                    password: ems_sandbox::Secret::new(PASSWORD),
-                })?;
-            }
-            Ok::<_, ems_sandbox::SandboxError>(())
-        })
+async fn fixture() -> SsoStack {
+    let sandbox = [BOB, CAROL, DAVE]
+        .into_iter()
+        .fold(SandboxBuilder::new(), |sandbox, (email, name, username)| {
+            sandbox.user(email, name, Some(username), PASSWORD)
+        });
+    SsoStack::builder(sandbox)
+        .idp_asking_for_a_username("pick", "EMS (choose a name)")
+        .start()
         .await
-        .expect("blocking task")
-        .expect("add the sandbox users");
-
-        let synapse_port = free_port();
-        let secret = format!("synapse-secret-{synapse_port}");
-        let callback = format!("http://127.0.0.1:{synapse_port}/_synapse/client/oidc/callback");
-        let provider = ProviderConfig {
-            clients: vec![ClientConfig::confidential("synapse", &secret, &callback)],
-            ..ProviderConfig::default()
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a port for the sandbox");
-        let sandbox = Sandbox::start(
-            SandboxConfig {
-                database: db,
-                provider,
-            },
-            listener,
-        )
-        .await
-        .expect("the sandbox starts");
-        let provider = |id: &str, name: &str, localpart: &str| {
-            format!(
-                "\x20 - idp_id: {id}\n\
-                 \x20   idp_name: {name}\n\
-                 \x20   issuer: \"{issuer}\"\n\
-                 \x20   client_id: synapse\n\
-                 \x20   client_secret: \"{secret}\"\n\
-                 \x20   scopes: [openid, profile, email]\n\
-                 \x20   user_mapping_provider:\n\
-                 \x20     config:\n\
-                 {localpart}\
-                 \x20       display_name_template: \"{{{{ user.name }}}}\"\n",
-                issuer = sandbox.issuer()
-            )
-        };
-        let yaml = format!(
-            "oidc_providers:\n{}{}",
-            provider(
-                "ems",
-                "EMS",
-                "\x20       localpart_template: \"{{ user.preferred_username }}\"\n"
-            ),
-            provider("pick", "EMS (choose a name)", ""),
-        );
-        let oidc_yaml = dir.path().join("oidc.yaml");
-        std::fs::write(&oidc_yaml, yaml).expect("write the OIDC config");
-        // Synapse reads the sandbox's discovery document while it starts: keep the sandbox
-        // serving on the runtime's other worker while this one waits for the start script.
-        let synapse =
-            tokio::task::spawn_blocking(move || Synapse::start_on(synapse_port, &[&oidc_yaml]))
-                .await
-                .expect("Synapse starts with the sandbox as its identity provider");
-        Self {
-            synapse,
-            sandbox,
-            _dir: dir,
-        }
-    }
 }
 
 /// What the user does in the browser.
@@ -135,82 +57,17 @@ struct User<'a> {
     pick: Option<&'a str>,
 }
 
-/// Resolves `href` (possibly relative, HTML-escaped) against `base`.
-fn resolve(base: &str, href: &str) -> String {
-    let href = href.replace("&amp;", "&").replace("&#x2F;", "/");
-    url::Url::parse(base)
-        .and_then(|b| b.join(&href))
-        .unwrap_or_else(|e| panic!("bad link {href:?} on {base}: {e}"))
-        .to_string()
-}
-
-/// The `href` of the page's first link whose target starts with `prefix` (after unescaping).
-fn link_to(html: &str, base: &str, prefix: &str) -> Option<String> {
-    html.split("href=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(|href| resolve(base, href))
-        .find(|url| url.starts_with(prefix))
-}
-
 /// Plays the user in the browser from `start`, through the homeserver, the sandbox's sign-in
 /// form, the username picker and the "Continue" page, until the browser is sent to an address
 /// starting with `stop` (which is then visited), or a page offers nothing more to do. Returns the
 /// last URL visited and its answer.
 async fn play(browser: &Browser, start: &str, user: &User<'_>, stop: &str) -> (String, Answer) {
-    let mut url = start.to_owned();
-    let mut answer = browser.get(&url).await;
-    for _ in 0..20 {
-        if url.starts_with(stop) {
-            return (url, answer);
-        }
-        if let Some(location) = answer.location.as_deref() {
-            url = resolve(&url, location);
-            answer = browser.get(&url).await;
-            continue;
-        }
-        assert_eq!(answer.status, StatusCode::OK, "at {url}: {answer:?}");
-        if answer.body.contains("name=\"password\"") {
-            // The sandbox's sign-in form.
-            let (action, mut fields) = form(&answer.body);
-            set_field(&mut fields, "email", user.email);
-            set_field(&mut fields, "password", PASSWORD);
-            url = resolve(&url, &action);
-            answer = browser.post_form(&url, &fields).await;
-        } else if url.contains("/pick_username/") && answer.body.contains("name=\"username\"") {
-            let name = user
-                .pick
-                .unwrap_or_else(|| panic!("Synapse asked for a user name unexpectedly: {url}"));
-            let (action, mut fields) = form(&answer.body);
-            set_field(&mut fields, "username", name);
-            url = resolve(&url, &action);
-            answer = browser.post_form(&url, &fields).await;
-        } else if let Some(next) = link_to(&answer.body, &url, stop) {
-            // Synapse's "Continue to your account" page: the user clicks Continue.
-            assert!(
-                answer.body.contains("Continue"),
-                "the only link back is Continue: {}",
-                answer.body
-            );
-            url = next;
-            answer = browser.get(&url).await;
-        } else if let Some(next) = answer
-            .body
-            .split("class=\"primary-button\"")
-            .next()
-            .and_then(|before| before.rsplit("href=\"").next())
-            .and_then(|rest| rest.split('"').next())
-            .filter(|_| answer.body.contains("class=\"primary-button\""))
-            .map(|href| resolve(&url, href))
-        {
-            // The re-authentication page: "Continue with EMS".
-            url = next;
-            answer = browser.get(&url).await;
-        } else {
-            return (url, answer);
-        }
-    }
-    panic!("the browser went round in circles; last at {url}");
+    Player::new(user.email, PASSWORD)
+        .picking(user.pick)
+        .until(stop)
+        .every_page_ok()
+        .play(browser, start)
+        .await
 }
 
 struct App {
@@ -252,7 +109,7 @@ impl App {
 }
 
 fn request(
-    fixture: &Fixture,
+    fixture: &SsoStack,
     idp: &str,
     account_id: Option<String>,
     timeout: Duration,
@@ -270,7 +127,7 @@ fn request(
 /// page the browser ended on.
 async fn sso_sign_in(
     app: &App,
-    fixture: &Fixture,
+    fixture: &SsoStack,
     browser: &Browser,
     idp: &str,
     account_id: Option<String>,
@@ -309,7 +166,7 @@ async fn sso_sign_in(
 #[allow(clippy::too_many_lines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sso_signs_in_a_new_user_the_same_user_again_and_one_who_picks_a_name() {
-    let fixture = Fixture::start().await;
+    let fixture = fixture().await;
     let app = App::new();
     let bob = User {
         email: BOB.0,
@@ -419,13 +276,12 @@ async fn sso_signs_in_a_new_user_the_same_user_again_and_one_who_picks_a_name() 
     for id in [account.id, carol_account.id] {
         app.accounts.remove(&id).await.expect("remove");
     }
-    drop(fixture.synapse);
-    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+    fixture.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_and_timeout_leave_no_account_behind() {
-    let fixture = Fixture::start().await;
+    let fixture = fixture().await;
     let app = App::new();
     let browser = Browser::new();
     let bob = User {
@@ -513,15 +369,14 @@ async fn cancel_and_timeout_leave_no_account_behind() {
         "got {nothing:?}"
     );
 
-    drop(fixture.synapse);
-    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+    fixture.shutdown().await;
 }
 
 // One journey: an SSO-only account needs two sessions before one can sign out the other.
 #[allow(clippy::too_many_lines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
-    let fixture = Fixture::start().await;
+    let fixture = fixture().await;
     let app = App::new();
     let browser = Browser::new();
     let dave = User {
@@ -564,21 +419,35 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         )
     );
     let handle = reauth.handle();
+    let refused = Arc::new(AtomicUsize::new(0));
     let retrying = tokio::spawn({
         let client = client.clone();
         let other = other.clone();
+        let refused = Arc::clone(&refused);
         async move {
             reauth
                 .complete(|auth| {
                     let client = client.clone();
                     let other = other.clone();
-                    async move { client.delete_devices(&[other], Some(auth)).await }
+                    let refused = Arc::clone(&refused);
+                    async move {
+                        let answer = client.delete_devices(&[other], Some(auth)).await;
+                        if answer.is_err() {
+                            refused.fetch_add(1, Ordering::SeqCst);
+                        }
+                        answer
+                    }
                 })
                 .await
         }
     });
     // Until the user has confirmed, the retries are refused and the other session lives on.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    wait_until(
+        || async { refused.load(Ordering::SeqCst) >= 1 },
+        Duration::from_secs(30),
+        "the server refuses a retry before the user confirms",
+    )
+    .await;
     assert!(
         !retrying.is_finished(),
         "nothing is accepted before the user confirms"
@@ -642,6 +511,7 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
         .delete_devices(std::slice::from_ref(&third_device), None)
         .await
         .expect_err("user-interactive auth again");
+    refused.store(0, Ordering::SeqCst);
     let parked = app
         .accounts
         .park_sso_reauth(
@@ -649,14 +519,17 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
             &UiaChallenge::from_info(asked.as_uiaa_response().expect("a UIA answer")),
             {
                 let client = client.clone();
+                let refused = Arc::clone(&refused);
                 move |auth| {
                     let client = client.clone();
                     let third_device = third_device.clone();
+                    let refused = Arc::clone(&refused);
                     async move {
-                        client
-                            .delete_devices(&[third_device], Some(auth))
-                            .await
-                            .map(|_| ())
+                        let answer = client.delete_devices(&[third_device], Some(auth)).await;
+                        if answer.is_err() {
+                            refused.fetch_add(1, Ordering::SeqCst);
+                        }
+                        answer.map(|_| ())
                     }
                 }
             },
@@ -665,7 +538,13 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
     let (finished, ()) = tokio::join!(
         tokio::time::timeout(Duration::from_mins(1), app.accounts.finish_sso_reauth()),
         async {
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            // The parked request tries on its own every few seconds: wait for a refused try.
+            wait_until(
+                || async { refused.load(Ordering::SeqCst) >= 1 },
+                Duration::from_secs(30),
+                "the server refuses the parked request before the user confirms",
+            )
+            .await;
             assert!(
                 whoami(&fixture.synapse.url, third.access_token.expose())
                     .await
@@ -725,8 +604,7 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
     );
 
     app.accounts.remove(&account.id).await.expect("remove");
-    drop(fixture.synapse);
-    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+    fixture.shutdown().await;
 }
 
 // One journey through the same core calls the app's commands make (`matrix_delete_devices`,
@@ -736,7 +614,7 @@ async fn an_sso_only_account_signs_out_another_session_through_the_fallback() {
 #[allow(clippy::too_many_lines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app() {
-    let fixture = Fixture::start().await;
+    let fixture = fixture().await;
     let app = App::new();
     let dave = User {
         email: DAVE.0,
@@ -923,13 +801,12 @@ async fn an_sso_only_account_signs_out_a_session_and_deactivates_through_the_app
         "no token is left in the keyring"
     );
 
-    drop(fixture.synapse);
-    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+    fixture.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sso_sign_in_from_a_subscription_links_the_account_to_it() {
-    let fixture = Fixture::start().await;
+    let fixture = fixture().await;
     let app = App::new();
     // The EMS account whose subscription the sign-in is opened from.
     app.registry
@@ -982,8 +859,7 @@ async fn an_sso_sign_in_from_a_subscription_links_the_account_to_it() {
         Some(link),
         "the link is in the registry, as for password sign-in and registration"
     );
-    drop(fixture.synapse);
-    fixture.sandbox.shutdown().await.expect("the sandbox stops");
+    fixture.shutdown().await;
 }
 
 /// A sign-in that never reaches a server: only the listener and the flow's bookkeeping run.
@@ -1038,7 +914,7 @@ async fn a_newer_sign_in_replaces_a_waiting_one() {
 /// A session of `user` made the way another computer would: SSO in its own browser, then
 /// `m.login.token` by hand.
 async fn login_elsewhere(
-    fixture: &Fixture,
+    fixture: &SsoStack,
     browser: &Browser,
     user: &User<'_>,
 ) -> accounts_core::matrix::LoginGrant {

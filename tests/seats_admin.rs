@@ -7,13 +7,6 @@
 //! The EMS sign-in goes through the real OpenID Connect flow with a cookie-keeping HTTP client
 //! as the browser; secrets sit in an in-memory store (the keyring has its own tests).
 
-#[path = "support/browser.rs"]
-mod browser;
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-
 use std::sync::Arc;
 
 use accounts_core::browser::Opener;
@@ -24,14 +17,11 @@ use accounts_core::seats::{
 };
 use accounts_core::vault::{MemoryStore, SubscriptionLink, Vault};
 use accounts_core::Accounts;
-use browser::{form, set_field, Browser};
 use ems_api::{NewHostedHomeserver, NewSubscription};
-use ems_sandbox::{
-    ClientConfig, ElementOneConfig, HomeserverConfig, Homeservers, NewUser, ProviderConfig,
-    RunningSandbox, Sandbox, SandboxConfig, Store,
-};
-use synapse::Synapse;
-use synapse_admin::{login, whoami, Admin};
+use test_support::browser::{Browser, Player};
+use test_support::sandbox::{SandboxBuilder, TestSandbox};
+use test_support::synapse::Synapse;
+use test_support::synapse_admin::{login, whoami, Admin};
 
 const EMAIL: &str = "sam@example.org";
 const PASSWORD: &str = "sam's long sandbox password";
@@ -39,98 +29,51 @@ const SEATS: u32 = 3;
 
 struct Stack {
     synapse: Synapse,
-    sandbox: RunningSandbox,
+    sandbox: TestSandbox,
     admin: Admin,
     subscription_id: String,
-    user_id: String,
-    store: Store,
-    _dir: tempfile::TempDir,
 }
 
 /// A Synapse that accepts registration tokens, and the sandbox with Sam, whose hosted
 /// homeserver subscription of three seats runs on that Synapse.
 async fn stack() -> Stack {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tokens = dir.path().join("tokens.yaml");
-    std::fs::write(
-        &tokens,
-        // Access tokens expire within the test, as they do after 5 minutes by default: the
-        // admin's requests must refresh through the session.
-        "enable_registration: true\nregistration_requires_token: true\n\
-         refreshable_access_token_lifetime: 10s\n",
-    )
-    .expect("write the registration config");
-    let synapse = tokio::task::spawn_blocking(move || Synapse::start_with(&[&tokens]))
-        .await
-        .expect("Synapse starts");
-    let provider = ProviderConfig {
-        clients: vec![ClientConfig::public_native("element-accounts")],
-        homeservers: vec![HomeserverConfig {
-            server_name: synapse.server_name.clone(),
-            url: synapse.url.clone(),
-            web_client_url: None,
-            admin_user: synapse.admin_user.clone(),
-            admin_password: ems_sandbox::Secret::new(synapse.admin_password.clone()),
-        }],
-        element_one: Some(ElementOneConfig {
-            server_name: "one.test".into(),
-            url: "http://127.0.0.1:10/".into(),
-            sso_idp_id: None,
-            web_client_url: None,
-            client_id: None,
-        }),
-        ..ProviderConfig::default()
-    };
-    let db = dir.path().join("ems.db");
-    let (store, user_id, subscription_id) = {
-        let (db, provider) = (db.clone(), provider.clone());
-        tokio::task::spawn_blocking(move || {
-            let store = Store::open(&db).expect("the sandbox's database");
-            let user = store
-                .add_user(&NewUser {
-                    email: EMAIL.into(),
-                    name: "Sam Admin".into(),
-                    username: Some("sam".into()),
-                    password: ems_sandbox::Secret::new(PASSWORD),
-                })
-                .expect("add Sam");
-            let subscription = store
+    let synapse = Synapse::builder()
+        .config(
+            // Access tokens expire within the test, as they do after 5 minutes by default: the
+            // admin's requests must refresh through the session.
+            "enable_registration: true\nregistration_requires_token: true\n\
+             refreshable_access_token_lifetime: 10s\n",
+        )
+        .start_in_background()
+        .await;
+    let (sandbox, subscription_id) = SandboxBuilder::new()
+        .user(EMAIL, "Sam Admin", Some("sam"), PASSWORD)
+        .app_client()
+        .placeholder_homeservers()
+        .hosted_on(synapse.address())
+        .start_with(|fresh| {
+            fresh
+                .store
                 .create_subscription(
-                    &user.id,
+                    &fresh.users[0].id,
                     &NewSubscription::HostedHomeserver(NewHostedHomeserver {
                         seats: SEATS,
                         admin_contact: None,
                         server_name: None,
                     }),
-                    &Homeservers::from_config(&provider),
+                    fresh.homeservers,
                 )
-                .expect("a hosted homeserver on the test Synapse");
-            (store, user.id, subscription.id().to_owned())
+                .expect("a hosted homeserver on the test Synapse")
+                .id()
+                .to_owned()
         })
-        .await
-        .expect("blocking task")
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port for the sandbox");
-    let sandbox = Sandbox::start(
-        SandboxConfig {
-            database: db,
-            provider,
-        },
-        listener,
-    )
-    .await
-    .expect("the sandbox starts");
+        .await;
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     Stack {
         synapse,
         sandbox,
         admin,
         subscription_id,
-        user_id,
-        store,
-        _dir: dir,
     }
 }
 
@@ -151,34 +94,11 @@ async fn sign_in_to_ems(core: &Accounts, stack: &Stack) -> String {
         .start_sign_in(stack.sandbox.issuer())
         .await
         .expect("the EMS sign-in starts");
-    let browser = Browser::new();
-    let play = async {
-        let mut url = handoff.url.clone();
-        let mut answer = browser.get(&url).await;
-        for _ in 0..10 {
-            if let Some(location) = answer.location.clone() {
-                url = url::Url::parse(&url)
-                    .and_then(|b| b.join(&location))
-                    .expect("a redirect")
-                    .to_string();
-                answer = browser.get(&url).await;
-            } else if answer.body.contains("name=\"password\"") {
-                let (action, mut fields) = form(&answer.body);
-                set_field(&mut fields, "email", EMAIL);
-                set_field(&mut fields, "password", PASSWORD);
-                url = url::Url::parse(&url)
-                    .and_then(|b| b.join(&action))
-                    .expect("the form")
-                    .to_string();
-                answer = browser.post_form(&url, &fields).await;
-            } else if browser::is_consent_page(&answer) {
-                answer = browser.continue_as(&answer).await;
-            } else {
-                return;
-            }
-        }
-    };
-    let (account, ()) = tokio::join!(core.ems.finish_sign_in(), play);
+    let (browser, sam) = (Browser::new(), Player::new(EMAIL, PASSWORD));
+    let (account, _) = tokio::join!(
+        core.ems.finish_sign_in(),
+        sam.play_to_app(&browser, &handoff.url)
+    );
     account.expect("Sam is signed in to EMS").id
 }
 
@@ -677,8 +597,9 @@ impl Journey<'_> {
         let entry = only_subscription(core).await;
         assert_eq!(entry.seats, 5);
         let at_ems = stack
-            .store
-            .subscription(&stack.user_id, &stack.subscription_id)
+            .sandbox
+            .store()
+            .subscription(&stack.sandbox.user(EMAIL).id, &stack.subscription_id)
             .expect("the sandbox's record")
             .expect("exists");
         let ems_api::Subscription::HostedHomeserver(hosted) = at_ems else {

@@ -10,23 +10,16 @@
 //! The Synapse has guest access, an application service and an extra user type. The list is
 //! fetched two users a page, so the rules are checked across page boundaries.
 
-#[path = "support/synapse.rs"]
-mod synapse;
-#[path = "support/synapse_admin.rs"]
-mod synapse_admin;
-#[path = "support/synapse_db.rs"]
-mod synapse_db;
-
 use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use accounts_core::seats::{AdminApi, SeatLedger, SeatUser, SeatWarningKind};
-use synapse::{AccountKinds, Synapse};
-use synapse_admin::{
+use test_support::synapse::{AccountKinds, Synapse};
+use test_support::synapse_admin::{
     register_appservice_user, register_guest, sign_in_and_request, whoami,
     whoami_through_appservice, Admin,
 };
-use synapse_db::set_last_seen;
+use test_support::synapse_db::set_last_seen;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 

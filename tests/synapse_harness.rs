@@ -1,11 +1,8 @@
 //! The Synapse test harness itself: a real Synapse from `PyPI` started through `scripts/synapse`,
 //! reachable by server name, with an admin user, and gone after the test.
 
-#[path = "support/synapse.rs"]
-mod synapse;
-
 use serde_json::{json, Value};
-use synapse::Synapse;
+use test_support::synapse::Synapse;
 
 #[tokio::test]
 async fn synapse_starts_serves_discovery_has_an_admin_and_stops() {

@@ -4,11 +4,6 @@
 //! The keyring crate picks its store once per process, so each failure case runs the probe in a
 //! child process (this same test binary, running `probe_child`) with its own D-Bus environment.
 
-#[path = "support/canary.rs"]
-mod canary;
-#[path = "support/secret_service.rs"]
-mod secret_service;
-
 use std::process::Command;
 use std::time::Duration;
 
@@ -16,7 +11,8 @@ use accounts_core::vault::{
     new_account_id, AccountKind, AccountRecord, AccountRegistry, Secret, SecretKey, SecretKind,
     Vault, VaultError, ENTRY_FORMAT, FORMAT_ATTRIBUTE, KEYRING_SERVICE,
 };
-use secret_service::PrivateBus;
+use test_support::canary;
+use test_support::secret_service::PrivateBus;
 
 /// Set in the child process; holds nothing secret.
 const CHILD_ENV: &str = "ELEMENT_ACCOUNTS_VAULT_PROBE_CHILD";

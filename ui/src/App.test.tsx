@@ -81,14 +81,22 @@ describe('the shell', () => {
       if (command === 'keyring_status') throw problem;
       return command === 'app_overview' ? overview : undefined;
     });
-    render(<App />);
+    const { container } = render(<App />);
     const banner = await screen.findByTestId('keyring-status');
     expect(banner.querySelector('[role="alert"]')?.getAttribute('data-code')).toBe('keyring_unavailable');
+    await waitFor(() => expect(container.querySelector('.shell')?.getAttribute('data-keyring-check')).toBe('done'));
     cleanup();
 
-    invoke.mockImplementation(async (command: string) => (command === 'app_overview' ? overview : undefined));
-    render(<App />);
-    await waitFor(() => expect(invoke).toHaveBeenCalledWith('keyring_status', undefined));
+    let answer: () => void = () => {};
+    invoke.mockImplementation((command: string) => {
+      if (command === 'keyring_status') return new Promise<void>((resolve) => (answer = resolve));
+      return Promise.resolve(command === 'app_overview' ? overview : undefined);
+    });
+    const shell = render(<App />).container.querySelector('.shell');
+    // Until the check answers, the shell says so: no banner yet means nothing.
+    expect(shell?.getAttribute('data-keyring-check')).toBe('pending');
+    answer();
+    await waitFor(() => expect(shell?.getAttribute('data-keyring-check')).toBe('done'));
     expect(screen.queryByTestId('keyring-status')).toBeNull();
   });
 

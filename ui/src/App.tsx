@@ -30,6 +30,9 @@ export function App() {
   const [overview, setOverview] = useState<AppOverview | null>(null);
   const [errors, setErrors] = useState<IpcError[]>([]);
   const [keyringProblem, setKeyringProblem] = useState<IpcError | null>(null);
+  // Whether the keyring check has answered: the shell reports it (data-keyring-check) so that a
+  // test can tell "no problem" from "not checked yet" without waiting an arbitrary time.
+  const [keyringChecked, setKeyringChecked] = useState(false);
   const [removing, setRemoving] = useState<string | null>(null);
   const report = (error: unknown) => setErrors((list) => [...list, toIpcError(error)]);
   const refresh = () => appOverview().then(setOverview, report);
@@ -44,10 +47,12 @@ export function App() {
     // and the start-up benchmark wait for this), then fill in the overview.
     uiReady().catch(report);
     refresh();
-    keyringStatus().then(
-      () => setKeyringProblem(null),
-      (error: unknown) => setKeyringProblem(toIpcError(error)),
-    );
+    keyringStatus()
+      .then(
+        () => setKeyringProblem(null),
+        (error: unknown) => setKeyringProblem(toIpcError(error)),
+      )
+      .finally(() => setKeyringChecked(true));
   }, []);
 
   const onRemove = (id: string) => {
@@ -62,7 +67,7 @@ export function App() {
   };
 
   return (
-    <div class="shell">
+    <div class="shell" data-keyring-check={keyringChecked ? 'done' : 'pending'}>
       <AccountList accounts={overview?.accounts ?? []} busy={removing} onRemove={onRemove} />
       <main class="main">
         <nav class="tabs" role="tablist" aria-label="Panes">

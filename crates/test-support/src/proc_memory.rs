@@ -1,11 +1,6 @@
 //! The memory of a running app and its WebKit processes, read from `/proc` (Linux only), for
 //! benchmarks: RSS from `/proc/PID/status` and PSS from `/proc/PID/smaps_rollup`, per process
 //! of the app's process tree, as `scripts/bench_startup.py` sums them.
-//!
-//! Include with `#[path = "support/proc_memory.rs"] mod proc_memory;`.
-
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -32,6 +27,7 @@ pub struct TreeMemory {
 
 impl TreeMemory {
     /// Reads the tree under `root` now. Processes that end meanwhile are left out.
+    #[must_use]
     pub fn of(root: u32) -> Self {
         let processes = process_tree(root)
             .into_iter()
@@ -52,16 +48,19 @@ impl TreeMemory {
     }
 
     /// The summed RSS, MiB.
+    #[must_use]
     pub fn rss_mib(&self) -> f64 {
         mib(self.processes.iter().map(|p| p.rss_kib).sum())
     }
 
     /// The summed PSS, MiB.
+    #[must_use]
     pub fn pss_mib(&self) -> f64 {
         mib(self.processes.iter().map(|p| p.pss_kib).sum())
     }
 
     /// One line per process: name, pid, RSS and PSS.
+    #[must_use]
     pub fn describe(&self) -> String {
         self.processes
             .iter()
@@ -81,6 +80,7 @@ impl TreeMemory {
 
 /// KiB as MiB (exact below 2^52 KiB).
 #[allow(clippy::cast_precision_loss)]
+#[must_use]
 pub fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -104,6 +104,7 @@ fn pids() -> Vec<u32> {
 }
 
 /// `root` and its descendants, found through each process's parent in `/proc/PID/stat`.
+#[must_use]
 pub fn process_tree(root: u32) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     for pid in pids() {
@@ -130,6 +131,7 @@ pub fn process_tree(root: u32) -> Vec<u32> {
 
 /// The process running `binary` (compared by file name, as a rebuilt binary shows as
 /// "NAME (deleted)") whose environment holds `marker` (`KEY=VALUE`), if there is one.
+#[must_use]
 pub fn find_process(binary: &Path, marker: &str) -> Option<u32> {
     let wanted = binary.file_name()?.to_string_lossy().into_owned();
     pids().into_iter().find(|pid| {

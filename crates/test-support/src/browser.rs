@@ -6,11 +6,6 @@
 //! Form POSTs carry `Origin` as a browser's do. The forms these tests submit post back to the
 //! server whose page holds them, so the origin is the target URL's; [`Browser::post_form_from`]
 //! plays a page elsewhere.
-//!
-//! Include with `#[path = "support/browser.rs"] mod browser;`.
-
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -37,8 +32,15 @@ pub struct Browser {
     jar: Mutex<BTreeMap<String, String>>,
 }
 
+impl Default for Browser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Browser {
     /// A browser with an empty cookie jar.
+    #[must_use]
     pub fn new() -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -173,6 +175,7 @@ impl Browser {
 
 /// The first form of an HTML page: its `action` and its fields (`name`, `value`), entities
 /// decoded.
+#[must_use]
 pub fn form(html: &str) -> (String, Vec<(String, String)>) {
     let start = html.find("<form").expect("the page has a form");
     let end = html[start..].find('>').map_or(html.len(), |e| start + e);
@@ -207,6 +210,7 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 }
 
 /// Whether the page is the sandbox's consent page ("Continue as … to …").
+#[must_use]
 pub fn is_consent_page(answer: &Answer) -> bool {
     answer.status == StatusCode::OK && answer.body.contains("id=\"continue\"")
 }
@@ -218,10 +222,166 @@ pub fn set_field(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
 }
 
 /// A query parameter of a URL.
+#[must_use]
 pub fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .ok()?
         .query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// Resolves `href` (possibly relative, HTML-escaped) against `base`.
+#[must_use]
+pub fn resolve(base: &str, href: &str) -> String {
+    let href = href.replace("&amp;", "&").replace("&#x2F;", "/");
+    url::Url::parse(base)
+        .and_then(|b| b.join(&href))
+        .unwrap_or_else(|e| panic!("bad link {href:?} on {base}: {e}"))
+        .to_string()
+}
+
+/// The page's first link whose target (resolved against `base`) starts with `prefix`.
+#[must_use]
+pub fn link_to(html: &str, base: &str, prefix: &str) -> Option<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|href| resolve(base, href))
+        .find(|url| url.starts_with(prefix))
+}
+
+/// The `href` of the page's `class="primary-button"` link: Synapse's "Continue" on its
+/// "Continue to your account" page and "Continue with …" on its re-authentication page.
+#[must_use]
+pub fn primary_link(html: &str) -> Option<&str> {
+    let (before, _) = html.split_once("class=\"primary-button\"")?;
+    before.rsplit("href=\"").next()?.split('"').next()
+}
+
+/// The user at the browser, from a start address through every page of a sign-in: the sandbox's
+/// sign-in form (the one credential entry), its "Continue as …" consent page, Synapse's username
+/// picker, its "Continue to your account" and re-authentication pages, following redirects
+/// until the browser reaches [`Self::until`] or a page offers nothing more to do.
+///
+/// ```no_run
+/// # async fn example() {
+/// use test_support::browser::{Browser, Player};
+/// let browser = Browser::new();
+/// let (url, page) = Player::new("erin@example.org", "a long password")
+///     .play(&browser, "http://127.0.0.1:8480/oauth2/authorize?…")
+///     .await;
+/// # let _ = (url, page);
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Player<'a> {
+    email: &'a str,
+    password: &'a str,
+    username: Option<&'a str>,
+    stop: Option<&'a str>,
+    every_page_ok: bool,
+}
+
+impl<'a> Player<'a> {
+    /// Signs in to the sandbox as `email` with `password`.
+    #[must_use]
+    pub fn new(email: &'a str, password: &'a str) -> Self {
+        Self {
+            email,
+            password,
+            username: None,
+            stop: None,
+            every_page_ok: false,
+        }
+    }
+
+    /// Chooses `username` if Synapse's picker asks for one (without, the picker fails the test).
+    #[must_use]
+    pub fn picking(mut self, username: Option<&'a str>) -> Self {
+        self.username = username;
+        self
+    }
+
+    /// Stops once the browser is sent to an address starting with `prefix` (which is then
+    /// visited, and its answer returned).
+    #[must_use]
+    pub fn until(mut self, prefix: &'a str) -> Self {
+        self.stop = Some(prefix);
+        self
+    }
+
+    /// Fails on any page that is neither a redirect nor `200 OK` on the way (without, such a
+    /// page ends the play and is returned).
+    #[must_use]
+    pub fn every_page_ok(mut self) -> Self {
+        self.every_page_ok = true;
+        self
+    }
+
+    /// Plays an OpenID Connect authorization request at the sandbox through to its
+    /// `redirect_uri` (the app's loopback listener), where it must end; returns that page.
+    pub async fn play_to_app(&self, browser: &Browser, authorize_url: &str) -> Answer {
+        let back = query_param(authorize_url, "redirect_uri").expect("a redirect_uri");
+        assert!(
+            back.starts_with("http://127.0.0.1:"),
+            "back to the loopback listener: {back}"
+        );
+        let (url, page) = self.clone().until(&back).play(browser, authorize_url).await;
+        assert!(
+            url.starts_with(&back),
+            "the sandbox sends the browser back to the app: {url}"
+        );
+        page
+    }
+
+    /// Plays from `start`; returns the last URL visited and its answer.
+    pub async fn play(&self, browser: &Browser, start: &str) -> (String, Answer) {
+        let mut url = start.to_owned();
+        let mut answer = browser.get(&url).await;
+        for _ in 0..25 {
+            if self.stop.is_some_and(|stop| url.starts_with(stop)) {
+                return (url, answer);
+            }
+            if let Some(location) = answer.location.as_deref() {
+                url = resolve(&url, location);
+                answer = browser.get(&url).await;
+                continue;
+            }
+            if answer.status != StatusCode::OK {
+                assert!(!self.every_page_ok, "at {url}: {answer:?}");
+                return (url, answer);
+            }
+            if answer.body.contains("name=\"password\"") {
+                // The sandbox's sign-in form.
+                let (action, mut fields) = form(&answer.body);
+                set_field(&mut fields, "email", self.email);
+                set_field(&mut fields, "password", self.password);
+                url = resolve(&url, &action);
+                answer = browser.post_form(&url, &fields).await;
+            } else if is_consent_page(&answer) {
+                answer = browser.continue_as(&answer).await;
+            } else if url.contains("/pick_username/") && answer.body.contains("name=\"username\"") {
+                let name = self
+                    .username
+                    .unwrap_or_else(|| panic!("Synapse asked for a user name unexpectedly: {url}"));
+                let (action, mut fields) = form(&answer.body);
+                set_field(&mut fields, "username", name);
+                url = resolve(&url, &action);
+                answer = browser.post_form(&url, &fields).await;
+            } else if let Some(next) = primary_link(&answer.body) {
+                // Synapse's "Continue to your account" or "Continue with …": the user clicks it.
+                assert!(
+                    answer.body.contains("Continue"),
+                    "the only link on is Continue: {}",
+                    answer.body
+                );
+                url = resolve(&url, next);
+                answer = browser.get(&url).await;
+            } else {
+                return (url, answer);
+            }
+        }
+        panic!("the browser went round in circles; last at {url}");
+    }
 }

@@ -1,11 +1,7 @@
 //! Facts no API sets, written straight into a test Synapse's SQLite database. Test fixtures
-//! only. Uses rusqlite, so only test packages with it as a dev-dependency can include this.
+//! only.
 //!
-//! Include with `#[path = "support/synapse_db.rs"] mod synapse_db;`; the database is
-//! `Synapse::database_path()`.
-
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
+//! The database is [`Synapse::database_path`](crate::synapse::Synapse::database_path).
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,14 +1,22 @@
 //! The real app in a real webview: `tauri-driver` + WebKitWebDriver under the test run's Xvfb.
 //!
-//! Include with `#[path = "support/gui.rs"] mod gui;`. Each [`AppUnderTest`] has its own data,
-//! config, cache and state directories and its own `$BROWSER` (a script that writes each URL it
-//! is handed to a file the test reads). App instances run one at a time: the single-instance
-//! plugin would otherwise hand a second instance over to the first.
+//! Each [`AppUnderTest`] has its own data, config, cache and state directories and its own
+//! `$BROWSER` (a script that writes each URL it is handed to a file the test reads). App instances
+//! run one at a time: the single-instance plugin would otherwise hand a second instance over to
+//! the first.
+//!
+//! The binary is the app crate's, which Cargo names only to that crate's tests: they start from
+//! [`app_under_test!`](crate::app_under_test).
+//!
+//! ```ignore
+//! let app = test_support::app_under_test!()
+//!     .ems_server(sandbox.issuer())
+//!     .launch()
+//!     .await;
+//! app.click("ems-sign-in").await;
+//! let url = app.browser_url(1).await;
+//! ```
 
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
-
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -16,62 +24,119 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+use crate::free_port;
+use crate::wait::{until_listening, wait_for, wait_until};
+
+/// An [`AppBuilder`] for the app binary Cargo built for this test (`CARGO_BIN_EXE_element-accounts`,
+/// set only for the app crate's tests, so it never runs a stale binary).
+#[macro_export]
+macro_rules! app_under_test {
+    () => {
+        $crate::gui::AppBuilder::new(env!("CARGO_BIN_EXE_element-accounts"))
+    };
+}
+
 /// Serialises the app instances of one test binary (cargo runs test binaries one after another).
 static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
+/// What is done to the app's data directory before the app starts.
+type Prepare<'a> = Box<dyn FnOnce(&Path) + 'a>;
+
+/// How the app is to start; [`Self::launch`] starts it.
+pub struct AppBuilder<'a> {
+    binary: PathBuf,
+    env: Vec<(String, String)>,
+    prepare: Option<Prepare<'a>>,
 }
+
+impl<'a> AppBuilder<'a> {
+    /// The app at `binary`, with fresh directories and nothing added to its environment.
+    #[must_use]
+    pub fn new(binary: impl Into<PathBuf>) -> Self {
+        Self {
+            binary: binary.into(),
+            env: Vec::new(),
+            prepare: None,
+        }
+    }
+
+    /// Adds `key=value` to the app's environment.
+    #[must_use]
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Points the app's EMS pane at `issuer` (`ELEMENT_ACCOUNTS_EMS_ISSUER`).
+    #[must_use]
+    pub fn ems_server(self, issuer: &str) -> Self {
+        self.env("ELEMENT_ACCOUNTS_EMS_ISSUER", issuer)
+    }
+
+    /// Points the app's Matrix pane at `homeserver` (`ELEMENT_ACCOUNTS_HOMESERVER`): a server
+    /// name or a URL.
+    #[must_use]
+    pub fn homeserver(self, homeserver: &str) -> Self {
+        self.env("ELEMENT_ACCOUNTS_HOMESERVER", homeserver)
+    }
+
+    /// Adds each `(key, value)` of `env` to the app's environment.
+    #[must_use]
+    pub fn envs(self, env: &[(&str, &str)]) -> Self {
+        env.iter()
+            .fold(self, |app, (key, value)| app.env(key, value))
+    }
+
+    /// Gives `prepare` the app's data directory before the app starts (to seed files it will
+    /// find at start-up).
+    #[must_use]
+    pub fn prepare(mut self, prepare: impl FnOnce(&Path) + 'a) -> Self {
+        self.prepare = Some(Box::new(prepare));
+        self
+    }
+
+    /// Launches the app and waits until its front end reports that it rendered the shell.
+    pub async fn launch(self) -> AppUnderTest {
+        let turn = ONE_APP_AT_A_TIME.lock().await;
+        let home = tempfile::tempdir().expect("temp dir for the app");
+        for sub in ["data", "config", "cache", "state"] {
+            std::fs::create_dir_all(home.path().join(sub)).expect("xdg dir");
+        }
+        std::fs::create_dir_all(home.path().join(DATA_DIR)).expect("app data dir");
+        if let Some(prepare) = self.prepare {
+            prepare(&home.path().join(DATA_DIR));
+        }
+        AppUnderTest::start(self.binary, Arc::new(home), self.env, turn).await
+    }
+}
+
+/// The app's data directory under an instance's home (`$XDG_DATA_HOME/<identifier>`).
+const DATA_DIR: &str = "data/io.element.accounts";
 
 /// A running app driven through WebDriver.
 pub struct AppUnderTest {
     /// The WebDriver session on the app's window.
     pub client: Client,
     driver: Child,
+    binary: PathBuf,
+    env: Vec<(String, String)>,
     home: Arc<tempfile::TempDir>,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl AppUnderTest {
-    /// Launches the freshly built app with `env` added to its environment.
-    pub async fn launch(env: &[(&str, &str)]) -> Self {
-        Self::launch_with(env, |_| {}).await
-    }
-
-    /// Like [`Self::launch`], after `prepare` has been given the app's data directory (to seed
-    /// files the app will find at start-up).
-    pub async fn launch_with(env: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> Self {
-        let turn = ONE_APP_AT_A_TIME.lock().await;
-        let home = Arc::new(tempfile::tempdir().expect("temp dir for the app"));
-        for sub in ["data", "config", "cache", "state"] {
-            std::fs::create_dir_all(home.path().join(sub)).expect("xdg dir");
-        }
-        let data_dir = home.path().join("data/io.element.accounts");
-        std::fs::create_dir_all(&data_dir).expect("app data dir");
-        prepare(&data_dir);
-        Self::start(home, env, turn).await
-    }
-
-    /// Starts the app again over the directories of an earlier instance (see
-    /// [`Self::close_keeping_home`]): what a user sees after quitting and starting it again.
-    pub async fn relaunch(home: Arc<tempfile::TempDir>, env: &[(&str, &str)]) -> Self {
-        let turn = ONE_APP_AT_A_TIME.lock().await;
-        Self::start(home, env, turn).await
-    }
-
+    /// Starts the app over `home` and waits until its front end reports that it rendered.
     async fn start(
+        binary: PathBuf,
         home: Arc<tempfile::TempDir>,
-        env: &[(&str, &str)],
+        env: Vec<(String, String)>,
         turn: tokio::sync::MutexGuard<'static, ()>,
     ) -> Self {
         let bus = env
             .iter()
-            .find(|(key, _)| *key == "DBUS_SESSION_BUS_ADDRESS")
-            .map(|(_, value)| (*value).to_owned());
-        wait_until_no_instance(bus.as_deref()).await;
+            .find(|(key, _)| key == "DBUS_SESSION_BUS_ADDRESS")
+            .map(|(_, value)| value.as_str());
+        wait_until_no_instance(bus).await;
         let _ = std::fs::remove_file(home.path().join("ready"));
         let browser = home.path().join("browser.sh");
         std::fs::write(
@@ -102,27 +167,19 @@ impl AppUnderTest {
             .env("ELEMENT_ACCOUNTS_READY_FILE", home.path().join("ready"))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
-        for (key, value) in env {
+        for (key, value) in &env {
             cmd.env(key, value);
         }
         let driver = cmd
             .spawn()
             .expect("tauri-driver is installed (scripts/install-deps installs it)");
-
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tauri-driver did not listen on {port}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        until_listening(port, Duration::from_secs(20), "tauri-driver listens").await;
 
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": env!("CARGO_BIN_EXE_element-accounts") }),
+            serde_json::json!({ "application": &binary }),
         );
         let mut builder = ClientBuilder::rustls().expect("rustls connector");
         builder.capabilities(caps);
@@ -132,37 +189,52 @@ impl AppUnderTest {
             .await
             .expect("the app's window did not come up within 90 s")
             .expect("a WebDriver session on the app");
-        Self {
+        let app = Self {
             client,
             driver,
+            binary,
+            env,
             home,
             _turn: turn,
-        }
+        };
+        app.wait_ready().await;
+        app
+    }
+
+    /// Quits and starts the app again over the same directories, with the same environment: what
+    /// a user sees after quitting and starting it again.
+    pub async fn restart(self) -> Self {
+        let (binary, env) = (self.binary.clone(), self.env.clone());
+        let home = self.close_keeping_home().await;
+        let turn = ONE_APP_AT_A_TIME.lock().await;
+        Self::start(binary, home, env, turn).await
     }
 
     /// The app's data directory (`$XDG_DATA_HOME/<identifier>`).
+    #[must_use]
     pub fn data_dir(&self) -> PathBuf {
-        self.home.path().join("data/io.element.accounts")
+        self.home.path().join(DATA_DIR)
     }
 
     /// Waits for the `n`-th URL (counting from 1) the app handed to `$BROWSER`.
     pub async fn browser_url(&self, n: usize) -> String {
         let file = self.home.path().join("browser-urls");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let urls = std::fs::read_to_string(&file).unwrap_or_default();
-            if let Some(url) = urls.lines().nth(n - 1) {
-                return url.to_owned();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the app never opened browser URL #{n}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for(
+            || async {
+                let urls = std::fs::read_to_string(&file).unwrap_or_default();
+                urls.lines()
+                    .nth(n - 1)
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("{} URLs", urls.lines().count()))
+            },
+            Duration::from_secs(30),
+            &format!("the app opens browser URL #{n}"),
+        )
+        .await
     }
 
     /// The root of this instance's private directories.
+    #[must_use]
     pub fn home(&self) -> &Path {
         self.home.path()
     }
@@ -170,11 +242,12 @@ impl AppUnderTest {
     /// Waits until the front end has reported that it rendered the shell.
     pub async fn wait_ready(&self) {
         let ready = self.home.path().join("ready");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !ready.exists() {
-            assert!(Instant::now() < deadline, "the UI never reported ready");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_until(
+            || async { ready.exists() },
+            Duration::from_secs(30),
+            "the UI reports ready",
+        )
+        .await;
     }
 
     /// Waits for the element with `data-testid` = `id` and returns its text.
@@ -205,11 +278,23 @@ impl AppUnderTest {
 
     /// Waits until no element matches `data-testid` = `id`.
     pub async fn wait_gone(&self, id: &str) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while self.count(id).await > 0 {
-            assert!(Instant::now() < deadline, "{id} is still shown");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_until(
+            || async { self.count(id).await == 0 },
+            Duration::from_secs(15),
+            &format!("{id} is no longer shown"),
+        )
+        .await;
+    }
+
+    /// Waits until an element matches the CSS selector `css` (a state the front end reports in an
+    /// attribute, say), up to 15 s.
+    pub async fn wait_for_css(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("nothing matches {css}: {e}"));
     }
 
     /// How many elements match `data-testid` = `id` right now.
@@ -282,43 +367,44 @@ impl AppUnderTest {
 
     /// Waits until exactly `n` elements match `data-testid` = `id` (up to `timeout`).
     pub async fn wait_count(&self, id: &str, n: usize, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let found = self.count(id).await;
-            if found == n {
-                return;
-            }
-            if Instant::now() >= deadline {
+        wait_for(
+            || async {
+                let found = self.count(id).await;
+                if found == n {
+                    return Ok(());
+                }
                 let errors = self.texts_of("error").await;
-                panic!("expected {n} of {id}, found {found}; errors shown: {errors:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+                Err(format!("{found} of them; errors shown: {errors:?}"))
+            },
+            timeout,
+            &format!("{n} of {id}"),
+        )
+        .await;
     }
 
     /// Waits (up to a minute: some steps open an encrypted store) until the text of `id` is
     /// what `wanted` accepts; fails with `what`, the text shown and the errors shown.
     pub async fn wait_text(&self, id: &str, wanted: impl Fn(&str) -> bool, what: &str) {
-        let deadline = Instant::now() + Duration::from_mins(1);
-        loop {
-            let text = if self.count(id).await > 0 {
-                self.text_of(id).await
-            } else {
-                String::new()
-            };
-            if wanted(&text) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what}: {id} shows {text:?}; errors: {:?}",
-                self.texts_of("error").await
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_for(
+            || async {
+                let text = if self.count(id).await > 0 {
+                    self.text_of(id).await
+                } else {
+                    String::new()
+                };
+                if wanted(&text) {
+                    return Ok(());
+                }
+                let errors = self.texts_of("error").await;
+                Err(format!("{id} shows {text:?}; errors: {errors:?}"))
+            },
+            Duration::from_mins(1),
+            what,
+        )
+        .await;
     }
 
-    /// Closes the app but keeps its directories, for [`Self::relaunch`].
+    /// Closes the app but keeps its directories (for a look at what it left there).
     pub async fn close_keeping_home(self) -> Arc<tempfile::TempDir> {
         let home = Arc::clone(&self.home);
         self.close().await;

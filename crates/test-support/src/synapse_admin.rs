@@ -1,12 +1,9 @@
 //! The Synapse Admin API and a few client-server calls, for setting up and checking Matrix tests
 //! (users, deactivation, devices, whoami). Test fixtures only: the app never uses this.
-//!
-//! Include with `#[path = "support/synapse_admin.rs"] mod synapse_admin;` after `synapse.rs`.
-
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
 
 use serde_json::{json, Value};
+
+use crate::wait::wait_for;
 
 /// An admin session on a test Synapse.
 pub struct Admin {
@@ -305,6 +302,7 @@ pub async fn whoami(base: &str, access_token: &str) -> Result<(String, String), 
 // Seats: the kinds of account the counting rules tell apart, and when a user was last seen.
 impl Admin {
     /// The admin's access token, for a client of our own (such as the core's Admin API client).
+    #[must_use]
     pub fn token(&self) -> &str {
         &self.token
     }
@@ -431,17 +429,16 @@ impl Admin {
     /// (`synapse/storage/databases/main/client_ips.py`, Synapse 1.163.2; measured 3.3 s after a
     /// request). Once this returns, nothing queued before the awaited request is still pending.
     pub async fn wait_for_last_seen(&self, user_id: &str) -> i64 {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            if let Some(ts) = self.listed_last_seen(user_id).await {
-                return ts;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "Synapse recorded no last_seen_ts for {user_id} within 30 s of its request"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        }
+        wait_for(
+            || async {
+                self.listed_last_seen(user_id)
+                    .await
+                    .ok_or("no last_seen_ts")
+            },
+            std::time::Duration::from_secs(30),
+            &format!("Synapse records a last_seen_ts for {user_id} within 30 s of its request"),
+        )
+        .await
     }
 }
 

@@ -9,13 +9,22 @@
 //! case-insensitive substring of the Matrix ID or the display name: once lower-casing each row
 //! per query, and once over strings lower-cased beforehand (as the pane does). Each baseline
 //! runs repeatedly for 25 ms and reports the mean, since WebKit's clock may be coarse.
-//!
-//! Include with `#[path = "support/search_timing.rs"] mod search_timing;` after `gui.rs`.
 
-use accounts_core::seats::SeatUser;
 use serde_json::{json, Value};
 
 use crate::gui::AppUnderTest;
+
+/// One row of the Seats pane, as the search sees it (the core's `SeatUser`, which this crate
+/// does not know: it depends on no crate of the app's).
+#[derive(Debug, Clone)]
+pub struct SearchRow {
+    /// The full Matrix ID.
+    pub user_id: String,
+    /// Its localpart (the row's `data-testid` is `seats-user-<localpart>`).
+    pub localpart: String,
+    /// The display name, if any.
+    pub display_name: Option<String>,
+}
 
 /// The figures, one entry per query, milliseconds.
 #[derive(Debug, Default)]
@@ -110,7 +119,7 @@ input.dispatchEvent(new Event('input', { bubbles: true }));
 const QUIET: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// How many of `rows` the search `query` matches, by the pane's rule, and the first of them.
-fn matching(rows: &[SeatUser], query: &str) -> (u64, Option<String>) {
+fn matching(rows: &[SearchRow], query: &str) -> (u64, Option<String>) {
     let needle = query.trim().to_lowercase();
     let mut hits = rows.iter().filter(|u| {
         needle.is_empty()
@@ -153,8 +162,13 @@ fn number(answer: &Value, key: &str) -> f64 {
 
 /// Runs every query through the UI and the baseline, clearing the search in between. The pane
 /// must show every row of `rows` (the whole list, in the same order) when this starts.
-pub async fn measure(app: &AppUnderTest, rows: &[SeatUser], queries: &[String]) -> SearchFigures {
-    let payload = serde_json::to_string(rows).expect("the rows as JSON");
+pub async fn measure(app: &AppUnderTest, rows: &[SearchRow], queries: &[String]) -> SearchFigures {
+    let payload = Value::Array(
+        rows.iter()
+            .map(|u| json!({ "user_id": u.user_id, "display_name": u.display_name }))
+            .collect(),
+    )
+    .to_string();
     let setup = app
         .client
         .execute(SETUP, vec![Value::String(payload)])

@@ -2,17 +2,14 @@
 //!
 //! The app hands sign-in URLs to `$BROWSER` (a script of the GUI harness that writes them to a
 //! file); the test opens each in this Chromium and signs in as a user would.
-//!
-//! Include with `#[path = "support/chromium.rs"] mod chromium;`.
 
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
-
-use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::free_port;
+use crate::wait::{until_listening, wait_for};
 
 /// A headless Chromium with a fresh profile.
 pub struct Chromium {
@@ -25,21 +22,14 @@ pub struct Chromium {
 impl Chromium {
     /// Starts chromedriver and a headless Chromium with the flags this closed network needs.
     pub async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
+        let port = free_port();
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver is installed (chromium-driver)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        until_listening(port, Duration::from_secs(20), "chromedriver listens").await;
         let profile = tempfile::tempdir().expect("profile dir");
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -87,6 +77,41 @@ impl Chromium {
         input.send_keys(text).await.expect("typing");
     }
 
+    /// Opens `url` and signs in on the EMS sandbox's form there as `email` with `password`.
+    pub async fn sign_in(&self, url: &str, email: &str, password: &str) {
+        self.open(url).await;
+        self.fill("email", email).await;
+        self.fill("password", password).await;
+        self.submit().await;
+    }
+
+    /// Clicks the page's `a.primary-button`: Synapse's "Continue" on its "Continue to your
+    /// account" page, or "Continue with …" on its re-authentication page.
+    pub async fn click_primary_button(&self) {
+        self.primary_button()
+            .await
+            .click()
+            .await
+            .expect("click Synapse's primary button");
+    }
+
+    /// The `href` of the page's `a.primary-button`, not followed.
+    pub async fn primary_href(&self) -> String {
+        self.primary_button()
+            .await
+            .attr("href")
+            .await
+            .expect("attribute")
+            .expect("an href")
+    }
+
+    async fn primary_button(&self) -> fantoccini::elements::Element {
+        self.client
+            .find(Locator::Css("a.primary-button"))
+            .await
+            .expect("Synapse's primary button (Continue)")
+    }
+
     /// Submits the page's form with its submit button.
     pub async fn submit(&self) {
         self.client
@@ -114,21 +139,22 @@ impl Chromium {
 
     /// Waits until the page's text contains `needle`; returns the text.
     pub async fn wait_for_text(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let text = match self.client.find(Locator::Css("body")).await {
-                Ok(body) => body.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            if text.contains(needle) {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the browser never showed {needle:?}; it shows: {text}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_for(
+            || async {
+                let text = match self.client.find(Locator::Css("body")).await {
+                    Ok(body) => body.text().await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                if text.contains(needle) {
+                    Ok(text)
+                } else {
+                    Err(format!("the page shows: {text}"))
+                }
+            },
+            Duration::from_secs(30),
+            &format!("the browser shows {needle:?}"),
+        )
+        .await
     }
 
     /// Ends the session and stops chromedriver.

@@ -1,12 +1,6 @@
 //! A tiny SMTP server on 127.0.0.1 that accepts every message and keeps it for the test to read:
 //! enough of RFC 5321 for Synapse's mailer (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; no
 //! TLS, no auth). Stops when dropped.
-//!
-//! Include with `#[path = "support/smtp_sink.rs"] mod smtp_sink;`. Decoding needs the `base64`
-//! crate as a dev-dependency.
-
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -27,6 +21,7 @@ pub struct Mail {
 
 impl Mail {
     /// The message's text with every base64 or quoted-printable part decoded.
+    #[must_use]
     pub fn text(&self) -> String {
         let mut out = String::new();
         let mut lines = self.data.lines().peekable();
@@ -59,6 +54,7 @@ impl Mail {
     }
 
     /// The first link in the message whose text contains `needle` (`&amp;` undone).
+    #[must_use]
     pub fn link_containing(&self, needle: &str) -> Option<String> {
         let text = self.text();
         text.match_indices("http")
@@ -120,6 +116,7 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     /// Starts listening on a free port of 127.0.0.1.
+    #[must_use]
     pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the SMTP sink");
         let port = listener.local_addr().expect("sink address").port();
@@ -154,6 +151,7 @@ impl SmtpSink {
     }
 
     /// Waits (up to `timeout`) for a message to `address`.
+    #[must_use]
     pub fn wait_for(&self, address: &str, timeout: Duration) -> Mail {
         let deadline = Instant::now() + timeout;
         loop {

@@ -1,16 +1,12 @@
 //! Looking for a secret where it must never be: every file under some folders, in the forms a
 //! leak would take (plain, JSON-escaped, percent-encoded, base64 at each of the three alignments).
-//!
-//! Include with `#[path = "support/canary.rs"] mod canary;`.
-
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
 /// The text forms in which `secret` could appear in a file.
+#[must_use]
 pub fn secret_forms(secret: &str) -> Vec<String> {
     let mut forms = vec![secret.to_owned()];
     let json = serde_json::to_string(secret).expect("a string serialises");
@@ -104,5 +100,24 @@ pub fn assert_private_files(home: &Path) {
     }
     if data.join("ems-cache").exists() {
         assert_eq!(mode(&data.join("ems-cache")), 0o700, "the EMS cache folder");
+    }
+}
+
+/// Asserts that none of `secrets`, in any of its forms, is in a file under the app's data,
+/// config, cache or state directories below `home` (an `AppUnderTest` home); `what` names the
+/// secrets in the failure ("a token or password").
+pub fn assert_not_written(home: &Path, secrets: &[&str], what: &str) {
+    let roots: Vec<PathBuf> = ["data", "config", "cache", "state"]
+        .iter()
+        .map(|d| home.join(d))
+        .collect();
+    let roots: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
+    for secret in secrets {
+        let leaks = files_containing(secret, &roots);
+        assert!(
+            leaks.is_empty(),
+            "{what} was written to disk: {:?}",
+            leaks.iter().map(|(p, _)| p).collect::<Vec<_>>()
+        );
     }
 }

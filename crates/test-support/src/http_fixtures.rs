@@ -1,16 +1,14 @@
 //! Small servers for homeserver-discovery tests: a plain HTTP server answering fixed paths (a
 //! well-known on another port, a server that is not Matrix), a self-signed TLS listener, and a
 //! port nothing listens on.
-//!
-//! Include with `#[path = "support/http_fixtures.rs"] mod http_fixtures;`.
-
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+pub use crate::free_port;
+use crate::wait::blocking_wait_until;
 
 /// A plain HTTP/1.1 server on 127.0.0.1 answering fixed paths; every other path is a 404 page.
 /// It runs on its own thread until the process ends.
@@ -21,6 +19,7 @@ pub struct FixedServer {
 
 impl FixedServer {
     /// Starts a server answering `routes`: (path, content type, body), all with 200.
+    #[must_use]
     pub fn start(routes: Vec<(&'static str, &'static str, String)>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a fixture server");
         let port = listener.local_addr().expect("address").port();
@@ -33,11 +32,13 @@ impl FixedServer {
     }
 
     /// The server's name as a Matrix server name, `127.0.0.1:PORT`.
+    #[must_use]
     pub fn server_name(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
     /// A well-known naming `base_url` as the homeserver.
+    #[must_use]
     pub fn well_known_to(base_url: &str) -> Self {
         Self::start(vec![(
             "/.well-known/matrix/client",
@@ -47,6 +48,7 @@ impl FixedServer {
     }
 
     /// A web server that is not Matrix: an HTML page at `/`, 404 elsewhere.
+    #[must_use]
     pub fn not_matrix() -> Self {
         Self::start(vec![(
             "/",
@@ -104,6 +106,7 @@ pub struct SelfSignedTls {
 
 impl SelfSignedTls {
     /// Makes a throw-away certificate and starts the listener.
+    #[must_use]
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the certificate");
         let key = dir.path().join("key.pem");
@@ -139,11 +142,11 @@ impl SelfSignedTls {
             .stderr(Stdio::null())
             .spawn()
             .expect("start openssl s_server");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the TLS listener did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        blocking_wait_until(
+            || TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            Duration::from_secs(10),
+            "the TLS listener starts",
+        );
         Self {
             port,
             child,
@@ -157,12 +160,4 @@ impl Drop for SelfSignedTls {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A port on 127.0.0.1 that nothing listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
 }

@@ -1,15 +1,23 @@
 //! A real Synapse for a test: started on a free port through `scripts/synapse`, stopped on drop.
 //!
-//! Include with `#[path = "support/synapse.rs"] mod synapse;`.
+//! ```no_run
+//! use test_support::synapse::Synapse;
+//! let plain = Synapse::start();
+//! let open = Synapse::builder()
+//!     .config("enable_registration: true\nenable_registration_without_verification: true\n")
+//!     .start();
+//! # let _ = (plain, open);
+//! ```
+//!
+//! Synapse with the EMS sandbox as its identity provider is [`crate::sso::SsoStack`].
 
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
-
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The repository root, found from the test crate's manifest directory.
+use crate::free_port;
+
+/// The repository root, found from this crate's manifest directory.
+#[must_use]
 pub fn repo_root() -> PathBuf {
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     while !dir.join("scripts/synapse").exists() {
@@ -22,12 +30,44 @@ pub fn repo_root() -> PathBuf {
     dir
 }
 
-/// A port on 127.0.0.1 that nothing listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
+/// Where a Synapse listens and what it is called, known before it starts (from its port): what
+/// the config of another server names when it must name Synapse first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SynapseAddress {
+    /// The port it listens on, on 127.0.0.1.
+    pub port: u16,
+}
+
+impl SynapseAddress {
+    /// A port nothing listens on yet.
+    #[must_use]
+    pub fn free() -> Self {
+        Self { port: free_port() }
+    }
+
+    /// The client-server API base URL, `http://127.0.0.1:PORT`.
+    #[must_use]
+    pub fn url(self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The server name, `127.0.0.1:PORT`.
+    #[must_use]
+    pub fn server_name(self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The admin's full Matrix ID, as `scripts/synapse` registers it.
+    #[must_use]
+    pub fn admin_user(self) -> String {
+        format!("@admin:{}", self.server_name())
+    }
+
+    /// The admin's password (a test fixture), as [`SynapseBuilder::start`] chooses it.
+    #[must_use]
+    pub fn admin_password(self) -> String {
+        format!("admin-pw-{}", self.port)
+    }
 }
 
 /// A running Synapse with an admin user.
@@ -46,41 +86,52 @@ pub struct Synapse {
     extra_configs: Vec<PathBuf>,
 }
 
-impl Synapse {
-    /// Starts Synapse with the default test config.
-    pub fn start() -> Self {
-        Self::start_with(&[])
+/// How a Synapse is to start; [`Self::start`] starts it.
+#[derive(Debug, Default)]
+pub struct SynapseBuilder {
+    port: Option<u16>,
+    configs: Vec<String>,
+    config_files: Vec<PathBuf>,
+}
+
+impl SynapseBuilder {
+    /// Listens on `port`, chosen up front (with [`free_port`]) when another server's config must
+    /// name Synapse's address before Synapse starts. A free port otherwise.
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
     }
 
-    /// Starts Synapse with extra config files applied after the generated ones.
-    pub fn start_with(extra_configs: &[&Path]) -> Self {
-        Self::start_on(free_port(), extra_configs)
+    /// Applies `yaml` after the generated config (a later file replaces whole top-level keys).
+    #[must_use]
+    pub fn config(mut self, yaml: impl Into<String>) -> Self {
+        self.configs.push(yaml.into());
+        self
     }
 
-    /// Starts Synapse on `port`, chosen up front (e.g. with [`free_port`]) when another server's
-    /// config must name Synapse's address before Synapse starts, with extra config files.
-    pub fn start_on(port: u16, extra_configs: &[&Path]) -> Self {
+    /// Applies the config file `path` after the generated config; it must outlive the Synapse
+    /// when [`Synapse::start_again`] is used.
+    #[must_use]
+    pub fn config_file(mut self, path: &Path) -> Self {
+        self.config_files.push(path.to_path_buf());
+        self
+    }
+
+    /// Starts Synapse and waits until it is healthy, with its admin registered. This blocks: from
+    /// async code, see [`Self::start_in_background`].
+    #[must_use]
+    pub fn start(self) -> Synapse {
+        let port = self.port.unwrap_or_else(free_port);
         let dir = tempfile::tempdir().expect("temp dir for Synapse");
-        let admin_password = format!("admin-pw-{port}");
-        let mut cmd = Command::new(repo_root().join("scripts/synapse"));
-        cmd.arg("start")
-            .arg("--dir")
-            .arg(dir.path())
-            .arg("--port")
-            .arg(port.to_string())
-            .arg("--admin-password")
-            .arg(&admin_password);
-        for config in extra_configs {
-            cmd.arg("--config").arg(config);
+        let mut extra_configs = self.config_files;
+        for (i, yaml) in self.configs.iter().enumerate() {
+            let path = dir.path().join(format!("test-config-{i}.yaml"));
+            std::fs::write(&path, yaml).expect("write the extra Synapse config");
+            extra_configs.push(path);
         }
-        let output = cmd.output().expect("run scripts/synapse");
-        assert!(
-            output.status.success(),
-            "scripts/synapse start failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        let admin_password = SynapseAddress { port }.admin_password();
+        let stdout = run_start(dir.path(), port, &admin_password, &extra_configs, "start");
         let value = |key: &str| {
             stdout
                 .lines()
@@ -88,19 +139,48 @@ impl Synapse {
                 .unwrap_or_else(|| panic!("scripts/synapse printed no {key}: {stdout}"))
                 .to_owned()
         };
-        Self {
+        Synapse {
             url: value("SYNAPSE_URL"),
             server_name: value("SYNAPSE_SERVER_NAME"),
             admin_user: value("SYNAPSE_ADMIN_USER"),
             admin_password,
             port,
             dir,
-            extra_configs: extra_configs.iter().map(|p| p.to_path_buf()).collect(),
+            extra_configs,
         }
     }
 
+    /// [`Self::start`] on a blocking thread, so that the runtime keeps serving meanwhile (a
+    /// server Synapse reads while it starts, such as its identity provider, lives there).
+    pub async fn start_in_background(self) -> Synapse {
+        tokio::task::spawn_blocking(move || self.start())
+            .await
+            .expect("Synapse starts")
+    }
+}
+
+impl Synapse {
+    /// How a Synapse is to start: a free port and the default test config, unless told.
+    #[must_use]
+    pub fn builder() -> SynapseBuilder {
+        SynapseBuilder::default()
+    }
+
+    /// Where it listens and what it is called.
+    #[must_use]
+    pub fn address(&self) -> SynapseAddress {
+        SynapseAddress { port: self.port }
+    }
+
+    /// Starts Synapse with the default test config (blocking).
+    #[must_use]
+    pub fn start() -> Self {
+        Self::builder().start()
+    }
+
     /// Synapse's SQLite database (`homeserver.db` in its directory), for facts no API sets, such
-    /// as when a user was last seen (see `synapse_db.rs`).
+    /// as when a user was last seen (see [`crate::synapse_db`]).
+    #[must_use]
     pub fn database_path(&self) -> PathBuf {
         self.dir.path().join("homeserver.db")
     }
@@ -108,10 +188,14 @@ impl Synapse {
     /// Starts Synapse on a free port with guest access, an application service and an extra user
     /// type (see [`AccountKinds`]). Keep the returned config alive as long as the Synapse: it
     /// holds the files that [`Self::start_again`] reads again.
+    #[must_use]
     pub fn start_with_account_kinds() -> (Self, AccountKinds) {
         let port = free_port();
         let kinds = AccountKinds::write(&format!("127.0.0.1:{port}"));
-        let synapse = Self::start_on(port, &[kinds.config_path.as_path()]);
+        let synapse = Self::builder()
+            .port(port)
+            .config_file(&kinds.config_path)
+            .start();
         (synapse, kinds)
     }
 
@@ -128,25 +212,43 @@ impl Synapse {
 
     /// Starts a stopped Synapse again on the same port, with the same data and config.
     pub fn start_again(&self) {
-        let mut cmd = Command::new(repo_root().join("scripts/synapse"));
-        cmd.arg("start")
-            .arg("--dir")
-            .arg(self.dir.path())
-            .arg("--port")
-            .arg(self.port.to_string())
-            .arg("--admin-password")
-            .arg(&self.admin_password);
-        for config in &self.extra_configs {
-            cmd.arg("--config").arg(config);
-        }
-        let output = cmd.output().expect("run scripts/synapse");
-        assert!(
-            output.status.success(),
-            "scripts/synapse start (again) failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
+        run_start(
+            self.dir.path(),
+            self.port,
+            &self.admin_password,
+            &self.extra_configs,
+            "start (again)",
         );
     }
+}
+
+/// Runs `scripts/synapse start` over `dir`; returns what it printed.
+fn run_start(
+    dir: &Path,
+    port: u16,
+    admin_password: &str,
+    configs: &[PathBuf],
+    what: &str,
+) -> String {
+    let mut cmd = Command::new(repo_root().join("scripts/synapse"));
+    cmd.arg("start")
+        .arg("--dir")
+        .arg(dir)
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--admin-password")
+        .arg(admin_password);
+    for config in configs {
+        cmd.arg("--config").arg(config);
+    }
+    let output = cmd.output().expect("run scripts/synapse");
+    assert!(
+        output.status.success(),
+        "scripts/synapse {what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 impl Drop for Synapse {
@@ -183,11 +285,11 @@ pub struct AppService {
 /// extra user type [`AccountKinds::EXTRA_USER_TYPE`] besides Synapse's `bot` and `support`.
 /// The files live in a temp dir that is removed when this is dropped.
 pub struct AccountKinds {
-    /// The extra config file to pass to [`Synapse::start_on`].
+    /// The extra config file for [`SynapseBuilder::config_file`].
     pub config_path: PathBuf,
     /// The registered application service.
     pub appservice: AppService,
-    dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
 }
 
 impl AccountKinds {
@@ -197,6 +299,7 @@ impl AccountKinds {
 
     /// Writes the registration and the config for a Synapse whose server name is
     /// `server_name` (`127.0.0.1:PORT`, known before start through [`free_port`]).
+    #[must_use]
     pub fn write(server_name: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the extra Synapse config");
         let appservice = AppService {
@@ -249,12 +352,13 @@ impl AccountKinds {
         Self {
             config_path,
             appservice,
-            dir,
+            _dir: dir,
         }
     }
 }
 
 /// `text` with every character that means something in a (Python) regex escaped.
+#[must_use]
 pub fn regex_escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() * 2);
     for c in text.chars() {

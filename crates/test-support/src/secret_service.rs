@@ -1,15 +1,12 @@
 //! Private D-Bus session buses for keyring tests: one with no services at all (no Secret
 //! Service can be found or activated), and one with its own gnome-keyring that a test may lock
 //! without disturbing the run's shared keyring.
-//!
-//! Include with `#[path = "support/secret_service.rs"] mod secret_service;`.
-
-// Each test binary includes this file and uses a part of it.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::wait::blocking_wait_until;
 
 /// A `dbus-daemon` of our own, stopped on drop (with the keyring daemon, if any).
 pub struct PrivateBus {
@@ -36,6 +33,7 @@ const CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bu
 
 impl PrivateBus {
     /// A session bus on which nothing provides, or can activate, a Secret Service.
+    #[must_use]
     pub fn without_services() -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the bus");
         let config = dir.path().join("bus.conf");
@@ -65,6 +63,7 @@ impl PrivateBus {
     }
 
     /// A bus with its own gnome-keyring whose "login" collection is created and unlocked.
+    #[must_use]
     pub fn with_keyring() -> Self {
         let mut bus = Self::without_services();
         for sub in ["data", "runtime"] {
@@ -85,14 +84,11 @@ impl PrivateBus {
             stdin.write_all(b"private-bus-keyring").expect("password");
         }
         bus.keyring = Some(keyring);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while !bus.has_name("org.freedesktop.secrets") {
-            assert!(
-                Instant::now() < deadline,
-                "the private gnome-keyring never took its bus name"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        blocking_wait_until(
+            || bus.has_name("org.freedesktop.secrets"),
+            Duration::from_secs(15),
+            "the private gnome-keyring takes its bus name",
+        );
         bus
     }
 
