@@ -47,6 +47,7 @@ use ems_sandbox::ElementOneConfig;
 use reqwest::header::{CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use serde_json::Value;
 use test_support::browser::{self, form, query_param, resolve, set_field, Answer, Browser};
+use test_support::figures::{median, show};
 use test_support::free_port;
 use test_support::sandbox::SandboxBuilder;
 use test_support::sso::{SsoStack, IDP, SYNAPSE_CLIENT};
@@ -974,29 +975,6 @@ async fn run_rounds(stack: &Stack, rounds: usize) -> Figures {
         eprintln!("bench-bridge: round {round} of {rounds} done (round 0 is the warm-up)");
     }
     figures
-}
-
-/// The median, smallest and largest of `values` (not empty).
-fn spread(values: &[f64]) -> (f64, f64, f64) {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    let median = if sorted.len().is_multiple_of(2) {
-        f64::midpoint(sorted[mid - 1], sorted[mid])
-    } else {
-        sorted[mid]
-    };
-    (median, sorted[0], sorted[sorted.len() - 1])
-}
-
-fn median(values: &[f64]) -> f64 {
-    spread(values).0
-}
-
-/// `values` as "median [min-max]", in whole milliseconds or with `decimals`.
-fn show(values: &[f64], decimals: usize) -> String {
-    let (median, low, high) = spread(values);
-    format!("{median:.decimals$} [{low:.decimals$}-{high:.decimals$}]")
 }
 
 fn of<T>(items: &[T], pick: impl Fn(&T) -> f64) -> Vec<f64> {

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use accounts_core::seats::{AdminApi, SeatUser};
 use serde_json::Value;
 use test_support::app_under_test;
+use test_support::figures::{show, spread};
 use test_support::gui::AppUnderTest;
 use test_support::proc_memory::{self, TreeMemory};
 use test_support::search_timing::{self, SearchFigures, SearchRow};
@@ -37,25 +38,6 @@ const PAGE_SIZE: u32 = accounts_core::seats::DEFAULT_PAGE_SIZE;
 const LOAD_RUNS: usize = 5;
 /// How long the app is left alone before its memory is read.
 const SETTLE: Duration = Duration::from_secs(3);
-
-/// The median, smallest and largest of `values` (not empty).
-fn spread(values: &[f64]) -> (f64, f64, f64) {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    let median = if sorted.len().is_multiple_of(2) {
-        f64::midpoint(sorted[mid - 1], sorted[mid])
-    } else {
-        sorted[mid]
-    };
-    (median, sorted[0], sorted[sorted.len() - 1])
-}
-
-/// `values` as "median [min-max]" with `decimals` decimals.
-fn show(values: &[f64], decimals: usize) -> String {
-    let (median, low, high) = spread(values);
-    format!("{median:.decimals$} [{low:.decimals$}-{high:.decimals$}]")
-}
 
 fn users_wanted() -> usize {
     std::env::var("BENCH_SEATS_USERS").map_or(DEFAULT_USERS, |v| {

@@ -28,6 +28,7 @@
 pub mod browser;
 pub mod canary;
 pub mod chromium;
+pub mod figures;
 pub mod gui;
 pub mod http_fixtures;
 pub mod proc_memory;
