@@ -12,7 +12,7 @@ use crate::browser::Opener;
 use crate::ems::{EmsAccounts, EmsError};
 use crate::error_code::ErrorCode;
 use crate::matrix::{AccountCreation, MatrixAccounts, MatrixError, STORES_DIR};
-use crate::seats::{SeatSubscription, SeatUserChange, Seats, SeatsError, SeatsTarget};
+use crate::seats::{AuditLog, SeatSubscription, SeatUserChange, Seats, SeatsError, SeatsTarget};
 use crate::vault::{self, AccountKind, Registry, RemoveError, Vault};
 
 /// The folder, in the app's data folder, of the EMS accounts' last fetched data.
@@ -78,7 +78,7 @@ impl Accounts {
                 opener.clone(),
             ),
             creation: AccountCreation::new(),
-            seats: Seats::default(),
+            seats: Seats::default().with_audit(audit_log(data_dir)),
             bridge: BridgeSlot::default(),
             registry,
             vault,
@@ -95,7 +95,8 @@ impl Accounts {
     /// Uses `seats` (fetching users `page_size` at a time, say) instead of the default.
     #[must_use]
     pub fn with_seats(mut self, seats: Seats) -> Self {
-        self.seats = seats;
+        let audit = self.seats.audit().cloned();
+        self.seats = seats.with_audit(audit);
         self
     }
 
@@ -133,6 +134,11 @@ impl Accounts {
         log::info!("removed account {id}");
         Ok(())
     }
+}
+
+/// The seats audit log in the data folder; the app's entries are marked `app`.
+fn audit_log(data_dir: Option<&Path>) -> Option<AuditLog> {
+    data_dir.map(|dir| AuditLog::in_data_dir(dir, "app"))
 }
 
 impl AccountError {

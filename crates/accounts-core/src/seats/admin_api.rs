@@ -14,6 +14,8 @@
 //! # Ok(()) }
 //! ```
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -69,6 +71,38 @@ pub struct RegistrationToken {
     pub expiry_ms: Option<i64>,
 }
 
+/// What renews an admin's access token once the homeserver no longer accepts it.
+pub trait Refresh: Send + Sync {
+    /// A token to use instead of `stale`, which the homeserver refused: a newer one someone
+    /// else already got, or a refreshed one (saved before it is returned). `None` when the
+    /// session cannot go on.
+    fn refresh<'a>(
+        &'a self,
+        stale: &'a Secret,
+    ) -> Pin<Box<dyn Future<Output = Option<Secret>> + Send + 'a>>;
+}
+
+/// A matrix-sdk session refreshes through the client, which tells the app to save the new
+/// tokens (see the Matrix session's watcher).
+impl Refresh for matrix_sdk::Client {
+    fn refresh<'a>(
+        &'a self,
+        stale: &'a Secret,
+    ) -> Pin<Box<dyn Future<Output = Option<Secret>> + Send + 'a>> {
+        Box::pin(async move {
+            // The client may have refreshed on its own since the token was taken.
+            if let Some(current) = self.access_token().filter(|t| t != stale.expose()) {
+                return Some(Secret::new(current));
+            }
+            if let Err(error) = self.refresh_access_token().await {
+                log::warn!("seats: the admin's token could not be refreshed: {error}");
+                return None;
+            }
+            self.access_token().map(Secret::new)
+        })
+    }
+}
+
 /// A Synapse Admin API session: a homeserver and a server admin's token.
 #[derive(Clone)]
 pub struct AdminApi {
@@ -76,8 +110,8 @@ pub struct AdminApi {
     base: Url,
     token: Arc<Mutex<Secret>>,
     admin_id: Option<String>,
-    /// The session the token belongs to, which can refresh it when it expires.
-    session: Option<matrix_sdk::Client>,
+    /// What renews the token when it expires.
+    refresher: Option<Arc<dyn Refresh>>,
 }
 
 crate::debug_fields!(AdminApi, base);
@@ -101,7 +135,7 @@ impl AdminApi {
             base: homeserver,
             token: Arc::new(Mutex::new(Secret::new(access_token))),
             admin_id: None,
-            session: None,
+            refresher: None,
         }
     }
 
@@ -111,9 +145,14 @@ impl AdminApi {
     #[must_use]
     pub fn of_session(http: reqwest::Client, client: &matrix_sdk::Client) -> Option<Self> {
         let token = client.access_token()?;
-        let mut api = Self::with_http(http, client.homeserver(), token);
-        api.session = Some(client.clone());
-        Some(api)
+        Some(Self::with_http(http, client.homeserver(), token).refreshed_by(Arc::new(client.clone())))
+    }
+
+    /// The same, renewing the token through `refresher` when it expires.
+    #[must_use]
+    pub fn refreshed_by(mut self, refresher: Arc<dyn Refresh>) -> Self {
+        self.refresher = Some(refresher);
+        self
     }
 
     /// The same, naming the token's owner in errors.
@@ -252,6 +291,61 @@ impl AdminApi {
             body["threepids"] = json!([{ "medium": "email", "address": address }]);
         }
         self.modify_user(user_id, &body).await
+    }
+
+    /// Creates `user_id` with every field a users file can give; the caller has checked that it
+    /// does not exist.
+    pub async fn create_user_from(
+        &self,
+        row: &super::csv_file::UserRow,
+        password: &Secret,
+    ) -> Result<(), SeatsError> {
+        let mut body = json!({
+            "password": password.expose(),
+            "displayname": row.display_name,
+            "admin": row.admin,
+            "threepids": row.threepids,
+        });
+        if let Some(url) = &row.avatar_url {
+            body["avatar_url"] = json!(url);
+        }
+        if let Some(user_type) = &row.user_type {
+            body["user_type"] = json!(user_type);
+        }
+        self.modify_user(&row.user_id, &body).await
+    }
+
+    /// A user's avatar and third-party identifiers, which the list does not give.
+    pub async fn user_details(
+        &self,
+        user_id: &str,
+    ) -> Result<(Option<String>, Vec<super::csv_file::Threepid>), SeatsError> {
+        #[derive(Deserialize)]
+        struct Details {
+            avatar_url: Option<String>,
+            #[serde(default)]
+            threepids: Vec<ListedThreepid>,
+        }
+        #[derive(Deserialize)]
+        struct ListedThreepid {
+            medium: String,
+            address: String,
+        }
+        let details: Details = self
+            .get(&["_synapse", "admin", "v2", "users", user_id], &[])
+            .await
+            .map_err(|f| self.error(f, Subject::User(user_id)))?;
+        Ok((
+            details.avatar_url,
+            details
+                .threepids
+                .into_iter()
+                .map(|t| super::csv_file::Threepid {
+                    medium: t.medium,
+                    address: t.address,
+                })
+                .collect(),
+        ))
     }
 
     /// Deactivates `user_id`, erasing its messages for new joiners when `erase`.
@@ -464,18 +558,15 @@ impl AdminApi {
         }
     }
 
-    /// Whether the session's token was refreshed.
+    /// Whether the session's token was renewed.
     async fn refreshed(&self) -> bool {
-        let Some(session) = &self.session else {
+        let Some(refresher) = &self.refresher else {
             return false;
         };
-        if let Err(error) = session.refresh_access_token().await {
-            log::warn!("seats: the admin's token could not be refreshed: {error}");
-            return false;
-        }
-        match session.access_token() {
+        let stale = self.token.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        match refresher.refresh(&stale).await {
             Some(token) => {
-                *self.token.lock().unwrap_or_else(PoisonError::into_inner) = Secret::new(token);
+                *self.token.lock().unwrap_or_else(PoisonError::into_inner) = token;
                 true
             }
             None => false,

@@ -6,17 +6,23 @@
 //! a free seat counts afresh (every page) first: someone may have added users elsewhere since
 //! the list was loaded.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::admin_api::{now_ms, AdminApi, RegistrationToken, UserSession};
+use super::audit::{Actor, AuditEntry, AuditLog, AuditResult};
+use super::csv_file::{self, UsersFile};
+use super::import::{
+    self, GeneratedPassword, ImportPlan, ImportProgress, ImportReport, ReportRow, RowOutcome,
+};
 use super::ledger::{SeatLedger, SeatUser};
 use super::password::generate_password;
 use super::{SeatAdmin, SeatsError, SeatsTarget};
-use crate::transport::credential_client;
 use crate::vault::Secret;
 
 /// One page of users, and the ledger over everything loaded so far.
@@ -62,7 +68,7 @@ pub struct SeatUserChange {
 /// A password the app generated for someone else, sent to the UI once to be shown. `Debug`
 /// hides it, so it cannot reach a log.
 #[derive(Clone)]
-pub struct OneTimePassword(Secret);
+pub struct OneTimePassword(pub(super) Secret);
 
 impl OneTimePassword {
     /// The password, to show or type.
@@ -160,43 +166,88 @@ impl Directory {
     }
 }
 
+/// A users file read for import, and what the last run generated.
+#[derive(Default)]
+struct ImportState {
+    file: Option<UsersFile>,
+    /// The passwords the last run generated, until the admin saves or drops them.
+    passwords: Vec<GeneratedPassword>,
+    progress: ImportProgress,
+}
+
 /// A subscription administered from this computer.
 pub struct Desk {
     target: SeatsTarget,
     server_name: String,
     admin: SeatAdmin,
-    client: matrix_sdk::Client,
-    http: reqwest::Client,
+    api: AdminApi,
+    /// The admin's own session here, which "sign out of all sessions" leaves alone.
+    own_device: Option<String>,
     page_size: u32,
     subscription: Mutex<(u32, bool)>,
     directory: Mutex<Directory>,
     /// Held from counting the free seats until a seat-taking change is read back, so that two
     /// changes cannot both take the last seat.
     seat_gate: tokio::sync::Mutex<()>,
+    audit: Option<AuditLog>,
+    import: Mutex<ImportState>,
+    cancel_import: AtomicBool,
 }
 
 crate::debug_fields!(Desk, target, server_name, admin);
 
 impl Desk {
-    /// The desk of `target`, administered by `admin` through its session `client`.
-    pub(super) fn new(
+    /// The desk of `target`, administered by `admin` through `api` (its token, renewed when it
+    /// expires); `own_device` is the admin's session that is this app.
+    pub fn new(
         target: SeatsTarget,
         server_name: String,
         (seats, stale): (u32, bool),
         admin: SeatAdmin,
-        client: matrix_sdk::Client,
+        api: AdminApi,
+        own_device: Option<String>,
         page_size: u32,
     ) -> Self {
         Self {
             target,
             server_name,
+            api: api.as_admin(&admin.matrix_id),
             admin,
-            client,
-            http: credential_client(),
+            own_device,
             page_size,
             subscription: Mutex::new((seats, stale)),
             directory: Mutex::new(Directory::default()),
             seat_gate: tokio::sync::Mutex::new(()),
+            audit: None,
+            import: Mutex::new(ImportState::default()),
+            cancel_import: AtomicBool::new(false),
+        }
+    }
+
+    /// The same, recording every action in `audit`.
+    #[must_use]
+    pub fn with_audit(mut self, audit: Option<AuditLog>) -> Self {
+        self.audit = audit;
+        self
+    }
+
+    /// The homeserver's server name, as EMS names it.
+    #[must_use]
+    pub fn server_name(&self) -> &str {
+        &self.server_name
+    }
+
+    /// Records an action's outcome in the audit log.
+    fn record<T>(&self, action: &str, target: &str, outcome: &Result<T, SeatsError>) {
+        if let Some(audit) = &self.audit {
+            audit.record(self.actor(), action, target, outcome);
+        }
+    }
+
+    fn actor(&self) -> Actor<'_> {
+        Actor {
+            admin: &self.admin.matrix_id,
+            homeserver: &self.server_name,
         }
     }
 
@@ -223,13 +274,9 @@ impl Desk {
         *lock(&self.subscription) = (seats, stale);
     }
 
-    /// The Admin API with the admin's session, whose token it refreshes when it expires.
+    /// The Admin API with the admin's token, renewed when it expires.
     pub fn api(&self) -> Result<AdminApi, SeatsError> {
-        AdminApi::of_session(self.http.clone(), &self.client)
-            .map(|api| api.as_admin(&self.admin.matrix_id))
-            .ok_or_else(|| SeatsError::SignedOut {
-                matrix_id: self.admin.matrix_id.clone(),
-            })
+        Ok(self.api.clone())
     }
 
     /// The server name in this homeserver's Matrix IDs: the admin's own, which is proven local
@@ -303,6 +350,13 @@ impl Desk {
 
     /// Adds a user with a generated password, if a seat is free and the name is not taken.
     pub async fn add_user(&self, new: &NewSeatUser) -> Result<SeatUserChange, SeatsError> {
+        let outcome = self.try_add_user(new).await;
+        let target = outcome.as_ref().map_or(new.username.trim(), |c| c.user.user_id.as_str());
+        self.record("add_user", target, &outcome);
+        outcome
+    }
+
+    async fn try_add_user(&self, new: &NewSeatUser) -> Result<SeatUserChange, SeatsError> {
         self.refuse_if_stale()?;
         let user_id = user_id_for(&new.username, self.local_server())?;
         let display_name = non_empty(new.display_name.as_deref());
@@ -332,6 +386,12 @@ impl Desk {
         user_id: &str,
         erase: bool,
     ) -> Result<SeatUserChange, SeatsError> {
+        let outcome = self.try_deactivate(user_id, erase).await;
+        self.record(if erase { "deactivate_erase" } else { "deactivate" }, user_id, &outcome);
+        outcome
+    }
+
+    async fn try_deactivate(&self, user_id: &str, erase: bool) -> Result<SeatUserChange, SeatsError> {
         self.refuse_if_stale()?;
         if user_id == self.admin.matrix_id {
             return Err(SeatsError::InvalidInput(format!(
@@ -347,6 +407,16 @@ impl Desk {
 
     /// Reactivates a deactivated user with `password`, or a generated one; needs a free seat.
     pub async fn reactivate(
+        &self,
+        user_id: &str,
+        password: Option<String>,
+    ) -> Result<SeatUserChange, SeatsError> {
+        let outcome = self.try_reactivate(user_id, password).await;
+        self.record("reactivate", user_id, &outcome);
+        outcome
+    }
+
+    async fn try_reactivate(
         &self,
         user_id: &str,
         password: Option<String>,
@@ -377,13 +447,18 @@ impl Desk {
         user_id: &str,
         password: Option<String>,
     ) -> Result<SeatUserChange, SeatsError> {
-        self.refuse_if_stale()?;
-        let (password, generated) = chosen_or_generated(password)?;
-        let api = self.api()?;
-        api.reset_password(user_id, &password).await?;
-        log::info!("seats: reset the password of {user_id}");
-        self.read_back(&api, user_id, generated.then_some(password))
-            .await
+        let outcome = async {
+            self.refuse_if_stale()?;
+            let (password, generated) = chosen_or_generated(password)?;
+            let api = self.api()?;
+            api.reset_password(user_id, &password).await?;
+            log::info!("seats: reset the password of {user_id}");
+            self.read_back(&api, user_id, generated.then_some(password))
+                .await
+        }
+        .await;
+        self.record("reset_password", user_id, &outcome);
+        outcome
     }
 
     /// Grants or revokes server admin. Synapse never lets an admin revoke their own rights,
@@ -391,6 +466,23 @@ impl Desk {
     /// signed in on this computer (`signed_in_here`) needs `accept_consequence`, and the error
     /// says what would follow.
     pub async fn set_admin(
+        &self,
+        user_id: &str,
+        admin: bool,
+        accept_consequence: bool,
+        signed_in_here: bool,
+    ) -> Result<SeatUserChange, SeatsError> {
+        let outcome = self
+            .try_set_admin(user_id, admin, accept_consequence, signed_in_here)
+            .await;
+        // A change waiting for confirmation was not attempted.
+        if !matches!(outcome, Err(SeatsError::ConfirmConsequence(_))) {
+            self.record(if admin { "grant_admin" } else { "revoke_admin" }, user_id, &outcome);
+        }
+        outcome
+    }
+
+    async fn try_set_admin(
         &self,
         user_id: &str,
         admin: bool,
@@ -430,11 +522,22 @@ impl Desk {
         user_id: &str,
         device_id: Option<&str>,
     ) -> Result<Vec<UserSession>, SeatsError> {
+        let outcome = self.try_sign_out_sessions(user_id, device_id).await;
+        let action = if device_id.is_some() { "sign_out_session" } else { "sign_out_all_sessions" };
+        self.record(action, user_id, &outcome);
+        outcome
+    }
+
+    async fn try_sign_out_sessions(
+        &self,
+        user_id: &str,
+        device_id: Option<&str>,
+    ) -> Result<Vec<UserSession>, SeatsError> {
         self.refuse_if_stale()?;
         let api = self.api()?;
         // "All" leaves out this app's own session: signing it out would end the desk.
         let own = (user_id == self.admin.matrix_id)
-            .then(|| self.client.device_id().map(ToString::to_string))
+            .then(|| self.own_device.clone())
             .flatten();
         let devices: Vec<String> = match device_id {
             Some(one) => vec![one.to_owned()],
@@ -465,6 +568,12 @@ impl Desk {
 
     /// Creates a registration token.
     pub async fn create_token(&self, new: &NewRegistrationToken) -> Result<TokenList, SeatsError> {
+        let outcome = self.try_create_token(new).await;
+        self.record("create_token", "a registration token", &outcome);
+        outcome
+    }
+
+    async fn try_create_token(&self, new: &NewRegistrationToken) -> Result<TokenList, SeatsError> {
         self.refuse_if_stale()?;
         if new.uses_allowed == Some(0) {
             return Err(SeatsError::InvalidInput(
@@ -490,13 +599,245 @@ impl Desk {
 
     /// Deletes a registration token.
     pub async fn revoke_token(&self, token: &str) -> Result<TokenList, SeatsError> {
+        let outcome = async {
+            self.refuse_if_stale()?;
+            self.api()?.revoke_token(token).await?;
+            log::info!(
+                "seats: revoked a registration token on {}",
+                self.server_name
+            );
+            self.tokens().await
+        }
+        .await;
+        self.record("revoke_token", "a registration token", &outcome);
+        outcome
+    }
+
+    /// Reads a users file and judges every row against the homeserver's users and free seats
+    /// (counted afresh). Nothing is created; the file is kept for [`Self::run_import`].
+    pub async fn plan_import(&self, bytes: &[u8]) -> Result<ImportPlan, SeatsError> {
+        let file = csv_file::parse(bytes, self.local_server())?;
+        let (existing, free) = self.existing_and_free().await?;
+        let plan = import::plan(&import::judge(&file, &existing), &file.unknown_columns, free);
+        let mut state = lock(&self.import);
+        if state.progress.running {
+            return Err(SeatsError::InvalidInput(
+                "An import is running: wait for it to end, or cancel it, before choosing another file.".into(),
+            ));
+        }
+        state.file = Some(file);
+        state.passwords.clear();
+        Ok(plan)
+    }
+
+    /// Creates the planned rows (only the first `limit` rows to create, when given), one by
+    /// one: judged again against the users now, and refused whole unless they fit the free
+    /// seats. Between rows it stops when cancelled; when the homeserver stops answering, the
+    /// row under way is "unknown" and the run ends. Every row is recorded in the audit log.
+    pub async fn run_import(&self, limit: Option<u32>) -> Result<ImportReport, SeatsError> {
         self.refuse_if_stale()?;
-        self.api()?.revoke_token(token).await?;
+        let file = {
+            let mut state = lock(&self.import);
+            if state.progress.running {
+                return Err(SeatsError::InvalidInput("An import is already running.".into()));
+            }
+            let file = state.file.clone().ok_or_else(|| {
+                SeatsError::InvalidInput("Choose a users file to import first.".into())
+            })?;
+            state.progress = ImportProgress {
+                done: 0,
+                total: 0,
+                running: true,
+            };
+            file
+        };
+        self.cancel_import.store(false, Ordering::SeqCst);
+        let outcome = self.import_rows(&file, limit).await;
+        let mut state = lock(&self.import);
+        state.progress.running = false;
+        if let Ok(report) = &outcome {
+            state.passwords.clone_from(&report.passwords);
+        }
+        outcome
+    }
+
+    async fn import_rows(
+        &self,
+        file: &UsersFile,
+        limit: Option<u32>,
+    ) -> Result<ImportReport, SeatsError> {
+        let _gate = self.seat_gate.lock().await;
+        let (existing, free) = self.existing_and_free().await?;
+        let judged = import::judge(file, &existing);
+        let plan = import::plan(&judged, &file.unknown_columns, free);
+        let take = limit.map_or(plan.to_create, |n| n.min(plan.to_create));
+        let needed = judged
+            .iter()
+            .filter(|(_, create)| create.is_some())
+            .take(take as usize)
+            .filter(|(row, _)| row.takes_seat)
+            .count();
+        if i64::try_from(needed).unwrap_or(i64::MAX) > i64::from(free) {
+            let ledger = self.recount().await?;
+            return Err(SeatsError::NoSeatFree {
+                server_name: self.server_name.clone(),
+                seats: ledger.seats_paid,
+                accounts: ledger.accounts,
+            });
+        }
+        lock(&self.import).progress.total = take;
+        let api = self.api()?;
+        let mut rows = Vec::with_capacity(judged.len());
+        let mut passwords = Vec::new();
+        let (mut tried, mut stopped, mut cancelled) = (0, false, false);
+        for (planned, create) in &judged {
+            let mut report = ReportRow {
+                line: planned.line,
+                user: planned.user.clone(),
+                outcome: match planned.verdict {
+                    import::PlanVerdict::Invalid => RowOutcome::Invalid,
+                    _ => RowOutcome::Skipped,
+                },
+                reason: planned.reason.clone(),
+            };
+            let Some(row) = create else {
+                rows.push(report);
+                continue;
+            };
+            if tried >= take {
+                report.outcome = RowOutcome::NotAttempted;
+                report.reason = Some(format!("beyond the first {take} rows to create"));
+            } else if stopped || self.cancel_import.load(Ordering::SeqCst) {
+                cancelled |= !stopped;
+                report.outcome = RowOutcome::NotAttempted;
+                report.reason = Some(
+                    if stopped { "the run ended at the row whose outcome is unknown" } else { "cancelled" }
+                        .to_owned(),
+                );
+            } else {
+                tried += 1;
+                let (password, generated) = match &row.password {
+                    Some(typed) => (typed.clone(), false),
+                    None => (generate_password(), true),
+                };
+                let sent = api.create_user_from(row, &password).await;
+                let result = match &sent {
+                    Ok(()) => AuditResult::Ok,
+                    Err(SeatsError::Unreachable { .. }) => AuditResult::Unknown,
+                    Err(_) => AuditResult::Failed,
+                };
+                report.outcome = match result {
+                    AuditResult::Ok => RowOutcome::Created,
+                    AuditResult::Unknown => RowOutcome::Unknown,
+                    AuditResult::Failed => RowOutcome::Failed,
+                };
+                report.reason = sent.as_ref().err().map(ToString::to_string);
+                stopped = result == AuditResult::Unknown;
+                if result == AuditResult::Ok && generated {
+                    passwords.push(GeneratedPassword {
+                        user_id: row.user_id.clone(),
+                        password: OneTimePassword(password),
+                    });
+                }
+                if let Some(audit) = &self.audit {
+                    audit.record_result(
+                        self.actor(),
+                        "import_row",
+                        &row.user_id,
+                        result,
+                        report.reason.clone(),
+                    );
+                }
+                lock(&self.import).progress.done = tried;
+            }
+            rows.push(report);
+        }
+        let report = ImportReport::of(rows, cancelled, passwords);
         log::info!(
-            "seats: revoked a registration token on {}",
+            "seats: imported {} of {} rows on {}",
+            report.created,
+            judged.len(),
             self.server_name
         );
-        self.tokens().await
+        Ok(report)
+    }
+
+    /// How far the running (or last) import is.
+    #[must_use]
+    pub fn import_progress(&self) -> ImportProgress {
+        lock(&self.import).progress
+    }
+
+    /// Asks the running import to stop before its next row.
+    pub fn cancel_import(&self) {
+        self.cancel_import.store(true, Ordering::SeqCst);
+    }
+
+    /// Writes the passwords the last import generated to `path` (`0600`), as `id,password`
+    /// rows: the one file with secrets the app writes, because the admin asked for it.
+    pub fn save_import_passwords(&self, path: &Path) -> Result<u32, SeatsError> {
+        let state = lock(&self.import);
+        if state.passwords.is_empty() {
+            return Err(SeatsError::InvalidInput(
+                "The last import generated no password to save.".into(),
+            ));
+        }
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(["id", "password"]);
+        for generated in &state.passwords {
+            let _ = writer.write_record([generated.user_id.as_str(), generated.password.expose()]);
+        }
+        let bytes = Secret::new(String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default());
+        write_file(path, bytes.expose().as_bytes())?;
+        Ok(u32::try_from(state.passwords.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Forgets the passwords the last import generated.
+    pub fn forget_import_passwords(&self) {
+        lock(&self.import).passwords.clear();
+    }
+
+    /// Every user in the users file format, without passwords, and how many users it holds.
+    pub async fn export(&self) -> Result<(Vec<u8>, u32), SeatsError> {
+        let api = self.api()?;
+        let users = api.all_users(self.page_size).await?;
+        let mut rows = Vec::with_capacity(users.len());
+        for user in users {
+            let (avatar_url, threepids) = api.user_details(&user.user_id).await?;
+            rows.push((user, avatar_url, threepids));
+        }
+        let count = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        Ok((csv_file::write(&rows), count))
+    }
+
+    /// Writes the export to `path`; returns how many users it holds.
+    pub async fn export_to(&self, path: &Path) -> Result<u32, SeatsError> {
+        let outcome = match self.export().await {
+            Ok((bytes, count)) => write_file(path, &bytes).map(|()| count),
+            Err(e) => Err(e),
+        };
+        self.record("export", &path.display().to_string(), &outcome);
+        outcome
+    }
+
+    /// The audit log's entries for this desk's homeserver, newest first; those whose target
+    /// contains `target` when given.
+    pub fn audit_entries(&self, target: Option<&str>) -> Result<Vec<AuditEntry>, SeatsError> {
+        let Some(audit) = &self.audit else {
+            return Ok(Vec::new());
+        };
+        let mut entries = audit.entries(target).map_err(|e| {
+            SeatsError::InvalidInput(format!("The audit log cannot be read: {e}"))
+        })?;
+        entries.retain(|e| e.homeserver == self.server_name);
+        Ok(entries)
+    }
+
+    /// Every Matrix ID the homeserver has (deactivated ones too), and the seats free now.
+    async fn existing_and_free(&self) -> Result<(HashSet<String>, i32), SeatsError> {
+        let users = self.api()?.all_users(self.page_size).await?;
+        let free = SeatLedger::count(self.seats_paid(), &users).free;
+        Ok((users.into_iter().map(|u| u.user_id).collect(), free))
     }
 
     fn refuse_if_stale(&self) -> Result<(), SeatsError> {
@@ -559,20 +900,26 @@ fn user_id_for(typed: &str, server_name: &str) -> Result<String, SeatsError> {
             "Type a user name for the new account.".into(),
         ));
     }
-    if let Some(bad) = localpart.chars().find(|c| !is_localpart_char(*c)) {
-        let hint = if bad.is_ascii_uppercase() {
-            format!(
-                " User names are lower case: try '{}'.",
-                localpart.to_ascii_lowercase()
-            )
-        } else {
-            String::new()
-        };
-        return Err(SeatsError::InvalidInput(format!(
-            "A user name may hold only a–z, 0–9 and . _ = - / +, not '{bad}'.{hint}"
-        )));
+    if let Some(why) = localpart_error(localpart) {
+        return Err(SeatsError::InvalidInput(why));
     }
     Ok(format!("@{localpart}:{server_name}"))
+}
+
+/// Why `localpart` cannot be a user name, in words; `None` when it can.
+pub(super) fn localpart_error(localpart: &str) -> Option<String> {
+    let bad = localpart.chars().find(|c| !is_localpart_char(*c))?;
+    let hint = if bad.is_ascii_uppercase() {
+        format!(
+            " User names are lower case: try '{}'.",
+            localpart.to_ascii_lowercase()
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "A user name may hold only a–z, 0–9 and . _ = - / +, not '{bad}'.{hint}"
+    ))
 }
 
 fn is_localpart_char(c: char) -> bool {
@@ -617,6 +964,16 @@ fn weigh(token: RegistrationToken, free: i32, now: i64) -> RegistrationTokenView
         expiry_ms: token.expiry_ms,
         exceeds_free,
     }
+}
+
+/// Writes a file the admin chose, private to them.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SeatsError> {
+    crate::files::write_atomic(path, bytes, || Ok(())).map_err(|e| {
+        SeatsError::InvalidInput(format!(
+            "{} could not be written: {e}. Choose another place.",
+            path.display()
+        ))
+    })
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -22,21 +22,27 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub mod admin_api;
+pub mod audit;
+pub mod csv_file;
 mod desk;
 mod error;
+pub mod import;
 pub mod ledger;
 mod password;
 
-pub use admin_api::{now_ms, AdminApi, RegistrationToken, UserPage, UserSession};
+pub use admin_api::{now_ms, AdminApi, Refresh, RegistrationToken, UserPage, UserSession};
+pub use audit::{AuditEntry, AuditLog, AuditResult};
 pub use desk::{
     Desk, NewRegistrationToken, NewSeatUser, OneTimePassword, RegistrationTokenView,
     SeatUserChange, TokenList, UsersPage,
 };
+pub use import::{ImportPlan, ImportProgress, ImportReport};
 pub use error::SeatsError;
 pub use ledger::{localpart, SeatLedger, SeatUser, SeatWarning, SeatWarningKind, UserFacts};
 pub use password::generate_password;
 
 use crate::ems::{EmsAccountStatus, EmsAccounts};
+use crate::transport::credential_client;
 use crate::matrix::MatrixAccounts;
 
 /// Users fetched per request unless the shell says otherwise.
@@ -89,6 +95,7 @@ pub struct SeatSubscription {
 pub struct Seats {
     page_size: u32,
     desks: Mutex<HashMap<SeatsTarget, Arc<Desk>>>,
+    audit: Option<AuditLog>,
 }
 
 impl Default for Seats {
@@ -104,7 +111,21 @@ impl Seats {
         Self {
             page_size: page_size.max(1),
             desks: Mutex::new(HashMap::new()),
+            audit: None,
         }
+    }
+
+    /// The same, recording every admin action in `audit`.
+    #[must_use]
+    pub fn with_audit(mut self, audit: Option<AuditLog>) -> Self {
+        self.audit = audit;
+        self
+    }
+
+    /// The audit log, if the app has a data folder to keep it in.
+    #[must_use]
+    pub fn audit(&self) -> Option<&AuditLog> {
+        self.audit.as_ref()
     }
 
     /// Every active hosted-homeserver subscription of the signed-in EMS accounts, each with the
@@ -205,6 +226,10 @@ impl Seats {
                 problems.push(format!("{} is not signed in here.", account.user_id));
                 continue;
             };
+            let Some(api) = AdminApi::of_session(credential_client(), &client) else {
+                problems.push(format!("{} is not signed in here.", account.user_id));
+                continue;
+            };
             let admin = SeatAdmin {
                 account_id: account.id.clone(),
                 matrix_id: account.user_id.clone(),
@@ -215,9 +240,11 @@ impl Seats {
                 entry.server_name.clone(),
                 figures,
                 admin,
-                client,
+                api,
+                client.device_id().map(ToString::to_string),
                 self.page_size,
-            );
+            )
+            .with_audit(self.audit.clone());
             let desk = self.keep_loaded(desk);
             match desk.check_admin().await {
                 Ok(true) => {
