@@ -2,7 +2,8 @@
 //! against the EMS sandbox and a real Synapse that is the subscription's hosted homeserver:
 //! finding the admin (a non-admin refused with the pane's words), every action read back from
 //! the homeserver, the seat checks, a registration token used by a real registration, raising
-//! seats read back from EMS, and the homeserver stopping mid-list.
+//! seats read back from EMS, and the homeserver stopping mid-list; importing a users file and
+//! exporting one; the audit log.
 //!
 //! The EMS sign-in goes through the real OpenID Connect flow with a cookie-keeping HTTP client
 //! as the browser; secrets sit in an in-memory store (the keyring has its own tests).
@@ -11,9 +12,11 @@ use std::sync::Arc;
 
 use accounts_core::browser::Opener;
 use accounts_core::matrix::{NewAccount, PasswordSignIn, RegistrationStep};
+use accounts_core::seats::audit::AUDIT_FILE;
+use accounts_core::seats::import::{PlanVerdict, RowOutcome};
 use accounts_core::seats::{
-    NewRegistrationToken, NewSeatUser, SeatSubscription, SeatWarningKind, Seats, SeatsError,
-    SeatsTarget,
+    AuditResult, NewRegistrationToken, NewSeatUser, SeatSubscription, SeatWarningKind, Seats,
+    SeatsError, SeatsTarget,
 };
 use accounts_core::vault::{MemoryStore, SubscriptionLink, Vault};
 use accounts_core::Accounts;
@@ -641,4 +644,327 @@ impl Journey<'_> {
             .expect("loading resumes");
         assert_eq!(resumed.loaded, 2, "the next page joins the kept one");
     }
+}
+
+/// A users file in Ketesa's columns with every kind of row, planned and imported against the
+/// real homeserver and its seats; the export read back; a run interrupted by the homeserver
+/// stopping, resumed by importing the same file again; each row in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_imports_a_users_file_within_the_seats() {
+    let stack = stack().await;
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let server = stack.synapse.server_name.clone();
+    let id = |local: &str| format!("@{local}:{server}");
+    let ems = sign_in_to_ems(&core, &stack).await;
+    sign_in_to_matrix(
+        &core,
+        &stack,
+        &stack.synapse.admin_user,
+        &stack.synapse.admin_password,
+        None,
+    )
+    .await;
+    only_subscription(&core).await;
+    let target = SeatsTarget {
+        ems_account: ems.clone(),
+        subscription_id: stack.subscription_id.clone(),
+    };
+    let desk = core.seats.desk(&target).expect("the desk");
+    desk.add_user(&new_user("old")).await.expect("old is added");
+
+    // Every column of the format, upper-case headers, a byte-order mark, CRLF, one unknown
+    // column; three seats paid, two taken (the admin, old).
+    let file = format!(
+        "\u{feff}ID,DisplayName,Password,Admin,Is_Guest,Deactivated,Avatar_URL,User_Type,Threepids,Team\r\n\
+         ann,Ann,ann's own password,no,,,,,email:ann@example.org,a\r\n\
+         @ben:{server},Ben,,,,,mxc://example.org/ben,,,b\r\n\
+         ann,Ann twice,,,,,,,,a\r\n\
+         old,Old,,,,,,,,c\r\n\
+         Bad Name,Bad,,,,,,,,d\r\n\
+         @far:other.org,Far,,,,,,,,e\r\n\
+         cat,Cat,,perhaps,,,,,,f\r\n\
+         gus,Gus,,,yes,,,,,g\r\n\
+         dot,Dot,,,,1,,,,h\r\n\
+         robot,Robot,,,,,,bot,,i\r\n\
+         dee,Dee,,TRUE,,,,,\"email:dee@example.org,msisdn:447700900123\",j\r\n"
+    );
+    let plan = desk.plan_import(file.as_bytes()).await.expect("the plan");
+    let verdicts: Vec<(u32, &str, PlanVerdict)> = plan
+        .rows
+        .iter()
+        .map(|r| (r.line, r.user.as_str(), r.verdict))
+        .collect();
+    let (ann, ben, old, robot, dee) = (id("ann"), id("ben"), id("old"), id("robot"), id("dee"));
+    let (cat, gus, dot) = (id("cat"), id("gus"), id("dot"));
+    use PlanVerdict::{Create, Invalid, Skip};
+    assert_eq!(
+        verdicts,
+        [
+            (2, ann.as_str(), Create),
+            (3, ben.as_str(), Create),
+            (4, ann.as_str(), Invalid),
+            (5, old.as_str(), Skip),
+            (6, "Bad Name", Invalid),
+            (7, "@far:other.org", Invalid),
+            (8, "cat", Invalid),
+            (9, gus.as_str(), Skip),
+            (10, dot.as_str(), Skip),
+            (11, robot.as_str(), Create),
+            (12, dee.as_str(), Create),
+        ]
+    );
+    let reason = |line: u32| {
+        plan.rows
+            .iter()
+            .find(|r| r.line == line)
+            .and_then(|r| r.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(reason(4).contains("line 2"), "{}", reason(4));
+    assert!(reason(5).contains("exists"), "{}", reason(5));
+    assert!(reason(6).contains("not a valid user name"), "{}", reason(6));
+    assert!(reason(7).contains("other.org"), "{}", reason(7));
+    assert!(reason(8).contains("'perhaps'"), "{}", reason(8));
+    assert!(reason(9).contains("guest"), "{}", reason(9));
+    assert!(reason(10).contains("deactivated"), "{}", reason(10));
+    assert_eq!(plan.unknown_columns, ["team"]);
+    assert_eq!(
+        (
+            plan.to_create,
+            plan.seats_needed,
+            plan.free,
+            plan.fits,
+            plan.fitting
+        ),
+        (4, 3, 1, false, 1),
+        "four to create, the bot takes no seat, one seat is free: {plan:?}"
+    );
+    let before = stack.admin.total_users().await;
+    let refused = desk.run_import(None).await.expect_err("it does not fit");
+    assert!(
+        matches!(refused, SeatsError::NoSeatFree { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(
+        stack.admin.total_users().await,
+        before,
+        "nothing was created"
+    );
+    let _ = cat;
+
+    // With the seats raised, exactly the good rows are created.
+    core.ems
+        .control_panel(&ems)
+        .expect("the panel")
+        .raise_seats(&stack.subscription_id, 5)
+        .await
+        .expect("seats raised");
+    only_subscription(&core).await;
+    let plan = desk.plan_import(file.as_bytes()).await.expect("the plan");
+    assert!(plan.fits && plan.free == 3, "{plan:?}");
+    let report = desk.run_import(None).await.expect("the run");
+    assert_eq!(
+        (
+            report.created,
+            report.skipped,
+            report.failed,
+            report.unknown
+        ),
+        (4, 7, 0, 0),
+        "{report:?}"
+    );
+    let created: Vec<&str> = report
+        .rows
+        .iter()
+        .filter(|r| r.outcome == RowOutcome::Created)
+        .map(|r| r.user.as_str())
+        .collect();
+    assert_eq!(
+        created,
+        [ann.as_str(), ben.as_str(), robot.as_str(), dee.as_str()]
+    );
+    let generated: Vec<&str> = report
+        .passwords
+        .iter()
+        .map(|p| p.user_id.as_str())
+        .collect();
+    assert_eq!(
+        generated,
+        [ben.as_str(), robot.as_str(), dee.as_str()],
+        "ann's was in the file"
+    );
+    login(&stack.synapse.url, "ann", "ann's own password")
+        .await
+        .expect("ann signs in with the file's password");
+    let dee_password = report.passwords[2].password.expose().to_owned();
+    login(&stack.synapse.url, "dee", &dee_password)
+        .await
+        .expect("dee signs in with the generated password");
+    let dee_details = stack.admin.user_details(&dee).await;
+    assert_eq!(dee_details["admin"], true);
+    let mut threepids = stack.admin.threepids(&dee).await;
+    threepids.sort();
+    assert_eq!(
+        threepids,
+        [
+            ("email".to_owned(), "dee@example.org".to_owned()),
+            ("msisdn".to_owned(), "447700900123".to_owned())
+        ]
+    );
+    assert_eq!(stack.admin.user_details(&robot).await["user_type"], "bot");
+    assert_eq!(
+        stack.admin.user_details(&ben).await["avatar_url"],
+        "mxc://example.org/ben"
+    );
+    let ledger = desk.recount().await.expect("the count");
+    assert_eq!(
+        (ledger.accounts, ledger.free),
+        (5, 0),
+        "the bot holds no seat: {ledger:?}"
+    );
+
+    // The generated passwords go to a file only when asked, private to the admin.
+    let saved = data.path().join("passwords.csv");
+    assert_eq!(desk.save_import_passwords(&saved).expect("saved"), 3);
+    let text = std::fs::read_to_string(&saved).expect("the file");
+    assert!(text.contains(&dee_password));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&saved)
+        .expect("file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // The export re-imports with every row skipped: deactivated rows say so first.
+    desk.deactivate(&old, false)
+        .await
+        .expect("old is deactivated");
+    let (exported, count) = desk.export().await.expect("the export");
+    assert_eq!(count, 6, "admin, old, ann, ben, robot, dee");
+    let exported = String::from_utf8(exported).expect("UTF-8");
+    assert!(!exported.contains(&dee_password) && !exported.contains("ann's own password"));
+    assert!(
+        exported.contains("email:dee@example.org") && exported.contains("msisdn:447700900123"),
+        "{exported}"
+    );
+    let again = desk
+        .plan_import(exported.as_bytes())
+        .await
+        .expect("the plan");
+    assert_eq!(again.to_create, 0, "{again:?}");
+    for row in &again.rows {
+        let why = row.reason.as_deref().unwrap_or_default();
+        let expected = if row.user == old {
+            "deactivated"
+        } else {
+            "exists"
+        };
+        assert!(row.verdict == Skip && why.contains(expected), "{row:?}");
+    }
+
+    // Every row tried is in the audit log, and no password is.
+    let audit = desk.audit_entries(None).expect("the audit log");
+    let imported: Vec<&str> = audit
+        .iter()
+        .filter(|e| e.action == "import_row")
+        .map(|e| e.target.as_str())
+        .collect();
+    assert_eq!(
+        imported,
+        [dee.as_str(), robot.as_str(), ben.as_str(), ann.as_str()],
+        "newest first"
+    );
+    let log = std::fs::read_to_string(data.path().join(AUDIT_FILE)).expect("the log");
+    assert!(!log.contains(&dee_password) && !log.contains("ann's own password"));
+    assert!(log.contains("\"action\":\"deactivate\""), "{log}");
+
+    interrupted_and_resumed(&core, &stack, &ems, &desk).await;
+}
+
+/// An import the homeserver stops answering in the middle of: the report says what was done and
+/// which row is unknown; importing the same file again resolves it and finishes.
+async fn interrupted_and_resumed(
+    core: &Accounts,
+    stack: &Stack,
+    ems: &str,
+    desk: &Arc<accounts_core::seats::Desk>,
+) {
+    const ROWS: u32 = 40;
+    core.ems
+        .control_panel(ems)
+        .expect("the panel")
+        .raise_seats(&stack.subscription_id, 5 + ROWS)
+        .await
+        .expect("seats raised");
+    only_subscription(core).await;
+    let mut file = String::from("id,displayname\n");
+    for n in 0..ROWS {
+        file.push_str(&format!("batch{n},Batch {n}\n"));
+    }
+    let plan = desk.plan_import(file.as_bytes()).await.expect("the plan");
+    assert!(plan.fits && plan.to_create == ROWS, "{plan:?}");
+    let run = tokio::spawn({
+        let desk = Arc::clone(desk);
+        async move { desk.run_import(None).await }
+    });
+    test_support::wait::wait_until(
+        || {
+            let progress = desk.import_progress();
+            async move { progress.done >= 3 }
+        },
+        std::time::Duration::from_secs(60),
+        "a few rows are created",
+    )
+    .await;
+    stack.synapse.stop();
+    let report = run.await.expect("the run ends").expect("a report");
+    let outcomes =
+        |outcome: RowOutcome| report.rows.iter().filter(|r| r.outcome == outcome).count();
+    assert_eq!(outcomes(RowOutcome::Unknown), 1, "{report:?}");
+    let created = outcomes(RowOutcome::Created);
+    assert!(created >= 2, "{report:?}");
+    assert_eq!(
+        created + 1 + outcomes(RowOutcome::NotAttempted),
+        ROWS as usize,
+        "each row is created, unknown or not attempted: {report:?}"
+    );
+    let unknown = report
+        .rows
+        .iter()
+        .position(|r| r.outcome == RowOutcome::Unknown)
+        .expect("the unknown row");
+    assert_eq!(
+        unknown, created,
+        "the rows before the unknown one were created"
+    );
+
+    stack.synapse.start_again();
+    let again = desk.plan_import(file.as_bytes()).await.expect("the plan");
+    let existing = again
+        .rows
+        .iter()
+        .filter(|r| r.verdict == PlanVerdict::Skip)
+        .count();
+    assert!(
+        existing == created || existing == created + 1,
+        "the unknown row is resolved: {again:?}"
+    );
+    let finished = desk.run_import(None).await.expect("the rerun");
+    assert_eq!(
+        finished.created as usize + existing,
+        ROWS as usize,
+        "{finished:?}"
+    );
+    assert_eq!(
+        finished.failed + finished.unknown + finished.not_attempted,
+        0
+    );
+    let unknown_entries = desk
+        .audit_entries(None)
+        .expect("the log")
+        .into_iter()
+        .filter(|e| e.result == AuditResult::Unknown)
+        .count();
+    assert_eq!(unknown_entries, 1, "the unknown row is logged as such");
 }

@@ -145,7 +145,10 @@ impl AdminApi {
     #[must_use]
     pub fn of_session(http: reqwest::Client, client: &matrix_sdk::Client) -> Option<Self> {
         let token = client.access_token()?;
-        Some(Self::with_http(http, client.homeserver(), token).refreshed_by(Arc::new(client.clone())))
+        Some(
+            Self::with_http(http, client.homeserver(), token)
+                .refreshed_by(Arc::new(client.clone())),
+        )
     }
 
     /// The same, renewing the token through `refresher` when it expires.
@@ -563,7 +566,11 @@ impl AdminApi {
         let Some(refresher) = &self.refresher else {
             return false;
         };
-        let stale = self.token.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let stale = self
+            .token
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         match refresher.refresh(&stale).await {
             Some(token) => {
                 *self.token.lock().unwrap_or_else(PoisonError::into_inner) = token;

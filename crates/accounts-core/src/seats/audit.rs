@@ -185,7 +185,12 @@ mod tests {
             admin: "@admin:example.org",
             homeserver: "example.org",
         };
-        log.record(actor, "add_user", "@a:example.org", &Ok::<(), SeatsError>(()));
+        log.record(
+            actor,
+            "add_user",
+            "@a:example.org",
+            &Ok::<(), SeatsError>(()),
+        );
         log.record::<()>(
             actor,
             "deactivate",
@@ -194,13 +199,20 @@ mod tests {
                 user_id: "@b:example.org".into(),
             }),
         );
-        let mode = std::fs::metadata(log.path()).expect("file").permissions().mode();
+        let mode = std::fs::metadata(log.path())
+            .expect("file")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let all = log.entries(None).expect("read");
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].action, "deactivate", "newest first");
         assert_eq!(all[0].result, AuditResult::Failed);
-        assert!(all[0].detail.as_deref().unwrap_or_default().contains("not a user"));
+        assert!(all[0]
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not a user"));
         let only_a = log.entries(Some("@a:")).expect("read");
         assert_eq!(only_a.len(), 1);
         assert_eq!(only_a[0].source, "app");

@@ -222,12 +222,14 @@ impl Columns {
     fn read(&self, record: &csv::StringRecord, server_name: &str) -> Result<UserRow, String> {
         let cell = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or_default();
         let optional = |at: Option<usize>| Some(cell(at).to_owned()).filter(|v| !v.is_empty());
-        let flag = |name: &str, at: Option<usize>| boolean(cell(at)).ok_or_else(|| {
-            format!(
+        let flag = |name: &str, at: Option<usize>| {
+            boolean(cell(at)).ok_or_else(|| {
+                format!(
                 "'{}' in column {name} is not a yes or no (use true/false, yes/no, 1/0 or on/off)",
                 cell(at)
             )
-        });
+            })
+        };
         let user_id = user_id_in_file(cell(Some(self.id)), server_name)?;
         let display_name = cell(Some(self.displayname)).to_owned();
         if display_name.is_empty() {
@@ -356,11 +358,17 @@ mod tests {
              gina,Gina,,,phone:1,,\n\
              hal,,,,,,\n",
         );
-        assert!(parsed[0].as_ref().unwrap_err().contains("not a valid user name"));
+        assert!(parsed[0]
+            .as_ref()
+            .unwrap_err()
+            .contains("not a valid user name"));
         assert!(parsed[1].as_ref().unwrap_err().contains("other.org"));
         assert!(parsed[2].as_ref().unwrap_err().contains("'perhaps'"));
         let frank = parsed[3].as_ref().expect("valid");
-        assert_eq!(frank.password.as_ref().map(Secret::expose), Some("a password"));
+        assert_eq!(
+            frank.password.as_ref().map(Secret::expose),
+            Some("a password")
+        );
         assert_eq!(frank.threepids.len(), 2);
         assert!(!frank.takes_seat(), "a bot takes no seat");
         assert!(parsed[4].as_ref().unwrap_err().contains("threepids"));

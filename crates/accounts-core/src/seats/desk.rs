@@ -351,7 +351,9 @@ impl Desk {
     /// Adds a user with a generated password, if a seat is free and the name is not taken.
     pub async fn add_user(&self, new: &NewSeatUser) -> Result<SeatUserChange, SeatsError> {
         let outcome = self.try_add_user(new).await;
-        let target = outcome.as_ref().map_or(new.username.trim(), |c| c.user.user_id.as_str());
+        let target = outcome
+            .as_ref()
+            .map_or(new.username.trim(), |c| c.user.user_id.as_str());
         self.record("add_user", target, &outcome);
         outcome
     }
@@ -387,11 +389,23 @@ impl Desk {
         erase: bool,
     ) -> Result<SeatUserChange, SeatsError> {
         let outcome = self.try_deactivate(user_id, erase).await;
-        self.record(if erase { "deactivate_erase" } else { "deactivate" }, user_id, &outcome);
+        self.record(
+            if erase {
+                "deactivate_erase"
+            } else {
+                "deactivate"
+            },
+            user_id,
+            &outcome,
+        );
         outcome
     }
 
-    async fn try_deactivate(&self, user_id: &str, erase: bool) -> Result<SeatUserChange, SeatsError> {
+    async fn try_deactivate(
+        &self,
+        user_id: &str,
+        erase: bool,
+    ) -> Result<SeatUserChange, SeatsError> {
         self.refuse_if_stale()?;
         if user_id == self.admin.matrix_id {
             return Err(SeatsError::InvalidInput(format!(
@@ -477,7 +491,11 @@ impl Desk {
             .await;
         // A change waiting for confirmation was not attempted.
         if !matches!(outcome, Err(SeatsError::ConfirmConsequence(_))) {
-            self.record(if admin { "grant_admin" } else { "revoke_admin" }, user_id, &outcome);
+            self.record(
+                if admin { "grant_admin" } else { "revoke_admin" },
+                user_id,
+                &outcome,
+            );
         }
         outcome
     }
@@ -523,7 +541,11 @@ impl Desk {
         device_id: Option<&str>,
     ) -> Result<Vec<UserSession>, SeatsError> {
         let outcome = self.try_sign_out_sessions(user_id, device_id).await;
-        let action = if device_id.is_some() { "sign_out_session" } else { "sign_out_all_sessions" };
+        let action = if device_id.is_some() {
+            "sign_out_session"
+        } else {
+            "sign_out_all_sessions"
+        };
         self.record(action, user_id, &outcome);
         outcome
     }
@@ -618,7 +640,11 @@ impl Desk {
     pub async fn plan_import(&self, bytes: &[u8]) -> Result<ImportPlan, SeatsError> {
         let file = csv_file::parse(bytes, self.local_server())?;
         let (existing, free) = self.existing_and_free().await?;
-        let plan = import::plan(&import::judge(&file, &existing), &file.unknown_columns, free);
+        let plan = import::plan(
+            &import::judge(&file, &existing),
+            &file.unknown_columns,
+            free,
+        );
         let mut state = lock(&self.import);
         if state.progress.running {
             return Err(SeatsError::InvalidInput(
@@ -639,7 +665,9 @@ impl Desk {
         let file = {
             let mut state = lock(&self.import);
             if state.progress.running {
-                return Err(SeatsError::InvalidInput("An import is already running.".into()));
+                return Err(SeatsError::InvalidInput(
+                    "An import is already running.".into(),
+                ));
             }
             let file = state.file.clone().ok_or_else(|| {
                 SeatsError::InvalidInput("Choose a users file to import first.".into())
@@ -711,8 +739,12 @@ impl Desk {
                 cancelled |= !stopped;
                 report.outcome = RowOutcome::NotAttempted;
                 report.reason = Some(
-                    if stopped { "the run ended at the row whose outcome is unknown" } else { "cancelled" }
-                        .to_owned(),
+                    if stopped {
+                        "the run ended at the row whose outcome is unknown"
+                    } else {
+                        "cancelled"
+                    }
+                    .to_owned(),
                 );
             } else {
                 tried += 1;
@@ -787,7 +819,9 @@ impl Desk {
         for generated in &state.passwords {
             let _ = writer.write_record([generated.user_id.as_str(), generated.password.expose()]);
         }
-        let bytes = Secret::new(String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default());
+        let bytes = Secret::new(
+            String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default(),
+        );
         write_file(path, bytes.expose().as_bytes())?;
         Ok(u32::try_from(state.passwords.len()).unwrap_or(u32::MAX))
     }
@@ -826,9 +860,9 @@ impl Desk {
         let Some(audit) = &self.audit else {
             return Ok(Vec::new());
         };
-        let mut entries = audit.entries(target).map_err(|e| {
-            SeatsError::InvalidInput(format!("The audit log cannot be read: {e}"))
-        })?;
+        let mut entries = audit
+            .entries(target)
+            .map_err(|e| SeatsError::InvalidInput(format!("The audit log cannot be read: {e}")))?;
         entries.retain(|e| e.homeserver == self.server_name);
         Ok(entries)
     }

@@ -137,10 +137,18 @@ pub struct ImportReport {
 
 impl ImportReport {
     /// A report with `rows`, its counts worked out.
-    pub(super) fn of(rows: Vec<ReportRow>, cancelled: bool, passwords: Vec<GeneratedPassword>) -> Self {
+    pub(super) fn of(
+        rows: Vec<ReportRow>,
+        cancelled: bool,
+        passwords: Vec<GeneratedPassword>,
+    ) -> Self {
         let count = |outcomes: &[RowOutcome]| {
-            u32::try_from(rows.iter().filter(|r| outcomes.contains(&r.outcome)).count())
-                .unwrap_or(u32::MAX)
+            u32::try_from(
+                rows.iter()
+                    .filter(|r| outcomes.contains(&r.outcome))
+                    .count(),
+            )
+            .unwrap_or(u32::MAX)
         };
         Self {
             created: count(&[RowOutcome::Created]),
@@ -265,7 +273,10 @@ mod tests {
         .expect("readable");
         let existing = HashSet::from(["@old:hs".to_owned()]);
         let judged = judge(&file, &existing);
-        let verdicts: Vec<_> = judged.iter().map(|(r, _)| (r.user.as_str(), r.verdict)).collect();
+        let verdicts: Vec<_> = judged
+            .iter()
+            .map(|(r, _)| (r.user.as_str(), r.verdict))
+            .collect();
         use PlanVerdict::{Create, Invalid, Skip};
         assert_eq!(
             verdicts,
@@ -281,11 +292,19 @@ mod tests {
                 ("Bad", Invalid),
             ]
         );
-        assert!(judged[2].0.reason.as_deref().unwrap_or_default().contains("line 2"));
+        assert!(judged[2]
+            .0
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("line 2"));
         let tight = plan(&judged, &[], 2);
         assert_eq!((tight.to_create, tight.seats_needed), (4, 3));
         assert!(!tight.fits);
-        assert_eq!(tight.fitting, 3, "a, b and the bot fit in two seats; c does not");
+        assert_eq!(
+            tight.fitting, 3,
+            "a, b and the bot fit in two seats; c does not"
+        );
         assert!(plan(&judged, &[], 3).fits);
         assert_eq!(plan(&judged, &[], 0).fitting, 0);
     }

@@ -36,14 +36,14 @@ pub use desk::{
     Desk, NewRegistrationToken, NewSeatUser, OneTimePassword, RegistrationTokenView,
     SeatUserChange, TokenList, UsersPage,
 };
-pub use import::{ImportPlan, ImportProgress, ImportReport};
 pub use error::SeatsError;
+pub use import::{ImportPlan, ImportProgress, ImportReport};
 pub use ledger::{localpart, SeatLedger, SeatUser, SeatWarning, SeatWarningKind, UserFacts};
 pub use password::generate_password;
 
 use crate::ems::{EmsAccountStatus, EmsAccounts};
-use crate::transport::credential_client;
 use crate::matrix::MatrixAccounts;
+use crate::transport::credential_client;
 
 /// Users fetched per request unless the shell says otherwise.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
