@@ -77,6 +77,15 @@ macro_rules! app_commands {
             commands::seats::seats_tokens,
             commands::seats::seats_create_token,
             commands::seats::seats_revoke_token,
+            commands::seats::seats_import_plan,
+            commands::seats::seats_import_run,
+            commands::seats::seats_import_progress,
+            commands::seats::seats_import_cancel,
+            commands::seats::seats_import_save_passwords,
+            commands::seats::seats_import_forget_passwords,
+            commands::seats::seats_export,
+            commands::seats::seats_audit,
+            commands::seats::seats_audit_export,
         }
     };
 }

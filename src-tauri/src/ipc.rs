@@ -136,6 +136,17 @@ mod tests {
             accounts_core::seats::RegistrationTokenView::decl(),
             accounts_core::seats::TokenList::decl(),
             accounts_core::seats::NewRegistrationToken::decl(),
+            // Seats: importing a users file, and the audit log.
+            accounts_core::seats::import::PlanVerdict::decl(),
+            accounts_core::seats::import::PlanRow::decl(),
+            accounts_core::seats::ImportPlan::decl(),
+            accounts_core::seats::ImportProgress::decl(),
+            accounts_core::seats::import::RowOutcome::decl(),
+            accounts_core::seats::import::ReportRow::decl(),
+            accounts_core::seats::import::GeneratedPassword::decl(),
+            accounts_core::seats::ImportReport::decl(),
+            accounts_core::seats::AuditResult::decl(),
+            accounts_core::seats::AuditEntry::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust IPC types by src-tauri/src/ipc.rs; do not edit.\n\

@@ -8,6 +8,7 @@
 #[macro_use]
 mod command_list;
 mod commands;
+mod dialog;
 mod error;
 pub mod ipc;
 

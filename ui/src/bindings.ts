@@ -953,6 +953,178 @@ uses_allowed: number | null,
  */
 expiry_ms: number | null, };
 
+export type PlanVerdict = "create" | "skip" | "invalid";
+
+export type PlanRow = { 
+/**
+ * The row's line in the file.
+ */
+line: number, 
+/**
+ * The Matrix ID, or the `id` cell as written when it is not one.
+ */
+user: string, 
+/**
+ * The display name, when the row has one.
+ */
+display_name: string | null, 
+/**
+ * What is done with it.
+ */
+verdict: PlanVerdict, 
+/**
+ * Why it is skipped or invalid.
+ */
+reason: string | null, 
+/**
+ * Creating it takes a seat (it has no user type).
+ */
+takes_seat: boolean, };
+
+export type ImportPlan = { 
+/**
+ * The rows in file order.
+ */
+rows: Array<PlanRow>, 
+/**
+ * Columns of the file this format does not know, ignored.
+ */
+unknown_columns: Array<string>, 
+/**
+ * Rows to create.
+ */
+to_create: number, 
+/**
+ * Seats the rows to create take (typed users, such as bots, take none).
+ */
+seats_needed: number, 
+/**
+ * Seats free now.
+ */
+free: number, 
+/**
+ * Every row to create fits in the free seats.
+ */
+fits: boolean, 
+/**
+ * How many of the rows to create, from the top, fit in the free seats.
+ */
+fitting: number, };
+
+export type ImportProgress = { 
+/**
+ * Rows to create that have been tried.
+ */
+done: number, 
+/**
+ * Rows to create in this run.
+ */
+total: number, 
+/**
+ * A run is under way.
+ */
+running: boolean, };
+
+export type RowOutcome = "created" | "skipped" | "invalid" | "failed" | "unknown" | "not_attempted";
+
+export type ReportRow = { 
+/**
+ * The row's line in the file.
+ */
+line: number, 
+/**
+ * The Matrix ID, or the `id` cell as written.
+ */
+user: string, 
+/**
+ * What became of it.
+ */
+outcome: RowOutcome, 
+/**
+ * Why, when it was not created.
+ */
+reason: string | null, };
+
+export type GeneratedPassword = { 
+/**
+ * Whose.
+ */
+user_id: string, 
+/**
+ * The password.
+ */
+password: string, };
+
+export type ImportReport = { 
+/**
+ * Every row of the file, in order.
+ */
+rows: Array<ReportRow>, 
+/**
+ * Accounts created.
+ */
+created: number, 
+/**
+ * Rows skipped or invalid.
+ */
+skipped: number, 
+/**
+ * Rows the homeserver refused.
+ */
+failed: number, 
+/**
+ * Rows whose outcome is unknown (the homeserver stopped answering).
+ */
+unknown: number, 
+/**
+ * Rows not reached.
+ */
+not_attempted: number, 
+/**
+ * The run was cancelled.
+ */
+cancelled: boolean, 
+/**
+ * The generated passwords, to show once.
+ */
+passwords: Array<GeneratedPassword>, };
+
+export type AuditResult = "ok" | "failed" | "unknown";
+
+export type AuditEntry = { 
+/**
+ * When (Unix milliseconds).
+ */
+at_ms: number, 
+/**
+ * Where it was taken: `app`, `cli`.
+ */
+source: string, 
+/**
+ * The admin's Matrix ID.
+ */
+admin: string, 
+/**
+ * The homeserver's server name.
+ */
+homeserver: string, 
+/**
+ * What was done (`add_user`, `deactivate`, `import_row`…).
+ */
+action: string, 
+/**
+ * Whom or what it was done to: a Matrix ID, or a description.
+ */
+target: string, 
+/**
+ * How it ended.
+ */
+result: AuditResult, 
+/**
+ * Why it failed, in words, if it did.
+ */
+detail: string | null, };
+
 /** Every command the app exposes (src-tauri/src/command_list.rs). */
 export type Command =
   | 'app_overview'
@@ -1022,7 +1194,16 @@ export type Command =
   | 'seats_sign_out_sessions'
   | 'seats_tokens'
   | 'seats_create_token'
-  | 'seats_revoke_token';
+  | 'seats_revoke_token'
+  | 'seats_import_plan'
+  | 'seats_import_run'
+  | 'seats_import_progress'
+  | 'seats_import_cancel'
+  | 'seats_import_save_passwords'
+  | 'seats_import_forget_passwords'
+  | 'seats_export'
+  | 'seats_audit'
+  | 'seats_audit_export';
 
 /** Every error code, as values: what the UI accepts from the Rust side. */
 export const ERROR_CODES: readonly ErrorCode[] = [

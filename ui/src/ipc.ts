@@ -56,6 +56,8 @@ export type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, U
 // Matrix account creation (registration).
 export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
 import type { RegistrationOffer, RegistrationProgress } from './bindings';
+export type { AuditEntry, ImportPlan, ImportProgress, ImportReport, PlanRow, ReportRow } from './bindings';
+import type { AuditEntry, ImportPlan, ImportProgress, ImportReport } from './bindings';
 export type { BrowserHandoff, ElementOneSignedIn } from './bindings';
 // Seats: paid seats against a hosted homeserver's accounts, and their administration.
 export type {
@@ -405,3 +407,38 @@ export const seatsCreateToken = (target: SeatsTarget, token: NewRegistrationToke
 /** Revokes a registration token. */
 export const seatsRevokeToken = (target: SeatsTarget, token: string): Promise<TokenList> =>
   call<TokenList>('seats_revoke_token', { target, token });
+
+/** Reads a users CSV file (its bytes; parsed in Rust) and plans its import: nothing is created. */
+export const seatsImportPlan = (target: SeatsTarget, bytes: Uint8Array): Promise<ImportPlan> =>
+  call<ImportPlan>('seats_import_plan', { target, bytes: Array.from(bytes) });
+
+/** Imports the planned file: only its first `limit` rows to create, when given. */
+export const seatsImportRun = (target: SeatsTarget, limit: number | null): Promise<ImportReport> =>
+  call<ImportReport>('seats_import_run', { target, limit });
+
+/** How far the running import is. */
+export const seatsImportProgress = (target: SeatsTarget): Promise<ImportProgress> =>
+  call<ImportProgress>('seats_import_progress', { target });
+
+/** Stops the running import before its next row. */
+export const seatsImportCancel = (target: SeatsTarget): Promise<void> => call<void>('seats_import_cancel', { target });
+
+/** Saves the generated passwords to a file the user picks (null: the dialog was cancelled). */
+export const seatsImportSavePasswords = (target: SeatsTarget): Promise<number | null> =>
+  call<number | null>('seats_import_save_passwords', { target });
+
+/** Forgets the generated passwords. */
+export const seatsImportForgetPasswords = (target: SeatsTarget): Promise<void> =>
+  call<void>('seats_import_forget_passwords', { target });
+
+/** Exports every user, without passwords, to a CSV file the user picks (null: cancelled). */
+export const seatsExport = (target: SeatsTarget): Promise<number | null> =>
+  call<number | null>('seats_export', { target });
+
+/** The homeserver's audit log, newest first; only entries about `user` when given. */
+export const seatsAudit = (target: SeatsTarget, user: string | null): Promise<AuditEntry[]> =>
+  call<AuditEntry[]>('seats_audit', { target, user });
+
+/** Exports the audit log to a file the user picks (null: cancelled). */
+export const seatsAuditExport = (target: SeatsTarget, user: string | null): Promise<number | null> =>
+  call<number | null>('seats_audit_export', { target, user });

@@ -6,12 +6,13 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use accounts_core::seats::{
-    NewRegistrationToken, NewSeatUser, SeatSubscription, SeatUserChange, SeatsTarget, TokenList,
-    UserSession, UsersPage,
+    AuditEntry, ImportPlan, ImportProgress, ImportReport, NewRegistrationToken, NewSeatUser,
+    SeatSubscription, SeatUserChange, SeatsTarget, TokenList, UserSession, UsersPage,
 };
 use accounts_core::Accounts;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
+use crate::dialog::save_path;
 use crate::error::IpcError;
 
 /// Every hosted homeserver of a signed-in EMS account, with the Matrix account here that
@@ -154,4 +155,99 @@ pub async fn seats_revoke_token(
     core: State<'_, Accounts>,
 ) -> Result<TokenList, IpcError> {
     Ok(core.seats.desk(&target)?.revoke_token(&token).await?)
+}
+
+/// Reads a users file (its bytes) and plans its import; nothing is created.
+#[tauri::command]
+pub async fn seats_import_plan(
+    target: SeatsTarget,
+    bytes: Vec<u8>,
+    core: State<'_, Accounts>,
+) -> Result<ImportPlan, IpcError> {
+    Ok(core.seats.desk(&target)?.plan_import(&bytes).await?)
+}
+
+/// Imports the planned file (only its first `limit` rows to create, when given).
+#[tauri::command]
+pub async fn seats_import_run(
+    target: SeatsTarget,
+    limit: Option<u32>,
+    core: State<'_, Accounts>,
+) -> Result<ImportReport, IpcError> {
+    Ok(core.seats.desk(&target)?.run_import(limit).await?)
+}
+
+/// How far the running import is.
+#[tauri::command]
+pub fn seats_import_progress(
+    target: SeatsTarget,
+    core: State<'_, Accounts>,
+) -> Result<ImportProgress, IpcError> {
+    Ok(core.seats.desk(&target)?.import_progress())
+}
+
+/// Stops the running import before its next row.
+#[tauri::command]
+pub fn seats_import_cancel(target: SeatsTarget, core: State<'_, Accounts>) -> Result<(), IpcError> {
+    Ok(core.seats.desk(&target)?.cancel_import())
+}
+
+/// Saves the passwords the last import generated to a file the user picks; `None` when they
+/// cancel the dialog.
+#[tauri::command]
+pub async fn seats_import_save_passwords<R: Runtime>(
+    target: SeatsTarget,
+    app: AppHandle<R>,
+    core: State<'_, Accounts>,
+) -> Result<Option<u32>, IpcError> {
+    let Some(path) = save_path(&app, "Save the generated passwords", "passwords.csv").await else {
+        return Ok(None);
+    };
+    Ok(Some(core.seats.desk(&target)?.save_import_passwords(&path)?))
+}
+
+/// Forgets the passwords the last import generated.
+#[tauri::command]
+pub fn seats_import_forget_passwords(
+    target: SeatsTarget,
+    core: State<'_, Accounts>,
+) -> Result<(), IpcError> {
+    Ok(core.seats.desk(&target)?.forget_import_passwords())
+}
+
+/// Exports every user, without passwords, to a CSV file the user picks; `None` when they cancel.
+#[tauri::command]
+pub async fn seats_export<R: Runtime>(
+    target: SeatsTarget,
+    app: AppHandle<R>,
+    core: State<'_, Accounts>,
+) -> Result<Option<u32>, IpcError> {
+    let Some(path) = save_path(&app, "Export the users", "users.csv").await else {
+        return Ok(None);
+    };
+    Ok(Some(core.seats.desk(&target)?.export_to(&path).await?))
+}
+
+/// The audit log of the homeserver, newest first; only entries about `user` when given.
+#[tauri::command]
+pub fn seats_audit(
+    target: SeatsTarget,
+    user: Option<String>,
+    core: State<'_, Accounts>,
+) -> Result<Vec<AuditEntry>, IpcError> {
+    Ok(core.seats.desk(&target)?.audit_entries(user.as_deref())?)
+}
+
+/// Exports the audit log (only entries about `user` when given) to a file the user picks.
+#[tauri::command]
+pub async fn seats_audit_export<R: Runtime>(
+    target: SeatsTarget,
+    user: Option<String>,
+    app: AppHandle<R>,
+    core: State<'_, Accounts>,
+) -> Result<Option<u32>, IpcError> {
+    let Some(path) = save_path(&app, "Export the audit log", "seats-audit.jsonl").await else {
+        return Ok(None);
+    };
+    Ok(Some(core.seats.desk(&target)?.export_audit(&path, user.as_deref())?))
 }
