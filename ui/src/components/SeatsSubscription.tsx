@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { SeatSubscription, SeatsTarget, SubscriptionLink } from '../ipc';
+import { SeatsAudit } from './SeatsAudit';
+import { SeatsImport } from './SeatsImport';
 import { SeatsLedger } from './SeatsLedger';
 import { SeatsRaise } from './SeatsRaise';
 import { SeatsTokens } from './SeatsTokens';
@@ -21,6 +23,8 @@ export function SeatsSubscription({ subscription: s, selected, onOpenMatrix, onS
   // The ledger counts over the whole user list, so every administered subscription loads its list.
   const list = useSeatUsers(target);
   const [refused, setRefused] = useState(false);
+  // Bumped after an import, so that the audit log is read again.
+  const [revision, setRevision] = useState(0);
   const canChange = !s.stale && target !== null;
   const free = list.ledger?.free ?? null;
   const raise = canChange && ((free !== null && free <= 0) || refused);
@@ -81,7 +85,17 @@ export function SeatsSubscription({ subscription: s, selected, onOpenMatrix, onS
             canChange={canChange}
             onNoSeatFree={() => setRefused(true)}
           />
+          <SeatsImport
+            target={target}
+            canChange={canChange}
+            onNeedSeats={() => setRefused(true)}
+            onImported={() => {
+              list.reload();
+              setRevision((n) => n + 1);
+            }}
+          />
           <SeatsTokens target={target} canChange={canChange} listSettled={!list.loading} free={free} />
+          <SeatsAudit target={target} revision={revision} ledger={list.ledger} />
         </>
       )}
     </section>
