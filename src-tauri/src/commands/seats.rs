@@ -203,7 +203,9 @@ pub async fn seats_import_save_passwords<R: Runtime>(
     let Some(path) = save_path(&app, "Save the generated passwords", "passwords.csv").await else {
         return Ok(None);
     };
-    Ok(Some(core.seats.desk(&target)?.save_import_passwords(&path)?))
+    Ok(Some(
+        core.seats.desk(&target)?.save_import_passwords(&path)?,
+    ))
 }
 
 /// Forgets the passwords the last import generated.
@@ -249,5 +251,9 @@ pub async fn seats_audit_export<R: Runtime>(
     let Some(path) = save_path(&app, "Export the audit log", "seats-audit.jsonl").await else {
         return Ok(None);
     };
-    Ok(Some(core.seats.desk(&target)?.export_audit(&path, user.as_deref())?))
+    Ok(Some(
+        core.seats
+            .desk(&target)?
+            .export_audit(&path, user.as_deref())?,
+    ))
 }

@@ -127,7 +127,8 @@ impl EmsAccounts {
             self.http.clone(),
             self.vault.clone(),
         )
-        .await?;
+        .await?
+        .sharing_tokens_in(self.registry.data_dir());
         let record = AccountRecord {
             id: id.clone(),
             kind: AccountKind::Ems,
@@ -149,12 +150,15 @@ impl EmsAccounts {
             lock(&self.sessions)
                 .entry(record.id.clone())
                 .or_insert_with(|| {
-                    Arc::new(EmsSession::new(
-                        record.id.clone(),
-                        record.server.clone(),
-                        self.http.clone(),
-                        self.vault.clone(),
-                    ))
+                    Arc::new(
+                        EmsSession::new(
+                            record.id.clone(),
+                            record.server.clone(),
+                            self.http.clone(),
+                            self.vault.clone(),
+                        )
+                        .sharing_tokens_in(self.registry.data_dir()),
+                    )
                 }),
         )
     }

@@ -15,7 +15,9 @@ use url::Url;
 use super::provider::EmsProvider;
 use super::tokens::{now, TokenSet};
 use super::EmsError;
-use crate::vault::{Secret, Vault};
+use std::path::PathBuf;
+
+use crate::vault::{Secret, TokenLock, Vault};
 
 /// Refresh this long before the access token expires.
 const REFRESH_MARGIN_SECS: i64 = 30;
@@ -43,6 +45,8 @@ pub struct EmsSession {
     provider: OnceCell<EmsProvider>,
     tokens: Mutex<Option<TokenSet>>,
     status: AtomicU8,
+    /// The data folder whose lock refreshes take, shared with the command line.
+    data_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for EmsSession {
@@ -71,7 +75,15 @@ impl EmsSession {
             provider: OnceCell::new(),
             tokens: Mutex::new(None),
             status: AtomicU8::new(0),
+            data_dir: None,
         }
+    }
+
+    /// The same, refreshing under the token lock of `data_dir` (see [`TokenLock`]).
+    #[must_use]
+    pub fn sharing_tokens_in(mut self, data_dir: Option<PathBuf>) -> Self {
+        self.data_dir = data_dir;
+        self
     }
 
     /// A session for a fresh sign-in: saves its tokens to the vault first.
@@ -292,6 +304,26 @@ impl EmsSession {
 
     /// Refreshes the tokens in `slot` (the caller holds the lock) and saves the rotated ones.
     async fn refresh_locked(&self, slot: &mut Option<TokenSet>) -> Result<(), EmsError> {
+        let _shared = TokenLock::acquire_in(self.data_dir.as_deref(), &self.account_id).await;
+        // Another process using this session (the command line, or the app) may have refreshed
+        // it meanwhile, spending the refresh token held here: take its tokens instead.
+        if let Some(stored) = TokenSet::load(&self.vault, &self.account_id).await? {
+            let rotated = slot
+                .as_ref()
+                .is_some_and(|held| held.refresh_token != stored.refresh_token);
+            if rotated && !stored.expires_within(REFRESH_MARGIN_SECS) {
+                log::info!(
+                    "EMS account {}: took the tokens another process refreshed",
+                    self.account_id
+                );
+                *slot = Some(stored);
+                self.set_status(SessionStatus::SignedIn);
+                return Ok(());
+            }
+            if rotated {
+                *slot = Some(stored);
+            }
+        }
         let Some(current) = slot.as_ref() else {
             return Err(EmsError::NotSignedIn);
         };

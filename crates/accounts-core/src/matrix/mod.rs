@@ -42,8 +42,8 @@ pub use register::{
     RegistrationStep, TermsPolicy,
 };
 pub use session::{
-    device_display_name, load_session, LoginGrant, MatrixAccountView, SessionIds, SessionState,
-    Sessions, SignInTarget, STORES_DIR,
+    device_display_name, load_session, save_session, LoginGrant, MatrixAccountView, SessionIds,
+    SessionState, Sessions, SignInTarget, STORES_DIR,
 };
 pub use sign_in::sso::{
     complete_sso, sso_redirect_url, PendingSso, SsoAuthorization, SsoSignIn, DEFAULT_SSO_TIMEOUT,

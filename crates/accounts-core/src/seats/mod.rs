@@ -29,6 +29,7 @@ mod error;
 pub mod import;
 pub mod ledger;
 mod password;
+pub mod refresh;
 
 pub use admin_api::{now_ms, AdminApi, Refresh, RegistrationToken, UserPage, UserSession};
 pub use audit::{AuditEntry, AuditLog, AuditResult};
@@ -44,6 +45,7 @@ pub use password::generate_password;
 use crate::ems::{EmsAccountStatus, EmsAccounts};
 use crate::matrix::MatrixAccounts;
 use crate::transport::credential_client;
+use refresh::SharedRefresh;
 
 /// Users fetched per request unless the shell says otherwise.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -226,10 +228,22 @@ impl Seats {
                 problems.push(format!("{} is not signed in here.", account.user_id));
                 continue;
             };
-            let Some(api) = AdminApi::of_session(credential_client(), &client) else {
+            let Some(token) = client.access_token() else {
                 problems.push(format!("{} is not signed in here.", account.user_id));
                 continue;
             };
+            let sessions = matrix.sessions();
+            let http = credential_client();
+            let refresher = SharedRefresh::new(
+                sessions.vault().clone(),
+                &account.id,
+                sessions.registry().data_dir(),
+                client.homeserver(),
+                http.clone(),
+            )
+            .through(client.clone());
+            let api = AdminApi::with_http(http, client.homeserver(), token)
+                .refreshed_by(Arc::new(refresher));
             let admin = SeatAdmin {
                 account_id: account.id.clone(),
                 matrix_id: account.user_id.clone(),

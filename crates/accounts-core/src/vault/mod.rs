@@ -10,6 +10,7 @@ mod registry;
 mod secret;
 mod shared;
 mod store;
+mod token_lock;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub use store::{
     KeyringStore, MemoryStore, SecretKey, SecretKind, SecretStore, ENTRY_FORMAT, FORMAT_ATTRIBUTE,
     KEYRING_SERVICE,
 };
+pub use token_lock::{TokenLock, LOCKS_DIR};
 
 /// How long a keyring call may take before the user is told to unlock the keyring.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);

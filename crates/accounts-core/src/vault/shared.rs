@@ -63,6 +63,14 @@ impl Registry {
         }
     }
 
+    /// The data folder the registry is kept in, when it could be opened.
+    #[must_use]
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.lock()
+            .ok()
+            .and_then(|r| r.path().parent().map(Path::to_path_buf))
+    }
+
     /// Fails with why the registry could not be opened, if it could not.
     pub fn require(&self) -> Result<(), RegistryError> {
         self.lock().map(drop)

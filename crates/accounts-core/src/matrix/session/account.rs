@@ -9,7 +9,8 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use ts_rs::TS;
 
-use super::store::save_session;
+use super::store::{load_session, save_session};
+use super::Reloader;
 use crate::vault::{SubscriptionLink, Vault};
 
 /// Where an account's session stands. Nothing here is secret.
@@ -92,9 +93,16 @@ impl LiveAccount {
         state: SessionState,
         vault: Vault,
         id: String,
+        reloader: Reloader,
     ) -> Self {
         let state = Arc::new(Mutex::new(state));
-        let watcher = tokio::spawn(watch_session(client.clone(), vault, id, Arc::clone(&state)));
+        let watcher = tokio::spawn(watch_session(
+            client.clone(),
+            vault,
+            id,
+            Arc::clone(&state),
+            reloader,
+        ));
         Self {
             client: Some(client),
             state,
@@ -123,7 +131,13 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Saves the session whenever matrix-sdk refreshes its tokens, and marks the account signed out
 /// on the server when matrix-sdk reports that the token is no longer known.
-async fn watch_session(client: Client, vault: Vault, id: String, state: Arc<Mutex<SessionState>>) {
+async fn watch_session(
+    client: Client,
+    vault: Vault,
+    id: String,
+    state: Arc<Mutex<SessionState>>,
+    reloader: Reloader,
+) {
     let mut changes = client.subscribe_to_session_changes();
     loop {
         match changes.recv().await {
@@ -140,6 +154,18 @@ async fn watch_session(client: Client, vault: Vault, id: String, state: Arc<Mute
             // matrix-sdk reports this only once a refresh was impossible or refused: the
             // session is over, whatever `soft_logout` says.
             Ok(SessionChange::UnknownToken(_)) => {
+                // The command line may have refreshed this session, spending the refresh token
+                // the client holds: then the keyring has newer tokens, and the account goes on.
+                if let Ok(Some(stored)) = load_session(&vault, &id).await {
+                    let held = client.session_tokens().and_then(|t| t.refresh_token);
+                    if stored.tokens.refresh_token.is_some() && stored.tokens.refresh_token != held
+                    {
+                        // The new client's own watcher takes over; this one ends with it.
+                        if reloader.reload(&id, &client.homeserver(), stored).await {
+                            return;
+                        }
+                    }
+                }
                 log::warn!("Matrix account {id} was signed out on the server");
                 *lock(&state) = SessionState::SignedOutOnServer;
             }

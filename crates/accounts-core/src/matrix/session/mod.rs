@@ -19,12 +19,11 @@ mod store;
 
 pub use account::{MatrixAccountView, SessionState};
 pub use grant::{device_display_name, LoginGrant};
-pub use store::{load_session, SessionIds};
+pub use store::{load_session, save_session, SessionIds};
 
 use self::account::{lock, LiveAccount};
 use self::store::{
-    build_client, ids_of, new_store_passphrase, restore, save_session, session_from_grant,
-    store_dir,
+    build_client, ids_of, new_store_passphrase, restore, session_from_grant, store_dir,
 };
 use crate::matrix::error::{http_failure, is_signed_out, MatrixError};
 use crate::matrix::homeserver::{
@@ -58,7 +57,7 @@ pub struct Sessions {
     http: reqwest::Client,
     discovery: reqwest::Client,
     device_name: String,
-    live: Mutex<HashMap<String, LiveAccount>>,
+    live: Arc<Mutex<HashMap<String, LiveAccount>>>,
 }
 
 crate::debug_fields!(Sessions, stores);
@@ -75,7 +74,16 @@ impl Sessions {
             http: http_client(),
             discovery: discovery_client(),
             device_name: device_display_name(),
-            live: Mutex::new(HashMap::new()),
+            live: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// What rebuilds an account's client when another process refreshed its session.
+    fn reloader(&self) -> Reloader {
+        Reloader {
+            stores: self.stores.clone(),
+            vault: self.vault.clone(),
+            live: Arc::clone(&self.live),
         }
     }
 
@@ -95,6 +103,12 @@ impl Sessions {
     #[must_use]
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The secrets.
+    #[must_use]
+    pub fn vault(&self) -> &Vault {
+        &self.vault
     }
 
     /// The account records.
@@ -204,6 +218,7 @@ impl Sessions {
             SessionState::Checking,
             self.vault.clone(),
             id.clone(),
+            self.reloader(),
         );
         let state = Arc::clone(&account.state);
         lock(&self.live).insert(id.clone(), account);
@@ -345,9 +360,13 @@ impl Sessions {
             Ok::<_, MatrixError>(Some(client))
         };
         match attempt.await {
-            Ok(Some(client)) => {
-                LiveAccount::with_client(client, SessionState::Checking, self.vault.clone(), id)
-            }
+            Ok(Some(client)) => LiveAccount::with_client(
+                client,
+                SessionState::Checking,
+                self.vault.clone(),
+                id,
+                self.reloader(),
+            ),
             Ok(None) => LiveAccount::without_client(SessionState::SignedOut),
             Err(error) => {
                 log::error!("could not restore Matrix account {id}: {error}");
@@ -518,5 +537,59 @@ fn remove_dir(dir: &Path) -> Result<(), MatrixError> {
         Err(e) => Err(MatrixError::Store {
             detail: format!("could not delete {}: {e}", dir.display()),
         }),
+    }
+}
+
+/// Rebuilds an account's client from the keyring after another process (the command line)
+/// refreshed its session: the refresh token the client holds is spent, and matrix-sdk cannot
+/// take new tokens into a live client.
+#[derive(Clone)]
+pub(crate) struct Reloader {
+    stores: PathBuf,
+    vault: Vault,
+    live: Arc<Mutex<HashMap<String, LiveAccount>>>,
+}
+
+impl Reloader {
+    /// Replaces the account's client with one over the same store and `session`; the account
+    /// stays signed in. On failure the account is signed out on the server, as it would be.
+    pub(crate) async fn reload(
+        &self,
+        id: &str,
+        homeserver: &Url,
+        session: matrix_sdk::authentication::matrix::MatrixSession,
+    ) -> bool {
+        let attempt = async {
+            let passphrase = self
+                .vault
+                .get(&SecretKey::new(id, SecretKind::StorePassphrase))
+                .await?
+                .ok_or_else(|| MatrixError::Store {
+                    detail: "its store passphrase is missing from the keyring".into(),
+                })?;
+            let client =
+                build_client(homeserver, &store_dir(&self.stores, id), &passphrase).await?;
+            let device_id = ids_of(&session).device_id;
+            restore(&client, session).await?;
+            Ok::<_, MatrixError>((client, device_id))
+        };
+        match attempt.await {
+            Ok((client, device_id)) => {
+                let account = LiveAccount::with_client(
+                    client,
+                    SessionState::SignedIn { device_id },
+                    self.vault.clone(),
+                    id.to_owned(),
+                    self.clone(),
+                );
+                log::info!("Matrix account {id}: took the session another process refreshed");
+                lock(&self.live).insert(id.to_owned(), account);
+                true
+            }
+            Err(error) => {
+                log::error!("Matrix account {id}: could not take the refreshed session: {error}");
+                false
+            }
+        }
     }
 }
