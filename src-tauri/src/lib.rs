@@ -7,6 +7,7 @@
 // The command list's macros first: the modules below and `run_app` use them.
 #[macro_use]
 mod command_list;
+pub mod cli;
 mod commands;
 mod dialog;
 mod error;

@@ -3,6 +3,11 @@
 // Keep a console window from opening next to the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-fn main() {
+fn main() -> std::process::ExitCode {
+    // `element-accounts seats …` is the command line: no window, no single-instance guard.
+    if element_accounts_lib::cli::wanted() {
+        return element_accounts_lib::cli::run();
+    }
     element_accounts_lib::run();
+    std::process::ExitCode::SUCCESS
 }

@@ -12,7 +12,9 @@ use crate::browser::Opener;
 use crate::ems::{EmsAccounts, EmsError};
 use crate::error_code::ErrorCode;
 use crate::matrix::{AccountCreation, MatrixAccounts, MatrixError, STORES_DIR};
-use crate::seats::{AuditLog, SeatSubscription, SeatUserChange, Seats, SeatsError, SeatsTarget};
+use crate::seats::{
+    AdminSessions, AuditLog, SeatSubscription, SeatUserChange, Seats, SeatsError, SeatsTarget,
+};
 use crate::vault::{self, AccountKind, Registry, RemoveError, Vault};
 
 /// The folder, in the app's data folder, of the EMS accounts' last fetched data.
@@ -104,6 +106,17 @@ impl Accounts {
     /// that administers each.
     pub async fn seat_subscriptions(&self) -> Result<Vec<SeatSubscription>, SeatsError> {
         self.seats.subscriptions(&self.ems, &self.matrix).await
+    }
+
+    /// The same for the command line: the EMS sessions checked first, and the admins' sessions
+    /// from the registry and the keyring (no matrix-sdk store is opened).
+    pub async fn stored_seat_subscriptions(&self) -> Result<Vec<SeatSubscription>, SeatsError> {
+        self.ems.check_all().await;
+        let admins = AdminSessions::Stored {
+            vault: &self.vault,
+            registry: &self.registry,
+        };
+        self.seats.subscriptions_with(&self.ems, admins).await
     }
 
     /// Grants or revokes server admin on the subscription's homeserver; revoking the rights of

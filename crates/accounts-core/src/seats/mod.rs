@@ -30,6 +30,7 @@ pub mod import;
 pub mod ledger;
 mod password;
 pub mod refresh;
+mod sessions;
 
 pub use admin_api::{now_ms, AdminApi, Refresh, RegistrationToken, UserPage, UserSession};
 pub use audit::{AuditEntry, AuditLog, AuditResult};
@@ -41,11 +42,10 @@ pub use error::SeatsError;
 pub use import::{ImportPlan, ImportProgress, ImportReport};
 pub use ledger::{localpart, SeatLedger, SeatUser, SeatWarning, SeatWarningKind, UserFacts};
 pub use password::generate_password;
+pub use sessions::AdminSessions;
 
 use crate::ems::{EmsAccountStatus, EmsAccounts};
 use crate::matrix::MatrixAccounts;
-use crate::transport::credential_client;
-use refresh::SharedRefresh;
 
 /// Users fetched per request unless the shell says otherwise.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -137,6 +137,16 @@ impl Seats {
         ems: &EmsAccounts,
         matrix: &MatrixAccounts,
     ) -> Result<Vec<SeatSubscription>, SeatsError> {
+        self.subscriptions_with(ems, AdminSessions::Live(matrix))
+            .await
+    }
+
+    /// The same, with the admins' sessions from `admins`.
+    pub async fn subscriptions_with(
+        &self,
+        ems: &EmsAccounts,
+        admins: AdminSessions<'_>,
+    ) -> Result<Vec<SeatSubscription>, SeatsError> {
         let mut found = Vec::new();
         let mut first_error = None;
         for account in ems.list() {
@@ -178,7 +188,7 @@ impl Seats {
                 .get(&entry.server_name)
                 .copied()
                 .unwrap_or(entry.seats);
-            self.find_admin(entry, seats, matrix).await;
+            self.find_admin(entry, seats, admins).await;
         }
         Ok(found)
     }
@@ -207,13 +217,18 @@ impl Seats {
 
     /// Looks among this computer's signed-in Matrix accounts on the subscription's homeserver
     /// for a server admin (the account linked to the subscription first), and opens its desk.
-    async fn find_admin(&self, entry: &mut SeatSubscription, seats: u32, matrix: &MatrixAccounts) {
+    async fn find_admin(
+        &self,
+        entry: &mut SeatSubscription,
+        seats: u32,
+        admins: AdminSessions<'_>,
+    ) {
         let target = SeatsTarget {
             ems_account: entry.ems_account.clone(),
             subscription_id: entry.subscription_id.clone(),
         };
-        let mut candidates: Vec<_> = matrix
-            .list()
+        let mut candidates: Vec<_> = admins
+            .candidates()
             .into_iter()
             .filter(|a| on_homeserver(&a.user_id, &a.homeserver, entry))
             .collect();
@@ -224,26 +239,10 @@ impl Seats {
         });
         let mut problems = Vec::new();
         for account in candidates {
-            let Some(client) = matrix.client(&account.id) else {
+            let Some((api, own_device)) = admins.api(&account).await else {
                 problems.push(format!("{} is not signed in here.", account.user_id));
                 continue;
             };
-            let Some(token) = client.access_token() else {
-                problems.push(format!("{} is not signed in here.", account.user_id));
-                continue;
-            };
-            let sessions = matrix.sessions();
-            let http = credential_client();
-            let refresher = SharedRefresh::new(
-                sessions.vault().clone(),
-                &account.id,
-                sessions.registry().data_dir(),
-                client.homeserver(),
-                http.clone(),
-            )
-            .through(client.clone());
-            let api = AdminApi::with_http(http, client.homeserver(), token)
-                .refreshed_by(Arc::new(refresher));
             let admin = SeatAdmin {
                 account_id: account.id.clone(),
                 matrix_id: account.user_id.clone(),
@@ -255,7 +254,7 @@ impl Seats {
                 figures,
                 admin,
                 api,
-                client.device_id().map(ToString::to_string),
+                own_device,
                 self.page_size,
             )
             .with_audit(self.audit.clone());
