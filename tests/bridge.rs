@@ -578,10 +578,9 @@ fn assert_nothing_matrix_kept(core: &Accounts, data: &std::path::Path, why: &str
     assert_eq!(stores, 0, "{why}: no Matrix store");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_deactivated_element_one_account_ends_on_the_homeservers_page_and_ems_stays() {
-    let stack = stack(true).await;
-    // Olive's Element One account exists (made by its first sign-in), then is deactivated.
+/// Gives Olive her Element One account through a first sign-in on another computer, then has
+/// the homeserver's admin deactivate it.
+async fn deactivate_after_a_first_sign_in(stack: &Stack) {
     let first = tempfile::tempdir().expect("data dir");
     let core = accounts(first.path());
     let handoff = core
@@ -603,6 +602,12 @@ async fn a_deactivated_element_one_account_ends_on_the_homeservers_page_and_ems_
     )
     .await;
     admin.deactivate(&matrix.user_id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deactivated_element_one_account_ends_on_the_homeservers_page_and_ems_stays() {
+    let stack = stack(true).await;
+    Box::pin(deactivate_after_a_first_sign_in(&stack)).await;
 
     // On a new computer: EMS signs in, and the homeserver answers the browser with its
     // deactivated-account page, which never comes back to the app: a timeout.
@@ -858,9 +863,20 @@ async fn an_element_one_account_signed_out_signs_in_again_through_the_bridge() {
     assert_eq!(signed_in.id, matrix.id);
     assert_eq!(stack.credential_checks(), checks, "no password typed");
 
-    // On a computer where the account was signed in with a password (so not linked), it is the
-    // subscription's Matrix ID on its homeserver: still Element One. Another account on the same
-    // homeserver is not.
+    Box::pin(found_by_its_matrix_id_when_not_linked(
+        &stack, &browser, &one,
+    ))
+    .await;
+}
+
+/// On a computer where Olive's account was signed in with a password (so not linked), it is
+/// the subscription `one`'s Matrix ID on its homeserver: still Element One. Another account on
+/// the same homeserver is not.
+async fn found_by_its_matrix_id_when_not_linked(
+    stack: &Stack,
+    browser: &Browser,
+    one: &ems_api::ElementOneSubscription,
+) {
     let admin = Admin::sign_in(
         &stack.synapse.url,
         &stack.synapse.admin_user,
@@ -872,7 +888,7 @@ async fn an_element_one_account_signed_out_signs_in_again_through_the_bridge() {
         .await;
     let other_data = tempfile::tempdir().expect("data dir");
     let other = accounts(other_data.path());
-    ems_only(&other, &stack, &browser).await;
+    ems_only(&other, stack, browser).await;
     let with_password = |user: &str, password: &str| {
         PasswordSignIn::new(
             stack.synapse.url.clone(),

@@ -7,6 +7,7 @@
 use accounts_core::matrix::load_session;
 use accounts_core::vault::{AccountKind, AccountRegistry, Vault};
 use test_support::chromium::Chromium;
+use test_support::gui::AppUnderTest;
 use test_support::sandbox::SandboxBuilder;
 use test_support::seeded::{seed_demo, EMAIL, PASSWORD};
 use test_support::sso::SsoStack;
@@ -102,16 +103,40 @@ async fn one_click_and_one_form_sign_in_to_both_panes() {
     let page = app.client.source().await.expect("page source");
     assert!(!page.contains(token.as_str()), "a token reached the UI");
 
-    // Signed out of Matrix alone, "Sign in again" is the Element One sign-in: EMS is signed in,
-    // so the browser goes straight to the homeserver, which signs in at once, with no form.
+    let again_token = sign_in_again(&app, &chromium, &synapse.url, &record.id, &matrix_id).await;
+
+    chromium.close().await;
+    let home = app.close_keeping_home().await;
+    for token in [&token, &again_token] {
+        let leaks = canary::files_containing(token, &[home.path()]);
+        assert!(
+            leaks.is_empty(),
+            "an access token was written to a file: {:?}",
+            leaks.iter().map(|(p, _)| p).collect::<Vec<_>>()
+        );
+    }
+    canary::assert_private_files(home.path());
+    stack.shutdown().await;
+}
+
+/// Signs the Matrix account `account_id` (`matrix_id`) out alone, then in again with "Sign in
+/// again", which is the Element One sign-in: EMS is signed in, so the browser goes straight to
+/// the homeserver at `synapse_url`, which signs in at once, with no form. Returns the new
+/// session's access token.
+async fn sign_in_again(
+    app: &AppUnderTest,
+    chromium: &Chromium,
+    synapse_url: &str,
+    account_id: &str,
+    matrix_id: &str,
+) -> String {
     let first_device = app.text_of("matrix-device-id").await;
     app.click("matrix-sign-out").await;
     app.click("matrix-sign-in-again").await;
     let again = app.browser_url(2).await;
     assert!(
         again.starts_with(&format!(
-            "{}/_matrix/client/v3/login/sso/redirect/oidc-ems?",
-            synapse.url
+            "{synapse_url}/_matrix/client/v3/login/sso/redirect/oidc-ems?"
         )),
         "only the homeserver's part runs: {again}"
     );
@@ -137,37 +162,25 @@ async fn one_click_and_one_form_sign_in_to_both_panes() {
         .collect();
     assert_eq!(
         matrix,
-        vec![record.id.clone()],
+        vec![account_id.to_owned()],
         "the same account, signed in again"
     );
-    let again_token = load_session(&Vault::keyring(), &record.id)
+    let again_token = load_session(&Vault::keyring(), account_id)
         .await
         .expect("keyring readable")
         .expect("the new session is in the keyring")
         .tokens
         .access_token;
     assert_eq!(
-        whoami(&synapse.url, &again_token).await.map(|(id, _)| id),
-        Ok(matrix_id)
+        whoami(synapse_url, &again_token).await.map(|(id, _)| id),
+        Ok(matrix_id.to_owned())
     );
     let page = app.client.source().await.expect("page source");
     assert!(
         !page.contains(again_token.as_str()),
         "a token reached the UI"
     );
-
-    chromium.close().await;
-    let home = app.close_keeping_home().await;
-    for token in [&token, &again_token] {
-        let leaks = canary::files_containing(token, &[home.path()]);
-        assert!(
-            leaks.is_empty(),
-            "an access token was written to a file: {:?}",
-            leaks.iter().map(|(p, _)| p).collect::<Vec<_>>()
-        );
-    }
-    canary::assert_private_files(home.path());
-    stack.shutdown().await;
+    again_token
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
