@@ -5,7 +5,7 @@
 
 use accounts_core::bridge::{BridgeError, ElementOne, DEFAULT_BRIDGE_TIMEOUT};
 use accounts_core::browser::Opener;
-use accounts_core::matrix::{load_session, SessionState};
+use accounts_core::matrix::{load_session, PasswordSignIn, SessionState, STORES_DIR};
 use accounts_core::vault::{AccountKind, SubscriptionLink, Vault};
 use accounts_core::Accounts;
 use ems_api::{NewElementOne, NewSubscription, Subscription};
@@ -565,5 +565,363 @@ async fn a_provider_session_lost_between_the_legs_asks_again_and_completes() {
         stack.credential_checks(),
         2,
         "the provider asked again once its session was gone"
+    );
+}
+
+/// No Matrix account and no Matrix store were kept in `data`.
+fn assert_nothing_matrix_kept(core: &Accounts, data: &std::path::Path, why: &str) {
+    assert!(
+        core.registry.of_kind(AccountKind::Matrix).is_empty(),
+        "{why}: no Matrix account"
+    );
+    let stores = std::fs::read_dir(data.join(STORES_DIR)).map_or(0, Iterator::count);
+    assert_eq!(stores, 0, "{why}: no Matrix store");
+}
+
+/// Gives Olive her Element One account through a first sign-in on another computer, then has
+/// the homeserver's admin deactivate it.
+async fn deactivate_after_a_first_sign_in(stack: &Stack) {
+    let first = tempfile::tempdir().expect("data dir");
+    let core = accounts(first.path());
+    let handoff = core
+        .start_element_one(stack.target(None), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    let first_browser = Browser::new();
+    let (result, _) = tokio::join!(
+        core.finish_element_one(),
+        play(&first_browser, &handoff.url)
+    );
+    let (ems, matrix) = result.expect("both sessions");
+    core.remove(&matrix.id).await.expect("clean up Matrix");
+    core.remove(&ems.id).await.expect("clean up EMS");
+    let admin = Admin::sign_in(
+        &stack.synapse.url,
+        &stack.synapse.admin_user,
+        &stack.synapse.admin_password,
+    )
+    .await;
+    admin.deactivate(&matrix.user_id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deactivated_element_one_account_ends_on_the_homeservers_page_and_ems_stays() {
+    let stack = stack(true).await;
+    Box::pin(deactivate_after_a_first_sign_in(&stack)).await;
+
+    // On a new computer: EMS signs in, and the homeserver answers the browser with its
+    // deactivated-account page, which never comes back to the app: a timeout.
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let handoff = core
+        .start_element_one(stack.target(None), std::time::Duration::from_secs(15))
+        .await
+        .expect("starts");
+    let browser = Browser::new();
+    let (result, page) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    assert_eq!(
+        page.status,
+        StatusCode::FORBIDDEN,
+        "Synapse answers a deactivated account with a page, not a redirect: {}",
+        page.body
+    );
+    assert!(
+        page.body.to_lowercase().contains("deactivated"),
+        "{}",
+        page.body
+    );
+    let err = result.expect_err("the browser never came back");
+    assert!(
+        matches!(
+            err,
+            BridgeError::MatrixNotReturned {
+                timed_out: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains("tab may have been closed")
+            && shown.contains("deactivated account")
+            && shown.contains("signed in to EMS"),
+        "the message names the likely causes and what is kept: {shown}"
+    );
+    let ems = core
+        .ems
+        .signed_in_at(stack.sandbox.issuer())
+        .expect("EMS stays signed in");
+    core.ems
+        .overview(&ems.id)
+        .await
+        .expect("the EMS session works");
+    assert_nothing_matrix_kept(&core, data.path(), "after the timeout");
+
+    // Again, EMS signed in: the user sees the page and cancels in the app.
+    let handoff = core
+        .start_element_one(stack.target(None), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts again");
+    let sees_the_page_and_cancels = async {
+        let page = play(&browser, &handoff.url).await;
+        core.cancel_element_one();
+        page
+    };
+    let (result, page) = tokio::join!(core.finish_element_one(), sees_the_page_and_cancels);
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let err = result.expect_err("cancelled");
+    assert!(
+        matches!(
+            err,
+            BridgeError::MatrixNotReturned {
+                timed_out: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains("cancelled") && shown.contains("deactivated"),
+        "the message names the likely cause: {shown}"
+    );
+    assert!(
+        core.ems.signed_in_at(stack.sandbox.issuer()).is_some(),
+        "EMS stays signed in"
+    );
+    assert_nothing_matrix_kept(&core, data.path(), "after the cancel");
+    assert_eq!(
+        stack.credential_checks(),
+        2,
+        "one form on each computer, none for the second try"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_the_homeservers_username_picker_the_subscriptions_name_signs_in_another_is_refused(
+) {
+    // This homeserver maps no user name for `oidc-pick`: its picker asks for one. Pat picks
+    // another name than his subscription's; Olive picks hers. (Each name, once picked, stays
+    // bound to that EMS user on the homeserver: the picker never asks them again.)
+    const PAT: &str = "pat@example.org";
+    let stack = Stack(
+        SsoStack::builder(
+            SandboxBuilder::new()
+                .user(EMAIL, "Olive Element", Some(USERNAME), PASSWORD)
+                .user(PAT, "Pat Picks", Some("pat"), PASSWORD)
+                .app_client(),
+        )
+        .synapse_hosts_element_one()
+        .idp_asking_for_a_username("pick", "EMS (choose a name)")
+        .skip_continue_page()
+        .start()
+        .await,
+    );
+    let admin = Admin::sign_in(
+        &stack.synapse.url,
+        &stack.synapse.admin_user,
+        &stack.synapse.admin_password,
+    )
+    .await;
+    let picking = |matrix_id: String| ElementOne {
+        idp_id: Some("oidc-pick".to_owned()),
+        matrix_id: Some(matrix_id),
+        ..stack.target(None)
+    };
+
+    // Another name picked: refused, naming both, and that new account's device signed out.
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let expected = format!("@pat:{}", stack.synapse.server_name);
+    let handoff = core
+        .start_element_one(picking(expected.clone()), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    let picks_another = Player::new(PAT, PASSWORD).picking(Some("pat-other"));
+    let browser = Browser::new();
+    let (result, _) = tokio::join!(
+        core.finish_element_one(),
+        picks_another.play(&browser, &handoff.url)
+    );
+    let err = result.expect_err("another Matrix ID is refused");
+    let other = format!("@pat-other:{}", stack.synapse.server_name);
+    assert!(
+        matches!(&err, BridgeError::WrongMatrixId { got, expected: want } if *got == other && *want == expected),
+        "{err:?}"
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains(&other) && shown.contains(&expected),
+        "the message names both IDs: {shown}"
+    );
+    assert_eq!(
+        admin.devices(&other).await,
+        Vec::new(),
+        "the refused sign-in's device was signed out at once"
+    );
+    assert_nothing_matrix_kept(&core, data.path(), "after the refusal");
+    assert_eq!(
+        core.registry.of_kind(AccountKind::Ems).len(),
+        1,
+        "EMS stays"
+    );
+
+    // The subscription's name picked: the flow waits through the picker and signs it in.
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let expected = format!("@{USERNAME}:{}", stack.synapse.server_name);
+    let handoff = core
+        .start_element_one(picking(expected.clone()), DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    let picks_the_right_one = Player::new(EMAIL, PASSWORD).picking(Some(USERNAME));
+    let browser = Browser::new();
+    let (result, _) = tokio::join!(
+        core.finish_element_one(),
+        picks_the_right_one.play(&browser, &handoff.url)
+    );
+    let (_, matrix) = result.expect("both sessions through the picker");
+    assert_eq!(matrix.user_id, expected);
+    assert_eq!(admin.devices(&expected).await.len(), 1, "one session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_element_one_account_signed_out_signs_in_again_through_the_bridge() {
+    let stack = stack(true).await;
+    let one = stack.element_one(USERNAME).await;
+    let data = tempfile::tempdir().expect("data dir");
+    let core = accounts(data.path());
+    let browser = Browser::new();
+    let unknown = ElementOne::new(stack.sandbox.issuer().to_owned(), None, None, None, None);
+    let handoff = core
+        .start_element_one(unknown, DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    let (ems, matrix) = result.expect("both sessions");
+
+    // Signed out of both: the account is still the subscription's Element One account, as the
+    // EMS account's cache says (its server refuses a signed-out account).
+    core.sign_out_ems(&ems.id, true)
+        .await
+        .expect("signed out of both");
+    let again = core
+        .element_one_of(&matrix.id)
+        .await
+        .expect("the Matrix account is an Element One account");
+    assert_eq!(
+        again,
+        ElementOne {
+            issuer: ems.issuer.clone(),
+            homeserver: Some(one.homeserver_url.clone()),
+            idp_id: one.sso_idp_id.clone(),
+            matrix_id: Some(one.matrix_id.clone()),
+            subscription: Some(SubscriptionLink {
+                ems_account: ems.id.clone(),
+                subscription_id: one.id.clone(),
+            }),
+        }
+    );
+    let handoff = core
+        .start_element_one(again, DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    assert!(
+        handoff
+            .url
+            .starts_with(&stack.sandbox.url("oauth2/authorize")),
+        "EMS is signed out too: both legs, EMS first: {}",
+        handoff.url
+    );
+    let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    let (_, signed_in) = result.expect("both sessions again");
+    assert_eq!(signed_in.id, matrix.id, "the same account, signed in again");
+    assert_eq!(core.registry.of_kind(AccountKind::Matrix).len(), 1);
+
+    // Matrix signed out alone: only the second leg, and no form.
+    core.matrix
+        .sign_out(&matrix.id)
+        .await
+        .expect("Matrix signed out");
+    let checks = stack.credential_checks();
+    let again = core.element_one_of(&matrix.id).await.expect("Element One");
+    let handoff = core
+        .start_element_one(again, DEFAULT_BRIDGE_TIMEOUT)
+        .await
+        .expect("starts");
+    assert!(
+        handoff.url.starts_with(&format!(
+            "{}/_matrix/client/v3/login/sso/redirect/",
+            stack.synapse.url
+        )),
+        "EMS is signed in: straight to the homeserver: {}",
+        handoff.url
+    );
+    let (result, _) = tokio::join!(core.finish_element_one(), play(&browser, &handoff.url));
+    let (_, signed_in) = result.expect("signed in again");
+    assert_eq!(signed_in.id, matrix.id);
+    assert_eq!(stack.credential_checks(), checks, "no password typed");
+
+    Box::pin(found_by_its_matrix_id_when_not_linked(
+        &stack, &browser, &one,
+    ))
+    .await;
+}
+
+/// On a computer where Olive's account was signed in with a password (so not linked), it is
+/// the subscription `one`'s Matrix ID on its homeserver: still Element One. Another account on
+/// the same homeserver is not.
+async fn found_by_its_matrix_id_when_not_linked(
+    stack: &Stack,
+    browser: &Browser,
+    one: &ems_api::ElementOneSubscription,
+) {
+    let admin = Admin::sign_in(
+        &stack.synapse.url,
+        &stack.synapse.admin_user,
+        &stack.synapse.admin_password,
+    )
+    .await;
+    admin
+        .create_user(&stack.synapse.server_name, USERNAME, PASSWORD)
+        .await;
+    let other_data = tempfile::tempdir().expect("data dir");
+    let other = accounts(other_data.path());
+    ems_only(&other, stack, browser).await;
+    let with_password = |user: &str, password: &str| {
+        PasswordSignIn::new(
+            stack.synapse.url.clone(),
+            user.to_owned(),
+            password.to_owned(),
+            None,
+            None,
+        )
+    };
+    let olive = other
+        .matrix
+        .sign_in(with_password(USERNAME, PASSWORD))
+        .await
+        .expect("Olive signs in with a password");
+    assert_eq!(olive.subscription, None, "not linked");
+    let found = other.element_one_of(&olive.id).await.expect("Element One");
+    assert_eq!(found.matrix_id.as_deref(), Some(one.matrix_id.as_str()));
+    assert_eq!(
+        found.subscription.map(|l| l.subscription_id),
+        Some(one.id.clone()),
+        "the subscription naming that Matrix ID"
+    );
+    let admin_account = other
+        .matrix
+        .sign_in(with_password(
+            &stack.synapse.admin_user,
+            &stack.synapse.admin_password,
+        ))
+        .await
+        .expect("the admin signs in");
+    assert_eq!(
+        other.element_one_of(&admin_account.id).await,
+        None,
+        "another account on the Element One homeserver is not the subscription's"
     );
 }

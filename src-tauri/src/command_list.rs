@@ -16,6 +16,7 @@ macro_rules! app_commands {
             commands::bridge::element_one_sign_in_start,
             commands::bridge::element_one_sign_in_finish,
             commands::bridge::element_one_sign_in_cancel,
+            commands::bridge::element_one_of_matrix_account,
             commands::ems::ems_sign_in_start,
             commands::ems::ems_sign_in_finish,
             commands::ems::ems_sign_in_cancel,

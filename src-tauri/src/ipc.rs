@@ -82,6 +82,7 @@ mod tests {
             EmsAccountView::decl(),
             EmsAccountStatus::decl(),
             accounts_core::browser::BrowserHandoff::decl(),
+            accounts_core::bridge::ElementOne::decl(),
             accounts_core::bridge::ElementOneSignedIn::decl(),
             ems_api::Account::decl(),
             ems_api::AccountDetails::decl(),

@@ -204,6 +204,31 @@ url: string,
  */
 browser_error: string | null, };
 
+export type ElementOne = { 
+/**
+ * The EMS issuer.
+ */
+issuer: string, 
+/**
+ * The Element One homeserver's URL; `None` when it is not known yet (the button on the EMS
+ * sign-in card): the EMS account's Element One subscription then names it, and its
+ * provider, Matrix ID and link, once EMS is signed in.
+ */
+homeserver: string | null, 
+/**
+ * The homeserver's identity-provider id for this EMS (such as `oidc-ems`); when `None`,
+ * the homeserver's only identity provider.
+ */
+idp_id: string | null, 
+/**
+ * The Matrix ID the subscription names; a different one is refused.
+ */
+matrix_id: string | null, 
+/**
+ * The subscription, kept with the Matrix account.
+ */
+subscription: SubscriptionLink | null, };
+
 export type ElementOneSignedIn = { 
 /**
  * The EMS account.
@@ -1135,6 +1160,7 @@ export type Command =
   | 'element_one_sign_in_start'
   | 'element_one_sign_in_finish'
   | 'element_one_sign_in_cancel'
+  | 'element_one_of_matrix_account'
   | 'ems_sign_in_start'
   | 'ems_sign_in_finish'
   | 'ems_sign_in_cancel'

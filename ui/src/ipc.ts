@@ -19,7 +19,7 @@ import type {
   SubscriptionLink,
 } from './bindings';
 import type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaStep } from './bindings';
-import type { BrowserHandoff, ElementOneSignedIn } from './bindings';
+import type { BrowserHandoff, ElementOne, ElementOneSignedIn } from './bindings';
 import type {
   NewRegistrationToken,
   NewSeatUser,
@@ -58,7 +58,7 @@ export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPo
 import type { RegistrationOffer, RegistrationProgress } from './bindings';
 export type { AuditEntry, ImportPlan, ImportProgress, ImportReport, PlanRow, ReportRow } from './bindings';
 import type { AuditEntry, ImportPlan, ImportProgress, ImportReport } from './bindings';
-export type { BrowserHandoff, ElementOneSignedIn } from './bindings';
+export type { BrowserHandoff, ElementOne, ElementOneSignedIn } from './bindings';
 // Seats: paid seats against a hosted homeserver's accounts, and their administration.
 export type {
   NewRegistrationToken,
@@ -170,6 +170,13 @@ export const elementOneSignInFinish = (): Promise<ElementOneSignedIn> =>
 
 /** Gives up the Element One sign-in in progress. */
 export const elementOneSignInCancel = (): Promise<void> => call<void>('element_one_sign_in_cancel');
+
+/**
+ * The Element One account that the Matrix account `accountId` is, or `null`: signing it in again
+ * then goes through the Element One sign-in.
+ */
+export const elementOneOfMatrixAccount = (accountId: string): Promise<ElementOne | null> =>
+  call<ElementOne | null>('element_one_of_matrix_account', { accountId });
 
 /** Discovers the EMS server and opens the browser at its sign-in page. */
 export const emsSignInStart = (issuer: string): Promise<BrowserHandoff> =>

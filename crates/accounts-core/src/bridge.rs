@@ -33,6 +33,8 @@ use crate::matrix::{
 use crate::vault::SubscriptionLink;
 use crate::{AccountError, Accounts};
 
+mod sign_in_again;
+
 /// The loopback path of the bridge's EMS leg.
 pub const EMS_PATH: &str = "/ems";
 /// The loopback path of the bridge's Matrix leg.
@@ -52,7 +54,7 @@ const SIGNED_IN_TO_BOTH: StaticPage = StaticPage::new(
 );
 
 /// The Element One account to sign in to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ElementOne {
     /// The EMS issuer.
     pub issuer: String,
@@ -130,7 +132,7 @@ pub enum BridgeError {
     #[error("{} You are signed in to EMS; nothing Matrix was kept. Choose \"Finish Element One sign-in\" to try the Matrix part again.", if *.timed_out {
         "The browser did not come back from the Element One homeserver in time: the tab may have been closed, or the homeserver showed a page instead of signing you in (a deactivated account gets one)."
     } else {
-        "The Element One sign-in was cancelled before the homeserver signed you in."
+        "The Element One sign-in was cancelled before the homeserver signed you in. If the browser showed a page of the homeserver instead of signing you in, your Element One account may have been deactivated."
     })]
     MatrixNotReturned {
         /// It timed out (rather than being cancelled).

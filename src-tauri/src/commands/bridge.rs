@@ -1,6 +1,7 @@
 //! The Element One sign-in: one sign-in at the EMS identity provider covers the EMS account
 //! and the Element One Matrix account (start, finish, cancel). Each is a call on the core's
-//! bridge.
+//! bridge, and which Element One account a Matrix account is (signing it in again starts the
+//! bridge).
 
 // Tauri hands `State` and arguments to commands by value; that is its calling convention.
 #![allow(clippy::needless_pass_by_value)]
@@ -45,4 +46,15 @@ pub async fn element_one_sign_in_finish(
 #[tauri::command]
 pub fn element_one_sign_in_cancel(core: State<'_, Accounts>) {
     core.cancel_element_one();
+}
+
+/// The Element One account that the Matrix account `account_id` is, when it is one: signing it
+/// in again then starts the Element One sign-in for it instead of the homeserver's own.
+#[tauri::command]
+pub async fn element_one_of_matrix_account(
+    account_id: String,
+    core: State<'_, Accounts>,
+) -> Result<Option<ElementOne>, IpcError> {
+    core.registry.require()?;
+    Ok(core.element_one_of(&account_id).await)
 }

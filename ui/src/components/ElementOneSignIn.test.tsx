@@ -85,7 +85,7 @@ describe('Sign in with Element One', () => {
       }
       return undefined;
     });
-    const create = vi.fn();
+    const noElementOne = vi.fn();
     const changed = vi.fn();
     renderSignIn({
       homeserverUrl: null,
@@ -93,13 +93,14 @@ describe('Sign in with Element One', () => {
       matrixId: null,
       link: null,
       testId: 'element-one-sign-in',
-      onCreateElementOne: create,
+      onNoElementOne: noElementOne,
       onAccountsChanged: changed,
     });
     fireEvent.click(screen.getByTestId('element-one-sign-in'));
-    fireEvent.click(await screen.findByTestId('bridge-create-element-one'));
-    expect(create).toHaveBeenCalled();
+    await waitFor(() => expect(noElementOne).toHaveBeenCalledWith(expect.objectContaining({ code: 'bridge_no_element_one' })));
     expect(changed, 'EMS is signed in: the panes reload').toHaveBeenCalled();
+    expect(screen.queryByTestId('bridge-finish'), 'nothing to finish: there is no Element One account yet').toBeNull();
+    expect(screen.queryByTestId('error'), 'the caller says it, where the signed-in account is').toBeNull();
     expect(started).toEqual([
       { issuer: 'http://127.0.0.1:8480/', homeserver: null, idpId: null, matrixId: null, subscription: null },
     ]);
@@ -121,5 +122,24 @@ describe('Sign in with Element One', () => {
     fireEvent.click(screen.getByTestId('ems-element-one-sign-in-s1'));
     fireEvent.click(await screen.findByTestId('bridge-finish'));
     await waitFor(() => expect(starts).toBe(2));
+  });
+
+  it('starts by itself once when asked to, without a click', async () => {
+    let starts = 0;
+    const finish = deferred<ElementOneSignedIn>();
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'element_one_sign_in_start') {
+        starts += 1;
+        return { url: 'http://127.0.0.1:8449/_matrix/client/v3/login/sso/redirect/oidc-ems?x=3', browser_error: null };
+      }
+      if (command === 'element_one_sign_in_finish') return finish.promise;
+      return undefined;
+    });
+    const signedIn = vi.fn();
+    renderSignIn({ autoStart: true, onSignedIn: signedIn });
+    expect((await screen.findByTestId('bridge-status')).textContent).toContain('Waiting');
+    finish.resolve(both);
+    await waitFor(() => expect(signedIn).toHaveBeenCalledWith(both));
+    expect(starts, 'started once').toBe(1);
   });
 });

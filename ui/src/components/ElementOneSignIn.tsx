@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   elementOneSignInCancel,
   elementOneSignInFinish,
@@ -10,10 +10,10 @@ import {
   type SubscriptionLink,
 } from '../ipc';
 import { BrowserWaiting, type Waiting } from './BrowserWaiting';
+import { ErrorBanner } from './ErrorBanner';
 
 /** How often the step shown while waiting is checked. */
 const STEP_POLL_MS = 1000;
-import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
   /** The EMS server the subscription belongs to. */
@@ -27,9 +27,14 @@ interface Props {
   /** The subscription, kept with the Matrix account. */
   link: SubscriptionLink | null;
   testId: string;
+  /** Starts at once, without the button being clicked (the user already asked for it elsewhere). */
+  autoStart?: boolean;
   onSignedIn: (both: ElementOneSignedIn) => void;
-  /** The sign-in ended with EMS signed in but no Element One subscription: offer to create one. */
-  onCreateElementOne?: () => void;
+  /**
+   * The sign-in ended with EMS signed in but no Element One subscription. The caller says so and
+   * offers to create one (this button goes away once EMS is signed in); without, it is shown here.
+   */
+  onNoElementOne?: (error: IpcError) => void;
   /** Any other outcome changed the accounts (EMS may be signed in even when Matrix failed). */
   onAccountsChanged?: () => void;
 }
@@ -45,8 +50,9 @@ export function ElementOneSignIn({
   matrixId,
   link,
   testId,
+  autoStart = false,
   onSignedIn,
-  onCreateElementOne,
+  onNoElementOne,
   onAccountsChanged,
 }: Props) {
   const [waiting, setWaiting] = useState<Waiting | null>(null);
@@ -82,13 +88,23 @@ export function ElementOneSignIn({
       onSignedIn(await elementOneSignInFinish());
     } catch (e) {
       const failed = toIpcError(e);
-      setError(failed);
-      setUnfinished(started && failed.code !== 'bridge_no_element_one');
+      const noElementOne = failed.code === 'bridge_no_element_one';
+      if (noElementOne && onNoElementOne) onNoElementOne(failed);
+      else setError(failed);
+      setUnfinished(started && !noElementOne);
       onAccountsChanged?.();
     } finally {
       setWaiting(null);
     }
   };
+
+  // Once per mount: the user's click that asked for it happened elsewhere.
+  const autoStarted = useRef(false);
+  useEffect(() => {
+    if (!autoStart || autoStarted.current) return;
+    autoStarted.current = true;
+    signIn();
+  }, [autoStart]);
 
   return (
     <div class="element-one">
@@ -115,11 +131,6 @@ export function ElementOneSignIn({
       {unfinished && (
         <button type="button" data-testid="bridge-finish" onClick={signIn}>
           Finish Element One sign-in
-        </button>
-      )}
-      {error?.code === 'bridge_no_element_one' && onCreateElementOne && (
-        <button type="button" data-testid="bridge-create-element-one" onClick={onCreateElementOne}>
-          Create an Element One subscription
         </button>
       )}
     </div>

@@ -30,12 +30,17 @@ interface Props {
   onDeleted: () => void;
   /** The kind the new-subscription form opens with. */
   createKind?: SubscriptionKind | undefined;
+  /**
+   * Set while an Element One sign-in waits for its subscription: once one is created here, its
+   * sign-in starts by itself (EMS is signed in, so only the Matrix part runs), and this is called.
+   */
+  onElementOneCreated?: (() => void) | null;
 }
 
 const BRANDS = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', other: 'Card' } as const;
 
 /** What one signed-in EMS account holds: details, billing, payment method, subscriptions. */
-export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted, createKind }: Props) {
+export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted, createKind, onElementOneCreated = null }: Props) {
   const [account, setAccount] = useState<Account | null>(null);
   const [subscriptions, setSubscriptions] = useState<Subscription[]>([]);
   const [linked, setLinked] = useState<MatrixAccountView[]>([]);
@@ -46,6 +51,8 @@ export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted, cr
   // A change to one subscription, and which one it was (its error shows in that row).
   const rowChange = useAction();
   const [changing, setChanging] = useState<string | null>(null);
+  // The Element One subscription just created for a waiting Element One sign-in: its row starts it.
+  const [continueWith, setContinueWith] = useState<string | null>(null);
 
   const load = () =>
     Promise.all([emsOverview(accountId), matrixAccounts()]).then(
@@ -166,11 +173,22 @@ export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted, cr
         onOpenMatrix={
           onOpenMatrix && ((homeserverUrl, subscriptionId) => onOpenMatrix(homeserverUrl, { ems_account: accountId, subscription_id: subscriptionId }))
         }
-        elementOne={{ issuer, accountId, onSignedIn: load }}
+        elementOne={{ issuer, accountId, onSignedIn: load, autoStart: continueWith }}
       />
       {stale === null && (
         <>
-          <EmsNewSubscription key={createKind ?? ''} accountId={accountId} onCreated={load} initialKind={createKind} />
+          <EmsNewSubscription
+            key={createKind ?? ''}
+            accountId={accountId}
+            onCreated={(created) => {
+              if (onElementOneCreated && created.kind === 'element_one') {
+                setContinueWith(created.id);
+                onElementOneCreated();
+              }
+              load();
+            }}
+            initialKind={createKind}
+          />
           <EmsDeleteAccount accountId={accountId} onDeleted={onDeleted} />
         </>
       )}

@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks';
-import { emsCreateSubscription, type NewSubscription, type SubscriptionKind } from '../ipc';
+import { emsCreateSubscription, type NewSubscription, type Subscription, type SubscriptionKind } from '../ipc';
 import { bannerError, useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 import { TextField } from './FieldError';
 
 interface Props {
   accountId: string;
-  onCreated: () => void;
+  onCreated: (created: Subscription) => void;
   /** The kind the form opens with (the Element One sign-in asks for Element One). */
   initialKind?: SubscriptionKind | undefined;
 }

@@ -164,6 +164,56 @@ describe('the EMS pane', () => {
     await waitFor(() => expect(signOuts).toEqual([{ id: 'e1', withBridged: true }]));
   });
 
+  it('with no Element One subscription, offers to create one, and once created goes on with its Matrix sign-in by itself', async () => {
+    let emsSignedIn = false;
+    let subscriptions: Subscription[] = [hosted];
+    const starts: unknown[] = [];
+    const created: unknown[] = [];
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'ems_accounts') return emsSignedIn ? [signedIn] : [];
+      if (command === 'matrix_accounts') return [];
+      if (command === 'ems_overview') return overviewOf(subscriptions);
+      if (command === 'element_one_sign_in_start') {
+        starts.push(args);
+        return { url: `http://127.0.0.1:8480/start-${starts.length}`, browser_error: null };
+      }
+      if (command === 'element_one_sign_in_finish') {
+        if (starts.length === 1) {
+          emsSignedIn = true;
+          throw { code: 'bridge_no_element_one', message: 'You are signed in to EMS as demo@example.org, but this EMS account has no Element One subscription.' };
+        }
+        return new Promise(() => {});
+      }
+      if (command === 'ems_create_subscription') {
+        created.push(args);
+        subscriptions = [hosted, one];
+        return one;
+      }
+      return undefined;
+    });
+    render(<EmsPane overview={null} onAccountsChanged={() => {}} />);
+    fireEvent.click(await screen.findByTestId('element-one-sign-in'));
+    const offer = await screen.findByTestId('bridge-no-element-one');
+    expect(offer.textContent, 'said where the signed-in account is').toContain('no Element One subscription');
+    expect(screen.getByTestId('ems-account-e1').contains(offer)).toBe(true);
+    fireEvent.click(within(offer).getByTestId('bridge-create-element-one'));
+    await waitFor(() => expect((screen.getByTestId('ems-new-kind') as HTMLSelectElement).value).toBe('element_one'));
+    expect(starts.length, 'nothing starts before the subscription exists').toBe(1);
+    fireEvent.click(screen.getByTestId('ems-new-submit'));
+    await waitFor(() => expect(starts.length).toBe(2));
+    expect(created).toEqual([{ id: 'e1', subscription: { kind: 'element_one', username: null } }]);
+    expect(starts[1], 'the new subscription names the homeserver, provider, Matrix ID and link').toEqual({
+      issuer: 'http://127.0.0.1:8480/',
+      homeserver: 'http://127.0.0.1:10/',
+      idpId: 'oidc-ems',
+      matrixId: '@demo:one.test',
+      subscription: { ems_account: 'e1', subscription_id: 'one' },
+    });
+    const row = screen.getByTestId('subscription-one');
+    expect(within(row).getByTestId('bridge-status').textContent, 'its row shows the step').toContain('Waiting');
+    expect(screen.queryByTestId('bridge-no-element-one'), 'the offer is done').toBeNull();
+  });
+
   it('opens the web client of each subscription through the Rust opener', async () => {
     const opened: unknown[] = [];
     invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {

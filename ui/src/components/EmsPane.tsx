@@ -46,13 +46,18 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
   const [waiting, setWaiting] = useState<Waiting | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
-  // Set when the Element One sign-in found no Element One subscription: that account's form
-  // opens on Element One.
+  // The Element One sign-in found no Element One subscription (EMS is signed in): the signed-in
+  // account says so and offers to create one.
+  const [noElementOne, setNoElementOne] = useState<IpcError | null>(null);
+  // The user chose to create one: that account's form opens on Element One, and once it is
+  // created the Element One sign-in goes on by itself (only its Matrix part is left).
   const [createOne, setCreateOne] = useState(false);
   // Signing out of an EMS account that bridges Matrix accounts asks about them first.
   const [askSignOut, setAskSignOut] = useState<{ id: string; bridged: MatrixAccountView[] } | null>(null);
   const server = issuer ?? overview?.ems_issuer ?? LOCAL_SANDBOX_ISSUER;
   const anySignedIn = accounts.some((a) => a.status === 'signed_in');
+  // The account the Element One sign-in signed in when none was: the only one signed in.
+  const firstSignedIn = accounts.find((a) => a.status === 'signed_in')?.id ?? null;
 
   const load = () =>
     emsAccounts().then(
@@ -174,12 +179,34 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
               </button>
             </div>
           )}
+          {noElementOne && account.status === 'signed_in' && account.id === firstSignedIn && (
+            <div class="confirm" data-testid="bridge-no-element-one">
+              <ErrorBanner error={noElementOne} />
+              {createOne ? (
+                <p class="hint">
+                  Create the Element One subscription below; the Element One sign-in then goes on by itself.
+                </p>
+              ) : (
+                <button type="button" data-testid="bridge-create-element-one" onClick={() => setCreateOne(true)}>
+                  Create an Element One subscription
+                </button>
+              )}
+            </div>
+          )}
           {account.status === 'signed_in' && (
             <EmsAccountPanel
               accountId={account.id}
               issuer={account.issuer}
               onOpenMatrix={onOpenMatrix ?? null}
-              createKind={createOne ? 'element_one' : undefined}
+              createKind={createOne && account.id === firstSignedIn ? 'element_one' : undefined}
+              onElementOneCreated={
+                createOne && account.id === firstSignedIn
+                  ? () => {
+                      setCreateOne(false);
+                      setNoElementOne(null);
+                    }
+                  : null
+              }
               onDeleted={() => {
                 onAccountsChanged();
                 load();
@@ -244,7 +271,10 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
                   load();
                   onAccountsChanged();
                 }}
-                onCreateElementOne={() => setCreateOne(true)}
+                onNoElementOne={(failed) => {
+                  setCreateOne(false);
+                  setNoElementOne(failed);
+                }}
               />
             </>
           )}

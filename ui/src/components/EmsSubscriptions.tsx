@@ -35,6 +35,8 @@ export interface ElementOneContext {
   issuer: string;
   accountId: string;
   onSignedIn: () => void;
+  /** The subscription whose sign-in starts by itself (it was just created for a waiting one). */
+  autoStart?: string | null;
 }
 
 /**
@@ -147,6 +149,7 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
           matrixId={s.matrix_id}
           link={{ ems_account: elementOne.accountId, subscription_id: s.id }}
           testId={`ems-element-one-sign-in-${s.id}`}
+          autoStart={elementOne.autoStart === s.id}
           onSignedIn={elementOne.onSignedIn}
         />
       )}

@@ -87,11 +87,75 @@ describe('the Matrix pane', () => {
 
   it('offers to sign in again, keeping the account, when the server signed it out', async () => {
     const revoked = { ...alice, session: { state: 'signed_out_on_server' as const } };
-    invoke.mockImplementation(async (command: string) => (command === 'matrix_accounts' ? [revoked] : undefined));
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'matrix_accounts') return [revoked];
+      // Not an Element One account: its own homeserver's sign-in.
+      if (command === 'element_one_of_matrix_account') return null;
+      return undefined;
+    });
     render(<MatrixPane overview={overview} onAccountsChanged={() => {}} />);
     expect((await screen.findByTestId('matrix-session-state')).textContent).toContain('Signed out on the server');
     fireEvent.click(screen.getByTestId('matrix-sign-in-again'));
     expect(((await screen.findByTestId('matrix-homeserver')) as HTMLInputElement).value).toBe('http://127.0.0.1:8448');
+    expect(invoke).toHaveBeenCalledWith('element_one_of_matrix_account', { accountId: 'a1' });
+    expect(screen.queryByTestId('bridge-status'), 'no Element One sign-in').toBeNull();
+    expect(invoke.mock.calls.some(([c]) => c === 'element_one_sign_in_start')).toBe(false);
+  });
+
+  it('signs an Element One account in again through the Element One sign-in, at once', async () => {
+    const link = { ems_account: 'e1', subscription_id: 'one' };
+    const olive = matrixAccount({
+      id: 'm1',
+      user_id: '@olive:one.test',
+      homeserver: 'http://127.0.0.1:8449',
+      session: { state: 'signed_out' },
+      subscription: link,
+    });
+    const target = {
+      issuer: 'http://127.0.0.1:8480/',
+      homeserver: 'http://127.0.0.1:8449/',
+      idp_id: 'oidc-ems',
+      matrix_id: '@olive:one.test',
+      subscription: link,
+    };
+    let accounts = [olive];
+    const starts: unknown[] = [];
+    invoke.mockImplementation(async (command: string, args?: Record<string, unknown>) => {
+      if (command === 'matrix_accounts') return accounts;
+      if (command === 'element_one_of_matrix_account') {
+        expect(args).toEqual({ accountId: 'm1' });
+        return target;
+      }
+      if (command === 'ems_accounts') return [];
+      if (command === 'element_one_sign_in_start') {
+        starts.push(args);
+        return { url: 'http://127.0.0.1:8449/_matrix/client/v3/login/sso/redirect/oidc-ems?x=1', browser_error: null };
+      }
+      if (command === 'element_one_sign_in_finish') {
+        const back = { ...olive, session: { state: 'signed_in' as const, device_id: 'D2' } };
+        accounts = [back];
+        return { ems: { id: 'e1', issuer: target.issuer, email: null, name: null, status: 'signed_in' }, matrix: back };
+      }
+      return undefined;
+    });
+    const changed = vi.fn();
+    render(<MatrixPane overview={overview} onAccountsChanged={changed} />);
+    fireEvent.click(await screen.findByTestId('matrix-sign-in-again'));
+    await waitFor(() =>
+      expect(starts, 'the click starts the Element One sign-in for that account').toEqual([
+        {
+          issuer: 'http://127.0.0.1:8480/',
+          homeserver: 'http://127.0.0.1:8449/',
+          idpId: 'oidc-ems',
+          matrixId: '@olive:one.test',
+          subscription: link,
+        },
+      ]),
+    );
+    await waitFor(() => expect(screen.getByTestId('matrix-device-id').textContent).toBe('D2'));
+    expect(changed).toHaveBeenCalled();
+    expect(screen.queryByTestId('matrix-homeserver'), 'not the homeserver sign-in form').toBeNull();
+    expect(screen.queryByTestId('matrix-element-one-again'), 'done').toBeNull();
   });
 
   it('opened from an EMS subscription, resolves that homeserver at once, even with accounts signed in', async () => {

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import {
+  elementOneOfMatrixAccount,
   matrixAccounts,
   matrixRemove,
   matrixSignOut,
   toIpcError,
   type AppOverview,
+  type ElementOne,
   type IpcError,
   type MatrixAccountView,
   type SubscriptionLink,
@@ -48,6 +50,9 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
   );
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
+  // An Element One account being signed in again: through the Element One sign-in.
+  // `attempt` counts the clicks: each one starts it anew.
+  const [again, setAgain] = useState<{ accountId: string; target: ElementOne; attempt: number } | null>(null);
   // The account whose settings are open.
   const [managing, setManaging] = useState<string | null>(null);
   const managed = accounts?.find((a) => a.id === managing && a.session.state === 'signed_in') ?? null;
@@ -84,6 +89,20 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
       });
   };
 
+  // An Element One account signs in again with its EMS account (the bridge); any other with the
+  // homeserver's own sign-in. Asking cannot fail the click: without an answer, the plain form.
+  const signInAgain = async (account: MatrixAccountView) => {
+    setError(null);
+    const target = await elementOneOfMatrixAccount(account.id).catch(() => null);
+    if (target) {
+      setForm(null);
+      setAgain((current) => ({ accountId: account.id, target, attempt: (current?.attempt ?? 0) + 1 }));
+    } else {
+      setAgain(null);
+      setForm({ accountId: account.id, homeserver: account.homeserver, identifier: account.user_id, subscription: null });
+    }
+  };
+
   const showForm = form ?? (accounts !== null && accounts.length === 0 ? { accountId: null, homeserver: configured, identifier: '', subscription: null } : null);
 
   return (
@@ -108,9 +127,7 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
               busy={busy !== null}
               onSignOut={() => act(account.id, matrixSignOut)}
               onRemove={() => act(account.id, matrixRemove)}
-              onSignInAgain={() =>
-                setForm({ accountId: account.id, homeserver: account.homeserver, identifier: account.user_id, subscription: null })
-              }
+              onSignInAgain={() => signInAgain(account)}
               onManage={() => setManaging(account.id)}
             />
           ))}
@@ -127,6 +144,29 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
           }}
           onClose={() => setManaging(null)}
         />
+      )}
+      {again && (
+        <div class="card" data-testid="matrix-element-one-again">
+          <p class="hint">
+            {again.target.matrix_id ?? 'This account'} is an Element One account: it signs in with its EMS account.
+          </p>
+          <ElementOneSignIn
+            key={`${again.accountId} ${again.attempt}`}
+            issuer={again.target.issuer}
+            homeserverUrl={again.target.homeserver}
+            idpId={again.target.idp_id}
+            matrixId={again.target.matrix_id}
+            link={again.target.subscription}
+            testId="matrix-element-one-sign-in-again"
+            autoStart
+            onSignedIn={() => {
+              setAgain(null);
+              load();
+              onAccountsChanged();
+            }}
+            onAccountsChanged={onAccountsChanged}
+          />
+        </div>
       )}
       {showForm && showForm.accountId === null && overview?.ems_issuer && (
         <div class="card">

@@ -232,6 +232,22 @@ impl EmsAccounts {
         self.cache.overview(id, &panel).await
     }
 
+    /// The account's subscriptions as its server names them now, or as it named them last (the
+    /// cache) when it cannot say: a signed-out account's server refuses, yet what it sold stays
+    /// known. Empty when neither is there.
+    pub async fn last_known_subscriptions(&self, id: &str) -> Vec<ems_api::Subscription> {
+        match self.overview(id).await {
+            Ok(overview) => overview.subscriptions,
+            Err(error) => {
+                log::info!("the subscriptions of EMS account {id} come from the cache: {error}");
+                self.cache
+                    .load(id)
+                    .map(|cached| cached.subscriptions)
+                    .unwrap_or_default()
+            }
+        }
+    }
+
     /// What deleting the EMS account `id` removes, including the Matrix accounts here on its
     /// hosts; the server's confirmation stays here until [`Self::delete_account`].
     pub async fn deletion_preview(&self, id: &str) -> Result<DeletionView, EmsApiError> {

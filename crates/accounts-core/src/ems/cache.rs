@@ -108,7 +108,8 @@ impl EmsCache {
         write_atomic(&path, &bytes, || Ok(()))
     }
 
-    fn load(&self, account_id: &str) -> Option<EmsOverview> {
+    /// The account's cached data, when there are any.
+    pub(crate) fn load(&self, account_id: &str) -> Option<EmsOverview> {
         let path = self.path(account_id)?;
         let bytes = fs::read(&path).ok()?;
         match serde_json::from_slice::<EmsOverview>(&bytes) {
