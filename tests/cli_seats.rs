@@ -163,9 +163,13 @@ async fn signed_in_core(
 async fn the_command_line_administers_seats_beside_the_running_app() {
     let (synapse, sandbox, subscription_id) = stack().await;
     let xdg = tempfile::tempdir().expect("XDG data home");
-    let (core, ems, admin) = signed_in_core(xdg.path(), &synapse, &sandbox, &subscription_id).await;
-    let server = synapse.server_name.clone();
-    let id = |local: &str| format!("@{local}:{server}");
+    let (core, ems, admin) = Box::pin(signed_in_core(
+        xdg.path(),
+        &synapse,
+        &sandbox,
+        &subscription_id,
+    ))
+    .await;
 
     // Bad usage is 2, and nothing signed in is 4.
     assert_eq!(cli(xdg.path(), &["frobnicate"], None).code, 2);
@@ -181,168 +185,9 @@ async fn the_command_line_administers_seats_beside_the_running_app() {
         "{status}"
     );
 
-    let added = cli(
-        xdg.path(),
-        &["add", "bob", "--display-name", "Bob", "--json"],
-        None,
-    )
-    .ok()
-    .json();
-    assert_eq!(added["user"]["user_id"], id("bob"));
-    let bob_password = added["password"]
-        .as_str()
-        .expect("a generated password")
-        .to_owned();
-    login(&synapse.url, "bob", &bob_password)
-        .await
-        .expect("bob signs in");
-    let again = cli(xdg.path(), &["add", "bob", "--json"], None);
-    assert_eq!(again.code, 1, "{}", again.stdout);
-    assert_eq!(again.json()["error"]["code"], "seats_user_exists");
-
-    let listed = cli(xdg.path(), &["list", "--search", "bo", "--json"], None)
-        .ok()
-        .json();
-    let ids: Vec<&str> = listed
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter_map(|u| u["user_id"].as_str())
-        .collect();
-    assert_eq!(ids, [id("bob")]);
-    let admins = cli(xdg.path(), &["list", "--admins", "--json"], None)
-        .ok()
-        .json();
-    assert_eq!(admins.as_array().map(Vec::len), Some(1));
-
-    // A password comes only from standard input.
-    cli(xdg.path(), &["deactivate", &id("bob"), "--json"], None).ok();
-    let deactivated = cli(xdg.path(), &["list", "--deactivated", "--json"], None)
-        .ok()
-        .json();
-    assert_eq!(deactivated[0]["user_id"], id("bob"));
-    let typed = "bob's typed password";
-    let back = cli(
-        xdg.path(),
-        &["reactivate", &id("bob"), "--password-stdin", "--json"],
-        Some(&format!("{typed}\n")),
-    )
-    .ok()
-    .json();
-    assert!(
-        back["password"].is_null(),
-        "a typed password is not echoed: {back}"
-    );
-    login(&synapse.url, "bob", typed)
-        .await
-        .expect("bob signs in with the typed password");
-    let reset = cli(
-        xdg.path(),
-        &["reset-password", &id("bob"), "--password-stdin"],
-        Some("the newest password\n"),
-    )
-    .ok();
-    assert!(
-        !reset.stdout.contains("the newest password"),
-        "{}",
-        reset.stdout
-    );
-    login(&synapse.url, "bob", "the newest password")
-        .await
-        .expect("the reset password works");
-    assert_eq!(
-        cli(
-            xdg.path(),
-            &["reset-password", &id("bob"), "--password-stdin"],
-            Some("\n")
-        )
-        .code,
-        2
-    );
-
-    // Registration tokens.
-    let created = cli(
-        xdg.path(),
-        &["tokens", "create", "--uses", "1", "--json"],
-        None,
-    )
-    .ok()
-    .json();
-    let token = created["tokens"][0]["token"]
-        .as_str()
-        .expect("a token")
-        .to_owned();
-    let listed = cli(xdg.path(), &["tokens", "list", "--json"], None)
-        .ok()
-        .json();
-    assert_eq!(listed["tokens"].as_array().map(Vec::len), Some(1));
-    let revoked = cli(xdg.path(), &["tokens", "revoke", &token, "--json"], None)
-        .ok()
-        .json();
-    assert_eq!(revoked["tokens"].as_array().map(Vec::len), Some(0));
-
-    // Import: the dry run creates nothing; more than the free seats is 3; the first N fit.
-    let file = xdg.path().join("team.csv");
-    std::fs::write(&file, "id,displayname\ncarl,Carl\ndina,Dina\nemil,Emil\n").expect("the file");
-    let file_arg = file.to_str().expect("UTF-8 path");
-    let plan = cli(
-        xdg.path(),
-        &["import", file_arg, "--dry-run", "--json"],
-        None,
-    )
-    .ok()
-    .json();
-    assert_eq!(
-        (
-            plan["to_create"].as_u64(),
-            plan["free"].as_i64(),
-            plan["fits"].as_bool()
-        ),
-        (Some(3), Some(2), Some(false)),
-        "{plan}"
-    );
-    let refused = cli(xdg.path(), &["import", file_arg, "--json"], None);
-    assert_eq!(refused.code, 3, "{}", refused.stdout);
-    let report = cli(
-        xdg.path(),
-        &["import", file_arg, "--first", "2", "--json"],
-        None,
-    )
-    .ok()
-    .json();
-    assert_eq!(
-        (report["created"].as_u64(), report["not_attempted"].as_u64()),
-        (Some(2), Some(1)),
-        "{report}"
-    );
-    let generated: Vec<String> = report["passwords"]
-        .as_array()
-        .expect("passwords")
-        .iter()
-        .filter_map(|p| p["password"].as_str().map(str::to_owned))
-        .collect();
-    assert_eq!(generated.len(), 2);
-    let full = cli(xdg.path(), &["add", "zed", "--json"], None);
-    assert_eq!(full.code, 3, "no seat is free: {}", full.stdout);
-
-    // Export, to a file and to standard output.
-    let exported = xdg.path().join("users.csv");
-    let written = cli(
-        xdg.path(),
-        &["export", exported.to_str().expect("UTF-8"), "--json"],
-        None,
-    )
-    .ok()
-    .json();
-    assert_eq!(
-        written["exported"].as_u64(),
-        Some(4),
-        "the admin, bob, carl and dina: {written}"
-    );
-    let text = std::fs::read_to_string(&exported).expect("the export");
-    assert!(text.starts_with("id,displayname,password,admin"), "{text}");
-    let to_stdout = cli(xdg.path(), &["export"], None).ok();
-    assert_eq!(to_stdout.stdout, text);
+    let (bob_password, typed) = user_actions(xdg.path(), &synapse).await;
+    let token = registration_tokens(xdg.path());
+    let generated = import_and_export(xdg.path());
 
     // Past both tokens' lifetimes the command line refreshes them, and the core that was
     // running all along takes the rotated tokens: it stays signed in to both.
@@ -386,7 +231,11 @@ async fn the_command_line_administers_seats_beside_the_running_app() {
         .expect("the keyring")
         .expect("a session");
     assert_ne!(now, before, "the client took new tokens");
-    assert_eq!(now.as_deref(), Some(stored.tokens.access_token.as_str()), "the keyring's");
+    assert_eq!(
+        now.as_deref(),
+        Some(stored.tokens.access_token.as_str()),
+        "the keyring's"
+    );
 
     // Every action is in the audit log, marked as the command line's, and no password is.
     let log =
@@ -415,4 +264,169 @@ async fn the_command_line_administers_seats_beside_the_running_app() {
     ]) {
         assert!(!log.contains(secret), "a secret reached the audit log");
     }
+}
+
+/// Add, list, deactivate, reactivate and reset a password; returns bob's generated password and
+/// the one typed on standard input.
+async fn user_actions(xdg: &Path, synapse: &Synapse) -> (String, &'static str) {
+    let server = synapse.server_name.clone();
+    let id = |local: &str| format!("@{local}:{server}");
+    let added = cli(
+        xdg,
+        &["add", "bob", "--display-name", "Bob", "--json"],
+        None,
+    )
+    .ok()
+    .json();
+    assert_eq!(added["user"]["user_id"], id("bob"));
+    let bob_password = added["password"]
+        .as_str()
+        .expect("a generated password")
+        .to_owned();
+    login(&synapse.url, "bob", &bob_password)
+        .await
+        .expect("bob signs in");
+    let again = cli(xdg, &["add", "bob", "--json"], None);
+    assert_eq!(again.code, 1, "{}", again.stdout);
+    assert_eq!(again.json()["error"]["code"], "seats_user_exists");
+
+    let listed = cli(xdg, &["list", "--search", "bo", "--json"], None)
+        .ok()
+        .json();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|u| u["user_id"].as_str())
+        .collect();
+    assert_eq!(ids, [id("bob")]);
+    let admins = cli(xdg, &["list", "--admins", "--json"], None).ok().json();
+    assert_eq!(admins.as_array().map(Vec::len), Some(1));
+
+    // A password comes only from standard input.
+    cli(xdg, &["deactivate", &id("bob"), "--json"], None).ok();
+    let deactivated = cli(xdg, &["list", "--deactivated", "--json"], None)
+        .ok()
+        .json();
+    assert_eq!(deactivated[0]["user_id"], id("bob"));
+    let typed = "bob's typed password";
+    let back = cli(
+        xdg,
+        &["reactivate", &id("bob"), "--password-stdin", "--json"],
+        Some(&format!("{typed}\n")),
+    )
+    .ok()
+    .json();
+    assert!(
+        back["password"].is_null(),
+        "a typed password is not echoed: {back}"
+    );
+    login(&synapse.url, "bob", typed)
+        .await
+        .expect("bob signs in with the typed password");
+    let reset = cli(
+        xdg,
+        &["reset-password", &id("bob"), "--password-stdin"],
+        Some("the newest password\n"),
+    )
+    .ok();
+    assert!(
+        !reset.stdout.contains("the newest password"),
+        "{}",
+        reset.stdout
+    );
+    login(&synapse.url, "bob", "the newest password")
+        .await
+        .expect("the reset password works");
+    assert_eq!(
+        cli(
+            xdg,
+            &["reset-password", &id("bob"), "--password-stdin"],
+            Some("\n")
+        )
+        .code,
+        2
+    );
+
+    (bob_password, typed)
+}
+
+/// Create, list and revoke a registration token; returns it.
+fn registration_tokens(xdg: &Path) -> String {
+    // Registration tokens.
+    let created = cli(xdg, &["tokens", "create", "--uses", "1", "--json"], None)
+        .ok()
+        .json();
+    let token = created["tokens"][0]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let listed = cli(xdg, &["tokens", "list", "--json"], None).ok().json();
+    assert_eq!(listed["tokens"].as_array().map(Vec::len), Some(1));
+    let revoked = cli(xdg, &["tokens", "revoke", &token, "--json"], None)
+        .ok()
+        .json();
+    assert_eq!(revoked["tokens"].as_array().map(Vec::len), Some(0));
+
+    token
+}
+
+/// Import (dry run, refused, the first N) and export; returns the generated passwords.
+fn import_and_export(xdg: &Path) -> Vec<String> {
+    // Import: the dry run creates nothing; more than the free seats is 3; the first N fit.
+    let file = xdg.join("team.csv");
+    std::fs::write(&file, "id,displayname\ncarl,Carl\ndina,Dina\nemil,Emil\n").expect("the file");
+    let file_arg = file.to_str().expect("UTF-8 path");
+    let plan = cli(xdg, &["import", file_arg, "--dry-run", "--json"], None)
+        .ok()
+        .json();
+    assert_eq!(
+        (
+            plan["to_create"].as_u64(),
+            plan["free"].as_i64(),
+            plan["fits"].as_bool()
+        ),
+        (Some(3), Some(2), Some(false)),
+        "{plan}"
+    );
+    let refused = cli(xdg, &["import", file_arg, "--json"], None);
+    assert_eq!(refused.code, 3, "{}", refused.stdout);
+    let report = cli(xdg, &["import", file_arg, "--first", "2", "--json"], None)
+        .ok()
+        .json();
+    assert_eq!(
+        (report["created"].as_u64(), report["not_attempted"].as_u64()),
+        (Some(2), Some(1)),
+        "{report}"
+    );
+    let generated: Vec<String> = report["passwords"]
+        .as_array()
+        .expect("passwords")
+        .iter()
+        .filter_map(|p| p["password"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(generated.len(), 2);
+    let full = cli(xdg, &["add", "zed", "--json"], None);
+    assert_eq!(full.code, 3, "no seat is free: {}", full.stdout);
+
+    // Export, to a file and to standard output.
+    let exported = xdg.join("users.csv");
+    let written = cli(
+        xdg,
+        &["export", exported.to_str().expect("UTF-8"), "--json"],
+        None,
+    )
+    .ok()
+    .json();
+    assert_eq!(
+        written["exported"].as_u64(),
+        Some(4),
+        "the admin, bob, carl and dina: {written}"
+    );
+    let text = std::fs::read_to_string(&exported).expect("the export");
+    assert!(text.starts_with("id,displayname,password,admin"), "{text}");
+    let to_stdout = cli(xdg, &["export"], None).ok();
+    assert_eq!(to_stdout.stdout, text);
+
+    generated
 }

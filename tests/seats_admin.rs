@@ -8,12 +8,15 @@
 //! The EMS sign-in goes through the real OpenID Connect flow with a cookie-keeping HTTP client
 //! as the browser; secrets sit in an in-memory store (the keyring has its own tests).
 
+use std::fmt::Write as _;
+use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
 use accounts_core::browser::Opener;
 use accounts_core::matrix::{NewAccount, PasswordSignIn, RegistrationStep};
 use accounts_core::seats::audit::AUDIT_FILE;
-use accounts_core::seats::import::{PlanVerdict, RowOutcome};
+use accounts_core::seats::import::PlanVerdict::{self, Create, Invalid, Skip};
+use accounts_core::seats::import::RowOutcome;
 use accounts_core::seats::{
     AuditResult, NewRegistrationToken, NewSeatUser, SeatSubscription, SeatWarningKind, Seats,
     SeatsError, SeatsTarget,
@@ -655,7 +658,6 @@ async fn an_admin_imports_a_users_file_within_the_seats() {
     let data = tempfile::tempdir().expect("data dir");
     let core = accounts(data.path());
     let server = stack.synapse.server_name.clone();
-    let id = |local: &str| format!("@{local}:{server}");
     let ems = sign_in_to_ems(&core, &stack).await;
     sign_in_to_matrix(
         &core,
@@ -673,6 +675,36 @@ async fn an_admin_imports_a_users_file_within_the_seats() {
     let desk = core.seats.desk(&target).expect("the desk");
     desk.add_user(&new_user("old")).await.expect("old is added");
 
+    let case = ImportCase {
+        core: &core,
+        stack: &stack,
+        ems: &ems,
+        desk: &desk,
+        server,
+        data: data.path(),
+    };
+    let file = planned_exactly(&case).await;
+    let dee_password = created_once_raised(&case, &file).await;
+    exported_and_audited(&case, &dee_password).await;
+    interrupted_and_resumed(&core, &stack, &ems, &desk).await;
+}
+
+/// What the import steps share.
+struct ImportCase<'a> {
+    core: &'a Accounts,
+    stack: &'a Stack,
+    ems: &'a str,
+    desk: &'a Arc<accounts_core::seats::Desk>,
+    server: String,
+    data: &'a std::path::Path,
+}
+
+/// Every kind of row, planned exactly; nothing is created when it does not fit. Returns the file.
+async fn planned_exactly(case: &ImportCase<'_>) -> String {
+    let (stack, desk) = (case.stack, case.desk);
+    let server = &case.server;
+    let id = |local: &str| format!("@{local}:{server}");
+    let (ann, ben, old, robot, dee) = (id("ann"), id("ben"), id("old"), id("robot"), id("dee"));
     // Every column of the format, upper-case headers, a byte-order mark, CRLF, one unknown
     // column; three seats paid, two taken (the admin, old).
     let file = format!(
@@ -695,9 +727,7 @@ async fn an_admin_imports_a_users_file_within_the_seats() {
         .iter()
         .map(|r| (r.line, r.user.as_str(), r.verdict))
         .collect();
-    let (ann, ben, old, robot, dee) = (id("ann"), id("ben"), id("old"), id("robot"), id("dee"));
     let (cat, gus, dot) = (id("cat"), id("gus"), id("dot"));
-    use PlanVerdict::{Create, Invalid, Skip};
     assert_eq!(
         verdicts,
         [
@@ -753,14 +783,23 @@ async fn an_admin_imports_a_users_file_within_the_seats() {
     );
     let _ = cat;
 
+    file
+}
+
+/// With the seats raised, exactly the good rows are created; returns dee's generated password.
+async fn created_once_raised(case: &ImportCase<'_>, file: &str) -> String {
+    let (core, stack, ems, desk) = (case.core, case.stack, case.ems, case.desk);
+    let server = &case.server;
+    let id = |local: &str| format!("@{local}:{server}");
+    let (ann, ben, robot, dee) = (id("ann"), id("ben"), id("robot"), id("dee"));
     // With the seats raised, exactly the good rows are created.
     core.ems
-        .control_panel(&ems)
+        .control_panel(ems)
         .expect("the panel")
         .raise_seats(&stack.subscription_id, 5)
         .await
         .expect("seats raised");
-    only_subscription(&core).await;
+    only_subscription(core).await;
     let plan = desk.plan_import(file.as_bytes()).await.expect("the plan");
     assert!(plan.fits && plan.free == 3, "{plan:?}");
     let report = desk.run_import(None).await.expect("the run");
@@ -824,12 +863,20 @@ async fn an_admin_imports_a_users_file_within_the_seats() {
         "the bot holds no seat: {ledger:?}"
     );
 
+    dee_password
+}
+
+/// The generated passwords saved on request; the export re-imported; the audit log.
+async fn exported_and_audited(case: &ImportCase<'_>, dee_password: &str) {
+    let (desk, data) = (case.desk, case.data);
+    let server = &case.server;
+    let id = |local: &str| format!("@{local}:{server}");
+    let (ann, ben, old, robot, dee) = (id("ann"), id("ben"), id("old"), id("robot"), id("dee"));
     // The generated passwords go to a file only when asked, private to the admin.
-    let saved = data.path().join("passwords.csv");
+    let saved = data.join("passwords.csv");
     assert_eq!(desk.save_import_passwords(&saved).expect("saved"), 3);
     let text = std::fs::read_to_string(&saved).expect("the file");
-    assert!(text.contains(&dee_password));
-    use std::os::unix::fs::PermissionsExt;
+    assert!(text.contains(dee_password));
     let mode = std::fs::metadata(&saved)
         .expect("file")
         .permissions()
@@ -843,7 +890,7 @@ async fn an_admin_imports_a_users_file_within_the_seats() {
     let (exported, count) = desk.export().await.expect("the export");
     assert_eq!(count, 6, "admin, old, ann, ben, robot, dee");
     let exported = String::from_utf8(exported).expect("UTF-8");
-    assert!(!exported.contains(&dee_password) && !exported.contains("ann's own password"));
+    assert!(!exported.contains(dee_password) && !exported.contains("ann's own password"));
     assert!(
         exported.contains("email:dee@example.org") && exported.contains("msisdn:447700900123"),
         "{exported}"
@@ -875,11 +922,9 @@ async fn an_admin_imports_a_users_file_within_the_seats() {
         [dee.as_str(), robot.as_str(), ben.as_str(), ann.as_str()],
         "newest first"
     );
-    let log = std::fs::read_to_string(data.path().join(AUDIT_FILE)).expect("the log");
-    assert!(!log.contains(&dee_password) && !log.contains("ann's own password"));
+    let log = std::fs::read_to_string(data.join(AUDIT_FILE)).expect("the log");
+    assert!(!log.contains(dee_password) && !log.contains("ann's own password"));
     assert!(log.contains("\"action\":\"deactivate\""), "{log}");
-
-    interrupted_and_resumed(&core, &stack, &ems, &desk).await;
 }
 
 /// An import the homeserver stops answering in the middle of: the report says what was done and
@@ -900,7 +945,7 @@ async fn interrupted_and_resumed(
     only_subscription(core).await;
     let mut file = String::from("id,displayname\n");
     for n in 0..ROWS {
-        file.push_str(&format!("batch{n},Batch {n}\n"));
+        let _ = writeln!(file, "batch{n},Batch {n}");
     }
     let plan = desk.plan_import(file.as_bytes()).await.expect("the plan");
     assert!(plan.fits && plan.to_create == ROWS, "{plan:?}");
@@ -913,7 +958,7 @@ async fn interrupted_and_resumed(
             let progress = desk.import_progress();
             async move { progress.done >= 3 }
         },
-        std::time::Duration::from_secs(60),
+        std::time::Duration::from_mins(1),
         "a few rows are created",
     )
     .await;
@@ -941,11 +986,7 @@ async fn interrupted_and_resumed(
 
     stack.synapse.start_again();
     let again = desk.plan_import(file.as_bytes()).await.expect("the plan");
-    let existing = again
-        .rows
-        .iter()
-        .filter(|r| r.verdict == PlanVerdict::Skip)
-        .count();
+    let existing = again.rows.iter().filter(|r| r.verdict == Skip).count();
     assert!(
         existing == created || existing == created + 1,
         "the unknown row is resolved: {again:?}"

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use accounts_core::browser::Opener;
 use accounts_core::seats::{
-    AuditLog, Desk, ImportPlan, ImportReport, NewRegistrationToken, NewSeatUser, SeatSubscription,
-    SeatUser, Seats, SeatsError, SeatsTarget,
+    AuditLog, Desk, ImportPlan, ImportReport, NewRegistrationToken, NewSeatUser, OneTimePassword,
+    SeatSubscription, SeatUser, SeatUserChange, Seats, SeatsError, SeatsTarget,
 };
 use accounts_core::vault::Vault;
 use accounts_core::Accounts;
@@ -264,8 +264,23 @@ async fn seats(args: SeatsArgs) -> Result<(), Failure> {
         subscription_id: subscription.subscription_id.clone(),
     };
     let desk = core.seats.desk(&target)?;
-    let out = Output { json: args.json };
-    match args.command {
+    act(
+        &desk,
+        &subscription,
+        args.command,
+        Output { json: args.json },
+    )
+    .await
+}
+
+/// Does `command` on the subscription's desk.
+async fn act(
+    desk: &Arc<Desk>,
+    subscription: &SeatSubscription,
+    command: SeatsCommand,
+    out: Output,
+) -> Result<(), Failure> {
+    match command {
         SeatsCommand::Status => out.show(&desk.recount().await?, |l| {
             format!(
                 "{}: {} seats paid, {} accounts, {} active this month, {} free",
@@ -300,6 +315,44 @@ async fn seats(args: SeatsArgs) -> Result<(), Failure> {
                     .join("\n")
             })
         }
+        SeatsCommand::Add { .. }
+        | SeatsCommand::Deactivate { .. }
+        | SeatsCommand::Reactivate { .. }
+        | SeatsCommand::ResetPassword { .. } => change(desk, command, out).await,
+        SeatsCommand::Import {
+            file,
+            dry_run,
+            first,
+        } => import(desk, &file, dry_run, first, out).await,
+        SeatsCommand::Export { file: Some(path) } => {
+            let count = desk.export_to(&path).await?;
+            out.show(
+                &serde_json::json!({ "exported": count, "file": path }),
+                |_| format!("exported {count} users to {}", path.display()),
+            )
+        }
+        SeatsCommand::Export { file: None } => {
+            let (bytes, _) = desk.export().await?;
+            std::io::stdout()
+                .write_all(&bytes)
+                .map_err(|e| Failure::Io(e.to_string()))
+        }
+        SeatsCommand::Tokens { command } => tokens(desk, command, out).await,
+    }
+}
+
+/// The actions on one user.
+async fn change(desk: &Arc<Desk>, command: SeatsCommand, out: Output) -> Result<(), Failure> {
+    let said = |what: &'static str| {
+        move |c: &SeatUserChange| {
+            changed(
+                what,
+                &c.user.user_id,
+                c.password.as_ref().map(OneTimePassword::expose),
+            )
+        }
+    };
+    match command {
         SeatsCommand::Add {
             username,
             display_name,
@@ -312,17 +365,11 @@ async fn seats(args: SeatsArgs) -> Result<(), Failure> {
                     email,
                 })
                 .await?;
-            out.show(&change, |c| {
-                changed(
-                    "added",
-                    &c.user.user_id,
-                    c.password.as_ref().map(|p| p.expose()),
-                )
-            })
+            out.show(&change, said("added"))
         }
         SeatsCommand::Deactivate { user_id, erase } => {
             let change = desk.deactivate(&user_id, erase).await?;
-            out.show(&change, |c| changed("deactivated", &c.user.user_id, None))
+            out.show(&change, said("deactivated"))
         }
         SeatsCommand::Reactivate {
             user_id,
@@ -330,13 +377,7 @@ async fn seats(args: SeatsArgs) -> Result<(), Failure> {
         } => {
             let password = read_password(password_stdin)?;
             let change = desk.reactivate(&user_id, password).await?;
-            out.show(&change, |c| {
-                changed(
-                    "reactivated",
-                    &c.user.user_id,
-                    c.password.as_ref().map(|p| p.expose()),
-                )
-            })
+            out.show(&change, said("reactivated"))
         }
         SeatsCommand::ResetPassword {
             user_id,
@@ -344,35 +385,9 @@ async fn seats(args: SeatsArgs) -> Result<(), Failure> {
         } => {
             let password = read_password(password_stdin)?;
             let change = desk.reset_password(&user_id, password).await?;
-            out.show(&change, |c| {
-                changed(
-                    "set a new password for",
-                    &c.user.user_id,
-                    c.password.as_ref().map(|p| p.expose()),
-                )
-            })
+            out.show(&change, said("set a new password for"))
         }
-        SeatsCommand::Import {
-            file,
-            dry_run,
-            first,
-        } => import(&desk, &file, dry_run, first, out).await,
-        SeatsCommand::Export { file } => match file {
-            Some(path) => {
-                let count = desk.export_to(&path).await?;
-                out.show(
-                    &serde_json::json!({ "exported": count, "file": path }),
-                    |_| format!("exported {count} users to {}", path.display()),
-                )
-            }
-            None => {
-                let (bytes, _) = desk.export().await?;
-                std::io::stdout()
-                    .write_all(&bytes)
-                    .map_err(|e| Failure::Io(e.to_string()))
-            }
-        },
-        SeatsCommand::Tokens { command } => tokens(&desk, command, out).await,
+        _ => Err(Failure::Usage("not an action on a user".to_owned())),
     }
 }
 

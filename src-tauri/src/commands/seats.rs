@@ -189,7 +189,8 @@ pub fn seats_import_progress(
 /// Stops the running import before its next row.
 #[tauri::command]
 pub fn seats_import_cancel(target: SeatsTarget, core: State<'_, Accounts>) -> Result<(), IpcError> {
-    Ok(core.seats.desk(&target)?.cancel_import())
+    core.seats.desk(&target)?.cancel_import();
+    Ok(())
 }
 
 /// Saves the passwords the last import generated to a file the user picks; `None` when they
@@ -214,7 +215,8 @@ pub fn seats_import_forget_passwords(
     target: SeatsTarget,
     core: State<'_, Accounts>,
 ) -> Result<(), IpcError> {
-    Ok(core.seats.desk(&target)?.forget_import_passwords())
+    core.seats.desk(&target)?.forget_import_passwords();
+    Ok(())
 }
 
 /// Exports every user, without passwords, to a CSV file the user picks; `None` when they cancel.

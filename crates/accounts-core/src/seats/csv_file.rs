@@ -141,20 +141,20 @@ pub fn parse(bytes: &[u8], server_name: &str) -> Result<UsersFile, SeatsError> {
         let line = record.position().map_or(0, |p| {
             let upto = usize::try_from(p.byte()).unwrap_or(0).saturating_add(1);
             let before = &bytes[..upto.min(bytes.len())];
-            u32::try_from(before.iter().filter(|b| **b == b'\n').count() + 1).unwrap_or(u32::MAX)
+            u32::try_from(before.split(|b| *b == b'\n').count()).unwrap_or(u32::MAX)
         });
         if record.iter().all(str::is_empty) {
             continue;
         }
         let id = record.get(at.id).unwrap_or_default().to_owned();
-        let parsed = if record.len() != header.len() {
+        let parsed = if record.len() == header.len() {
+            at.read(&record, server_name)
+        } else {
             Err(format!(
                 "the row has {} cells where the header has {}",
                 record.len(),
                 header.len()
             ))
-        } else {
-            at.read(&record, server_name)
         };
         rows.push(Row { line, id, parsed });
     }
@@ -165,6 +165,7 @@ pub fn parse(bytes: &[u8], server_name: &str) -> Result<UsersFile, SeatsError> {
 }
 
 /// Writes `users` in this format, without passwords. `threepids` gives each user's, where known.
+#[must_use]
 pub fn write(users: &[(SeatUser, Option<String>, Vec<Threepid>)]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing to memory cannot fail.

@@ -199,6 +199,7 @@ crate::debug_fields!(Desk, target, server_name, admin);
 impl Desk {
     /// The desk of `target`, administered by `admin` through `api` (its token, renewed when it
     /// expires); `own_device` is the admin's session that is this app.
+    #[must_use]
     pub fn new(
         target: SeatsTarget,
         server_name: String,

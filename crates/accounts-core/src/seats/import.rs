@@ -252,6 +252,7 @@ pub(super) fn plan(
 
 #[cfg(test)]
 mod tests {
+    use super::PlanVerdict::{Create, Invalid, Skip};
     use super::*;
     use crate::seats::csv_file::parse;
 
@@ -277,7 +278,6 @@ mod tests {
             .iter()
             .map(|(r, _)| (r.user.as_str(), r.verdict))
             .collect();
-        use PlanVerdict::{Create, Invalid, Skip};
         assert_eq!(
             verdicts,
             [

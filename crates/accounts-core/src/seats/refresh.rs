@@ -104,7 +104,7 @@ impl SharedRefresh {
                 log::warn!(
                     "seats: the admin's token could not be refreshed: {}",
                     e.without_url()
-                )
+                );
             })
             .ok()?;
         if !response.status().is_success() {
