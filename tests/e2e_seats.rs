@@ -4,6 +4,7 @@
 //! in as the homeserver's admin from the Seats pane, adds a colleague (who signs in with the
 //! password shown), and deactivates them again, the counts following each step.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use test_support::app_under_test;
@@ -159,5 +160,159 @@ async fn an_admin_adds_a_colleague_within_the_seats_and_deactivates_them() {
         Some(403),
         "they can no longer sign in"
     );
+    app.close().await;
+}
+
+/// Onboarding a team: the seeded subscription's seats raised from the import's plan, a 20-row
+/// users file chosen in the file input, its plan, progress and report, and the ledger 20
+/// accounts up. Then the command line, run while the app is open, past the admin's token
+/// lifetime (so it refreshes the token): the app still manages the users afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_imports_a_team_and_the_command_line_runs_beside_the_app() {
+    use fantoccini::Locator;
+
+    let synapse = Synapse::builder()
+        .config("refreshable_access_token_lifetime: 10s\n")
+        .start_in_background()
+        .await;
+    let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
+    admin.wait_for_last_seen(&synapse.admin_user).await;
+    let (sandbox, hosted) = seeded_sandbox(&synapse).await;
+    let section = format!("seats-subscription-{hosted}");
+    let app = app_under_test!()
+        .ems_server(sandbox.issuer())
+        .launch()
+        .await;
+    sign_in_to_ems(&app, &hosted).await;
+    app.click("nav-seats").await;
+    app.wait_text(
+        &section,
+        |t| t.contains(&synapse.server_name),
+        "the hosted homeserver is not in the Seats pane",
+    )
+    .await;
+    sign_in_as_admin(&app, &synapse, &hosted).await;
+    app.click("nav-seats").await;
+    wait_counts(
+        &app,
+        &section,
+        [SEEDED_SEATS, "1", "1", "9"],
+        "the first ledger",
+    )
+    .await;
+
+    // Twenty colleagues, more than the nine free seats: the plan offers to raise them.
+    let file = app.home().join("team.csv");
+    let mut rows = String::from("id,displayname,threepids\n");
+    for n in 1..=20 {
+        let _ = writeln!(
+            rows,
+            "colleague{n:02},Colleague {n},email:colleague{n}@example.org"
+        );
+    }
+    std::fs::write(&file, rows).expect("the users file");
+    let input = app
+        .client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("[data-testid='seats-import-file']"))
+        .await
+        .expect("the file input");
+    input
+        .send_keys(file.to_str().expect("UTF-8 path"))
+        .await
+        .expect("the file is chosen");
+    app.wait_text(
+        "seats-import-plan",
+        |t| t.contains("20 to create"),
+        "no plan for the file",
+    )
+    .await;
+    assert_eq!(
+        app.count("seats-import-run").await,
+        0,
+        "an import that does not fit is not offered"
+    );
+    app.click("seats-import-raise").await;
+    app.click("seats-raise").await;
+    app.type_into("seats-raise-value", "30").await;
+    app.click("seats-confirm").await;
+
+    // With the seats raised the plan is made again, and the import runs.
+    app.wait_text(
+        "seats-import-run",
+        |t| t.contains("Import 20 users"),
+        "the import is not offered after raising",
+    )
+    .await;
+    app.click("seats-import-run").await;
+    app.wait_text(
+        "seats-import-report",
+        |t| t.contains("20 created"),
+        "no report",
+    )
+    .await;
+    assert!(app
+        .text_of("seats-import-progress")
+        .await
+        .contains("20 / 20"));
+    assert_eq!(
+        app.count("seats-import-password").await,
+        20,
+        "every generated password is shown once"
+    );
+    wait_counts(
+        &app,
+        &section,
+        ["30", "21", "1", "9"],
+        "the ledger after the import",
+    )
+    .await;
+    assert_eq!(admin.total_users().await, 21);
+    app.click("seats-import-passwords-done").await;
+    app.wait_gone("seats-import-passwords").await;
+    app.wait_count("seats-audit-entry", 20, Duration::from_secs(30))
+        .await;
+
+    // The command line, while the app is open, past the admin's token lifetime.
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_element-accounts"))
+        .args(["seats", "status", "--json"])
+        .env("XDG_DATA_HOME", app.home().join("data"))
+        .env_remove("DISPLAY")
+        .output()
+        .expect("the command line runs");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let ledger: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    assert_eq!(
+        (ledger["seats_paid"].as_u64(), ledger["accounts"].as_u64()),
+        (Some(30), Some(21))
+    );
+
+    // The app, whose token the command line refreshed, still manages the users.
+    app.click("seats-refresh").await;
+    app.wait_text(
+        "seats-progress",
+        |t| t.contains("21 of 21"),
+        "the app lists the users again",
+    )
+    .await;
+    assert!(app.texts_of("seats-error").await.is_empty());
+    app.click("seats-add-user").await;
+    app.type_into("seats-new-username", "after").await;
+    app.type_into("seats-new-display-name", "After The Command Line")
+        .await;
+    app.click("seats-new-submit").await;
+    wait_counts(
+        &app,
+        &section,
+        ["30", "22", "1", "8"],
+        "a user added after the command line",
+    )
+    .await;
     app.close().await;
 }

@@ -57,7 +57,7 @@ function chooseFile(text = CSV) {
 function renderImport() {
   const onNeedSeats = vi.fn();
   const onImported = vi.fn();
-  render(<SeatsImport target={TARGET} canChange onNeedSeats={onNeedSeats} onImported={onImported} />);
+  render(<SeatsImport target={TARGET} canChange seatsPaid={4} onNeedSeats={onNeedSeats} onImported={onImported} />);
   return { onNeedSeats, onImported };
 }
 
@@ -111,6 +111,21 @@ describe('importing a users file', () => {
     fireEvent.click(screen.getByTestId('seats-import-first-n'));
     await screen.findByTestId('seats-import-report');
     expect(argsOf('seats_import_run')).toEqual({ target: TARGET, limit: 1 });
+  });
+
+  it('plans again once the seats are raised, and then offers the import', async () => {
+    let free = 1;
+    invoke.mockImplementation(async (command: string) =>
+      command === 'seats_import_plan' ? plan({ to_create: 3, seats_needed: 3, free, fits: free >= 3, fitting: Math.min(free, 3) }) : undefined,
+    );
+    const view = render(<SeatsImport target={TARGET} canChange seatsPaid={4} onNeedSeats={vi.fn()} onImported={vi.fn()} />);
+    chooseFile();
+    await screen.findByTestId('seats-import-no-fit');
+    free = 10;
+    view.rerender(<SeatsImport target={TARGET} canChange seatsPaid={13} onNeedSeats={vi.fn()} onImported={vi.fn()} />);
+    await screen.findByTestId('seats-import-run');
+    expect(calls('seats_import_plan')).toHaveLength(2);
+    expect(screen.queryByTestId('seats-import-no-fit')).toBeNull();
   });
 
   it('simulating stops at the plan and creates nothing', async () => {

@@ -18,6 +18,8 @@ import { ErrorBanner } from './ErrorBanner';
 interface Props {
   target: SeatsTarget;
   canChange: boolean;
+  /** Seats paid, as last counted: when they change (raised), a shown plan is made again. */
+  seatsPaid: number | null;
   /** A plan needs more seats than are free: offer the ledger's "Raise seats". */
   onNeedSeats: () => void;
   /** Accounts were created: count the users again. */
@@ -33,7 +35,7 @@ const PROGRESS_EVERY_MS = 300;
  * anything is created; the run shows its progress, can be cancelled between rows, and ends
  * with a report per row and the generated passwords, shown once.
  */
-export function SeatsImport({ target, canChange, onNeedSeats, onImported }: Props) {
+export function SeatsImport({ target, canChange, seatsPaid, onNeedSeats, onImported }: Props) {
   const [fileName, setFileName] = useState<string | null>(null);
   const [plan, setPlan] = useState<ImportPlan | null>(null);
   const [simulated, setSimulated] = useState(false);
@@ -46,6 +48,8 @@ export function SeatsImport({ target, canChange, onNeedSeats, onImported }: Prop
   const exporting = useAction();
   const [exported, setExported] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
+  // The chosen file's bytes, to plan again when the seats change.
+  const chosen = useRef<Uint8Array | null>(null);
 
   useEffect(() => {
     if (!running.busy) return;
@@ -55,16 +59,25 @@ export function SeatsImport({ target, canChange, onNeedSeats, onImported }: Prop
     return () => clearInterval(timer);
   }, [running.busy, target.ems_account, target.subscription_id]);
 
+  const replan = async (bytes: Uint8Array) => {
+    const result = await planning.run(() => seatsImportPlan(target, bytes));
+    if (result.ok) setPlan(result.value);
+  };
+
   const choose = async (file: File) => {
     setFileName(file.name);
     setPlan(null);
     setReport(null);
     setSimulated(false);
     setSaved(null);
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const result = await planning.run(() => seatsImportPlan(target, bytes));
-    if (result.ok) setPlan(result.value);
+    chosen.current = new Uint8Array(await file.arrayBuffer());
+    await replan(chosen.current);
   };
+
+  // Seats raised while a plan is shown: the plan is made again against the new free seats.
+  useEffect(() => {
+    if (plan && chosen.current && !running.busy) void replan(chosen.current);
+  }, [seatsPaid]);
 
   const run = async (limit: number | null) => {
     if (!plan) return;
@@ -83,6 +96,7 @@ export function SeatsImport({ target, canChange, onNeedSeats, onImported }: Prop
   const reset = () => {
     setPlan(null);
     setFileName(null);
+    chosen.current = null;
     if (input.current) input.current.value = '';
   };
 

@@ -88,6 +88,7 @@ export function SeatsSubscription({ subscription: s, selected, onOpenMatrix, onS
           <SeatsImport
             target={target}
             canChange={canChange}
+            seatsPaid={list.ledger?.seats_paid ?? null}
             onNeedSeats={() => setRefused(true)}
             onImported={() => {
               list.reload();
