@@ -9,15 +9,21 @@
 //!    sends; the pane filters on every input, without a debounce) until the DOM shows the
 //!    matching rows and count, against the same filter over a plain array of the same rows in
 //!    the same page;
-//! 3. the memory (RSS and PSS of the app and its WebKit processes) the loaded list adds.
+//! 3. the memory (RSS and PSS of the app and its WebKit processes) the loaded list adds;
+//! 4. importing `BENCH_SEATS_IMPORT` users (default 1,000) from a users file through the core's
+//!    desk (plan, then run: each row created with a generated password), in rows per second,
+//!    against creating as many other users with the same requests from a plain reqwest client,
+//!    one after the other as the import does, in the same run. Synapse's `bcrypt_rounds` is 4
+//!    for both.
 //!
 //! Figures only: nothing asserts on time, only that every part saw every user.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use accounts_core::seats::{AdminApi, SeatUser};
+use accounts_core::seats::{AdminApi, Desk, SeatAdmin, SeatUser, SeatsTarget};
 use serde_json::Value;
 use test_support::app_under_test;
 use test_support::figures::{show, spread};
@@ -36,6 +42,8 @@ const CREATE_CONCURRENCY: usize = 16;
 const PAGE_SIZE: u32 = accounts_core::seats::DEFAULT_PAGE_SIZE;
 /// Timed loads of each kind in part 1, after one warm-up each.
 const LOAD_RUNS: usize = 5;
+/// Users imported in part 4 when `BENCH_SEATS_IMPORT` is not set.
+const DEFAULT_IMPORTED: usize = 1_000;
 /// How long the app is left alone before its memory is read.
 const SETTLE: Duration = Duration::from_secs(3);
 
@@ -474,6 +482,85 @@ fn count_f64(n: usize) -> f64 {
     n as f64
 }
 
+/// Part 4's figures: seconds for the whole import, and for the plain client.
+struct ImportFigures {
+    rows: usize,
+    import_s: f64,
+    plain_s: f64,
+}
+
+/// Part 4: the core's import of `rows` users against a plain client creating as many.
+async fn import_against_plain(synapse: &Synapse, token: &str, rows: usize) -> ImportFigures {
+    let homeserver: url::Url = synapse.url.parse().expect("the Synapse URL");
+    let desk = Desk::new(
+        SeatsTarget {
+            ems_account: "bench".to_owned(),
+            subscription_id: "bench".to_owned(),
+        },
+        synapse.server_name.clone(),
+        (u32::MAX / 2, false),
+        SeatAdmin {
+            account_id: "bench".to_owned(),
+            matrix_id: synapse.admin_user.clone(),
+        },
+        AdminApi::new(homeserver, token),
+        None,
+        PAGE_SIZE,
+    );
+    let mut file = String::from("id,displayname\n");
+    for i in 0..rows {
+        let _ = writeln!(file, "import{i:05},Imported {i}");
+    }
+    let start = Instant::now();
+    desk.plan_import(file.as_bytes()).await.expect("the plan");
+    let report = desk.run_import(None).await.expect("the import");
+    let import_s = start.elapsed().as_secs_f64();
+    assert_eq!(report.created as usize, rows, "every row is created");
+
+    let plain = reqwest::Client::new();
+    let start = Instant::now();
+    for i in 0..rows {
+        let user_id = format!("@plain{i:05}:{}", synapse.server_name);
+        let status = plain
+            .put(format!("{}/_synapse/admin/v2/users/{user_id}", synapse.url))
+            .bearer_auth(token)
+            .json(&serde_json::json!({
+                "password": format!("a plain password {i}"),
+                "displayname": format!("Plain {i}"),
+                "admin": false,
+                "threepids": [],
+            }))
+            .send()
+            .await
+            .expect("a plain create")
+            .status();
+        assert!(status.is_success(), "creating {user_id}: HTTP {status}");
+    }
+    ImportFigures {
+        rows,
+        import_s,
+        plain_s: start.elapsed().as_secs_f64(),
+    }
+}
+
+fn import_lines(f: &ImportFigures) -> Vec<String> {
+    let rate = |s: f64| count_f64(f.rows) / s;
+    vec![
+        format!(
+            "4. importing {} users from a file (plan + run, one row at a time, generated passwords, bcrypt_rounds 4):",
+            f.rows
+        ),
+        format!(
+            "   the core's import: {:.1} s, {:.1} rows/s; a plain client creating as many: {:.1} s, {:.1} rows/s; ratio (import time / plain) {:.2}x",
+            f.import_s,
+            rate(f.import_s),
+            f.plain_s,
+            rate(f.plain_s),
+            f.import_s / f.plain_s
+        ),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run scripts/bench-seats"]
 async fn bench_seats() {
@@ -495,6 +582,13 @@ async fn bench_seats() {
     let (load, rows) = core_against_plain(&synapse, admin.token(), n + 1).await;
     eprintln!("bench-seats: parts 2 and 3, through the app");
     let app = through_the_app(&synapse, &rows).await;
+    let imported = std::env::var("BENCH_SEATS_IMPORT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_IMPORTED);
+    eprintln!("bench-seats: part 4, importing {imported} users against a plain client");
+    let import = import_against_plain(&synapse, admin.token(), imported).await;
     println!("\n{}", per_query_lines(&app.search).join("\n"));
     println!("\n{}", summary(n, created, &load, &app));
+    println!("{}", import_lines(&import).join("\n"));
 }
