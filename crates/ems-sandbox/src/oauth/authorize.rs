@@ -50,9 +50,67 @@ pub(super) struct AuthRequest {
     scope: String,
     nonce: Option<String>,
     code_challenge: Option<String>,
-    prompt_none: bool,
-    prompt_login: bool,
+    prompt: Prompt,
     needs_consent: bool,
+}
+
+/// What `prompt` asks for.
+#[derive(Debug, Clone, Copy, Default)]
+struct Prompt {
+    /// No page may be shown.
+    none: bool,
+    /// Sign in again even with a session.
+    login: bool,
+    /// Sign up (the authorization-server listener only).
+    create: bool,
+}
+
+impl Prompt {
+    fn parse(params: &Params, sign_up_offered: bool) -> Result<Self, OAuthError> {
+        let prompt = params.get("prompt").unwrap_or_default();
+        let has = |value| prompt.split(' ').any(|p| p == value);
+        let parsed = Self {
+            none: has("none"),
+            login: has("login"),
+            create: has("create"),
+        };
+        if parsed.none && prompt != "none" {
+            return Err(OAuthError::InvalidRequest("prompt=none cannot be combined"));
+        }
+        if parsed.create && !sign_up_offered {
+            return Err(OAuthError::InvalidRequest(
+                "prompt=create is offered by the authorization-server listener only",
+            ));
+        }
+        Ok(parsed)
+    }
+}
+
+/// The PKCE challenge of a request, checked: S256 only, and required of a public client.
+fn check_pkce(params: &Params, public: bool) -> Result<Option<&str>, OAuthError> {
+    let code_challenge = params.get("code_challenge");
+    match (code_challenge, params.get("code_challenge_method")) {
+        (None, None) if public => Err(OAuthError::InvalidRequest(
+            "this client must use PKCE with S256",
+        )),
+        (None, None) => Ok(None),
+        (Some(challenge), Some("S256")) => {
+            // BASE64URL(SHA-256) is 43 characters; RFC 7636 §4.2 allows 43 to 128 unreserved.
+            let well_formed = (43..=128).contains(&challenge.len())
+                && challenge
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            if well_formed {
+                Ok(code_challenge)
+            } else {
+                Err(OAuthError::InvalidRequest("code_challenge is malformed"))
+            }
+        }
+        (Some(_), None | Some(_)) => Err(OAuthError::InvalidRequest(
+            "code_challenge_method must be S256",
+        )),
+        (None, Some(_)) => Err(OAuthError::InvalidRequest("code_challenge is missing")),
+    }
 }
 
 /// Why an authorization request failed, and so where the browser goes.
@@ -130,10 +188,19 @@ impl AuthRequest {
                 "The request does not say which app is asking (client_id is missing).",
             ));
         };
-        let Some(client) = provider.config.client(client_id) else {
-            return Err(Refusal::Page(
-                "The app asking to sign in is not registered with this server.",
-            ));
+        let client = match super::matrix::registered(provider, client_id) {
+            Ok(Some(client)) => client,
+            Ok(None) => {
+                return Err(Refusal::Page(
+                    "The app asking to sign in is not registered with this server.",
+                ))
+            }
+            Err(e) => {
+                let _ = e.logged();
+                return Err(Refusal::Page(
+                    "The server could not look up the app asking to sign in. Try again.",
+                ));
+            }
         };
         let Some(redirect_uri) = params.get("redirect_uri") else {
             return Err(Refusal::Page(
@@ -175,46 +242,15 @@ impl AuthRequest {
                 "request objects are not supported",
             )));
         }
-        let scope = super::parse_scope(params.get("scope").unwrap_or_default()).map_err(refuse)?;
-        let code_challenge = params.get("code_challenge");
-        match (code_challenge, params.get("code_challenge_method")) {
-            (None, None) if client.is_public() => {
-                return Err(refuse(OAuthError::InvalidRequest(
-                    "this client must use PKCE with S256",
-                )));
-            }
-            (None, None) => {}
-            (Some(challenge), Some("S256")) => {
-                // BASE64URL(SHA-256) is 43 characters; RFC 7636 §4.2 allows 43 to 128 unreserved.
-                let well_formed = (43..=128).contains(&challenge.len())
-                    && challenge
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-                if !well_formed {
-                    return Err(refuse(OAuthError::InvalidRequest(
-                        "code_challenge is malformed",
-                    )));
-                }
-            }
-            (Some(_), None | Some(_)) => {
-                return Err(refuse(OAuthError::InvalidRequest(
-                    "code_challenge_method must be S256",
-                )));
-            }
-            (None, Some(_)) => {
-                return Err(refuse(OAuthError::InvalidRequest(
-                    "code_challenge is missing",
-                )))
-            }
-        }
-        let prompt = params.get("prompt").unwrap_or_default();
-        let prompt_none = prompt.split(' ').any(|p| p == "none");
-        if prompt_none && prompt != "none" {
-            return Err(refuse(OAuthError::InvalidRequest(
-                "prompt=none cannot be combined",
-            )));
-        }
+        let scope = super::parse_scope(
+            params.get("scope").unwrap_or_default(),
+            provider.matrix.is_some(),
+        )
+        .map_err(refuse)?;
+        let code_challenge = check_pkce(params, client.is_public()).map_err(&refuse)?;
+        let prompt = Prompt::parse(params, provider.matrix.is_some()).map_err(&refuse)?;
         Ok(Self {
+            prompt,
             issuer: provider.issuer.clone(),
             needs_consent: client.needs_consent(redirect_uri),
             client_id: client_id.to_owned(),
@@ -222,8 +258,6 @@ impl AuthRequest {
             scope,
             nonce: params.get("nonce").map(str::to_owned),
             code_challenge: code_challenge.map(str::to_owned),
-            prompt_none,
-            prompt_login: prompt.split(' ').any(|p| p == "login"),
             state,
         })
     }
@@ -237,13 +271,29 @@ impl AuthRequest {
         status: StatusCode,
         set_cookie: Option<String>,
     ) -> Response {
+        let mut scope = self.scope.clone();
+        if let Some(auth) = &provider.matrix {
+            scope = super::matrix::granted_scope(auth, &scope, user);
+            match provider.store.matrix_deactivated(&user.id) {
+                Ok(false) => {}
+                Ok(true) if !super::matrix::opens_matrix_api(&scope) => {}
+                Ok(true) => {
+                    return self
+                        .refusal(OAuthError::AccessDenied(
+                            "this user's Matrix account was deactivated",
+                        ))
+                        .into_response()
+                }
+                Err(e) => return self.refusal(OAuthError::Server(e)).into_response(),
+            }
+        }
         let code = new_token();
         let stored = provider.store.create_code(&NewCode {
             code: &code,
             client_id: &self.client_id,
             user_id: &user.id,
             redirect_uri: &self.redirect_uri,
-            scope: &self.scope,
+            scope: &scope,
             nonce: self.nonce.as_deref(),
             code_challenge: self.code_challenge.as_deref(),
             auth_time,
@@ -323,7 +373,7 @@ impl AuthRequest {
 }
 
 /// The request's parameters that the forms carry to their POST.
-fn carried(params: &Params) -> Vec<(&'static str, &str)> {
+pub(super) fn carried(params: &Params) -> Vec<(&'static str, &str)> {
     CARRIED
         .iter()
         .filter_map(|&n| params.get(n).map(|v| (n, v)))
@@ -331,7 +381,7 @@ fn carried(params: &Params) -> Vec<(&'static str, &str)> {
 }
 
 /// The live browser session of the request, if any.
-fn browser_session(
+pub(super) fn browser_session(
     provider: &Provider,
     headers: &HeaderMap,
 ) -> Result<Option<(User, i64)>, OAuthError> {
@@ -358,7 +408,10 @@ pub(super) async fn start(
         Err(refusal) => return refusal.into_response(),
     };
     let pre = PreSession::of(&headers);
-    if !request.prompt_login {
+    if request.prompt.create {
+        return super::account::to_sign_up(&provider, &params);
+    }
+    if !request.prompt.login {
         let session = match browser_session(&provider, &headers) {
             Ok(s) => s,
             Err(e) => return request.refusal(e).into_response(),
@@ -367,7 +420,7 @@ pub(super) async fn start(
             if !request.needs_consent {
                 return request.issue_code(&provider, &user, auth_time, StatusCode::FOUND, None);
             }
-            if request.prompt_none {
+            if request.prompt.none {
                 return request
                     .refusal(OAuthError::ConsentRequired(
                         "this app must be confirmed by the user each time",
@@ -377,7 +430,7 @@ pub(super) async fn start(
             return request.consent(&provider, &params, &pre, &user);
         }
     }
-    if request.prompt_none {
+    if request.prompt.none {
         return request
             .refusal(OAuthError::LoginRequired("the user is not signed in"))
             .into_response();
