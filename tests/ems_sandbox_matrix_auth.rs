@@ -732,6 +732,12 @@ async fn sign_up_account_pages_and_deactivation() {
         name["displayname"], "Renamed Comer",
         "the homeserver has the new name"
     );
+    let profile = browser.get(&at("org.matrix.profile", None)).await;
+    assert!(
+        profile.body.contains("value=\"Renamed Comer\""),
+        "the page shows the homeserver's name: {}",
+        profile.body
+    );
 
     let list = browser.get(&at("org.matrix.devices_list", None)).await;
     assert!(list.body.contains("SIGNUP1"), "{}", list.body);
@@ -802,6 +808,17 @@ async fn sign_up_account_pages_and_deactivation() {
         &device_scope("SIGNUP2"),
     )
     .await;
+    let (_, name) = matrix_get(
+        &http,
+        &stack,
+        &format!("/_matrix/client/v3/profile/{matrix_id}/displayname"),
+        access(&again),
+    )
+    .await;
+    assert_eq!(
+        name["displayname"], "Renamed Comer",
+        "signing in again keeps the name the user chose"
+    );
     let page = browser
         .get(&at("org.matrix.account_deactivate", None))
         .await;
@@ -842,5 +859,35 @@ async fn sign_up_account_pages_and_deactivation() {
         user["is_deactivated"], true,
         "Synapse reports the user deactivated: {user}"
     );
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_wrong_shared_secret_nothing_is_handed_out() {
+    let stack =
+        NextGenStack::builder(SandboxBuilder::new().user(EMAIL, "Nia Next", Some("nia"), PASSWORD))
+            .synapse_secret("a secret the sandbox does not have")
+            .start()
+            .await;
+    let http = http(&stack);
+    let metadata = auth_metadata(&http, &stack).await;
+    let client = register(&http, &metadata).await;
+    let browser = Browser::trusting(stack.ca_file());
+    let request = authorization_request(&metadata, &client, &device_scope("WRONGSECRET"), None);
+    let (url, _) = Player::new(EMAIL, PASSWORD)
+        .until(&client.redirect_uri)
+        .play(&browser, &request.url)
+        .await;
+    let code = code_from(&url, &request, stack.issuer());
+    let (status, body) = exchange(&http, &metadata, &client, &request, &code).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!("temporarily_unavailable")
+        ),
+        "Synapse refused to provision the user, so no token is handed out: {body}"
+    );
+    assert!(body.get("access_token").is_none(), "{body}");
     stack.shutdown().await;
 }

@@ -35,6 +35,7 @@ pub struct NextGenStack {
 pub struct NextGenStackBuilder {
     sandbox: SandboxBuilder,
     admins: Vec<String>,
+    synapse_secret: Option<String>,
 }
 
 impl NextGenStack {
@@ -44,6 +45,7 @@ impl NextGenStack {
         NextGenStackBuilder {
             sandbox,
             admins: Vec::new(),
+            synapse_secret: None,
         }
     }
 
@@ -76,6 +78,13 @@ impl NextGenStackBuilder {
         self
     }
 
+    /// Gives Synapse `secret` instead of the one the sandbox has: each refuses the other.
+    #[must_use]
+    pub fn synapse_secret(mut self, secret: &str) -> Self {
+        self.synapse_secret = Some(secret.to_owned());
+        self
+    }
+
     /// Starts the sandbox, then Synapse.
     pub async fn start(self) -> NextGenStack {
         let address = SynapseAddress::free();
@@ -93,7 +102,9 @@ impl NextGenStackBuilder {
             "password_config:\n  enabled: false\n\
              matrix_authentication_service:\n  enabled: true\n  endpoint: \"{issuer}\"\n  \
              secret: \"{secret}\"\n",
-            secret = matrix_auth_secret(address),
+            secret = self
+                .synapse_secret
+                .unwrap_or_else(|| matrix_auth_secret(address)),
         );
         let synapse = Synapse::builder()
             .port(address.port)

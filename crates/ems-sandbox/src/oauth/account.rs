@@ -246,7 +246,7 @@ fn action_url(provider: &Provider, action: &str, device: Option<&str>) -> String
 }
 
 /// `GET /account/?action=…[&device_id=…]`: the page for an account-management action.
-fn page_for(provider: &Provider, headers: &HeaderMap, params: &Params) -> Response {
+async fn page_for(provider: &Provider, headers: &HeaderMap, params: &Params) -> Response {
     let (user, auth, localpart) = match account_holder(provider, headers) {
         Ok(holder) => holder,
         Err(response) => return *response,
@@ -255,7 +255,16 @@ fn page_for(provider: &Provider, headers: &HeaderMap, params: &Params) -> Respon
     let matrix_id = format!("@{localpart}:{}", auth.config.server_name);
     let action = params.get("action").unwrap_or("org.matrix.profile");
     let body = match action {
-        "org.matrix.profile" => profile_page(provider, &pre, &user, &matrix_id),
+        "org.matrix.profile" => {
+            // The name the homeserver has now (the user may have changed it), else the EMS one.
+            let name = match auth.query_user(&localpart).await {
+                Ok(profile) => profile
+                    .and_then(|p| p["display_name"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| user.name.clone()),
+                Err(e) => return e.logged().into_page(),
+            };
+            profile_page(provider, &pre, &name, &matrix_id)
+        }
         "org.matrix.devices_list" => match devices_page(provider, &user, &matrix_id) {
             Ok(body) => body,
             Err(response) => return *response,
@@ -289,11 +298,11 @@ fn page_for(provider: &Provider, headers: &HeaderMap, params: &Params) -> Respon
     pre.set_on(page(StatusCode::OK, "Account", &body))
 }
 
-fn profile_page(provider: &Provider, pre: &PreSession, user: &User, matrix_id: &str) -> String {
+fn profile_page(provider: &Provider, pre: &PreSession, name: &str, matrix_id: &str) -> String {
     let inputs = format!(
         "<label for=\"displayname\">Display name</label>\
          <input id=\"displayname\" type=\"text\" name=\"displayname\" value=\"{}\" required>",
-        escape(&user.name)
+        escape(name)
     );
     format!(
         "<p>Signed in as <strong>{}</strong>.</p>{}\
@@ -381,7 +390,7 @@ pub(super) async fn show(
     let Ok(params) = Params::parse(query.unwrap_or_default().as_bytes()) else {
         return refused(StatusCode::BAD_REQUEST, "The address repeats a parameter.");
     };
-    page_for(&provider, &headers, &params)
+    page_for(&provider, &headers, &params).await
 }
 
 /// `POST /account/`: saves the display name, signs a device out, or deactivates the account.

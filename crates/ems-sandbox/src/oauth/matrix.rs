@@ -91,19 +91,49 @@ impl MatrixAuth {
         }
     }
 
-    /// Creates or updates the user and creates or updates the device, before its first token is
-    /// handed out (Synapse never creates either by itself in this mode).
+    /// `GET /_synapse/mas/query_user`: the user's profile there, `None` if there is no such
+    /// user.
+    pub(crate) async fn query_user(&self, localpart: &str) -> Result<Option<Value>, OAuthError> {
+        let mut url = url::Url::parse(&self.config.homeserver_endpoint("_synapse/mas/query_user"))
+            .map_err(|_| OAuthError::HomeserverUnavailable("the homeserver URL is not valid"))?;
+        url.query_pairs_mut().append_pair("localpart", localpart);
+        let unreachable = |e: &dyn std::fmt::Display| {
+            log::error!("the homeserver could not be asked about a user: {e}");
+            OAuthError::HomeserverUnavailable("the homeserver could not be reached")
+        };
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(self.config.secret.expose())
+            .send()
+            .await
+            .map_err(|e| unreachable(&e))?;
+        match response.status() {
+            StatusCode::NOT_FOUND => Ok(None),
+            status if status.is_success() => {
+                Ok(Some(response.json().await.map_err(|e| unreachable(&e))?))
+            }
+            status => Err(unreachable(&format!("it answered {status}"))),
+        }
+    }
+
+    /// Creates the user (named as in EMS) if the homeserver does not have them yet, and creates
+    /// or updates the device, before its first token is handed out (Synapse never creates
+    /// either by itself in this mode). An existing user's display name is theirs to change: it
+    /// is left alone, as MAS leaves it after registration.
     pub(crate) async fn provision(
         &self,
         localpart: &str,
         user: &User,
         device_id: &str,
     ) -> Result<(), OAuthError> {
-        self.call(
-            "provision_user",
-            json!({ "localpart": localpart, "set_displayname": user.name }),
-        )
-        .await?;
+        if self.query_user(localpart).await?.is_none() {
+            self.call(
+                "provision_user",
+                json!({ "localpart": localpart, "set_displayname": user.name }),
+            )
+            .await?;
+        }
         self.call(
             "upsert_device",
             json!({ "localpart": localpart, "device_id": device_id }),
