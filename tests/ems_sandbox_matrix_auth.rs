@@ -688,6 +688,39 @@ async fn sign_up_account_pages_and_deactivation() {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "not a localpart");
     assert!(refused.body.contains("username"), "{}", refused.body);
     set_field(&mut fields, "username", "newcomer");
+    set_field(&mut fields, "email", EMAIL);
+    let taken = browser.post_form(&action, &fields).await;
+    assert_eq!(
+        taken.status,
+        StatusCode::BAD_REQUEST,
+        "an email that has an account"
+    );
+    assert!(taken.body.contains("already exists"), "{}", taken.body);
+    set_field(&mut fields, "email", "newcomer@example.org");
+    let mut forged = fields.clone();
+    set_field(&mut forged, "csrf_token", "forged");
+    let refused = browser.post_form(&action, &forged).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "a forged sign-up form"
+    );
+    let elsewhere = browser
+        .post_form_from(Some("https://evil.example"), &action, &fields)
+        .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::FORBIDDEN,
+        "a sign-up form posted from elsewhere"
+    );
+    let mut unknown_client = sign_up_url.clone();
+    unknown_client = unknown_client.replace(&client.client_id, "no-such-client");
+    let page_for_nobody = browser.get(&unknown_client).await;
+    assert_eq!(
+        page_for_nobody.status,
+        StatusCode::BAD_REQUEST,
+        "no sign-up page for an unknown client"
+    );
     let back = browser.post_form(&action, &fields).await;
     let url = back
         .location
