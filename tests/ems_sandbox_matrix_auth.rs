@@ -621,6 +621,40 @@ async fn bad_input_is_refused_at_every_endpoint() {
         "the replay revoked the first tokens"
     );
 
+    // response_mode=fragment (which matrix-sdk requires the server to offer) puts the answer in
+    // the fragment; the http listener offers query only.
+    let mut fragment = authorization_request(&metadata, &client, &device_scope("FRAGMENT"), None);
+    fragment.url.push_str("&response_mode=fragment");
+    let (url, _) = Player::new(EMAIL, PASSWORD)
+        .until(&client.redirect_uri)
+        .play(&browser, &fragment.url)
+        .await;
+    let parsed = url::Url::parse(&url).expect("URL");
+    assert!(parsed.query().is_none(), "nothing in the query: {url}");
+    let answer: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(parsed.fragment().expect("a fragment").as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(answer.get("state"), Some(&fragment.state), "{url}");
+    assert!(answer.contains_key("code"), "{url}");
+    let mut on_http = url::Url::parse(&stack.sandbox.url("oauth2/authorize")).expect("URL");
+    on_http
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", APP_CLIENT)
+        .append_pair("redirect_uri", "http://127.0.0.1:1/cb")
+        .append_pair("scope", "openid")
+        .append_pair("response_mode", "fragment")
+        .append_pair("code_challenge", &"f".repeat(43))
+        .append_pair("code_challenge_method", "S256");
+    let refused = browser.get(on_http.as_str()).await;
+    let location = refused.location.expect("an error redirect");
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some("invalid_request"),
+        "{location}"
+    );
+
     // The token endpoint: an unknown client, a wrong redirect, a wrong verifier.
     let request = authorization_request(&metadata, &client, &device_scope("TOKENS"), None);
     let (url, _) = Player::new(EMAIL, PASSWORD)

@@ -52,6 +52,17 @@ pub(super) struct AuthRequest {
     code_challenge: Option<String>,
     prompt: Prompt,
     needs_consent: bool,
+    response_mode: ResponseMode,
+}
+
+/// Where the answer's parameters go on the redirect URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ResponseMode {
+    /// In its query (the default for `code`).
+    Query,
+    /// In its fragment: offered on the authorization-server listener, as MSC2964 clients
+    /// (matrix-sdk among them) expect the server to support it.
+    Fragment,
 }
 
 /// What `prompt` asks for.
@@ -123,6 +134,7 @@ pub(super) enum Refusal {
         redirect_uri: String,
         state: Option<String>,
         error: OAuthError,
+        mode: ResponseMode,
     },
 }
 
@@ -135,6 +147,7 @@ impl IntoResponse for Refusal {
                 redirect_uri,
                 state,
                 error,
+                mode,
             } => {
                 let error = error.logged();
                 let mut pairs = vec![
@@ -145,18 +158,19 @@ impl IntoResponse for Refusal {
                     pairs.push(("state", state));
                 }
                 pairs.push(("iss", issuer.to_string()));
-                redirect_to(&redirect_uri, &pairs, StatusCode::FOUND, None)
+                redirect_to(&redirect_uri, &pairs, StatusCode::FOUND, None, mode)
             }
         }
     }
 }
 
-/// A redirect to `uri` with `pairs` added to its query.
+/// A redirect to `uri` with `pairs` added to its query, or put in its fragment.
 fn redirect_to(
     uri: &str,
     pairs: &[(&str, String)],
     status: StatusCode,
     set_cookie: Option<String>,
+    mode: ResponseMode,
 ) -> Response {
     let Ok(mut url) = Url::parse(uri) else {
         // The URI was checked against the registration, which only holds parseable URLs.
@@ -165,8 +179,18 @@ fn redirect_to(
             "The redirect URI is not a valid URL.",
         );
     };
-    url.query_pairs_mut()
-        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    let pairs = pairs.iter().map(|(k, v)| (*k, v.as_str()));
+    match mode {
+        ResponseMode::Query => {
+            url.query_pairs_mut().extend_pairs(pairs);
+        }
+        ResponseMode::Fragment => {
+            let fragment = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
+            url.set_fragment(Some(&fragment));
+        }
+    }
     let mut response = if status == StatusCode::SEE_OTHER {
         Redirect::to(url.as_str()).into_response()
     } else {
@@ -213,11 +237,22 @@ impl AuthRequest {
             ));
         }
         let state = params.get("state").map(str::to_owned);
+        let (response_mode, mode_error) = match params.get("response_mode") {
+            None | Some("query") => (ResponseMode::Query, None),
+            Some("fragment") if provider.matrix.is_some() => (ResponseMode::Fragment, None),
+            Some(_) => (
+                ResponseMode::Query,
+                Some(OAuthError::InvalidRequest(
+                    "response_mode must be query (or fragment, at the authorization server)",
+                )),
+            ),
+        };
         let refuse = |error| Refusal::Redirect {
             issuer: provider.issuer.clone(),
             redirect_uri: redirect_uri.to_owned(),
             state: state.clone(),
             error,
+            mode: response_mode,
         };
         match params.get("response_type") {
             Some("code") => {}
@@ -232,10 +267,8 @@ impl AuthRequest {
                 )))
             }
         }
-        if params.get("response_mode").is_some_and(|m| m != "query") {
-            return Err(refuse(OAuthError::InvalidRequest(
-                "only response_mode=query is supported",
-            )));
+        if let Some(error) = mode_error {
+            return Err(refuse(error));
         }
         if params.get("request").is_some() || params.get("request_uri").is_some() {
             return Err(refuse(OAuthError::InvalidRequest(
@@ -251,6 +284,7 @@ impl AuthRequest {
         let prompt = Prompt::parse(params, provider.matrix.is_some()).map_err(&refuse)?;
         Ok(Self {
             prompt,
+            response_mode,
             issuer: provider.issuer.clone(),
             needs_consent: client.needs_consent(redirect_uri),
             client_id: client_id.to_owned(),
@@ -307,7 +341,13 @@ impl AuthRequest {
             pairs.push(("state", state.clone()));
         }
         pairs.push(("iss", self.issuer.to_string()));
-        redirect_to(&self.redirect_uri, &pairs, status, set_cookie)
+        redirect_to(
+            &self.redirect_uri,
+            &pairs,
+            status,
+            set_cookie,
+            self.response_mode,
+        )
     }
 
     pub(super) fn refusal(&self, error: OAuthError) -> Refusal {
@@ -316,6 +356,7 @@ impl AuthRequest {
             redirect_uri: self.redirect_uri.clone(),
             state: self.state.clone(),
             error,
+            mode: self.response_mode,
         }
     }
 

@@ -283,6 +283,8 @@ pub(crate) fn discovery_fields(provider: &Provider, document: &mut Value) {
     document["account_management_uri"] = Value::from(provider.endpoint(paths::ACCOUNT));
     document["account_management_actions_supported"] = json!(ACCOUNT_ACTIONS);
     document["prompt_values_supported"] = json!(["none", "login", "create"]);
+    // MSC2964 asks for both; matrix-sdk refuses a server without fragment.
+    document["response_modes_supported"] = json!(["query", "fragment"]);
     if let Some(scopes) = document["scopes_supported"].as_array_mut() {
         scopes.extend(
             API_SCOPES
