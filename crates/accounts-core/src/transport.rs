@@ -11,8 +11,13 @@
 //! - Discovery (`.well-known`, `/versions`, `/login`) carries nothing secret and may be
 //!   redirected, but only `https` to `https`, or loopback to loopback ([`discovery_client`]), so
 //!   a redirect cannot downgrade the connection or leave this computer for plain http.
+//! - Certificates are verified against the system's trust store, plus the certificate
+//!   authorities in the PEM file that [`EXTRA_CA_ENV`] names, if any (a company's private CA,
+//!   or the local stack's test CA). Verification is never switched off.
 
 use std::net::IpAddr;
+use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use url::Url;
@@ -43,6 +48,67 @@ pub enum TransportError {
         /// The refused address, shown as in [`TransportError::NotWebAddress`].
         url: String,
     },
+}
+
+/// The environment variable naming a PEM file of extra certificate authorities to trust, besides
+/// the system's.
+pub const EXTRA_CA_ENV: &str = "ELEMENT_ACCOUNTS_EXTRA_CA_FILE";
+
+/// Why the extra certificate authorities could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExtraCaError {
+    /// The file could not be read.
+    #[error("{EXTRA_CA_ENV} names {path}, which could not be read ({detail}); fix the path or unset the variable")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// What the system said.
+        detail: String,
+    },
+    /// The file holds no usable PEM certificate.
+    #[error("{EXTRA_CA_ENV} names {path}, which holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA's certificate in PEM")]
+    NotPem {
+        /// The file.
+        path: String,
+    },
+}
+
+/// The certificates of the PEM file at `path`.
+pub fn extra_roots(path: &Path) -> Result<Vec<reqwest::Certificate>, ExtraCaError> {
+    let shown = path.display().to_string();
+    let pem = std::fs::read(path).map_err(|e| ExtraCaError::Unreadable {
+        path: shown.clone(),
+        detail: e.to_string(),
+    })?;
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(certificates) if !certificates.is_empty() => Ok(certificates),
+        _ => Err(ExtraCaError::NotPem { path: shown }),
+    }
+}
+
+/// The extra roots [`EXTRA_CA_ENV`] names, read once. A file that cannot be used is logged and
+/// left out: the servers it would vouch for are then refused as untrusted, with that message.
+fn roots_from_env() -> &'static [reqwest::Certificate] {
+    static ROOTS: OnceLock<Vec<reqwest::Certificate>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let Some(path) = std::env::var_os(EXTRA_CA_ENV).filter(|p| !p.is_empty()) else {
+            return Vec::new();
+        };
+        match extra_roots(Path::new(&path)) {
+            Ok(roots) => {
+                log::info!(
+                    "trusting {} extra certificate authorities from {EXTRA_CA_ENV}",
+                    roots.len()
+                );
+                roots
+            }
+            Err(e) => {
+                log::error!("{e}");
+                Vec::new()
+            }
+        }
+    })
 }
 
 /// `url` as a refusal shows it: scheme, host, port and path only.
@@ -94,10 +160,15 @@ pub fn redirect_allowed(from: &Url, to: &Url) -> bool {
 }
 
 fn builder() -> reqwest::ClientBuilder {
+    builder_trusting(roots_from_env())
+}
+
+fn builder_trusting(extra_roots: &[reqwest::Certificate]) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
         .user_agent(concat!("ElementAccounts/", env!("CARGO_PKG_VERSION")))
+        .tls_certs_merge(extra_roots.iter().cloned())
 }
 
 /// The client for every request that carries a credential: it follows no redirect.
@@ -107,7 +178,17 @@ fn builder() -> reqwest::ClientBuilder {
 /// silently followed redirects instead would break the rule above.
 #[must_use]
 pub fn credential_client() -> reqwest::Client {
-    builder()
+    credential_client_trusting(roots_from_env())
+}
+
+/// [`credential_client`] trusting `extra_roots` instead of what [`EXTRA_CA_ENV`] names (for
+/// tests, which cannot change the environment of a running process safely).
+///
+/// # Panics
+/// As [`credential_client`].
+#[must_use]
+pub fn credential_client_trusting(extra_roots: &[reqwest::Certificate]) -> reqwest::Client {
+    builder_trusting(extra_roots)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("a client with this fixed configuration always builds")
@@ -141,6 +222,21 @@ pub fn discovery_client() -> reqwest::Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unusable_extra_ca_file_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = extra_roots(&dir.path().join("missing.pem")).expect_err("no file");
+        assert!(
+            matches!(missing, ExtraCaError::Unreadable { .. }),
+            "{missing}"
+        );
+        assert!(missing.to_string().contains(EXTRA_CA_ENV), "{missing}");
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").expect("write");
+        let not_pem = extra_roots(&junk).expect_err("no PEM");
+        assert!(matches!(not_pem, ExtraCaError::NotPem { .. }), "{not_pem}");
+    }
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("valid url")

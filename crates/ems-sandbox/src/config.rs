@@ -52,6 +52,45 @@ pub struct ProviderConfig {
     /// The Element One homeserver (one whose identity provider is this sandbox), if any.
     #[serde(default)]
     pub element_one: Option<ElementOneConfig>,
+    /// The homeserver this sandbox is the OAuth 2.0 authorization server of (Synapse's
+    /// `matrix_authentication_service` mode), if any. Served only on the https listener.
+    #[serde(default)]
+    pub matrix_auth: Option<MatrixAuthConfig>,
+}
+
+/// The homeserver that delegates its sign-in to this sandbox, as it would to the Matrix
+/// Authentication Service.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixAuthConfig {
+    /// Its server name: user IDs are `@localpart:<server_name>`.
+    pub server_name: String,
+    /// Its client-server API URL, where `/_synapse/mas/` lives.
+    pub url: String,
+    /// The secret shared with it (Synapse's `matrix_authentication_service.secret`): Synapse
+    /// sends it to introspect tokens, the sandbox sends it to provision users and devices.
+    pub secret: Secret,
+    /// The EMS emails of the users who may have the scope `urn:synapse:admin:*` there.
+    #[serde(default)]
+    pub admins: Vec<String>,
+}
+
+impl MatrixAuthConfig {
+    /// The absolute URL of `path` under the homeserver's URL.
+    #[must_use]
+    pub fn homeserver_endpoint(&self, path: &str) -> String {
+        format!(
+            "{}/{}",
+            self.url.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
+    }
+
+    /// Whether `email` is one of the homeserver's admins.
+    #[must_use]
+    pub fn is_admin(&self, email: &str) -> bool {
+        self.admins.iter().any(|a| a.eq_ignore_ascii_case(email))
+    }
 }
 
 /// A real homeserver the sandbox can assign to a hosted-homeserver subscription.
@@ -166,6 +205,7 @@ impl Default for ProviderConfig {
             clients: Vec::new(),
             homeservers: Vec::new(),
             element_one: None,
+            matrix_auth: None,
         }
     }
 }
@@ -258,6 +298,25 @@ impl ProviderConfig {
             if client.redirect_uris.is_empty() && !client.loopback_redirects {
                 return Err(invalid(
                     "it has no redirect_uris and loopback_redirects is off",
+                ));
+            }
+        }
+        if let Some(auth) = &self.matrix_auth {
+            let url_ok = Url::parse(&auth.url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+            if auth.server_name.is_empty() || auth.server_name.contains(char::is_whitespace) {
+                return Err(SandboxError::InvalidMatrixAuth(
+                    "server_name is empty or has spaces",
+                ));
+            }
+            if !url_ok {
+                return Err(SandboxError::InvalidMatrixAuth(
+                    "url must be an absolute http(s) URL",
+                ));
+            }
+            if auth.secret.expose().len() < 16 {
+                return Err(SandboxError::InvalidMatrixAuth(
+                    "secret must have at least 16 characters",
                 ));
             }
         }
@@ -354,6 +413,14 @@ impl ClientConfig {
         if self.redirect_uris.iter().any(|r| r == uri) {
             return true;
         }
+        if self.is_public()
+            && self
+                .redirect_uris
+                .iter()
+                .any(|registered| same_loopback_but_port(registered, uri))
+        {
+            return true;
+        }
         if !self.loopback_redirects {
             return false;
         }
@@ -390,6 +457,29 @@ impl ClientConfig {
     pub fn allows_post_logout_redirect(&self, uri: &str) -> bool {
         self.post_logout_redirect_uris.iter().any(|r| r == uri)
     }
+}
+
+/// Whether `requested` is the registered loopback redirect URI `registered` on some port: a
+/// native app's listener gets whatever port is free, so the port is not part of what a public
+/// client registers (RFC 8252 §7.3). Scheme, address, path and query must match exactly.
+fn same_loopback_but_port(registered: &str, requested: &str) -> bool {
+    let (Ok(registered), Ok(requested)) = (Url::parse(registered), Url::parse(requested)) else {
+        return false;
+    };
+    let loopback_ip = |u: &Url| match u.host() {
+        Some(Host::Ipv4(ip)) => ip.octets() == [127, 0, 0, 1],
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    };
+    registered.scheme() == "http"
+        && requested.scheme() == "http"
+        && loopback_ip(&registered)
+        && registered.host() == requested.host()
+        && registered.path() == requested.path()
+        && registered.query() == requested.query()
+        && requested.username().is_empty()
+        && requested.password().is_none()
+        && requested.fragment().is_none()
 }
 
 #[cfg(test)]
@@ -486,6 +576,31 @@ mod tests {
                 })
             ),
             "a limit of 0 would lock everyone out"
+        );
+    }
+
+    #[test]
+    fn a_public_clients_loopback_redirect_matches_on_any_port_and_nothing_else() {
+        let mut app = ClientConfig::public_native("registered");
+        app.loopback_redirects = false;
+        app.redirect_uris.push("http://127.0.0.1/callback".into());
+        assert!(app.allows_redirect("http://127.0.0.1:49152/callback"));
+        assert!(app.allows_redirect("http://127.0.0.1/callback"));
+        assert!(
+            !app.allows_redirect("http://127.0.0.1:49152/other"),
+            "the path is registered"
+        );
+        assert!(
+            !app.allows_redirect("http://127.0.0.1:1/callback?x=1"),
+            "so is the query"
+        );
+        assert!(
+            !app.allows_redirect("https://127.0.0.1:1/callback"),
+            "and the scheme"
+        );
+        assert!(
+            !app.allows_redirect("http://[::1]:1/callback"),
+            "and the address"
         );
     }
 

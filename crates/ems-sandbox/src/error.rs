@@ -110,6 +110,12 @@ pub enum SandboxError {
     /// The listening socket failed (reading its address or serving).
     #[error("the server socket failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The TLS certificate or key could not be made, read or used.
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
+    /// The Matrix authorization server's config is not usable.
+    #[error("[matrix_auth] in the config file is not valid: {0}")]
+    InvalidMatrixAuth(&'static str),
     /// A background task panicked or was cancelled.
     #[error("a background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

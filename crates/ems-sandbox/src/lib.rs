@@ -14,16 +14,19 @@ pub mod oauth;
 mod secret;
 pub mod seed;
 pub mod store;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{ClientConfig, ElementOneConfig, HomeserverConfig, ProviderConfig};
+pub use config::{
+    ClientConfig, ElementOneConfig, HomeserverConfig, MatrixAuthConfig, ProviderConfig,
+};
 pub use error::SandboxError;
 pub use keys::IdTokenKey;
 pub use secret::Secret;
@@ -70,6 +73,18 @@ impl Sandbox {
         config: SandboxConfig,
         listener: TcpListener,
     ) -> Result<RunningSandbox, SandboxError> {
+        Self::start_with_authorization_server(config, listener, None).await
+    }
+
+    /// [`Self::start`], and also serves `https` on `tls.0` with the identity `tls.1`, over the
+    /// same database: there the provider is also the authorization server of the config's
+    /// `[matrix_auth]` homeserver, with the issuer `https://<that address>/`. A browser session
+    /// started on either listener holds on both (one database, and cookies ignore ports).
+    pub async fn start_with_authorization_server(
+        config: SandboxConfig,
+        listener: TcpListener,
+        tls: Option<(TcpListener, tls::ServerIdentity)>,
+    ) -> Result<RunningSandbox, SandboxError> {
         config.provider.validate()?;
         let addr = listener.local_addr()?;
         let issuer = config
@@ -97,46 +112,97 @@ impl Sandbox {
             hash.finalize().into()
         };
         let csrf_key = oauth::derive_csrf_key(&key.secret_bytes());
-        let origin = url::Url::parse(&issuer)
-            .map(|u| u.origin().ascii_serialization())
-            .map_err(|_| SandboxError::InvalidIssuer(issuer.clone()))?;
+        let origin = |issuer: &str| {
+            url::Url::parse(issuer)
+                .map(|u| u.origin().ascii_serialization())
+                .map_err(|_| SandboxError::InvalidIssuer(issuer.to_owned()))
+        };
         let api_state = api::ApiState {
             store: store.clone(),
             homeservers,
             deletion_key: Arc::new(deletion_key),
         };
+        let matrix = config
+            .provider
+            .matrix_auth
+            .clone()
+            .map(oauth::matrix::MatrixAuth::new)
+            .transpose()?
+            .map(Arc::new);
         let provider = oauth::Provider {
             store,
             config: Arc::new(config.provider),
             key: Arc::new(key),
+            origin: origin(&issuer)?.into(),
             issuer: issuer.clone().into(),
-            origin: origin.into(),
             csrf_key: Arc::new(csrf_key),
+            matrix: None,
         };
-        let (shutdown, stop) = oneshot::channel::<()>();
+        let (shutdown, stop) = watch::channel(());
+        let mut tasks = Vec::new();
+        let mut authorization_server = None;
+        if let Some((https, identity)) = tls {
+            let https_addr = https.local_addr()?;
+            let as_issuer = format!("https://{https_addr}/");
+            let as_provider = oauth::Provider {
+                origin: origin(&as_issuer)?.into(),
+                issuer: as_issuer.clone().into(),
+                matrix,
+                ..provider.clone()
+            };
+            let app = oauth::router(as_provider)
+                .merge(api::router(api_state.clone()))
+                .fallback(not_found);
+            let listener = tls::TlsListener::new(https, identity.server_config()?);
+            tasks.push(serve_https(listener, app, stop.clone()));
+            log::info!("EMS sandbox serving the authorization server {as_issuer}");
+            authorization_server = Some(as_issuer);
+        }
         let app = oauth::router(provider)
             .merge(api::router(api_state))
             .fallback(not_found);
-        let task = tokio::spawn(async move {
+        let mut stop = stop;
+        tasks.push(tokio::spawn(async move {
             // The peer address feeds the sign-in throttle.
             axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
-            .with_graceful_shutdown(async {
+            .with_graceful_shutdown(async move {
                 // A dropped sender stops the server as well as an explicit shutdown.
-                let _ = stop.await;
+                let _ = stop.changed().await;
             })
             .await
-        });
+        }));
         log::info!("EMS sandbox serving issuer {issuer}");
         Ok(RunningSandbox {
             issuer,
             addr,
+            authorization_server,
             shutdown: Some(shutdown),
-            task: Some(task),
+            tasks,
         })
     }
+}
+
+/// Serves `app` on the TLS listener until `stop` changes or its sender is dropped.
+fn serve_https(
+    listener: tls::TlsListener,
+    app: axum::Router,
+    mut stop: watch::Receiver<()>,
+) -> JoinHandle<std::io::Result<()>> {
+    use axum::serve::ListenerExt as _;
+    tokio::spawn(async move {
+        // `tap_io` gives the listener the peer-address `ConnectInfo` the throttle needs.
+        axum::serve(
+            listener.tap_io(|_| {}),
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.changed().await;
+        })
+        .await
+    })
 }
 
 /// A sandbox serving in the background; dropping it stops the server.
@@ -144,8 +210,9 @@ impl Sandbox {
 pub struct RunningSandbox {
     issuer: String,
     addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
+    authorization_server: Option<String>,
+    shutdown: Option<watch::Sender<()>>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
 
 impl RunningSandbox {
@@ -154,6 +221,12 @@ impl RunningSandbox {
     #[must_use]
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// The authorization server's issuer, `https://127.0.0.1:PORT/`, when it was started.
+    #[must_use]
+    pub fn authorization_server(&self) -> Option<&str> {
+        self.authorization_server.as_deref()
     }
 
     /// The absolute URL of `path` (given without a leading `/`), e.g. `oauth2/token`.
@@ -183,10 +256,10 @@ impl RunningSandbox {
     }
 
     async fn join(&mut self) -> Result<(), SandboxError> {
-        match self.task.take() {
-            Some(task) => Ok(task.await??),
-            None => Ok(()),
+        for task in std::mem::take(&mut self.tasks) {
+            task.await??;
         }
+        Ok(())
     }
 }
 

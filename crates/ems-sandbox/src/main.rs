@@ -32,6 +32,14 @@ enum Command {
         /// The TOML config file with the clients (see docs/ems-sandbox.md).
         #[arg(long)]
         config: PathBuf,
+        /// Also serve the authorization server over https on this address (same database;
+        /// its issuer is `https://<address>/`). Needs --tls-dir.
+        #[arg(long, requires = "tls_dir")]
+        https_bind: Option<SocketAddr>,
+        /// Where the https listener's CA (`ca.pem`, for clients to trust), certificate and key
+        /// live; made on first use.
+        #[arg(long)]
+        tls_dir: Option<PathBuf>,
     },
     /// Manage customers.
     User {
@@ -143,17 +151,39 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), SandboxError> {
     match cli.command {
-        Command::Serve { db, bind, config } => {
+        Command::Serve {
+            db,
+            bind,
+            config,
+            https_bind,
+            tls_dir,
+        } => {
             let provider = ProviderConfig::load(&config)?;
-            let sandbox = Sandbox::bind(
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|source| SandboxError::Bind { addr: bind, source })?;
+            let mut tls = None;
+            if let (Some(addr), Some(dir)) = (https_bind, tls_dir) {
+                let (identity, ca) = ems_sandbox::tls::ServerIdentity::load_or_create(&dir)?;
+                let https = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| SandboxError::Bind { addr, source })?;
+                println!("EMS_SANDBOX_CA_FILE={}", ca.display());
+                tls = Some((https, identity));
+            }
+            let sandbox = Sandbox::start_with_authorization_server(
                 SandboxConfig {
                     database: db,
                     provider,
                 },
-                bind,
+                listener,
+                tls,
             )
             .await?;
             println!("EMS_SANDBOX_ISSUER={}", sandbox.issuer());
+            if let Some(issuer) = sandbox.authorization_server() {
+                println!("EMS_SANDBOX_AUTHORIZATION_SERVER={issuer}");
+            }
             sandbox.wait().await
         }
         Command::Seed {

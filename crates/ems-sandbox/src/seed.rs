@@ -103,7 +103,16 @@ pub fn seed(
         }),
     ];
     let mut subscriptions = Vec::new();
-    for kind in &kinds {
+    // A second hosted homeserver in the config (the local stack's next-generation one) gets a
+    // subscription of its own.
+    let second = homeservers.hosted.get(1).map(|hs| {
+        NewSubscription::HostedHomeserver(NewHostedHomeserver {
+            seats: 10,
+            admin_contact: None,
+            server_name: Some(hs.server_name.clone()),
+        })
+    });
+    for kind in kinds.iter().chain(second.as_ref()) {
         subscriptions.push(
             store
                 .create_subscription(&user.id, kind, homeservers)

@@ -42,7 +42,18 @@ impl Browser {
     /// A browser with an empty cookie jar.
     #[must_use]
     pub fn new() -> Self {
-        let http = reqwest::Client::builder()
+        Self::with_client(reqwest::Client::builder())
+    }
+
+    /// A browser that also trusts the CA in the PEM file `ca_file` (as a browser given the
+    /// sandbox's CA in its certificate store would).
+    #[must_use]
+    pub fn trusting(ca_file: &std::path::Path) -> Self {
+        Self::with_client(reqwest::Client::builder().tls_certs_merge([trusted_ca(ca_file)]))
+    }
+
+    fn with_client(builder: reqwest::ClientBuilder) -> Self {
+        let http = builder
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client");
@@ -171,6 +182,14 @@ impl Browser {
             body,
         }
     }
+}
+
+/// The CA certificate in the PEM file `ca_file`, for an HTTP client's root store.
+#[must_use]
+pub fn trusted_ca(ca_file: &std::path::Path) -> reqwest::Certificate {
+    let pem = std::fs::read(ca_file)
+        .unwrap_or_else(|e| panic!("read the CA file {}: {e}", ca_file.display()));
+    reqwest::Certificate::from_pem(&pem).expect("a PEM certificate")
 }
 
 /// The first form of an HTML page: its `action` and its fields (`name`, `value`), entities

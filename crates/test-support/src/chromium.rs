@@ -2,6 +2,10 @@
 //!
 //! The app hands sign-in URLs to `$BROWSER` (a script of the GUI harness that writes them to a
 //! file); the test opens each in this Chromium and signs in as a user would.
+//!
+//! [`Chromium::trusting`] gives it a test CA the way a user's browser gets a company's: in the
+//! NSS database under a home directory private to the test (`certutil`), never by switching
+//! certificate checks off.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -17,16 +21,51 @@ pub struct Chromium {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    _home: Option<tempfile::TempDir>,
 }
 
 impl Chromium {
     /// Starts chromedriver and a headless Chromium with the flags this closed network needs.
     pub async fn start() -> Self {
+        Self::start_in(None).await
+    }
+
+    /// [`Self::start`], trusting the CA in the PEM file `ca_file` besides the system's: it goes
+    /// into `~/.pki/nssdb` of a fresh home directory that Chromium runs with.
+    pub async fn trusting(ca_file: &std::path::Path) -> Self {
+        let home = tempfile::tempdir().expect("a home for Chromium");
+        let db = home.path().join(".pki/nssdb");
+        std::fs::create_dir_all(&db).expect("the NSS database folder");
+        let db = format!("sql:{}", db.display());
+        let certutil = |args: &[&str]| {
+            let output = Command::new("certutil")
+                .args(args)
+                .output()
+                .expect("certutil is installed (libnss3-tools)");
+            assert!(
+                output.status.success(),
+                "certutil {args:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        certutil(&["-N", "-d", &db, "--empty-password"]);
+        let ca = ca_file.to_string_lossy();
+        certutil(&["-A", "-d", &db, "-n", "test CA", "-t", "C,,", "-i", &ca]);
+        Self::start_in(Some(home)).await
+    }
+
+    async fn start_in(home: Option<tempfile::TempDir>) -> Self {
         let port = free_port();
-        let driver = Command::new("/usr/bin/chromedriver")
+        let mut command = Command::new("/usr/bin/chromedriver");
+        command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(home) = &home {
+            // Chromium inherits chromedriver's environment and reads NSS from $HOME/.pki/nssdb.
+            command.env("HOME", home.path());
+        }
+        let driver = command
             .spawn()
             .expect("chromedriver is installed (chromium-driver)");
         until_listening(port, Duration::from_secs(20), "chromedriver listens").await;
@@ -54,6 +93,7 @@ impl Chromium {
             client,
             driver,
             _profile: profile,
+            _home: home,
         }
     }
 

@@ -31,6 +31,7 @@ pub mod chromium;
 pub mod figures;
 pub mod gui;
 pub mod http_fixtures;
+pub mod next_gen;
 pub mod proc_memory;
 pub mod sandbox;
 pub mod search_timing;

@@ -21,9 +21,10 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+use ems_sandbox::tls::LocalCa;
 use ems_sandbox::{
-    ClientConfig, ElementOneConfig, HomeserverConfig, Homeservers, NewUser, ProviderConfig,
-    RunningSandbox, Sandbox, SandboxConfig, Secret, Store, User,
+    ClientConfig, ElementOneConfig, HomeserverConfig, Homeservers, MatrixAuthConfig, NewUser,
+    ProviderConfig, RunningSandbox, Sandbox, SandboxConfig, Secret, Store, User,
 };
 
 use crate::synapse::SynapseAddress;
@@ -36,6 +37,7 @@ pub struct SandboxBuilder {
     users: Vec<NewUser>,
     provider: ProviderConfig,
     listener: Option<tokio::net::TcpListener>,
+    https: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -52,6 +54,7 @@ impl SandboxBuilder {
             users: Vec::new(),
             provider: ProviderConfig::default(),
             listener: None,
+            https: false,
         }
     }
 
@@ -151,6 +154,34 @@ impl SandboxBuilder {
         self
     }
 
+    /// Also serves the authorization server over https (a certificate from a CA made for this
+    /// sandbox, see [`TestSandbox::ca_file`]) for the Synapse at `synapse`, in its
+    /// `matrix_authentication_service` mode, with [`matrix_auth_secret`] as the shared secret.
+    #[must_use]
+    pub fn authorization_server_for(mut self, synapse: SynapseAddress) -> Self {
+        self.provider.matrix_auth = Some(MatrixAuthConfig {
+            server_name: synapse.server_name(),
+            url: synapse.url(),
+            secret: Secret::new(matrix_auth_secret(synapse)),
+            admins: Vec::new(),
+        });
+        self.https = true;
+        self
+    }
+
+    /// Makes `email` an admin of the authorization server's homeserver (it gets
+    /// `urn:synapse:admin:*` when it asks). Call after [`Self::authorization_server_for`].
+    #[must_use]
+    pub fn matrix_admin(mut self, email: &str) -> Self {
+        self.provider
+            .matrix_auth
+            .as_mut()
+            .expect("authorization_server_for comes first")
+            .admins
+            .push(email.to_owned());
+        self
+    }
+
     /// The provider settings as they stand, to change what no other method here does.
     #[must_use]
     pub fn provider(mut self, change: impl FnOnce(&mut ProviderConfig)) -> Self {
@@ -196,17 +227,40 @@ impl SandboxBuilder {
             database: database.clone(),
             provider: self.provider,
         };
-        let running = match self.listener {
-            Some(listener) => Sandbox::start(config.clone(), listener)
+        let mut ca_file = None;
+        let tls = if self.https {
+            let ca = LocalCa::generate().expect("a CA for the sandbox");
+            let identity = ca.server_identity().expect("a certificate for the sandbox");
+            let path = dir.path().join("ca.pem");
+            std::fs::write(&path, ca.certificate_pem()).expect("write the CA file");
+            ca_file = Some(path);
+            let https = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
-                .expect("the sandbox starts"),
-            None => serve(&config, "127.0.0.1:0".parse().expect("addr")).await,
+                .expect("a port for the https listener");
+            Some((https, identity))
+        } else {
+            None
+        };
+        let running = match (self.listener, tls) {
+            (None, None) => serve(&config, "127.0.0.1:0".parse().expect("addr")).await,
+            (listener, tls) => {
+                let listener = match listener {
+                    Some(l) => l,
+                    None => tokio::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("a port for the sandbox"),
+                };
+                Sandbox::start_with_authorization_server(config.clone(), listener, tls)
+                    .await
+                    .expect("the sandbox starts")
+            }
         };
         let sandbox = TestSandbox {
             running,
             users,
             database,
             config,
+            ca_file,
             dir,
         };
         (sandbox, prepared)
@@ -235,7 +289,15 @@ pub struct TestSandbox {
     users: Vec<User>,
     database: PathBuf,
     config: SandboxConfig,
+    ca_file: Option<PathBuf>,
     dir: tempfile::TempDir,
+}
+
+/// The secret the sandbox shares with the Synapse at `synapse` in
+/// `matrix_authentication_service` mode (a test fixture).
+#[must_use]
+pub fn matrix_auth_secret(synapse: SynapseAddress) -> String {
+    format!("matrix-auth-secret-{}", synapse.port)
 }
 
 impl Deref for TestSandbox {
@@ -260,6 +322,23 @@ impl TestSandbox {
     #[must_use]
     pub fn homeservers(&self) -> Homeservers {
         Homeservers::from_config(&self.config.provider)
+    }
+
+    /// The PEM file of the CA that signed the https listener's certificate, when there is one.
+    #[must_use]
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
+    }
+
+    /// The authorization server's URL for `path` (given without a leading `/`). Panics when the
+    /// sandbox has no https listener.
+    #[must_use]
+    pub fn as_url(&self, path: &str) -> String {
+        let issuer = self
+            .running
+            .authorization_server()
+            .expect("the sandbox serves the authorization server");
+        format!("{issuer}{}", path.trim_start_matches('/'))
     }
 
     /// The sandbox's SQLite database.
@@ -293,8 +372,13 @@ impl TestSandbox {
             users,
             database,
             config,
+            ca_file,
             dir,
         } = self;
+        assert!(
+            running.authorization_server().is_none(),
+            "restarting restarts the http listener only"
+        );
         running.shutdown().await.expect("a clean shutdown");
         let running = serve(&config, addr).await;
         Self {
@@ -302,6 +386,7 @@ impl TestSandbox {
             users,
             database,
             config,
+            ca_file,
             dir,
         }
     }

@@ -84,6 +84,8 @@ pub struct Synapse {
     pub port: u16,
     dir: tempfile::TempDir,
     extra_configs: Vec<PathBuf>,
+    env: Vec<(String, PathBuf)>,
+    no_admin: bool,
 }
 
 /// How a Synapse is to start; [`Self::start`] starts it.
@@ -92,6 +94,8 @@ pub struct SynapseBuilder {
     port: Option<u16>,
     configs: Vec<String>,
     config_files: Vec<PathBuf>,
+    env: Vec<(String, PathBuf)>,
+    no_admin: bool,
 }
 
 impl SynapseBuilder {
@@ -118,6 +122,22 @@ impl SynapseBuilder {
         self
     }
 
+    /// Sets the environment variable `key` to `path` for Synapse (`SSL_CERT_FILE`: the CA its
+    /// HTTP clients trust).
+    #[must_use]
+    pub fn env_path(mut self, key: &str, path: &Path) -> Self {
+        self.env.push((key.to_owned(), path.to_path_buf()));
+        self
+    }
+
+    /// Registers no admin (in `matrix_authentication_service` mode Synapse has no
+    /// shared-secret registration; its users come from the authorization server).
+    #[must_use]
+    pub fn without_admin(mut self) -> Self {
+        self.no_admin = true;
+        self
+    }
+
     /// Starts Synapse and waits until it is healthy, with its admin registered. This blocks: from
     /// async code, see [`Self::start_in_background`].
     #[must_use]
@@ -131,7 +151,15 @@ impl SynapseBuilder {
             extra_configs.push(path);
         }
         let admin_password = SynapseAddress { port }.admin_password();
-        let stdout = run_start(dir.path(), port, &admin_password, &extra_configs, "start");
+        let launch = Launch {
+            dir: dir.path(),
+            port,
+            admin_password: &admin_password,
+            configs: &extra_configs,
+            env: &self.env,
+            no_admin: self.no_admin,
+        };
+        let stdout = launch.run("start");
         let value = |key: &str| {
             stdout
                 .lines()
@@ -147,6 +175,8 @@ impl SynapseBuilder {
             port,
             dir,
             extra_configs,
+            env: self.env,
+            no_admin: self.no_admin,
         }
     }
 
@@ -212,43 +242,57 @@ impl Synapse {
 
     /// Starts a stopped Synapse again on the same port, with the same data and config.
     pub fn start_again(&self) {
-        run_start(
-            self.dir.path(),
-            self.port,
-            &self.admin_password,
-            &self.extra_configs,
-            "start (again)",
-        );
+        Launch {
+            dir: self.dir.path(),
+            port: self.port,
+            admin_password: &self.admin_password,
+            configs: &self.extra_configs,
+            env: &self.env,
+            no_admin: self.no_admin,
+        }
+        .run("start (again)");
     }
 }
 
-/// Runs `scripts/synapse start` over `dir`; returns what it printed.
-fn run_start(
-    dir: &Path,
+/// How `scripts/synapse start` is run.
+struct Launch<'a> {
+    dir: &'a Path,
     port: u16,
-    admin_password: &str,
-    configs: &[PathBuf],
-    what: &str,
-) -> String {
-    let mut cmd = Command::new(repo_root().join("scripts/synapse"));
-    cmd.arg("start")
-        .arg("--dir")
-        .arg(dir)
-        .arg("--port")
-        .arg(port.to_string())
-        .arg("--admin-password")
-        .arg(admin_password);
-    for config in configs {
-        cmd.arg("--config").arg(config);
+    admin_password: &'a str,
+    configs: &'a [PathBuf],
+    env: &'a [(String, PathBuf)],
+    no_admin: bool,
+}
+
+impl Launch<'_> {
+    /// Runs `scripts/synapse start` over `dir`; returns what it printed.
+    fn run(&self, what: &str) -> String {
+        let mut cmd = Command::new(repo_root().join("scripts/synapse"));
+        cmd.arg("start")
+            .arg("--dir")
+            .arg(self.dir)
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--admin-password")
+            .arg(self.admin_password);
+        if self.no_admin {
+            cmd.arg("--no-admin");
+        }
+        for config in self.configs {
+            cmd.arg("--config").arg(config);
+        }
+        for (key, value) in self.env {
+            cmd.env(key, value);
+        }
+        let output = cmd.output().expect("run scripts/synapse");
+        assert!(
+            output.status.success(),
+            "scripts/synapse {what} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
-    let output = cmd.output().expect("run scripts/synapse");
-    assert!(
-        output.status.success(),
-        "scripts/synapse {what} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 impl Drop for Synapse {

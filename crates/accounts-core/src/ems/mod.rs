@@ -39,12 +39,8 @@ pub use tokens::TokenSet;
 /// silently followed redirects instead would break the rule above.
 #[must_use]
 pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .expect("a client with this fixed configuration always builds")
+    // The transport's client: the same timeouts, and the extra CAs the user configured.
+    crate::transport::credential_client()
 }
 
 /// An error and its causes on one line ("a: b: c"), for messages.

@@ -50,9 +50,78 @@ pub(super) struct AuthRequest {
     scope: String,
     nonce: Option<String>,
     code_challenge: Option<String>,
-    prompt_none: bool,
-    prompt_login: bool,
+    prompt: Prompt,
     needs_consent: bool,
+    response_mode: ResponseMode,
+}
+
+/// Where the answer's parameters go on the redirect URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ResponseMode {
+    /// In its query (the default for `code`).
+    Query,
+    /// In its fragment: offered on the authorization-server listener, as MSC2964 clients
+    /// (matrix-sdk among them) expect the server to support it.
+    Fragment,
+}
+
+/// What `prompt` asks for.
+#[derive(Debug, Clone, Copy, Default)]
+struct Prompt {
+    /// No page may be shown.
+    none: bool,
+    /// Sign in again even with a session.
+    login: bool,
+    /// Sign up (the authorization-server listener only).
+    create: bool,
+}
+
+impl Prompt {
+    fn parse(params: &Params, sign_up_offered: bool) -> Result<Self, OAuthError> {
+        let prompt = params.get("prompt").unwrap_or_default();
+        let has = |value| prompt.split(' ').any(|p| p == value);
+        let parsed = Self {
+            none: has("none"),
+            login: has("login"),
+            create: has("create"),
+        };
+        if parsed.none && prompt != "none" {
+            return Err(OAuthError::InvalidRequest("prompt=none cannot be combined"));
+        }
+        if parsed.create && !sign_up_offered {
+            return Err(OAuthError::InvalidRequest(
+                "prompt=create is offered by the authorization-server listener only",
+            ));
+        }
+        Ok(parsed)
+    }
+}
+
+/// The PKCE challenge of a request, checked: S256 only, and required of a public client.
+fn check_pkce(params: &Params, public: bool) -> Result<Option<&str>, OAuthError> {
+    let code_challenge = params.get("code_challenge");
+    match (code_challenge, params.get("code_challenge_method")) {
+        (None, None) if public => Err(OAuthError::InvalidRequest(
+            "this client must use PKCE with S256",
+        )),
+        (None, None) => Ok(None),
+        (Some(challenge), Some("S256")) => {
+            // BASE64URL(SHA-256) is 43 characters; RFC 7636 §4.2 allows 43 to 128 unreserved.
+            let well_formed = (43..=128).contains(&challenge.len())
+                && challenge
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            if well_formed {
+                Ok(code_challenge)
+            } else {
+                Err(OAuthError::InvalidRequest("code_challenge is malformed"))
+            }
+        }
+        (Some(_), None | Some(_)) => Err(OAuthError::InvalidRequest(
+            "code_challenge_method must be S256",
+        )),
+        (None, Some(_)) => Err(OAuthError::InvalidRequest("code_challenge is missing")),
+    }
 }
 
 /// Why an authorization request failed, and so where the browser goes.
@@ -65,6 +134,7 @@ pub(super) enum Refusal {
         redirect_uri: String,
         state: Option<String>,
         error: OAuthError,
+        mode: ResponseMode,
     },
 }
 
@@ -77,6 +147,7 @@ impl IntoResponse for Refusal {
                 redirect_uri,
                 state,
                 error,
+                mode,
             } => {
                 let error = error.logged();
                 let mut pairs = vec![
@@ -87,18 +158,19 @@ impl IntoResponse for Refusal {
                     pairs.push(("state", state));
                 }
                 pairs.push(("iss", issuer.to_string()));
-                redirect_to(&redirect_uri, &pairs, StatusCode::FOUND, None)
+                redirect_to(&redirect_uri, &pairs, StatusCode::FOUND, None, mode)
             }
         }
     }
 }
 
-/// A redirect to `uri` with `pairs` added to its query.
+/// A redirect to `uri` with `pairs` added to its query, or put in its fragment.
 fn redirect_to(
     uri: &str,
     pairs: &[(&str, String)],
     status: StatusCode,
     set_cookie: Option<String>,
+    mode: ResponseMode,
 ) -> Response {
     let Ok(mut url) = Url::parse(uri) else {
         // The URI was checked against the registration, which only holds parseable URLs.
@@ -107,8 +179,18 @@ fn redirect_to(
             "The redirect URI is not a valid URL.",
         );
     };
-    url.query_pairs_mut()
-        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    let pairs = pairs.iter().map(|(k, v)| (*k, v.as_str()));
+    match mode {
+        ResponseMode::Query => {
+            url.query_pairs_mut().extend_pairs(pairs);
+        }
+        ResponseMode::Fragment => {
+            let fragment = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
+            url.set_fragment(Some(&fragment));
+        }
+    }
     let mut response = if status == StatusCode::SEE_OTHER {
         Redirect::to(url.as_str()).into_response()
     } else {
@@ -130,10 +212,19 @@ impl AuthRequest {
                 "The request does not say which app is asking (client_id is missing).",
             ));
         };
-        let Some(client) = provider.config.client(client_id) else {
-            return Err(Refusal::Page(
-                "The app asking to sign in is not registered with this server.",
-            ));
+        let client = match super::matrix::registered(provider, client_id) {
+            Ok(Some(client)) => client,
+            Ok(None) => {
+                return Err(Refusal::Page(
+                    "The app asking to sign in is not registered with this server.",
+                ))
+            }
+            Err(e) => {
+                let _ = e.logged();
+                return Err(Refusal::Page(
+                    "The server could not look up the app asking to sign in. Try again.",
+                ));
+            }
         };
         let Some(redirect_uri) = params.get("redirect_uri") else {
             return Err(Refusal::Page(
@@ -146,11 +237,22 @@ impl AuthRequest {
             ));
         }
         let state = params.get("state").map(str::to_owned);
+        let (response_mode, mode_error) = match params.get("response_mode") {
+            None | Some("query") => (ResponseMode::Query, None),
+            Some("fragment") if provider.matrix.is_some() => (ResponseMode::Fragment, None),
+            Some(_) => (
+                ResponseMode::Query,
+                Some(OAuthError::InvalidRequest(
+                    "response_mode must be query (or fragment, at the authorization server)",
+                )),
+            ),
+        };
         let refuse = |error| Refusal::Redirect {
             issuer: provider.issuer.clone(),
             redirect_uri: redirect_uri.to_owned(),
             state: state.clone(),
             error,
+            mode: response_mode,
         };
         match params.get("response_type") {
             Some("code") => {}
@@ -165,56 +267,24 @@ impl AuthRequest {
                 )))
             }
         }
-        if params.get("response_mode").is_some_and(|m| m != "query") {
-            return Err(refuse(OAuthError::InvalidRequest(
-                "only response_mode=query is supported",
-            )));
+        if let Some(error) = mode_error {
+            return Err(refuse(error));
         }
         if params.get("request").is_some() || params.get("request_uri").is_some() {
             return Err(refuse(OAuthError::InvalidRequest(
                 "request objects are not supported",
             )));
         }
-        let scope = super::parse_scope(params.get("scope").unwrap_or_default()).map_err(refuse)?;
-        let code_challenge = params.get("code_challenge");
-        match (code_challenge, params.get("code_challenge_method")) {
-            (None, None) if client.is_public() => {
-                return Err(refuse(OAuthError::InvalidRequest(
-                    "this client must use PKCE with S256",
-                )));
-            }
-            (None, None) => {}
-            (Some(challenge), Some("S256")) => {
-                // BASE64URL(SHA-256) is 43 characters; RFC 7636 §4.2 allows 43 to 128 unreserved.
-                let well_formed = (43..=128).contains(&challenge.len())
-                    && challenge
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-                if !well_formed {
-                    return Err(refuse(OAuthError::InvalidRequest(
-                        "code_challenge is malformed",
-                    )));
-                }
-            }
-            (Some(_), None | Some(_)) => {
-                return Err(refuse(OAuthError::InvalidRequest(
-                    "code_challenge_method must be S256",
-                )));
-            }
-            (None, Some(_)) => {
-                return Err(refuse(OAuthError::InvalidRequest(
-                    "code_challenge is missing",
-                )))
-            }
-        }
-        let prompt = params.get("prompt").unwrap_or_default();
-        let prompt_none = prompt.split(' ').any(|p| p == "none");
-        if prompt_none && prompt != "none" {
-            return Err(refuse(OAuthError::InvalidRequest(
-                "prompt=none cannot be combined",
-            )));
-        }
+        let scope = super::parse_scope(
+            params.get("scope").unwrap_or_default(),
+            provider.matrix.is_some(),
+        )
+        .map_err(refuse)?;
+        let code_challenge = check_pkce(params, client.is_public()).map_err(&refuse)?;
+        let prompt = Prompt::parse(params, provider.matrix.is_some()).map_err(&refuse)?;
         Ok(Self {
+            prompt,
+            response_mode,
             issuer: provider.issuer.clone(),
             needs_consent: client.needs_consent(redirect_uri),
             client_id: client_id.to_owned(),
@@ -222,8 +292,6 @@ impl AuthRequest {
             scope,
             nonce: params.get("nonce").map(str::to_owned),
             code_challenge: code_challenge.map(str::to_owned),
-            prompt_none,
-            prompt_login: prompt.split(' ').any(|p| p == "login"),
             state,
         })
     }
@@ -237,13 +305,29 @@ impl AuthRequest {
         status: StatusCode,
         set_cookie: Option<String>,
     ) -> Response {
+        let mut scope = self.scope.clone();
+        if let Some(auth) = &provider.matrix {
+            scope = super::matrix::granted_scope(auth, &scope, user);
+            match provider.store.matrix_deactivated(&user.id) {
+                Ok(false) => {}
+                Ok(true) if !super::matrix::opens_matrix_api(&scope) => {}
+                Ok(true) => {
+                    return self
+                        .refusal(OAuthError::AccessDenied(
+                            "this user's Matrix account was deactivated",
+                        ))
+                        .into_response()
+                }
+                Err(e) => return self.refusal(OAuthError::Server(e)).into_response(),
+            }
+        }
         let code = new_token();
         let stored = provider.store.create_code(&NewCode {
             code: &code,
             client_id: &self.client_id,
             user_id: &user.id,
             redirect_uri: &self.redirect_uri,
-            scope: &self.scope,
+            scope: &scope,
             nonce: self.nonce.as_deref(),
             code_challenge: self.code_challenge.as_deref(),
             auth_time,
@@ -257,7 +341,13 @@ impl AuthRequest {
             pairs.push(("state", state.clone()));
         }
         pairs.push(("iss", self.issuer.to_string()));
-        redirect_to(&self.redirect_uri, &pairs, status, set_cookie)
+        redirect_to(
+            &self.redirect_uri,
+            &pairs,
+            status,
+            set_cookie,
+            self.response_mode,
+        )
     }
 
     pub(super) fn refusal(&self, error: OAuthError) -> Refusal {
@@ -266,6 +356,7 @@ impl AuthRequest {
             redirect_uri: self.redirect_uri.clone(),
             state: self.state.clone(),
             error,
+            mode: self.response_mode,
         }
     }
 
@@ -323,7 +414,7 @@ impl AuthRequest {
 }
 
 /// The request's parameters that the forms carry to their POST.
-fn carried(params: &Params) -> Vec<(&'static str, &str)> {
+pub(super) fn carried(params: &Params) -> Vec<(&'static str, &str)> {
     CARRIED
         .iter()
         .filter_map(|&n| params.get(n).map(|v| (n, v)))
@@ -331,7 +422,7 @@ fn carried(params: &Params) -> Vec<(&'static str, &str)> {
 }
 
 /// The live browser session of the request, if any.
-fn browser_session(
+pub(super) fn browser_session(
     provider: &Provider,
     headers: &HeaderMap,
 ) -> Result<Option<(User, i64)>, OAuthError> {
@@ -358,7 +449,10 @@ pub(super) async fn start(
         Err(refusal) => return refusal.into_response(),
     };
     let pre = PreSession::of(&headers);
-    if !request.prompt_login {
+    if request.prompt.create {
+        return super::account::to_sign_up(&provider, &params);
+    }
+    if !request.prompt.login {
         let session = match browser_session(&provider, &headers) {
             Ok(s) => s,
             Err(e) => return request.refusal(e).into_response(),
@@ -367,7 +461,7 @@ pub(super) async fn start(
             if !request.needs_consent {
                 return request.issue_code(&provider, &user, auth_time, StatusCode::FOUND, None);
             }
-            if request.prompt_none {
+            if request.prompt.none {
                 return request
                     .refusal(OAuthError::ConsentRequired(
                         "this app must be confirmed by the user each time",
@@ -377,7 +471,7 @@ pub(super) async fn start(
             return request.consent(&provider, &params, &pre, &user);
         }
     }
-    if request.prompt_none {
+    if request.prompt.none {
         return request
             .refusal(OAuthError::LoginRequired("the user is not signed in"))
             .into_response();

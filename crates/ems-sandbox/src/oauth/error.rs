@@ -39,6 +39,13 @@ pub enum OAuthError {
     /// (`consent_required`).
     #[error("{0}")]
     ConsentRequired(&'static str),
+    /// The user may not sign in to this client (`access_denied`).
+    #[error("{0}")]
+    AccessDenied(&'static str),
+    /// The homeserver did not take the user or device it was told about
+    /// (`temporarily_unavailable`); nothing was handed out.
+    #[error("{0}")]
+    HomeserverUnavailable(&'static str),
     /// The server's database failed (`server_error`); the details are logged, not sent.
     #[error("the server could not complete the request; try again")]
     Server(#[from] SandboxError),
@@ -57,6 +64,8 @@ impl OAuthError {
             Self::InvalidScope(_) => "invalid_scope",
             Self::LoginRequired(_) => "login_required",
             Self::ConsentRequired(_) => "consent_required",
+            Self::AccessDenied(_) => "access_denied",
+            Self::HomeserverUnavailable(_) => "temporarily_unavailable",
             Self::Server(_) => "server_error",
         }
     }
@@ -77,6 +86,7 @@ impl OAuthError {
         let status = match this {
             OAuthError::InvalidClient(_) => StatusCode::UNAUTHORIZED,
             OAuthError::Server(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            OAuthError::HomeserverUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
         let body = json!({ "error": this.code(), "error_description": this.to_string() });

@@ -25,7 +25,7 @@ pub fn escape(text: &str) -> String {
 }
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#17191c}\
-label{display:block;margin-top:1rem}input[type=email],input[type=password]{width:100%;padding:.5rem;box-sizing:border-box}\
+label{display:block;margin-top:1rem}input[type=email],input[type=password],input[type=text]{width:100%;padding:.5rem;box-sizing:border-box}\
 button{margin-top:1.5rem;padding:.6rem 1.2rem}.error{color:#b00020}";
 
 /// A complete page with the security headers. `body` must already be escaped markup.
@@ -71,7 +71,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
 }
 
 /// Hidden inputs for `fields`.
-fn hidden_inputs(body: &mut String, fields: &[(&str, &str)]) {
+pub(crate) fn hidden_inputs(body: &mut String, fields: &[(&str, &str)]) {
     for (name, value) in fields {
         let _ = write!(
             body,

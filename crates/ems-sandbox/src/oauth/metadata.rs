@@ -13,7 +13,7 @@ use super::{has_scope, identity_claims, paths, Provider, SCOPES};
 /// `GET /.well-known/openid-configuration`.
 pub(super) async fn discovery(State(provider): State<Provider>) -> Json<Value> {
     let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
-    Json(json!({
+    let mut document = json!({
         "issuer": &*provider.issuer,
         "authorization_endpoint": provider.endpoint(paths::AUTHORIZE),
         "token_endpoint": provider.endpoint(paths::TOKEN),
@@ -33,7 +33,11 @@ pub(super) async fn discovery(State(provider): State<Provider>) -> Json<Value> {
         "prompt_values_supported": ["none", "login"],
         "authorization_response_iss_parameter_supported": true,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "email", "email_verified", "name", "preferred_username"],
-    }))
+    });
+    if provider.matrix.is_some() {
+        super::matrix::discovery_fields(&provider, &mut document);
+    }
+    Json(document)
 }
 
 /// `GET /oauth2/jwks`.

@@ -4,11 +4,13 @@
 //! Request parsing is done here by hand (raw query or body into [`Params`]) so that every
 //! malformed request becomes an OAuth error or an error page, never an extractor's rejection.
 
+mod account;
 mod authorize;
 mod csrf;
 mod error;
 mod html;
 mod logout;
+pub mod matrix;
 mod metadata;
 mod sign_in;
 mod token;
@@ -52,6 +54,14 @@ pub mod paths {
     pub const REVOKE: &str = "oauth2/revoke";
     /// RP-initiated logout (end-session).
     pub const LOGOUT: &str = "oauth2/logout";
+    /// RFC 7591 dynamic client registration (the authorization-server listener only).
+    pub const REGISTER: &str = "oauth2/registration";
+    /// RFC 7662 introspection, for the homeserver (the authorization-server listener only).
+    pub const INTROSPECT: &str = "oauth2/introspect";
+    /// The account-management pages (the authorization-server listener only).
+    pub const ACCOUNT: &str = "account/";
+    /// The sign-up page of `prompt=create` (the authorization-server listener only).
+    pub const SIGN_UP: &str = "oauth2/sign-up";
 }
 
 /// The scopes this provider knows.
@@ -79,6 +89,8 @@ pub(crate) struct Provider {
     pub(crate) origin: Arc<str>,
     /// The key of the forms' CSRF tokens.
     pub(crate) csrf_key: Arc<[u8; 32]>,
+    /// The homeserver this listener is the authorization server of, on the https listener.
+    pub(crate) matrix: Option<Arc<matrix::MatrixAuth>>,
 }
 
 impl Provider {
@@ -104,6 +116,16 @@ pub(crate) fn router(provider: Provider) -> Router {
             get(metadata::userinfo).post(metadata::userinfo),
         )
         .route(&slash(paths::REVOKE), post(token::revoke))
+        .route(&slash(paths::REGISTER), post(matrix::register))
+        .route(&slash(paths::INTROSPECT), post(matrix::introspect))
+        .route(
+            &slash(paths::ACCOUNT),
+            get(account::show).post(account::post),
+        )
+        .route(
+            &slash(paths::SIGN_UP),
+            get(account::sign_up_form).post(account::sign_up),
+        )
         .route(
             &slash(paths::LOGOUT),
             get(logout::confirm).post(logout::end_session),
@@ -150,11 +172,12 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .find_map(|(n, v)| (n == name).then_some(v))
 }
 
-/// The granted scopes, deduplicated, in request order; unknown scopes are refused.
-pub(crate) fn parse_scope(scope: &str) -> Result<String, OAuthError> {
+/// The granted scopes, deduplicated, in request order; unknown scopes are refused. `matrix` says
+/// whether the Matrix scopes are known (on the authorization-server listener).
+pub(crate) fn parse_scope(scope: &str, matrix: bool) -> Result<String, OAuthError> {
     let mut seen: Vec<&str> = Vec::new();
     for s in scope.split(' ').filter(|s| !s.is_empty()) {
-        if !SCOPES.contains(&s) {
+        if !(SCOPES.contains(&s) || matrix && matrix::is_matrix_scope(s)) {
             return Err(OAuthError::InvalidScope(
                 "a requested scope is not known to this server",
             ));
@@ -166,7 +189,11 @@ pub(crate) fn parse_scope(scope: &str) -> Result<String, OAuthError> {
     if seen.is_empty() {
         return Err(OAuthError::InvalidScope("the scope is empty"));
     }
-    Ok(seen.join(" "))
+    let scope = seen.join(" ");
+    if matrix {
+        matrix::check_scope(&scope)?;
+    }
+    Ok(scope)
 }
 
 pub(crate) fn has_scope(scope: &str, wanted: &str) -> bool {

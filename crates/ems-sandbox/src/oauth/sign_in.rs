@@ -99,20 +99,10 @@ pub(super) async fn password(
             Some(message),
         );
     };
-    let session_id = new_token();
-    let auth_time = now();
-    let lifetime = provider.config.session_lifetime_secs;
-    if let Err(e) = provider.store.create_session(
-        &session_id,
-        &user.id,
-        auth_time,
-        auth_time + i64::from(lifetime),
-    ) {
-        return request.refusal(OAuthError::Server(e)).into_response();
-    }
-    let set_cookie = format!(
-        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={lifetime}"
-    );
+    let (auth_time, set_cookie) = match start_session(provider, &user) {
+        Ok(started) => started,
+        Err(e) => return request.refusal(e).into_response(),
+    };
     // 303: the browser follows a POST's redirect with GET.
     request.issue_code(
         provider,
@@ -121,6 +111,27 @@ pub(super) async fn password(
         StatusCode::SEE_OTHER,
         Some(set_cookie),
     )
+}
+
+/// Starts a browser session for `user`: its authentication time and the `Set-Cookie` value.
+pub(super) fn start_session(
+    provider: &Provider,
+    user: &crate::store::User,
+) -> Result<(i64, String), OAuthError> {
+    let session_id = new_token();
+    let auth_time = now();
+    let lifetime = provider.config.session_lifetime_secs;
+    provider.store.create_session(
+        &session_id,
+        &user.id,
+        auth_time,
+        auth_time + i64::from(lifetime),
+    )?;
+    // Not `Secure`: the same session serves the http listener and the https one.
+    let set_cookie = format!(
+        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={lifetime}"
+    );
+    Ok((auth_time, set_cookie))
 }
 
 fn dummy_hash() -> &'static str {

@@ -17,8 +17,8 @@ use crate::secret::{new_token, now, s256_challenge, secrets_match};
 use crate::store::{CodeExchange, CodeGrant, IssuedTokens, RefreshRedemption};
 
 /// The authenticated client.
-struct Caller<'a> {
-    client: &'a ClientConfig,
+struct Caller {
+    client: ClientConfig,
 }
 
 /// Credentials from `Authorization: Basic`, each part form-urldecoded (RFC 6749 §2.3.1).
@@ -50,11 +50,11 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), OAu
     )))
 }
 
-fn authenticate<'a>(
-    provider: &'a Provider,
+fn authenticate(
+    provider: &Provider,
     headers: &HeaderMap,
     params: &Params,
-) -> Result<Caller<'a>, OAuthError> {
+) -> Result<Caller, OAuthError> {
     let (client_id, secret) = if let Some((id, secret)) = basic_credentials(headers).transpose()? {
         if params.get("client_secret").is_some() {
             return Err(OAuthError::InvalidRequest(
@@ -76,7 +76,7 @@ fn authenticate<'a>(
             params.get("client_secret").map(str::to_owned),
         )
     };
-    let Some(client) = provider.config.client(&client_id) else {
+    let Some(client) = super::matrix::registered(provider, &client_id)? else {
         return Err(OAuthError::InvalidClient("unknown client"));
     };
     match (&client.client_secret, secret) {
@@ -107,17 +107,19 @@ pub(super) async fn token(
     body: Bytes,
 ) -> Response {
     let basic = headers.contains_key(header::AUTHORIZATION);
-    let result = Params::parse(&body).and_then(|params| {
+    let result = async {
+        let params = Params::parse(&body)?;
         let caller = authenticate(&provider, &headers, &params)?;
         match params.get("grant_type") {
-            Some("authorization_code") => exchange_code(&provider, &caller, &params),
+            Some("authorization_code") => exchange_code(&provider, &caller, &params).await,
             Some("refresh_token") => refresh(&provider, &caller, &params),
             Some(_) => Err(OAuthError::UnsupportedGrantType(
                 "use authorization_code or refresh_token",
             )),
             None => Err(OAuthError::InvalidRequest("grant_type is missing")),
         }
-    });
+    }
+    .await;
     match result {
         Ok(body) => {
             let mut response = (StatusCode::OK, Json(body)).into_response();
@@ -134,11 +136,7 @@ pub(super) async fn token(
 }
 
 /// Whether a token request may redeem the code issued for `grant`.
-fn check_redemption(
-    caller: &Caller<'_>,
-    params: &Params,
-    grant: &CodeGrant,
-) -> Result<(), OAuthError> {
+fn check_redemption(caller: &Caller, params: &Params, grant: &CodeGrant) -> Result<(), OAuthError> {
     if grant.client_id != caller.client.client_id {
         return Err(OAuthError::InvalidGrant(
             "the code was issued to another client",
@@ -174,9 +172,9 @@ fn check_redemption(
     }
 }
 
-fn exchange_code(
+async fn exchange_code(
     provider: &Provider,
-    caller: &Caller<'_>,
+    caller: &Caller,
     params: &Params,
 ) -> Result<Value, OAuthError> {
     let code = params
@@ -189,7 +187,10 @@ fn exchange_code(
         Ok::<_, OAuthError>(IssuedTokens {
             access_token: new_token(),
             access_expires_at: now() + expires_in,
-            refresh_token: has_scope(&grant.scope, "offline_access").then(new_token),
+            // A Matrix client always gets one, as from MAS: its session outlives access tokens.
+            refresh_token: (has_scope(&grant.scope, "offline_access")
+                || super::matrix::opens_matrix_api(&grant.scope))
+            .then(new_token),
         })
     })?;
     let (grant, tokens) = match exchange {
@@ -202,6 +203,20 @@ fn exchange_code(
         CodeExchange::Refused(error) => return Err(error),
         CodeExchange::Granted(grant, tokens) => (grant, tokens),
     };
+    if let (Some(auth), Some(device)) = (&provider.matrix, super::matrix::device_of(&grant.scope)) {
+        // The homeserver learns of the user and the device before the first token is used; if
+        // it cannot, the tokens are withdrawn unseen.
+        let localpart = super::matrix::localpart(provider, &grant.user)?;
+        if let Err(e) = auth.provision(&localpart, &grant.user, device).await {
+            provider
+                .store
+                .revoke_token(&tokens.access_token, &grant.client_id)?;
+            if let Some(refresh) = &tokens.refresh_token {
+                provider.store.revoke_token(refresh, &grant.client_id)?;
+            }
+            return Err(e);
+        }
+    }
     let mut body = json!({
         "access_token": tokens.access_token,
         "token_type": "Bearer",
@@ -273,7 +288,7 @@ fn element_one_username(
     Ok(())
 }
 
-fn refresh(provider: &Provider, caller: &Caller<'_>, params: &Params) -> Result<Value, OAuthError> {
+fn refresh(provider: &Provider, caller: &Caller, params: &Params) -> Result<Value, OAuthError> {
     let token = params
         .get("refresh_token")
         .ok_or(OAuthError::InvalidRequest("refresh_token is missing"))?;
@@ -308,7 +323,7 @@ fn refresh(provider: &Provider, caller: &Caller<'_>, params: &Params) -> Result<
     let scope = match params.get("scope") {
         None => granted,
         Some(asked) => {
-            let asked = super::parse_scope(asked)?;
+            let asked = super::parse_scope(asked, provider.matrix.is_some())?;
             if !asked.split(' ').all(|s| has_scope(&granted, s)) {
                 return Err(OAuthError::InvalidScope(
                     "the scope is wider than the original grant",
@@ -344,16 +359,28 @@ pub(super) async fn revoke(
     body: Bytes,
 ) -> Response {
     let basic = headers.contains_key(header::AUTHORIZATION);
-    let result = Params::parse(&body).and_then(|params| {
+    let result = async {
+        let params = Params::parse(&body)?;
         let caller = authenticate(&provider, &headers, &params)?;
         let token = params
             .get("token")
             .ok_or(OAuthError::InvalidRequest("token is missing"))?;
+        if let Some(auth) = &provider.matrix {
+            // A Matrix session ends whole, by either of its tokens, as at MAS: the device goes
+            // with it.
+            let grant = provider
+                .store
+                .grant_of_token(token, &caller.client.client_id)?;
+            if let Some(grant) = grant.filter(|g| super::matrix::device_of(&g.scope).is_some()) {
+                return super::matrix::end_grant(&provider, auth, &grant).await;
+            }
+        }
         provider
             .store
             .revoke_token(token, &caller.client.client_id)?;
         Ok(())
-    });
+    }
+    .await;
     match result {
         Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response(),
         Err(e) => e.into_json_response(basic),

@@ -8,6 +8,7 @@
 
 mod account;
 mod grants;
+mod matrix;
 mod subscriptions;
 mod throttle;
 mod users;
@@ -20,6 +21,7 @@ use rusqlite::{params, Connection, OptionalExtension as _};
 pub use grants::{
     AccessTokenInfo, CodeExchange, CodeGrant, IssuedTokens, NewCode, RefreshRedemption,
 };
+pub use matrix::{LiveGrant, RegisteredClient};
 pub use subscriptions::{ElementOneHome, Homeservers};
 pub use throttle::{CheckResult, SignInLimits};
 pub use users::{password_matches, NewUser, User};
@@ -156,6 +158,20 @@ CREATE INDEX credential_checks_address ON credential_checks(address, checked_at)
     r"
 ALTER TABLE subscriptions ADD COLUMN sso_idp_id TEXT;
 ALTER TABLE subscriptions ADD COLUMN web_client_url TEXT;
+",
+    // The Matrix authorization server: clients registered through RFC 7591, and the users whose
+    // Matrix account there was deactivated (their EMS account lives on).
+    r"
+CREATE TABLE registered_clients (
+    client_id TEXT PRIMARY KEY,
+    redirect_uris TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE matrix_deactivations (
+    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    deactivated_at INTEGER NOT NULL
+);
 ",
 ];
 

@@ -41,7 +41,9 @@ pub enum DiscoveryError {
     /// The TLS handshake failed, typically an untrusted or wrong certificate.
     #[error(
         "Could not establish a secure connection to {host}: {detail}. The server's certificate \
-         is not trusted for this name; check the address, or ask the server's administrator."
+         is not trusted for this name; check the address, or ask the server's administrator. A \
+         server whose certificate comes from your organisation's own certificate authority is \
+         trusted when ELEMENT_ACCOUNTS_EXTRA_CA_FILE names that authority's PEM file."
     )]
     Tls {
         /// `host:port`.
