@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use test_support::app_under_test;
 use test_support::gui::AppUnderTest;
-use test_support::seeded::{seeded_sandbox, sign_in_as_admin, sign_in_to_ems};
+use test_support::seeded::{seeded_sandbox, seeded_sandbox_with, sign_in_as_admin, sign_in_to_ems};
 use test_support::synapse::Synapse;
 use test_support::synapse_admin::{login, whoami, Admin};
 use test_support::wait_for;
@@ -169,15 +169,15 @@ async fn an_admin_adds_a_colleague_within_the_seats_and_deactivates_them() {
 /// lifetime (so it refreshes the token): the app still manages the users afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_imports_a_team_and_the_command_line_runs_beside_the_app() {
-    use fantoccini::Locator;
-
     let synapse = Synapse::builder()
         .config("refreshable_access_token_lifetime: 10s\n")
         .start_in_background()
         .await;
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     admin.wait_for_last_seen(&synapse.admin_user).await;
-    let (sandbox, hosted) = seeded_sandbox(&synapse).await;
+    // EMS access tokens live 40 s, refreshed 30 s before they end: the command line below
+    // refreshes the EMS token too.
+    let (sandbox, hosted) = seeded_sandbox_with(&synapse, |b| b.access_token_lifetime(40)).await;
     let section = format!("seats-subscription-{hosted}");
     let app = app_under_test!()
         .ems_server(sandbox.issuer())
@@ -201,7 +201,15 @@ async fn an_admin_imports_a_team_and_the_command_line_runs_beside_the_app() {
     )
     .await;
 
-    // Twenty colleagues, more than the nine free seats: the plan offers to raise them.
+    import_team(&app, &section, &admin).await;
+    command_line_beside(&app, &section).await;
+    app.close().await;
+}
+
+/// Twenty colleagues, more than the nine free seats: the plan offers to raise them; once raised
+/// the import runs, with progress, a report and the passwords shown once.
+async fn import_team(app: &AppUnderTest, section: &str, admin: &Admin) {
+    use fantoccini::Locator;
     let file = app.home().join("team.csv");
     let mut rows = String::from("id,displayname,threepids\n");
     for n in 1..=20 {
@@ -262,8 +270,8 @@ async fn an_admin_imports_a_team_and_the_command_line_runs_beside_the_app() {
         "every generated password is shown once"
     );
     wait_counts(
-        &app,
-        &section,
+        app,
+        section,
         ["30", "21", "1", "9"],
         "the ledger after the import",
     )
@@ -273,8 +281,11 @@ async fn an_admin_imports_a_team_and_the_command_line_runs_beside_the_app() {
     app.wait_gone("seats-import-passwords").await;
     app.wait_count("seats-audit-entry", 20, Duration::from_secs(30))
         .await;
+}
 
-    // The command line, while the app is open, past the admin's token lifetime.
+/// The command line, while the app is open, past the admin's Matrix token and the EMS token's
+/// refresh point: afterwards the app still reaches EMS and manages the users.
+async fn command_line_beside(app: &AppUnderTest, section: &str) {
     tokio::time::sleep(Duration::from_secs(11)).await;
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_element-accounts"))
         .args(["seats", "status", "--json"])
@@ -308,11 +319,27 @@ async fn an_admin_imports_a_team_and_the_command_line_runs_beside_the_app() {
         .await;
     app.click("seats-new-submit").await;
     wait_counts(
-        &app,
-        &section,
+        app,
+        section,
         ["30", "22", "1", "8"],
         "a user added after the command line",
     )
     .await;
-    app.close().await;
+
+    // The EMS pane loads the account afresh: the app takes the EMS tokens the command line
+    // rotated, and stays signed in.
+    app.click("nav-ems").await;
+    app.wait_for_css("[data-testid='ems-account-status'][data-status='signed_in']")
+        .await;
+    app.wait_text(
+        "ems-account-email-address",
+        |t| t.contains('@'),
+        "the EMS account loads",
+    )
+    .await;
+    assert_eq!(
+        app.count("ems-stale").await,
+        0,
+        "fresh from EMS, not the cached copy"
+    );
 }

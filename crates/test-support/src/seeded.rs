@@ -60,12 +60,19 @@ pub fn seed_demo(fresh: &Fresh<'_>) -> Demo {
 /// The sandbox, seeded with the demo customer, whose hosted homeserver and Element One are
 /// `synapse`; returns it with the hosted subscription's id.
 pub async fn seeded_sandbox(synapse: &Synapse) -> (TestSandbox, String) {
-    let (sandbox, demo) = SandboxBuilder::new()
+    seeded_sandbox_with(synapse, |builder| builder).await
+}
+
+/// The same, with the builder changed by `change` first (a short token lifetime, say).
+pub async fn seeded_sandbox_with(
+    synapse: &Synapse,
+    change: impl FnOnce(SandboxBuilder) -> SandboxBuilder,
+) -> (TestSandbox, String) {
+    let builder = SandboxBuilder::new()
         .app_client()
         .hosted_on(synapse.address())
-        .element_one_on(synapse.address())
-        .start_with(seed_demo)
-        .await;
+        .element_one_on(synapse.address());
+    let (sandbox, demo) = change(builder).start_with(seed_demo).await;
     (sandbox, demo.hosted)
 }
 
