@@ -15,7 +15,6 @@ use accounts_core::seats::audit::AUDIT_FILE;
 use accounts_core::seats::SeatsTarget;
 use accounts_core::vault::{SubscriptionLink, Vault};
 use accounts_core::Accounts;
-use ems_api::{NewHostedHomeserver, NewSubscription};
 use serde_json::Value;
 use test_support::browser::{Browser, Player};
 use test_support::sandbox::{SandboxBuilder, TestSandbox};
@@ -99,22 +98,7 @@ async fn stack() -> (Synapse, TestSandbox, String) {
         .access_token_lifetime(40)
         .placeholder_homeservers()
         .hosted_on(synapse.address())
-        .start_with(|fresh| {
-            fresh
-                .store
-                .create_subscription(
-                    &fresh.users[0].id,
-                    &NewSubscription::HostedHomeserver(NewHostedHomeserver {
-                        seats: 4,
-                        admin_contact: None,
-                        server_name: None,
-                    }),
-                    fresh.homeservers,
-                )
-                .expect("a hosted homeserver on the test Synapse")
-                .id()
-                .to_owned()
-        })
+        .start_with_hosted(4)
         .await;
     (synapse, sandbox, subscription_id)
 }

@@ -63,6 +63,29 @@ async fn wait_counts(app: &AppUnderTest, section: &str, wanted: [&str; 4], what:
     .await;
 }
 
+/// Signs in to EMS in the system browser, finds the subscription in the Seats pane with no
+/// admin here yet, signs in as the homeserver's admin, and waits for the first ledger: the
+/// seeded seats against the admin alone (paid, accounts, active, free).
+async fn administer(app: &AppUnderTest, synapse: &Synapse, hosted: &str, section: &str) {
+    sign_in_to_ems(app, hosted).await;
+    app.click("nav-seats").await;
+    app.wait_text(
+        section,
+        |t| t.contains(&synapse.server_name),
+        "the hosted homeserver is not in the Seats pane",
+    )
+    .await;
+    sign_in_as_admin(app, synapse, hosted).await;
+    app.click("nav-seats").await;
+    wait_counts(
+        app,
+        section,
+        [SEEDED_SEATS, "1", "1", "9"],
+        "the first ledger",
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_adds_a_colleague_within_the_seats_and_deactivates_them() {
     let synapse = Synapse::start();
@@ -79,28 +102,7 @@ async fn an_admin_adds_a_colleague_within_the_seats_and_deactivates_them() {
         .launch()
         .await;
 
-    // Sign in to EMS in the system browser.
-    sign_in_to_ems(&app, &hosted).await;
-
-    // The Seats pane finds the subscription, and no admin here yet: sign in as the admin.
-    app.click("nav-seats").await;
-    app.wait_text(
-        &section,
-        |t| t.contains(&synapse.server_name),
-        "the hosted homeserver is not in the Seats pane",
-    )
-    .await;
-    sign_in_as_admin(&app, &synapse, &hosted).await;
-
-    // Paid, accounts, active, free: the seeded seats against the admin alone.
-    app.click("nav-seats").await;
-    wait_counts(
-        &app,
-        &section,
-        [SEEDED_SEATS, "1", "1", "9"],
-        "the first ledger",
-    )
-    .await;
+    administer(&app, &synapse, &hosted, &section).await;
     app.wait_count("seats-user-admin", 1, Duration::from_secs(30))
         .await;
 
@@ -183,23 +185,7 @@ async fn an_admin_imports_a_team_and_the_command_line_runs_beside_the_app() {
         .ems_server(sandbox.issuer())
         .launch()
         .await;
-    sign_in_to_ems(&app, &hosted).await;
-    app.click("nav-seats").await;
-    app.wait_text(
-        &section,
-        |t| t.contains(&synapse.server_name),
-        "the hosted homeserver is not in the Seats pane",
-    )
-    .await;
-    sign_in_as_admin(&app, &synapse, &hosted).await;
-    app.click("nav-seats").await;
-    wait_counts(
-        &app,
-        &section,
-        [SEEDED_SEATS, "1", "1", "9"],
-        "the first ledger",
-    )
-    .await;
+    administer(&app, &synapse, &hosted, &section).await;
 
     import_team(&app, &section, &admin).await;
     command_line_beside(&app, &section).await;

@@ -23,7 +23,6 @@ use accounts_core::seats::{
 };
 use accounts_core::vault::{MemoryStore, SubscriptionLink, Vault};
 use accounts_core::Accounts;
-use ems_api::{NewHostedHomeserver, NewSubscription};
 use test_support::browser::{Browser, Player};
 use test_support::sandbox::{SandboxBuilder, TestSandbox};
 use test_support::synapse::Synapse;
@@ -57,22 +56,7 @@ async fn stack() -> Stack {
         .app_client()
         .placeholder_homeservers()
         .hosted_on(synapse.address())
-        .start_with(|fresh| {
-            fresh
-                .store
-                .create_subscription(
-                    &fresh.users[0].id,
-                    &NewSubscription::HostedHomeserver(NewHostedHomeserver {
-                        seats: SEATS,
-                        admin_contact: None,
-                        server_name: None,
-                    }),
-                    fresh.homeservers,
-                )
-                .expect("a hosted homeserver on the test Synapse")
-                .id()
-                .to_owned()
-        })
+        .start_with_hosted(SEATS)
         .await;
     let admin = Admin::sign_in(&synapse.url, &synapse.admin_user, &synapse.admin_password).await;
     Stack {

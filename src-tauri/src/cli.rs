@@ -358,26 +358,26 @@ async fn change(desk: &Arc<Desk>, command: SeatsCommand, out: Output) -> Result<
             display_name,
             email,
         } => {
-            let change = desk
-                .add_user(&NewSeatUser {
-                    username,
-                    display_name,
-                    email,
-                })
-                .await?;
-            out.show(&change, said("added"))
+            let user = NewSeatUser {
+                username,
+                display_name,
+                email,
+            };
+            out.show(&desk.add_user(&user).await?, said("added"))
         }
-        SeatsCommand::Deactivate { user_id, erase } => {
-            let change = desk.deactivate(&user_id, erase).await?;
-            out.show(&change, said("deactivated"))
-        }
+        SeatsCommand::Deactivate { user_id, erase } => out.show(
+            &desk.deactivate(&user_id, erase).await?,
+            said("deactivated"),
+        ),
         SeatsCommand::Reactivate {
             user_id,
             password_stdin,
         } => {
             let password = read_password(password_stdin)?;
-            let change = desk.reactivate(&user_id, password).await?;
-            out.show(&change, said("reactivated"))
+            out.show(
+                &desk.reactivate(&user_id, password).await?,
+                said("reactivated"),
+            )
         }
         SeatsCommand::ResetPassword {
             user_id,

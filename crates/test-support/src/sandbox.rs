@@ -194,6 +194,28 @@ impl SandboxBuilder {
         self.start_with(|_| ()).await.0
     }
 
+    /// Starts the sandbox with a hosted-homeserver subscription of `seats` seats for the first
+    /// user, on the homeserver `hosted_on` named; returns it with the subscription's id.
+    pub async fn start_with_hosted(self, seats: u32) -> (TestSandbox, String) {
+        self.start_with(move |fresh| {
+            fresh
+                .store
+                .create_subscription(
+                    &fresh.users[0].id,
+                    &ems_api::NewSubscription::HostedHomeserver(ems_api::NewHostedHomeserver {
+                        seats,
+                        admin_contact: None,
+                        server_name: None,
+                    }),
+                    fresh.homeservers,
+                )
+                .expect("a hosted homeserver subscription")
+                .id()
+                .to_owned()
+        })
+        .await
+    }
+
     /// Starts the sandbox after `prepare` has been given its fresh database (to create
     /// subscriptions, or seed it): what `prepare` returns comes back with the sandbox.
     pub async fn start_with<T: Send + 'static>(

@@ -14,7 +14,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::desk::localpart_error;
+use super::ledger::localpart_error;
 use super::ledger::SeatUser;
 use super::SeatsError;
 use crate::vault::Secret;

@@ -20,8 +20,9 @@ use super::csv_file::{self, UsersFile};
 use super::import::{
     self, GeneratedPassword, ImportPlan, ImportProgress, ImportReport, ReportRow, RowOutcome,
 };
+use super::ledger::localpart_error;
 use super::ledger::{SeatLedger, SeatUser};
-use super::password::generate_password;
+use super::password::{generate_password, OneTimePassword};
 use super::{SeatAdmin, SeatsError, SeatsTarget};
 use crate::vault::Secret;
 
@@ -63,31 +64,6 @@ pub struct SeatUserChange {
     /// The password the app generated, to show once; `None` when the admin typed one.
     #[ts(type = "string | null")]
     pub password: Option<OneTimePassword>,
-}
-
-/// A password the app generated for someone else, sent to the UI once to be shown. `Debug`
-/// hides it, so it cannot reach a log.
-#[derive(Clone)]
-pub struct OneTimePassword(pub(super) Secret);
-
-impl OneTimePassword {
-    /// The password, to show or type.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        self.0.expose()
-    }
-}
-
-impl std::fmt::Debug for OneTimePassword {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl Serialize for OneTimePassword {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.0.expose())
-    }
 }
 
 /// A registration token, with whether its uses exceed the free seats.
@@ -954,26 +930,6 @@ fn user_id_for(typed: &str, server_name: &str) -> Result<String, SeatsError> {
         return Err(SeatsError::InvalidInput(why));
     }
     Ok(format!("@{localpart}:{server_name}"))
-}
-
-/// Why `localpart` cannot be a user name, in words; `None` when it can.
-pub(super) fn localpart_error(localpart: &str) -> Option<String> {
-    let bad = localpart.chars().find(|c| !is_localpart_char(*c))?;
-    let hint = if bad.is_ascii_uppercase() {
-        format!(
-            " User names are lower case: try '{}'.",
-            localpart.to_ascii_lowercase()
-        )
-    } else {
-        String::new()
-    };
-    Some(format!(
-        "A user name may hold only a–z, 0–9 and . _ = - / +, not '{bad}'.{hint}"
-    ))
-}
-
-fn is_localpart_char(c: char) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit() || "._=-/+".contains(c)
 }
 
 fn non_empty(value: Option<&str>) -> Option<&str> {

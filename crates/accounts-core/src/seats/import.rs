@@ -11,7 +11,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::csv_file::{UserRow, UsersFile};
-use super::desk::OneTimePassword;
+use super::password::OneTimePassword;
 
 /// What the plan will do with a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]

@@ -113,6 +113,26 @@ pub fn localpart(user_id: &str) -> &str {
     rest.split_once(':').map_or(rest, |(local, _)| local)
 }
 
+/// Why `localpart` cannot be a user name, in words; `None` when it can.
+pub(super) fn localpart_error(localpart: &str) -> Option<String> {
+    let bad = localpart.chars().find(|c| !is_localpart_char(*c))?;
+    let hint = if bad.is_ascii_uppercase() {
+        format!(
+            " User names are lower case: try '{}'.",
+            localpart.to_ascii_lowercase()
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "A user name may hold only a–z, 0–9 and . _ = - / +, not '{bad}'.{hint}"
+    ))
+}
+
+fn is_localpart_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || "._=-/+".contains(c)
+}
+
 /// Why the ledger wants attention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -35,13 +35,13 @@ mod sessions;
 pub use admin_api::{now_ms, AdminApi, Refresh, RegistrationToken, UserPage, UserSession};
 pub use audit::{AuditEntry, AuditLog, AuditResult};
 pub use desk::{
-    Desk, NewRegistrationToken, NewSeatUser, OneTimePassword, RegistrationTokenView,
-    SeatUserChange, TokenList, UsersPage,
+    Desk, NewRegistrationToken, NewSeatUser, RegistrationTokenView, SeatUserChange, TokenList,
+    UsersPage,
 };
 pub use error::SeatsError;
 pub use import::{ImportPlan, ImportProgress, ImportReport};
 pub use ledger::{localpart, SeatLedger, SeatUser, SeatWarning, SeatWarningKind, UserFacts};
-pub use password::generate_password;
+pub use password::{generate_password, OneTimePassword};
 pub use sessions::AdminSessions;
 
 use crate::ems::{EmsAccountStatus, EmsAccounts};

@@ -1,8 +1,34 @@
 //! Passwords the app makes for new and reset accounts: shown to the admin once, never kept.
 
 use rand::Rng;
+use serde::Serialize;
 
 use crate::vault::Secret;
+
+/// A password the app generated for someone else, sent to the UI once to be shown. `Debug`
+/// hides it, so it cannot reach a log.
+#[derive(Clone)]
+pub struct OneTimePassword(pub(super) Secret);
+
+impl OneTimePassword {
+    /// The password, to show or type.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+}
+
+impl std::fmt::Debug for OneTimePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Serialize for OneTimePassword {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.expose())
+    }
+}
 
 /// Letters and digits that cannot be confused with each other when read aloud or retyped.
 const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
