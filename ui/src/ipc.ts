@@ -341,6 +341,21 @@ export const matrixSsoFinish = (): Promise<MatrixAccountView> => call<MatrixAcco
 /** Gives up the single sign-on in progress; nothing is kept. */
 export const matrixSsoCancel = (): Promise<void> => call<void>('matrix_sso_cancel');
 
+/** Starts an OAuth 2.0 sign-in (a new account with `createAccount`) and opens the browser there. */
+export const matrixOauthStart = (
+  homeserver: string,
+  createAccount: boolean,
+  accountId: string | null,
+  subscription: SubscriptionLink | null = null,
+): Promise<BrowserHandoff> =>
+  call<BrowserHandoff>('matrix_oauth_start', { homeserver, createAccount, accountId, subscription });
+
+/** Waits for the browser to come back from the authorization server; resolves with the account. */
+export const matrixOauthFinish = (): Promise<MatrixAccountView> => call<MatrixAccountView>('matrix_oauth_finish');
+
+/** Gives up the OAuth 2.0 sign-in in progress; nothing is kept. */
+export const matrixOauthCancel = (): Promise<void> => call<void>('matrix_oauth_cancel');
+
 /** Waits until the homeserver accepts the request parked for SSO re-authentication. */
 export const uiaSsoFinish = (): Promise<void> => call<void>('uia_sso_finish');
 
