@@ -3,8 +3,8 @@
 //! https, with a cookie-keeping HTTP client playing the browser and the real Secret Service
 //! holding the tokens: sign-in with the device the app chose, a restart restoring the session, a
 //! refresh saved at once, sign-out revoking the session, a new account through `prompt=create`
-//! with the registration kept per authorization server, and a password sign-in refused with a
-//! clear message. Run under `dbus-run-session -- scripts/session-env`.
+//! with the registration kept per authorization server, a password sign-in refused with a
+//! clear message, and each account-management URL carrying its action. Run under `dbus-run-session -- scripts/session-env`.
 
 use std::time::Duration;
 
@@ -158,6 +158,49 @@ async fn oauth_signs_in_restores_refreshes_signs_out_and_creates_accounts() {
             device_id: chosen.clone()
         },
         "restored after a restart"
+    );
+
+    // Account management opens at the authorization server, each URL with its action.
+    let management = app
+        .account_management(&account.id)
+        .await
+        .expect("the homeserver answers")
+        .expect("it delegates account management");
+    let names: Vec<&str> = management.actions.iter().map(|a| a.name.as_str()).collect();
+    assert!(
+        names.contains(&"devices_list") && names.contains(&"device_view"),
+        "{names:?}"
+    );
+    for action in &management.actions {
+        let device = action.per_device.then_some(chosen.as_str());
+        let handoff = app
+            .open_account_management(&account.id, &action.action, device)
+            .await
+            .expect("the page's address");
+        assert!(handoff.url.starts_with(&management.url), "{}", handoff.url);
+        assert_eq!(
+            query_param(&handoff.url, "action").as_deref(),
+            Some(action.action.as_str())
+        );
+        assert_eq!(query_param(&handoff.url, "device_id").as_deref(), device);
+    }
+    assert!(matches!(
+        app.open_account_management(&account.id, "org.matrix.device_view", None)
+            .await,
+        Err(MatrixError::InvalidInput { .. })
+    ));
+    let devices_page = browser
+        .get(
+            &app.open_account_management(&account.id, "devices_list", None)
+                .await
+                .expect("the devices page's address")
+                .url,
+        )
+        .await;
+    assert_eq!(
+        devices_page.status,
+        reqwest::StatusCode::OK,
+        "the signed-in browser sees the devices page"
     );
 
     // A refresh is saved at once, still as an OAuth 2.0 session.

@@ -64,6 +64,8 @@ macro_rules! app_commands {
             commands::matrix_oauth::matrix_oauth_start,
             commands::matrix_oauth::matrix_oauth_finish,
             commands::matrix_oauth::matrix_oauth_cancel,
+            commands::matrix_oauth::matrix_account_management,
+            commands::matrix_oauth::matrix_account_manage_open,
             commands::uia_sso::uia_sso_finish,
             commands::uia_sso::uia_sso_done,
             commands::uia_sso::uia_sso_cancel,

@@ -607,6 +607,30 @@ address: string,
  */
 added_at: number, };
 
+export type AccountManagement = { 
+/**
+ * The account-management page.
+ */
+url: string, 
+/**
+ * The actions it serves, in the server's order.
+ */
+actions: Array<ManageAction>, };
+
+export type ManageAction = { 
+/**
+ * The action as the server names it (`org.matrix.devices_list`).
+ */
+action: string, 
+/**
+ * Its short name, without `org.matrix.` (`devices_list`), for buttons.
+ */
+name: string, 
+/**
+ * Whether it concerns one session, whose device id it then takes.
+ */
+per_device: boolean, };
+
 export type UiaStep = { "status": "done" } | { "status": "auth_required", 
 /**
  * What the server asks for.
@@ -1207,6 +1231,8 @@ export type Command =
   | 'matrix_oauth_start'
   | 'matrix_oauth_finish'
   | 'matrix_oauth_cancel'
+  | 'matrix_account_management'
+  | 'matrix_account_manage_open'
   | 'uia_sso_finish'
   | 'uia_sso_done'
   | 'uia_sso_cancel'

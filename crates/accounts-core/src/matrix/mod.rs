@@ -34,8 +34,8 @@ pub use homeserver::{
     ServerName,
 };
 pub use manage::{
-    image_type, AvatarImage, DeviceView, MatrixProfile, PasswordChange, ThreepidView,
-    MAX_AVATAR_BYTES,
+    account_management_url, image_type, AccountManagement, AvatarImage, DeviceView, ManageAction,
+    MatrixProfile, PasswordChange, ThreepidView, MAX_AVATAR_BYTES,
 };
 pub use register::{
     AccountCreation, NewAccount, RegistrationError, RegistrationOffer, RegistrationProgress,
