@@ -4,7 +4,8 @@
 //! holding the tokens: sign-in with the device the app chose, a restart restoring the session, a
 //! refresh saved at once, sign-out revoking the session, a new account through `prompt=create`
 //! with the registration kept per authorization server, a password sign-in refused with a
-//! clear message, and each account-management URL carrying its action. Run under `dbus-run-session -- scripts/session-env`.
+//! clear message, each account-management URL carrying its action, and a session revoked on the
+//! provider's device page shown as signed out on the server. Run under `dbus-run-session -- scripts/session-env`.
 
 use std::time::Duration;
 
@@ -283,7 +284,30 @@ async fn oauth_signs_in_restores_refreshes_signs_out_and_creates_accounts() {
         created.user_id,
         format!("@pia:{}", stack.synapse.server_name)
     );
-    assert!(matches!(created.session, SessionState::SignedIn { .. }));
-    app.sign_out(&created.id).await.expect("sign out");
+    let SessionState::SignedIn { device_id: pias } = created.session.clone() else {
+        panic!("Pia's session is confirmed: {:?}", created.session);
+    };
+
+    // Pia signs the app's session out on the provider's device page: the app says so.
+    let device_page = app
+        .open_account_management(&created.id, "device_view", Some(&pias))
+        .await
+        .expect("the device page's address")
+        .url;
+    let page = newcomer.get(&device_page).await;
+    assert_eq!(page.status, reqwest::StatusCode::OK, "{}", page.body);
+    let signed_out = newcomer.click(&page, "sign-out-device").await;
+    assert!(
+        signed_out.status.is_success() || signed_out.status.is_redirection(),
+        "{signed_out:?}"
+    );
+    assert_eq!(
+        app.sessions().check(&created.id).await,
+        SessionState::SignedOutOnServer,
+        "a session revoked at the provider is shown as signed out on the server"
+    );
+    app.sign_out(&created.id)
+        .await
+        .expect("signing out here still forgets it");
     stack.shutdown().await;
 }

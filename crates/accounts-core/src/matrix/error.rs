@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use matrix_sdk::authentication::oauth::error::RequestTokenError;
+use matrix_sdk::authentication::oauth::OAuthError;
 use matrix_sdk::{HttpError, RefreshTokenError};
 use url::Url;
 
@@ -264,6 +266,12 @@ pub(crate) fn is_signed_out(error: &HttpError) -> bool {
                     .is_some_and(|e| matches!(e.status_code.as_u16(), 401 | 403))
         }
         HttpError::RefreshToken(RefreshTokenError::RefreshTokenRequired) => true,
+        // An OAuth 2.0 session whose refresh the authorization server answered with an error
+        // (`invalid_grant` for a revoked session); a refresh it never answered is no verdict.
+        HttpError::RefreshToken(RefreshTokenError::OAuth(inner)) => matches!(
+            inner.as_ref(),
+            OAuthError::RefreshToken(RequestTokenError::ServerResponse(_))
+        ),
         other => unknown_token(other),
     }
 }
