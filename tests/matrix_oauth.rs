@@ -289,12 +289,12 @@ async fn oauth_signs_in_restores_refreshes_signs_out_and_creates_accounts() {
     };
 
     // Pia signs the app's session out on the provider's device page: the app says so.
-    let device_page = app
+    let pias_page = app
         .open_account_management(&created.id, "device_view", Some(&pias))
         .await
         .expect("the device page's address")
         .url;
-    let page = newcomer.get(&device_page).await;
+    let page = newcomer.get(&pias_page).await;
     assert_eq!(page.status, reqwest::StatusCode::OK, "{}", page.body);
     let signed_out = newcomer.click(&page, "sign-out-device").await;
     assert!(
