@@ -148,6 +148,30 @@ async fn oauth_signs_in_restores_refreshes_signs_out_and_creates_accounts() {
         "no token in the file"
     );
 
+    // Signed in already: a second sign-in of the same user is refused, its session revoked, and
+    // the first one goes on.
+    let handoff = app
+        .begin_oauth_sign_in(request(&stack, false))
+        .await
+        .expect("the OAuth 2.0 sign-in starts");
+    let again_back = query_param(&handoff.url, "redirect_uri").expect("a redirect_uri");
+    let again_player = Player::new(EMAIL, PASSWORD).until(&again_back);
+    let (again, _) = tokio::join!(
+        app.finish_oauth_sign_in(),
+        again_player.play(&browser, &handoff.url)
+    );
+    assert!(
+        matches!(again, Err(MatrixError::AlreadySignedIn { .. })),
+        "got {again:?}"
+    );
+    assert_eq!(
+        whoami(&stack.synapse.url, &session.tokens.access_token)
+            .await
+            .map(|(_, d)| d),
+        Ok(chosen.clone()),
+        "the first session goes on"
+    );
+
     // A restart restores the session from the keyring as an OAuth 2.0 session.
     drop(app);
     let app = accounts(data.path(), &vault, &registry, &roots);

@@ -378,9 +378,19 @@ impl MatrixAccounts {
                 refresh_token: session.user.tokens.refresh_token.map(Secret::new),
                 oauth_client_id: Some(session.client_id.as_str().to_owned()),
             };
-            self.sessions
+            let kept = self
+                .sessions
                 .adopt(&homeserver, grant, pending.target)
-                .await
+                .await;
+            if kept.is_err() {
+                // A session the app does not keep (already signed in here, or it could not be
+                // recorded) is revoked at the authorization server: the homeserver's `/logout`,
+                // which the shared path tries, is not served under delegated auth.
+                if let Err(error) = oauth.logout().await {
+                    log::warn!("could not revoke an unused OAuth 2.0 session: {error}");
+                }
+            }
+            kept
         }
         .await;
         callback.respond(Reply::Page(if signed_in.is_ok() {
