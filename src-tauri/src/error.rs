@@ -229,6 +229,11 @@ mod tests {
                 "matrix_login_token_refused",
             ),
             (
+                ErrorCode::MatrixSignsInWithOauth,
+                "matrix_signs_in_with_oauth",
+            ),
+            (ErrorCode::MatrixOauthFailed, "matrix_oauth_failed"),
+            (
                 ErrorCode::MatrixReauthNotOffered,
                 "matrix_reauth_not_offered",
             ),

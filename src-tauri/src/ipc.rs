@@ -111,6 +111,8 @@ mod tests {
             accounts_core::matrix::AvatarImage::decl(),
             accounts_core::matrix::DeviceView::decl(),
             accounts_core::matrix::ThreepidView::decl(),
+            accounts_core::matrix::AccountManagement::decl(),
+            accounts_core::matrix::ManageAction::decl(),
             accounts_core::matrix::UiaStep::decl(),
             accounts_core::matrix::UiaChallenge::decl(),
             accounts_core::matrix::UiaFlow::decl(),

@@ -19,6 +19,7 @@ import type {
   SubscriptionLink,
 } from './bindings';
 import type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaStep } from './bindings';
+import type { AccountManagement } from './bindings';
 import type { BrowserHandoff, ElementOne, ElementOneSignedIn } from './bindings';
 import type {
   NewRegistrationToken,
@@ -53,6 +54,7 @@ export type {
 } from './bindings';
 export type { HomeserverInfo, IdentityProvider, LoginMethods, MatrixAccountView, SessionState } from './bindings';
 export type { AvatarImage, DeviceView, MatrixProfile, ThreepidView, UiaAnswer, UiaChallenge, UiaFlow, UiaStep } from './bindings';
+export type { AccountManagement, ManageAction } from './bindings';
 // Matrix account creation (registration).
 export type { RegistrationOffer, RegistrationProgress, RegistrationStep, TermsPolicy } from './bindings';
 import type { RegistrationOffer, RegistrationProgress } from './bindings';
@@ -340,6 +342,29 @@ export const matrixSsoFinish = (): Promise<MatrixAccountView> => call<MatrixAcco
 
 /** Gives up the single sign-on in progress; nothing is kept. */
 export const matrixSsoCancel = (): Promise<void> => call<void>('matrix_sso_cancel');
+
+/** Starts an OAuth 2.0 sign-in (a new account with `createAccount`) and opens the browser there. */
+export const matrixOauthStart = (
+  homeserver: string,
+  createAccount: boolean,
+  accountId: string | null,
+  subscription: SubscriptionLink | null = null,
+): Promise<BrowserHandoff> =>
+  call<BrowserHandoff>('matrix_oauth_start', { homeserver, createAccount, accountId, subscription });
+
+/** Waits for the browser to come back from the authorization server; resolves with the account. */
+export const matrixOauthFinish = (): Promise<MatrixAccountView> => call<MatrixAccountView>('matrix_oauth_finish');
+
+/** Gives up the OAuth 2.0 sign-in in progress; nothing is kept. */
+export const matrixOauthCancel = (): Promise<void> => call<void>('matrix_oauth_cancel');
+
+/** Where the account's homeserver delegates account management (null: the app manages it). */
+export const matrixAccountManagement = (id: string): Promise<AccountManagement | null> =>
+  call<AccountManagement | null>('matrix_account_management', { id });
+
+/** Opens the account-management page for one action (a session's own with its device id). */
+export const matrixAccountManageOpen = (id: string, action: string, deviceId: string | null = null): Promise<BrowserHandoff> =>
+  call<BrowserHandoff>('matrix_account_manage_open', { id, action, deviceId });
 
 /** Waits until the homeserver accepts the request parked for SSO re-authentication. */
 export const uiaSsoFinish = (): Promise<void> => call<void>('uia_sso_finish');

@@ -165,6 +165,10 @@ pub enum ErrorCode {
     MatrixSsoFailed,
     /// The homeserver refused the login token from single sign-on (expired or used).
     MatrixLoginTokenRefused,
+    /// The homeserver signs in with OAuth 2.0 only: a password is not taken there.
+    MatrixSignsInWithOauth,
+    /// An OAuth 2.0 sign-in, refresh or revocation did not complete.
+    MatrixOauthFailed,
     /// The server does not offer single sign-on to confirm the action.
     MatrixReauthNotOffered,
     /// The user cancelled confirming their identity; nothing was changed.

@@ -8,6 +8,7 @@ pub mod bridge;
 pub mod ems;
 pub mod matrix;
 pub mod matrix_manage;
+pub mod matrix_oauth;
 pub mod matrix_register;
 pub mod matrix_sso;
 pub mod seats;

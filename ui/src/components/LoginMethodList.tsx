@@ -13,10 +13,7 @@ export function LoginMethodList({ methods }: { methods: LoginMethods }) {
         </li>
       )}
       {methods.oauth && (
-        <li data-method="oauth">
-          This server uses OAuth 2.0 next-generation sign-in, which this version of Element Accounts cannot do
-          yet.
-        </li>
+        <li data-method="oauth">OAuth 2.0 (next-generation sign-in, in your browser)</li>
       )}
       {none && <li>This server offers no sign-in method that Element Accounts knows.</li>}
       {!methods.password && !none && <li>Password sign-in is not offered by this server.</li>}

@@ -1,12 +1,19 @@
 import { useEffect, useState } from 'preact/hooks';
 import { matrixDeleteDevices, matrixDeleteDevicesSso, matrixDevices, matrixRenameDevice, toIpcError, type DeviceView } from '../ipc';
 import { useAction } from '../useAction';
+import type { ManageAction } from '../ipc';
+import { ManageActionButtons } from './MatrixAccountManagement';
 import type { Protect } from './MatrixManage';
 import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
   accountId: string;
   protect: Protect;
+  /**
+   * The actions the homeserver's authorization server serves, when it delegates account
+   * management: a session's own open there (signing out included), instead of in the app.
+   */
+  delegated?: ManageAction[] | null;
 }
 
 function lastSeen(device: DeviceView): string {
@@ -15,7 +22,8 @@ function lastSeen(device: DeviceView): string {
 }
 
 /** The account's sessions: rename any, sign out others (the server asks for the password). */
-export function MatrixDevices({ accountId, protect }: Props) {
+export function MatrixDevices({ accountId, protect, delegated = null }: Props) {
+  const deviceActions = delegated?.filter((a) => a.per_device) ?? [];
   const [devices, setDevices] = useState<DeviceView[] | null>(null);
   const [selected, setSelected] = useState<string[]>([]);
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
@@ -71,7 +79,7 @@ export function MatrixDevices({ accountId, protect }: Props) {
         <ul class="devices" data-testid="matrix-devices">
           {devices.map((device) => (
             <li key={device.device_id} data-testid={`device-${device.device_id}`} data-current={device.current ? 'true' : 'false'}>
-              {!device.current && (
+              {!device.current && !delegated && (
                 <input
                   type="checkbox"
                   data-testid={`device-select-${device.device_id}`}
@@ -115,14 +123,17 @@ export function MatrixDevices({ accountId, protect }: Props) {
                   Rename
                 </button>
               )}
+              {delegated && <ManageActionButtons accountId={accountId} actions={deviceActions} deviceId={device.device_id} />}
             </li>
           ))}
         </ul>
       )}
       {error && <ErrorBanner error={error} />}
-      <button type="button" data-testid="matrix-sign-out-devices" disabled={busy || selected.length === 0} onClick={signOut}>
-        Sign out the selected sessions
-      </button>
+      {!delegated && (
+        <button type="button" data-testid="matrix-sign-out-devices" disabled={busy || selected.length === 0} onClick={signOut}>
+          Sign out the selected sessions
+        </button>
+      )}
     </section>
   );
 }

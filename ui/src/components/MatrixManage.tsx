@@ -1,5 +1,6 @@
-import { useState } from 'preact/hooks';
-import type { MatrixAccountView, UiaAnswer, UiaStep } from '../ipc';
+import { useEffect, useState } from 'preact/hooks';
+import { matrixAccountManagement, type AccountManagement, type MatrixAccountView, type UiaAnswer, type UiaStep } from '../ipc';
+import { MatrixAccountManagement } from './MatrixAccountManagement';
 import { MatrixDeactivate } from './MatrixDeactivate';
 import { MatrixDevices } from './MatrixDevices';
 import { MatrixPasswordForm } from './MatrixPasswordForm';
@@ -30,6 +31,16 @@ interface Props {
 /** Everything Element's account settings offer, for one signed-in account. */
 export function MatrixManage({ account, onChanged, onClose }: Props) {
   const [pending, setPending] = useState<(PendingAuth & { onDone: () => void }) | null>(null);
+  // `undefined` while asked; `null` when the homeserver does not delegate account management.
+  const [delegated, setDelegated] = useState<AccountManagement | null | undefined>(undefined);
+
+  useEffect(() => {
+    setDelegated(undefined);
+    matrixAccountManagement(account.id).then(
+      (management) => setDelegated(management ?? null),
+      () => setDelegated(null),
+    );
+  }, [account.id]);
 
   const protect: Protect = (title, action, onDone, sso) =>
     action(null).then((step) => {
@@ -58,18 +69,23 @@ export function MatrixManage({ account, onChanged, onClose }: Props) {
         />
       )}
       <MatrixProfileEditor accountId={account.id} onChanged={onChanged} />
-      <MatrixDevices accountId={account.id} protect={protect} />
-      <MatrixPasswordForm accountId={account.id} />
-      <MatrixThreepids accountId={account.id} />
-      <MatrixDeactivate
-        accountId={account.id}
-        userId={account.user_id}
-        protect={protect}
-        onDeactivated={() => {
-          onChanged();
-          onClose();
-        }}
-      />
+      <MatrixDevices accountId={account.id} protect={protect} delegated={delegated?.actions ?? null} />
+      {delegated && <MatrixAccountManagement accountId={account.id} actions={delegated.actions} />}
+      {delegated === null && (
+        <>
+          <MatrixPasswordForm accountId={account.id} />
+          <MatrixThreepids accountId={account.id} />
+          <MatrixDeactivate
+            accountId={account.id}
+            userId={account.user_id}
+            protect={protect}
+            onDeactivated={() => {
+              onChanged();
+              onClose();
+            }}
+          />
+        </>
+      )}
     </div>
   );
 }

@@ -45,7 +45,8 @@ describe('the Matrix pane', () => {
     const methods = screen.getByTestId('matrix-login-methods').textContent ?? '';
     expect(methods).toContain('Password');
     expect(methods).toContain('EMS');
-    expect(methods).toContain('OAuth 2.0 next-generation sign-in');
+    expect(methods).toContain('OAuth 2.0 (next-generation sign-in');
+    expect(screen.getByTestId('matrix-oauth-sign-in')).toBeTruthy();
 
     fireEvent.input(screen.getByTestId('matrix-username'), { target: { value: 'alice' } });
     fireEvent.input(screen.getByTestId('matrix-password'), { target: { value: 'pw' } });

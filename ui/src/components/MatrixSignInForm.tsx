@@ -11,6 +11,7 @@ import {
 import { ErrorBanner } from './ErrorBanner';
 import { LoginMethodList } from './LoginMethodList';
 import { MatrixRegisterForm } from './MatrixRegisterForm';
+import { MatrixOAuthButtons } from './MatrixOAuthButtons';
 import { MatrixSsoButtons } from './MatrixSsoButtons';
 
 interface Props {
@@ -144,7 +145,17 @@ export function MatrixSignInForm({
               </button>
             </form>
           )}
-          {accountId === null && (
+          {info.methods.oauth && (
+            <MatrixOAuthButtons
+              homeserver={info.homeserver_url}
+              accountId={accountId}
+              subscription={subscription}
+              disabled={busy !== null}
+              onSignedIn={onSignedIn}
+            />
+          )}
+          {/* A server that delegates its sign-in creates accounts at its authorization server. */}
+          {accountId === null && !info.methods.oauth && (
             <p>
               No account on this homeserver yet?{' '}
               <button

@@ -21,6 +21,7 @@
 //! |---|---|---|
 //! | `/ems` | EMS sign-in (OpenID Connect): `code`, `state`, `iss` | `ems::signin::CALLBACK_PATH` |
 //! | `/matrix` | Matrix single sign-on: `loginToken`, with our `state` in the `redirectUrl` | `matrix::SSO_CALLBACK_PATH` |
+//! | `/oauth` | Matrix OAuth 2.0 sign-in: `code`, `state` (matrix-sdk's, set after binding) | `matrix::OAUTH_CALLBACK_PATH` |
 //!
 //! It knows nothing of EMS or Matrix: exchanging codes, PKCE, `nonce`, logging in with a login
 //! token and opening the browser ([`crate::browser`]) are left to its callers, and so is choosing

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use matrix_sdk::authentication::oauth::error::RequestTokenError;
+use matrix_sdk::authentication::oauth::OAuthError;
 use matrix_sdk::{HttpError, RefreshTokenError};
 use url::Url;
 
@@ -159,6 +161,21 @@ pub enum MatrixError {
     /// The loopback listener for the browser's return could not start or stopped.
     #[error(transparent)]
     SsoListener(LoopbackError),
+    /// The homeserver delegates sign-in to an OAuth 2.0 authorization server, so it takes no
+    /// password here.
+    #[error("{homeserver} signs in with OAuth 2.0: use \"Sign in with OAuth 2.0\", which opens its sign-in page in your browser. It does not take a password here.")]
+    SignsInWithOAuth {
+        /// The homeserver URL.
+        homeserver: String,
+    },
+    /// An OAuth 2.0 sign-in, refresh or revocation did not complete.
+    #[error("Signing in with OAuth 2.0 at {homeserver} did not complete: {detail}. Start it again; if it keeps failing, ask the server's administrator.")]
+    OAuthFailed {
+        /// The homeserver URL.
+        homeserver: String,
+        /// What went wrong (never a token).
+        detail: String,
+    },
     /// The server does not offer single sign-on to confirm this action.
     #[error("{homeserver} does not offer single sign-on to confirm this action.")]
     ReauthNotOffered {
@@ -227,6 +244,8 @@ impl MatrixError {
             // a listener that could not start is a single sign-on that could not complete.
             Self::SsoFailed { .. } | Self::SsoListener(_) => ErrorCode::MatrixSsoFailed,
             Self::LoginTokenRefused { .. } => ErrorCode::MatrixLoginTokenRefused,
+            Self::SignsInWithOAuth { .. } => ErrorCode::MatrixSignsInWithOauth,
+            Self::OAuthFailed { .. } => ErrorCode::MatrixOauthFailed,
             Self::ReauthNotOffered { .. } => ErrorCode::MatrixReauthNotOffered,
             Self::ReauthCancelled => ErrorCode::MatrixReauthCancelled,
             Self::ReauthTimedOut => ErrorCode::MatrixReauthTimedOut,
@@ -247,6 +266,12 @@ pub(crate) fn is_signed_out(error: &HttpError) -> bool {
                     .is_some_and(|e| matches!(e.status_code.as_u16(), 401 | 403))
         }
         HttpError::RefreshToken(RefreshTokenError::RefreshTokenRequired) => true,
+        // An OAuth 2.0 session whose refresh the authorization server answered with an error
+        // (`invalid_grant` for a revoked session); a refresh it never answered is no verdict.
+        HttpError::RefreshToken(RefreshTokenError::OAuth(inner)) => matches!(
+            inner.as_ref(),
+            OAuthError::RefreshToken(RequestTokenError::ServerResponse(_))
+        ),
         other => unknown_token(other),
     }
 }
@@ -446,6 +471,19 @@ mod tests {
             (MatrixError::ReauthCancelled, "matrix_reauth_cancelled"),
             (MatrixError::ReauthTimedOut, "matrix_reauth_timed_out"),
             (MatrixError::NoPassword, "matrix_uia_unsupported"),
+            (
+                MatrixError::SignsInWithOAuth {
+                    homeserver: homeserver(),
+                },
+                "matrix_signs_in_with_oauth",
+            ),
+            (
+                MatrixError::OAuthFailed {
+                    homeserver: homeserver(),
+                    detail: "the authorization server refused the code".into(),
+                },
+                "matrix_oauth_failed",
+            ),
         ]
     }
 
@@ -484,6 +522,8 @@ mod tests {
             MatrixError::ReauthCancelled => "ReauthCancelled",
             MatrixError::ReauthTimedOut => "ReauthTimedOut",
             MatrixError::NoPassword => "NoPassword",
+            MatrixError::SignsInWithOAuth { .. } => "SignsInWithOAuth",
+            MatrixError::OAuthFailed { .. } => "OAuthFailed",
         }
     }
 

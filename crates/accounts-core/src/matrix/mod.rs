@@ -34,22 +34,26 @@ pub use homeserver::{
     ServerName,
 };
 pub use manage::{
-    image_type, AvatarImage, DeviceView, MatrixProfile, PasswordChange, ThreepidView,
-    MAX_AVATAR_BYTES,
+    account_management_url, image_type, AccountManagement, AvatarImage, DeviceView, ManageAction,
+    MatrixProfile, PasswordChange, ThreepidView, MAX_AVATAR_BYTES,
 };
 pub use register::{
     AccountCreation, NewAccount, RegistrationError, RegistrationOffer, RegistrationProgress,
     RegistrationStep, TermsPolicy,
 };
 pub use session::{
-    device_display_name, load_session, save_session, LoginGrant, MatrixAccountView, SessionIds,
-    SessionState, Sessions, SignInTarget, STORES_DIR,
+    device_display_name, load_session, load_stored, save_session, save_session_as, LoginGrant,
+    MatrixAccountView, SessionIds, SessionState, Sessions, SignInTarget, STORES_DIR,
+};
+pub use sign_in::oauth::{
+    new_device_id, OAuthClients, OAuthSignIn, PendingOAuth, DEFAULT_OAUTH_TIMEOUT,
+    OAUTH_CALLBACK_PATH, OAUTH_CLIENTS_FILE,
 };
 pub use sign_in::sso::{
     complete_sso, sso_redirect_url, PendingSso, SsoAuthorization, SsoSignIn, DEFAULT_SSO_TIMEOUT,
     SSO_CALLBACK_PATH,
 };
-pub use sign_in::{password_login, token_login, PasswordSignIn};
+pub use sign_in::{offers_oauth, password_login, token_login, PasswordSignIn};
 pub use uia::fallback::{
     offers_sso, sso_fallback_url, SsoReauth, SsoReauthHandle, DEFAULT_REAUTH_INTERVAL,
     DEFAULT_REAUTH_TIMEOUT,
@@ -66,6 +70,8 @@ pub struct MatrixAccounts {
     opener: Opener,
     /// The single sign-on in progress, if any.
     sso: FlowSlot<PendingSso>,
+    /// The OAuth 2.0 sign-in in progress, if any.
+    oauth: FlowSlot<PendingOAuth>,
     /// The request waiting for single sign-on re-authentication, if any.
     reauth: FlowSlot<uia::reauth::Parked, SsoReauthHandle>,
 }
@@ -81,8 +87,17 @@ impl MatrixAccounts {
             sessions: Sessions::new(stores, vault, registry),
             opener,
             sso: FlowSlot::default(),
+            oauth: FlowSlot::default(),
             reauth: FlowSlot::default(),
         }
+    }
+
+    /// The same accounts trusting `extra_roots` for their credential-carrying requests (see
+    /// [`Sessions::trusting`]).
+    #[must_use]
+    pub fn trusting(mut self, extra_roots: &[reqwest::Certificate]) -> Self {
+        self.sessions = self.sessions.trusting(extra_roots);
+        self
     }
 
     /// The account set itself.

@@ -1,13 +1,18 @@
 //! Managing a signed-in Matrix account, as Element's account settings do: the profile (display
 //! name, avatar), the sessions (devices), the password, the email addresses and phone numbers
-//! (3PIDs), and deactivation.
+//! (3PIDs), and deactivation; on a homeserver that delegates account management to its
+//! authorization server, the actions it serves there (`delegated`).
 //!
 //! Every action goes to the account's homeserver through its matrix-sdk client. Those the server
 //! protects with user-interactive auth take an optional [`UiaAuth`] and answer a [`UiaStep`]; see
 //! [`super::uia`]. Media is fetched here (authenticated media needs the token) and handed out as
 //! bytes with their type. Nothing here keeps a password.
 
+mod delegated;
+
 use std::future::Future;
+
+pub use delegated::{account_management_url, AccountManagement, ManageAction};
 
 use matrix_sdk::media::MediaFormat;
 use matrix_sdk::ruma::api::client::account::{change_password, deactivate};

@@ -111,6 +111,7 @@ pub(crate) async fn register(
             device_id: grant.device_id,
             access_token: Secret::new(grant.access_token),
             refresh_token: grant.refresh_token.map(Secret::new),
+            oauth_client_id: None,
         }));
     }
     if status == reqwest::StatusCode::UNAUTHORIZED {

@@ -9,7 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use ts_rs::TS;
 
-use super::store::{load_session, save_session};
+use super::store::{current_session, load_stored, save_session_as};
 use super::Reloader;
 use crate::vault::{SubscriptionLink, Vault};
 
@@ -142,8 +142,8 @@ async fn watch_session(
     loop {
         match changes.recv().await {
             Ok(SessionChange::TokensRefreshed) => {
-                if let Some(session) = client.matrix_auth().session() {
-                    match save_session(&vault, &id, &session).await {
+                if let Some((session, oauth)) = current_session(&client) {
+                    match save_session_as(&vault, &id, &session, oauth.as_deref()).await {
                         Ok(()) => log::info!("saved the refreshed tokens of Matrix account {id}"),
                         Err(error) => log::error!(
                             "could not save the refreshed tokens of Matrix account {id}: {error}"
@@ -156,12 +156,15 @@ async fn watch_session(
             Ok(SessionChange::UnknownToken(_)) => {
                 // The command line may have refreshed this session, spending the refresh token
                 // the client holds: then the keyring has newer tokens, and the account goes on.
-                if let Ok(Some(stored)) = load_session(&vault, &id).await {
+                if let Ok(Some((stored, oauth))) = load_stored(&vault, &id).await {
                     let held = client.session_tokens().and_then(|t| t.refresh_token);
                     if stored.tokens.refresh_token.is_some() && stored.tokens.refresh_token != held
                     {
                         // The new client's own watcher takes over; this one ends with it.
-                        if reloader.reload(&id, &client.homeserver(), stored).await {
+                        if reloader
+                            .reload(&id, &client.homeserver(), stored, oauth)
+                            .await
+                        {
                             return;
                         }
                     }
@@ -171,8 +174,8 @@ async fn watch_session(
             }
             Err(RecvError::Lagged(_)) => {
                 // Missed changes: save whatever the client holds now.
-                if let Some(session) = client.matrix_auth().session() {
-                    let _ = save_session(&vault, &id, &session).await;
+                if let Some((session, oauth)) = current_session(&client) {
+                    let _ = save_session_as(&vault, &id, &session, oauth.as_deref()).await;
                 }
             }
             Err(RecvError::Closed) => return,

@@ -14,6 +14,10 @@ pub struct LoginGrant {
     pub access_token: Secret,
     /// The refresh token, when the server issues them.
     pub refresh_token: Option<Secret>,
+    /// The OAuth 2.0 client id the session was granted to, when the homeserver delegates its
+    /// sign-in to an authorization server (refreshing and revoking need it); `None` for a
+    /// `/login` session.
+    pub oauth_client_id: Option<String>,
 }
 
 /// The name the new session gets on the server: "Element Accounts on <host name>".

@@ -19,7 +19,7 @@ mod store;
 
 pub use account::{MatrixAccountView, SessionState};
 pub use grant::{device_display_name, LoginGrant};
-pub use store::{load_session, save_session, SessionIds};
+pub use store::{load_session, load_stored, save_session, save_session_as, SessionIds};
 
 use self::account::{lock, LiveAccount};
 use self::store::{
@@ -78,9 +78,19 @@ impl Sessions {
         }
     }
 
+    /// The same accounts, whose requests that carry a credential (matrix-sdk's included) also
+    /// trust `extra_roots`: for tests, which cannot set [`crate::transport::EXTRA_CA_ENV`] in
+    /// their running process.
+    #[must_use]
+    pub fn trusting(mut self, extra_roots: &[reqwest::Certificate]) -> Self {
+        self.http = crate::transport::credential_client_trusting(extra_roots);
+        self
+    }
+
     /// What rebuilds an account's client when another process refreshed its session.
     fn reloader(&self) -> Reloader {
         Reloader {
+            http: self.http.clone(),
             stores: self.stores.clone(),
             vault: self.vault.clone(),
             live: Arc::clone(&self.live),
@@ -91,6 +101,12 @@ impl Sessions {
     #[must_use]
     pub fn store_dir(&self, account_id: &str) -> PathBuf {
         store_dir(&self.stores, account_id)
+    }
+
+    /// The client ids this app was registered with at OAuth 2.0 authorization servers.
+    #[must_use]
+    pub fn oauth_clients(&self) -> crate::matrix::OAuthClients {
+        crate::matrix::OAuthClients::new(self.stores.join(crate::matrix::OAUTH_CLIENTS_FILE))
     }
 
     /// The name new sessions get on the server.
@@ -258,15 +274,15 @@ impl Sessions {
         let passphrase = new_store_passphrase();
         let session = session_from_grant(grant)?;
         let kept = async {
-            let client = build_client(homeserver, &dir, &passphrase).await?;
-            restore(&client, session.clone()).await?;
+            let client = build_client(&self.http, homeserver, &dir, &passphrase).await?;
+            restore(&client, session.clone(), grant.oauth_client_id.as_deref()).await?;
             self.vault
                 .set(
                     &SecretKey::new(id, SecretKind::StorePassphrase),
                     passphrase.clone(),
                 )
                 .await?;
-            save_session(&self.vault, id, &session).await?;
+            save_session_as(&self.vault, id, &session, grant.oauth_client_id.as_deref()).await?;
             let display_name = client
                 .account()
                 .get_display_name()
@@ -340,7 +356,7 @@ impl Sessions {
             let homeserver = Url::parse(&record.server).map_err(|e| MatrixError::Store {
                 detail: format!("the homeserver URL {} is invalid ({e})", record.server),
             })?;
-            let Some(session) = load_session(&self.vault, &id).await? else {
+            let Some((session, oauth)) = load_stored(&self.vault, &id).await? else {
                 return Ok(None);
             };
             let passphrase = self
@@ -350,8 +366,9 @@ impl Sessions {
                 .ok_or_else(|| MatrixError::Store {
                     detail: "its store passphrase is missing from the keyring".into(),
                 })?;
-            let client = build_client(&homeserver, &self.store_dir(&id), &passphrase).await?;
-            restore(&client, session.clone()).await?;
+            let client =
+                build_client(&self.http, &homeserver, &self.store_dir(&id), &passphrase).await?;
+            restore(&client, session.clone(), oauth.as_deref()).await?;
             log::info!(
                 "restored Matrix account {id} ({}, device {})",
                 ids_of(&session).user_id,
@@ -412,11 +429,7 @@ impl Sessions {
             });
         };
         if state != SessionState::SignedOutOnServer {
-            if let Err(error) = client.matrix_auth().logout().await {
-                if !is_signed_out(&error) {
-                    return Err(http_failure(&client.homeserver(), &error));
-                }
-            }
+            end_session(&client).await?;
         }
         self.vault
             .delete(&SecretKey::new(account_id, SecretKind::MatrixSession))
@@ -446,10 +459,9 @@ impl Sessions {
         let account = lock(&self.live).remove(account_id);
         if let Some(account) = account {
             if let (Some(client), true) = (account.client.clone(), account.state().has_session()) {
-                match tokio::time::timeout(LOGOUT_ON_REMOVE_TIMEOUT, client.matrix_auth().logout())
-                    .await
+                match tokio::time::timeout(LOGOUT_ON_REMOVE_TIMEOUT, end_session(&client)).await
                 {
-                    Ok(Ok(_)) => {}
+                    Ok(Ok(())) => {}
                     Ok(Err(error)) => log::warn!(
                         "removing Matrix account {account_id}: the server did not end the session: {error}"
                     ),
@@ -465,6 +477,27 @@ impl Sessions {
         vault::remove_account(&self.vault, &self.registry, account_id).await?;
         log::info!("removed Matrix account {account_id}");
         Ok(())
+    }
+}
+
+/// Ends the client's session on the server: `/logout` for a `/login` session; for an OAuth 2.0
+/// one, revoking its tokens at the authorization server (which ends the device on the
+/// homeserver). A session the server no longer knows is ended already.
+async fn end_session(client: &Client) -> Result<(), MatrixError> {
+    if client.oauth().client_id().is_some() {
+        return client
+            .oauth()
+            .logout()
+            .await
+            .map_err(|e| MatrixError::OAuthFailed {
+                homeserver: display_url(&client.homeserver()),
+                detail: format!("its authorization server did not revoke the session ({e})"),
+            });
+    }
+    match client.matrix_auth().logout().await {
+        Ok(_) => Ok(()),
+        Err(error) if is_signed_out(&error) => Ok(()),
+        Err(error) => Err(http_failure(&client.homeserver(), &error)),
     }
 }
 
@@ -545,6 +578,7 @@ fn remove_dir(dir: &Path) -> Result<(), MatrixError> {
 /// take new tokens into a live client.
 #[derive(Clone)]
 pub(crate) struct Reloader {
+    http: reqwest::Client,
     stores: PathBuf,
     vault: Vault,
     live: Arc<Mutex<HashMap<String, LiveAccount>>>,
@@ -558,6 +592,7 @@ impl Reloader {
         id: &str,
         homeserver: &Url,
         session: matrix_sdk::authentication::matrix::MatrixSession,
+        oauth_client_id: Option<String>,
     ) -> bool {
         let attempt = async {
             let passphrase = self
@@ -567,10 +602,15 @@ impl Reloader {
                 .ok_or_else(|| MatrixError::Store {
                     detail: "its store passphrase is missing from the keyring".into(),
                 })?;
-            let client =
-                build_client(homeserver, &store_dir(&self.stores, id), &passphrase).await?;
+            let client = build_client(
+                &self.http,
+                homeserver,
+                &store_dir(&self.stores, id),
+                &passphrase,
+            )
+            .await?;
             let device_id = ids_of(&session).device_id;
-            restore(&client, session).await?;
+            restore(&client, session, oauth_client_id.as_deref()).await?;
             Ok::<_, MatrixError>((client, device_id))
         };
         match attempt.await {

@@ -114,6 +114,7 @@ async fn post_login(
             device_id: grant.device_id,
             access_token: Secret::new(grant.access_token),
             refresh_token: grant.refresh_token.map(Secret::new),
+            oauth_client_id: None,
         });
     }
     let error: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();

@@ -1,13 +1,16 @@
 //! Signing in to a homeserver: with a password, or through single sign-on in the system browser
-//! (`sso`); both end in `login` requests sent once, and the session is kept by the account set.
+//! (`sso`), both ending in `login` requests sent once; or, where the homeserver delegates its
+//! sign-in to an authorization server, with OAuth 2.0 in the system browser (`oauth`). The
+//! session is kept by the account set.
 
 mod login;
+pub mod oauth;
 pub mod sso;
 
 pub use login::{password_login, token_login};
 
 use crate::matrix::error::MatrixError;
-use crate::matrix::homeserver::Homeserver;
+use crate::matrix::homeserver::{display_url, join, Homeserver};
 use crate::matrix::session::{MatrixAccountView, SignInTarget};
 use crate::matrix::MatrixAccounts;
 use crate::vault::{Secret, SubscriptionLink};
@@ -55,14 +58,29 @@ impl MatrixAccounts {
         let sessions = self.sessions();
         // A session the app could not record would be left live on the server.
         sessions.registry().require()?;
-        let grant = password_login(
+        let grant = match password_login(
             sessions.http(),
             &homeserver,
             &request.identifier,
             &request.password,
             sessions.device_name(),
         )
-        .await?;
+        .await
+        {
+            Ok(grant) => grant,
+            // A homeserver that delegates its sign-in refuses `/login` in its own way (Synapse
+            // answers 404 or "not supported"): say what to do instead.
+            Err(error @ (MatrixError::Server { .. } | MatrixError::PasswordNotOffered { .. })) => {
+                return Err(if offers_oauth(sessions.http(), &homeserver).await {
+                    MatrixError::SignsInWithOAuth {
+                        homeserver: display_url(&homeserver),
+                    }
+                } else {
+                    error
+                });
+            }
+            Err(error) => return Err(error),
+        };
         drop(request.password);
         let to = SignInTarget {
             account_id: request.account_id,
@@ -70,4 +88,16 @@ impl MatrixAccounts {
         };
         sessions.adopt(&homeserver, grant, to).await
     }
+}
+
+/// Whether `homeserver` answers `/_matrix/client/v1/auth_metadata`: it delegates its sign-in to
+/// an OAuth 2.0 authorization server.
+pub async fn offers_oauth(http: &reqwest::Client, homeserver: &url::Url) -> bool {
+    let Ok(url) = join(homeserver, "_matrix/client/v1/auth_metadata") else {
+        return false;
+    };
+    http.get(url)
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
 }
