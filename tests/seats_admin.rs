@@ -939,8 +939,9 @@ async fn interrupted_and_resumed(
     });
     test_support::wait::wait_until(
         || {
+            // This run's progress: the last run's figures were cleared by the plan.
             let progress = desk.import_progress();
-            async move { progress.done >= 3 }
+            async move { progress.running && progress.done >= 3 }
         },
         std::time::Duration::from_mins(1),
         "a few rows are created",

@@ -630,6 +630,7 @@ impl Desk {
         }
         state.file = Some(file);
         state.passwords.clear();
+        state.progress = ImportProgress::default();
         Ok(plan)
     }
 
