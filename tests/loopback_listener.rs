@@ -209,6 +209,25 @@ async fn one_path_hands_over_the_decoded_query_answers_with_the_callers_page_and
     );
 }
 
+/// The caller answers and drops the listener at once (a flow that fails after its callback):
+/// the browser still gets the caller's page, every time, not "this sign-in has ended".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_sent_just_before_the_listener_is_dropped_is_still_the_answer() {
+    for _ in 0..30 {
+        let mut listener = bind(&[("/ems", EMS_STATE), ("/matrix", MATRIX_STATE)]).await;
+        let url = listener
+            .callback_url("/ems")
+            .expect("an expected path")
+            .clone();
+        let browser = visit(&with_query(&url, &[("state", EMS_STATE)]));
+        let callback = next(&mut listener).await.expect("the callback");
+        assert!(callback.respond(Reply::Page(SIGNED_IN)));
+        drop(listener);
+        let answer = answer_of(browser).await;
+        assert!(answer.body.contains("Signed in"), "{}", answer.body);
+    }
+}
+
 #[tokio::test]
 async fn two_chained_paths_follow_the_callers_redirect() {
     let mut listener = bind(&[("/ems", EMS_STATE), ("/matrix", MATRIX_STATE)]).await;

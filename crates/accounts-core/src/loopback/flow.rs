@@ -370,6 +370,9 @@ impl Connection {
             Err(_) => return Some(render_stock(StockPage::FlowEnded)),
         };
         tokio::select! {
+            // A reply sent just before the flow ended is still the answer: the caller often
+            // replies and then drops the listener at once, and both are ready together.
+            biased;
             reply = reply_rx => Some(match reply {
                 Ok(reply) => render_reply(&reply),
                 Err(_) => render_stock(StockPage::NoAnswer),
