@@ -8,7 +8,6 @@ use accounts_core::browser::Opener;
 use accounts_core::matrix::{load_session, PasswordSignIn, SessionState, STORES_DIR};
 use accounts_core::vault::{AccountKind, SubscriptionLink, Vault};
 use accounts_core::Accounts;
-use ems_api::{NewElementOne, NewSubscription, Subscription};
 use reqwest::StatusCode;
 use test_support::browser::{self, form, resolve, set_field, Answer, Browser, Player};
 use test_support::sandbox::SandboxBuilder;
@@ -52,29 +51,7 @@ async fn stack(whitelisted: bool) -> Stack {
 impl Stack {
     /// Gives Olive an Element One subscription with the user name `username`, as EMS would.
     async fn element_one(&self, username: &str) -> ems_api::ElementOneSubscription {
-        let (store, homeservers, olive, username) = (
-            self.sandbox.store(),
-            self.sandbox.homeservers(),
-            self.sandbox.user(EMAIL).id.clone(),
-            username.to_owned(),
-        );
-        let created = tokio::task::spawn_blocking(move || {
-            store
-                .create_subscription(
-                    &olive,
-                    &NewSubscription::ElementOne(NewElementOne {
-                        username: Some(username),
-                    }),
-                    &homeservers,
-                )
-                .expect("an Element One subscription")
-        })
-        .await
-        .expect("blocking task");
-        let Subscription::ElementOne(one) = created else {
-            panic!("Element One: {created:?}")
-        };
-        one
+        self.sandbox.give_element_one(EMAIL, username).await
     }
 
     /// How many times the sandbox checked a typed password, from its sign-in history.

@@ -130,6 +130,8 @@ mod tests {
             accounts_core::seats::SeatAdmin::decl(),
             accounts_core::seats::SeatUser::decl(),
             accounts_core::seats::SeatWarningKind::decl(),
+            accounts_core::seats::DelegatedAction::decl(),
+            accounts_core::seats::DelegatedAuth::decl(),
             accounts_core::seats::SeatWarning::decl(),
             accounts_core::seats::SeatLedger::decl(),
             accounts_core::seats::UsersPage::decl(),

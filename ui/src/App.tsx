@@ -37,8 +37,8 @@ export function App() {
   const report = (error: unknown) => setErrors((list) => [...list, toIpcError(error)]);
   const refresh = () => appOverview().then(setOverview, report);
   // An EMS subscription's "Open Matrix account" and the Seats pane's admin sign-in.
-  const openMatrix = (homeserver: string, link: SubscriptionLink) => {
-    setMatrixAt({ homeserver, link });
+  const openMatrix = (homeserver: string, link: SubscriptionLink, admin = false) => {
+    setMatrixAt({ homeserver, link, admin });
     setPane('matrix');
   };
 

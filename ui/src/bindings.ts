@@ -73,7 +73,7 @@ subscription_id: string, };
 
 export type AccountKind = "ems" | "matrix";
 
-export type ErrorCode = "io" | "keyring_unavailable" | "keyring_locked" | "keyring_timeout" | "keyring_failed" | "registry_newer_version" | "registry_moved_aside" | "unknown_account" | "internal" | "browser_refused" | "browser_unavailable" | "ems_invalid_issuer" | "ems_unreachable" | "ems_not_oidc_provider" | "ems_insecure" | "ems_issuer_mismatch" | "ems_cancelled" | "ems_timed_out" | "ems_refused" | "ems_sign_in_failed" | "ems_signed_out_on_server" | "ems_not_signed_in" | "ems_server" | "ems_invalid_field" | "ems_email_taken" | "ems_seats_cannot_decrease" | "ems_seats_not_applicable" | "ems_subscription_cancelled" | "ems_element_one_exists" | "ems_element_one_unavailable" | "ems_confirmation_stale" | "ems_email_mismatch" | "ems_not_found" | "ems_rejected" | "matrix_invalid_server_name" | "matrix_insecure_url" | "matrix_no_such_host" | "matrix_connection_refused" | "matrix_tls" | "matrix_unreachable" | "matrix_not_a_homeserver" | "matrix_well_known_invalid" | "matrix_well_known_dead_server" | "matrix_wrong_credentials" | "matrix_deactivated" | "matrix_rate_limited" | "matrix_password_not_offered" | "matrix_already_signed_in" | "matrix_not_signed_in" | "matrix_signed_out_on_server" | "matrix_server_error" | "matrix_store" | "matrix_uia_wrong_password" | "matrix_uia_unsupported" | "matrix_refused" | "matrix_weak_password" | "matrix_invalid_image" | "matrix_invalid_input" | "matrix_registration_closed" | "matrix_registration_unsupported" | "matrix_username_taken" | "matrix_username_invalid" | "matrix_registration_token_invalid" | "matrix_terms_not_accepted" | "matrix_email_invalid" | "matrix_email_in_use" | "matrix_email_denied" | "matrix_registration_not_in_progress" | "matrix_registration_not_kept" | "matrix_sso_cancelled" | "matrix_sso_timed_out" | "matrix_sso_failed" | "matrix_login_token_refused" | "matrix_signs_in_with_oauth" | "matrix_oauth_failed" | "matrix_reauth_not_offered" | "matrix_reauth_cancelled" | "matrix_reauth_timed_out" | "matrix_password_changed_sessions_kept" | "bridge_no_element_one" | "seats_no_admin" | "seats_not_admin" | "seats_no_seat_free" | "seats_unknown_subscription" | "seats_homeserver_unreachable" | "seats_signed_out" | "seats_refused" | "seats_invalid_input" | "seats_confirm_consequence" | "seats_user_exists" | "seats_unknown_user" | "seats_unknown_token" | "seats_ems_unreachable";
+export type ErrorCode = "io" | "keyring_unavailable" | "keyring_locked" | "keyring_timeout" | "keyring_failed" | "registry_newer_version" | "registry_moved_aside" | "unknown_account" | "internal" | "browser_refused" | "browser_unavailable" | "ems_invalid_issuer" | "ems_unreachable" | "ems_not_oidc_provider" | "ems_insecure" | "ems_issuer_mismatch" | "ems_cancelled" | "ems_timed_out" | "ems_refused" | "ems_sign_in_failed" | "ems_signed_out_on_server" | "ems_not_signed_in" | "ems_server" | "ems_invalid_field" | "ems_email_taken" | "ems_seats_cannot_decrease" | "ems_seats_not_applicable" | "ems_subscription_cancelled" | "ems_element_one_exists" | "ems_element_one_unavailable" | "ems_confirmation_stale" | "ems_email_mismatch" | "ems_not_found" | "ems_rejected" | "matrix_invalid_server_name" | "matrix_insecure_url" | "matrix_no_such_host" | "matrix_connection_refused" | "matrix_tls" | "matrix_unreachable" | "matrix_not_a_homeserver" | "matrix_well_known_invalid" | "matrix_well_known_dead_server" | "matrix_wrong_credentials" | "matrix_deactivated" | "matrix_rate_limited" | "matrix_password_not_offered" | "matrix_already_signed_in" | "matrix_not_signed_in" | "matrix_signed_out_on_server" | "matrix_server_error" | "matrix_store" | "matrix_uia_wrong_password" | "matrix_uia_unsupported" | "matrix_refused" | "matrix_weak_password" | "matrix_invalid_image" | "matrix_invalid_input" | "matrix_registration_closed" | "matrix_registration_unsupported" | "matrix_username_taken" | "matrix_username_invalid" | "matrix_registration_token_invalid" | "matrix_terms_not_accepted" | "matrix_email_invalid" | "matrix_email_in_use" | "matrix_email_denied" | "matrix_registration_not_in_progress" | "matrix_registration_not_kept" | "matrix_sso_cancelled" | "matrix_sso_timed_out" | "matrix_sso_failed" | "matrix_login_token_refused" | "matrix_signs_in_with_oauth" | "matrix_oauth_failed" | "matrix_reauth_not_offered" | "matrix_reauth_cancelled" | "matrix_reauth_timed_out" | "matrix_password_changed_sessions_kept" | "bridge_no_element_one" | "seats_no_admin" | "seats_not_admin" | "seats_no_seat_free" | "seats_unknown_subscription" | "seats_homeserver_unreachable" | "seats_signed_out" | "seats_refused" | "seats_invalid_input" | "seats_confirm_consequence" | "seats_user_exists" | "seats_unknown_user" | "seats_unknown_token" | "seats_ems_unreachable" | "seats_delegated";
 
 export type IpcError = { 
 /**
@@ -780,7 +780,12 @@ admin: SeatAdmin | null,
 /**
  * Why none does, in words to show.
  */
-admin_problem: string | null, };
+admin_problem: string | null, 
+/**
+ * What the homeserver leaves to its authorization server, when it delegates its sign-in
+ * (known once an admin's desk is open).
+ */
+delegated: DelegatedAuth | null, };
 
 export type SeatAdmin = { 
 /**
@@ -847,6 +852,18 @@ active_this_month: boolean,
 stale: boolean, };
 
 export type SeatWarningKind = "no_seat_free" | "active_exceeds_seats";
+
+export type DelegatedAction = "add_user" | "import_users" | "reset_password" | "reactivate" | "set_admin" | "registration_tokens";
+
+export type DelegatedAuth = { 
+/**
+ * The actions that are done at the authorization server instead.
+ */
+unavailable: Array<DelegatedAction>, 
+/**
+ * Why, in words to show.
+ */
+message: string, };
 
 export type SeatWarning = { 
 /**
@@ -1355,4 +1372,5 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'seats_unknown_user',
   'seats_unknown_token',
   'seats_ems_unreachable',
+  'seats_delegated',
 ];

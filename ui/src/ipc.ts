@@ -63,6 +63,8 @@ import type { AuditEntry, ImportPlan, ImportProgress, ImportReport } from './bin
 export type { BrowserHandoff, ElementOne, ElementOneSignedIn } from './bindings';
 // Seats: paid seats against a hosted homeserver's accounts, and their administration.
 export type {
+  DelegatedAction,
+  DelegatedAuth,
   NewRegistrationToken,
   NewSeatUser,
   RegistrationTokenView,
@@ -349,8 +351,9 @@ export const matrixOauthStart = (
   createAccount: boolean,
   accountId: string | null,
   subscription: SubscriptionLink | null = null,
+  admin = false,
 ): Promise<BrowserHandoff> =>
-  call<BrowserHandoff>('matrix_oauth_start', { homeserver, createAccount, accountId, subscription });
+  call<BrowserHandoff>('matrix_oauth_start', { homeserver, createAccount, accountId, subscription, admin });
 
 /** Waits for the browser to come back from the authorization server; resolves with the account. */
 export const matrixOauthFinish = (): Promise<MatrixAccountView> => call<MatrixAccountView>('matrix_oauth_finish');

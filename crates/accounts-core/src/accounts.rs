@@ -88,6 +88,14 @@ impl Accounts {
         }
     }
 
+    /// The same accounts, whose Matrix requests also trust `extra_roots` (see
+    /// [`MatrixAccounts::trusting`]): for tests, which cannot set the variable in their process.
+    #[must_use]
+    pub fn trusting(mut self, extra_roots: &[reqwest::Certificate]) -> Self {
+        self.matrix = self.matrix.trusting(extra_roots);
+        self
+    }
+
     /// Restores every Matrix session and checks every EMS session, side by side; returns when
     /// each has answered. Run in the background at start-up.
     pub async fn restore(&self) {

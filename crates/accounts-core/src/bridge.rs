@@ -11,6 +11,12 @@
 //!    the browser's session) returns with a `loginToken`; the Matrix session is kept as a single
 //!    sign-on keeps it, linked to its Element One subscription.
 //!
+//!    A homeserver that delegates its sign-in to this EMS as its OAuth 2.0 authorization server
+//!    (next-generation auth) has no single sign-on: the second leg is then an OAuth 2.0
+//!    authorization at the same provider ([`crate::matrix::OAuthAuthorization`]), back on
+//!    `/oauth`. The provider holds the browser's session, so there is no second credential
+//!    entry, only its one-click consent for the app (a public loopback client).
+//!
 //! When this EMS account is signed in already, only the second leg runs: the first page the
 //! browser opens is the homeserver's SSO redirect. If the second leg fails, the EMS session
 //! stays: "EMS signed in, Matrix not" is a stated state.
@@ -27,8 +33,9 @@ use crate::error_code::ErrorCode;
 use crate::flow::FlowSlot;
 use crate::loopback::{CallbackListener, CallbackState, LoopbackError, Reply, StaticPage};
 use crate::matrix::{
-    complete_sso, token_login, DiscoveryError, Homeserver, MatrixAccountView, MatrixError,
-    SignInTarget, SsoAuthorization,
+    complete_sso, offers_oauth, token_login, DiscoveryError, Homeserver, LoginGrant,
+    MatrixAccountView, MatrixError, OAuthAuthorization, SignInTarget, SsoAuthorization,
+    OAUTH_CALLBACK_PATH,
 };
 use crate::vault::SubscriptionLink;
 use crate::{AccountError, Accounts};
@@ -37,8 +44,10 @@ mod sign_in_again;
 
 /// The loopback path of the bridge's EMS leg.
 pub const EMS_PATH: &str = "/ems";
-/// The loopback path of the bridge's Matrix leg.
+/// The loopback path of the bridge's Matrix leg through single sign-on.
 pub const MATRIX_PATH: &str = "/matrix";
+/// The loopback path of the bridge's Matrix leg through OAuth 2.0.
+pub const OAUTH_PATH: &str = OAUTH_CALLBACK_PATH;
 
 /// How long the bridge waits for the browser, both legs together.
 pub const DEFAULT_BRIDGE_TIMEOUT: Duration = Duration::from_mins(10);
@@ -190,17 +199,60 @@ impl From<BrowserError> for BridgeError {
 }
 
 /// How a bridge begins: at the EMS sign-in, or, when this EMS account is signed in already, at
-/// the homeserver (only the second leg runs).
+/// the homeserver (only the second leg runs, prepared already).
 enum FirstLeg {
     Ems(Box<Authorization>),
-    SignedIn(Box<EmsAccountView>),
+    SignedIn(Box<EmsAccountView>, Prepared),
 }
 
-/// The second leg's homeserver and provider, once known.
+/// How the Element One homeserver signs its users in through this EMS.
+enum SecondMode {
+    /// Single sign-on at its identity provider `idp_id`, which is this EMS.
+    Sso { idp_id: String },
+    /// OAuth 2.0, with this EMS as its authorization server.
+    OAuth,
+}
+
+impl SecondMode {
+    /// The listener path its leg comes back to.
+    fn path(&self) -> &'static str {
+        match self {
+            Self::Sso { .. } => MATRIX_PATH,
+            Self::OAuth => OAUTH_PATH,
+        }
+    }
+}
+
+/// The second leg's homeserver and how it signs in, once known.
 struct Leg2 {
     target: ElementOne,
-    idp_id: String,
+    mode: SecondMode,
     homeserver: Url,
+}
+
+/// The second leg's request, prepared on the listener (its path's state is set).
+enum Prepared {
+    Sso,
+    OAuth(Box<OAuthAuthorization>),
+}
+
+/// The listener paths a bridge needs: the EMS leg's if it runs, and the second leg's, or both
+/// kinds when the homeserver is not known yet.
+fn bridge_listener(
+    timeout: Duration,
+    ems: bool,
+    leg2: Option<&Leg2>,
+) -> crate::loopback::CallbackListenerBuilder {
+    let mut builder = CallbackListener::builder(timeout);
+    if ems {
+        builder = builder.path_awaiting_state(EMS_PATH);
+    }
+    match leg2 {
+        Some(leg2) => builder.path_awaiting_state(leg2.mode.path()),
+        None => builder
+            .path_awaiting_state(MATRIX_PATH)
+            .path_awaiting_state(OAUTH_PATH),
+    }
 }
 
 /// A bridge waiting for the browser.
@@ -227,13 +279,9 @@ impl Accounts {
         self.bridge.cancel();
         if let Some(ems) = self.ems.signed_in_at(&target.issuer) {
             let leg2 = self.leg2_of(target, &ems).await?;
-            let mut listener = CallbackListener::builder(timeout)
-                .path_awaiting_state(MATRIX_PATH)
-                .bind()
-                .await?;
-            let url = match prepare_matrix_leg(&mut listener, &leg2.homeserver, &leg2.idp_id).await
-            {
-                Ok(url) => url,
+            let mut listener = bridge_listener(timeout, false, Some(&leg2)).bind().await?;
+            let (url, prepared) = match self.prepare_leg2(&mut listener, &leg2).await {
+                Ok(prepared) => prepared,
                 Err(source) => {
                     return Err(BridgeError::Matrix {
                         source,
@@ -246,7 +294,7 @@ impl Accounts {
                 issuer: leg2.target.issuer.clone(),
                 leg2: Some(leg2),
                 listener,
-                first: FirstLeg::SignedIn(Box::new(ems)),
+                first: FirstLeg::SignedIn(Box::new(ems), prepared),
             };
             return Ok(self.bridge.open(pending, cancel, &url, &self.opener)?);
         }
@@ -256,11 +304,7 @@ impl Accounts {
             None => None,
         };
         let provider = EmsProvider::discover(self.ems.http(), &target.issuer).await?;
-        let mut listener = CallbackListener::builder(timeout)
-            .path_awaiting_state(EMS_PATH)
-            .path_awaiting_state(MATRIX_PATH)
-            .bind()
-            .await?;
+        let mut listener = bridge_listener(timeout, true, leg2.as_ref()).bind().await?;
         let back = listener
             .callback_url(EMS_PATH)
             .cloned()
@@ -282,7 +326,8 @@ impl Accounts {
         Ok(self.bridge.open(pending, cancel, &url, &self.opener)?)
     }
 
-    /// The second leg of `target`, whose homeserver is known: parsed, with its provider.
+    /// The second leg of `target`, whose homeserver is known: parsed, with how it signs in
+    /// (OAuth 2.0 where it offers it, else single sign-on at its provider for this EMS).
     async fn known_leg2(&self, target: ElementOne) -> Result<Leg2, BridgeError> {
         let Some(url) = target.homeserver.as_deref() else {
             return Err(BridgeError::UnknownProvider {
@@ -291,13 +336,19 @@ impl Accounts {
             });
         };
         let homeserver = Homeserver::parse(url)?.into_url();
-        let idp_id = match &target.idp_id {
-            Some(idp) => idp.clone(),
-            None => self.only_provider(url).await?,
+        let mode = if offers_oauth(self.matrix.sessions().http(), &homeserver).await {
+            SecondMode::OAuth
+        } else {
+            SecondMode::Sso {
+                idp_id: match &target.idp_id {
+                    Some(idp) => idp.clone(),
+                    None => self.only_provider(url).await?,
+                },
+            }
         };
         Ok(Leg2 {
             target,
-            idp_id,
+            mode,
             homeserver,
         })
     }
@@ -401,11 +452,11 @@ impl Accounts {
         } = pending;
         let authorization = match first {
             FirstLeg::Ems(authorization) => authorization,
-            FirstLeg::SignedIn(ems) => {
+            FirstLeg::SignedIn(ems, prepared) => {
                 let Some(leg2) = leg2 else {
                     return Err(BridgeError::NoElementOne { ems });
                 };
-                return match self.matrix_leg(&mut listener, &leg2).await {
+                return match self.matrix_leg(&mut listener, &leg2, prepared).await {
                     Ok(matrix) => Ok((*ems, matrix)),
                     Err(error) => Err(error.with(ems)),
                 };
@@ -447,9 +498,8 @@ impl Accounts {
             callback.respond(Reply::Page(SIGNED_IN_TO_BOTH));
             return Ok((ems, live));
         }
-        let sso_url = match prepare_matrix_leg(&mut listener, &leg2.homeserver, &leg2.idp_id).await
-        {
-            Ok(url) => url,
+        let (leg2_url, prepared) = match self.prepare_leg2(&mut listener, &leg2).await {
+            Ok(prepared) => prepared,
             Err(source) => {
                 callback.respond(Reply::Page(StaticPage::NOT_SIGNED_IN));
                 return Err(BridgeError::Matrix {
@@ -458,12 +508,50 @@ impl Accounts {
                 });
             }
         };
-        callback.respond(Reply::Redirect(sso_url));
+        callback.respond(Reply::Redirect(leg2_url));
 
-        // Leg 2: the homeserver's single sign-on at the same provider.
-        match self.matrix_leg(&mut listener, &leg2).await {
+        // Leg 2: the homeserver's single sign-on, or its OAuth 2.0 authorization, at the same
+        // provider.
+        match self.matrix_leg(&mut listener, &leg2, prepared).await {
             Ok(matrix) => Ok((ems, matrix)),
             Err(error) => Err(error.with(Box::new(ems))),
+        }
+    }
+
+    /// Prepares the second leg on `listener`'s path for it: the homeserver's SSO redirect for
+    /// the provider, or the OAuth 2.0 authorization request, with a fresh state that the
+    /// listener then expects. Returns where the browser goes.
+    async fn prepare_leg2(
+        &self,
+        listener: &mut CallbackListener,
+        leg2: &Leg2,
+    ) -> Result<(Url, Prepared), MatrixError> {
+        match &leg2.mode {
+            SecondMode::Sso { idp_id } => {
+                let back = listener.callback_url(MATRIX_PATH).cloned().ok_or_else(|| {
+                    MatrixError::SsoListener(LoopbackError::InvalidPath {
+                        path: MATRIX_PATH.to_owned(),
+                    })
+                })?;
+                let sso = SsoAuthorization::prepare(&leg2.homeserver, Some(idp_id), &back)?;
+                listener
+                    .set_state(MATRIX_PATH, CallbackState::new(sso.state))
+                    .await?;
+                Ok((sso.sso_url, Prepared::Sso))
+            }
+            SecondMode::OAuth => {
+                let authorization = OAuthAuthorization::prepare(
+                    &leg2.homeserver,
+                    (false, false),
+                    self.matrix.sessions(),
+                    listener,
+                )
+                .await?;
+                Ok((
+                    authorization.url().clone(),
+                    Prepared::OAuth(Box::new(authorization)),
+                ))
+            }
         }
     }
 
@@ -471,6 +559,7 @@ impl Accounts {
         &self,
         listener: &mut CallbackListener,
         leg2: &Leg2,
+        prepared: Prepared,
     ) -> Result<MatrixAccountView, SecondLeg> {
         let (homeserver, target) = (&leg2.homeserver, &leg2.target);
         let callback = listener
@@ -478,24 +567,34 @@ impl Accounts {
             .await
             .map_err(|e| SecondLeg::Failed(e.into()))?;
         let sessions = self.matrix.sessions();
+        let to = SignInTarget {
+            account_id: None,
+            subscription: target.subscription.clone(),
+        };
         let kept = async {
-            let token = complete_sso(homeserver, &callback)?;
-            let grant =
-                token_login(sessions.http(), homeserver, &token, sessions.device_name()).await?;
-            if let Some(expected) = &target.matrix_id {
-                if &grant.user_id != expected {
-                    sessions.discard(homeserver, &grant).await;
-                    return Err(SecondLeg::WrongMatrixId {
-                        expected: expected.clone(),
-                        got: grant.user_id,
-                    });
+            match prepared {
+                Prepared::Sso => {
+                    let token = complete_sso(homeserver, &callback)?;
+                    let grant =
+                        token_login(sessions.http(), homeserver, &token, sessions.device_name())
+                            .await?;
+                    if let Err(wrong) = expected_matrix_id(target, &grant) {
+                        sessions.discard(homeserver, &grant).await;
+                        return Err(wrong);
+                    }
+                    Ok(sessions.adopt(homeserver, grant, to).await?)
+                }
+                Prepared::OAuth(authorization) => {
+                    let grant = authorization
+                        .exchange(&callback, &sessions.oauth_clients())
+                        .await?;
+                    if let Err(wrong) = expected_matrix_id(target, &grant) {
+                        authorization.revoke().await;
+                        return Err(wrong);
+                    }
+                    Ok(authorization.keep(sessions, grant, to).await?)
                 }
             }
-            let to = SignInTarget {
-                account_id: None,
-                subscription: target.subscription.clone(),
-            };
-            Ok(sessions.adopt(homeserver, grant, to).await?)
         }
         .await;
         callback.respond(Reply::Page(if kept.is_ok() {
@@ -504,6 +603,17 @@ impl Accounts {
             StaticPage::NOT_SIGNED_IN
         }));
         kept
+    }
+}
+
+/// Refuses a session of another Matrix account than the subscription's.
+fn expected_matrix_id(target: &ElementOne, grant: &LoginGrant) -> Result<(), SecondLeg> {
+    match &target.matrix_id {
+        Some(expected) if &grant.user_id != expected => Err(SecondLeg::WrongMatrixId {
+            expected: expected.clone(),
+            got: grant.user_id.clone(),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -529,25 +639,6 @@ impl SecondLeg {
             Self::WrongMatrixId { expected, got } => BridgeError::WrongMatrixId { expected, got },
         }
     }
-}
-
-/// Prepares the second leg on `listener`'s Matrix path: the homeserver's SSO redirect for
-/// `idp_id`, back to that path with a fresh state, which the listener then expects.
-async fn prepare_matrix_leg(
-    listener: &mut CallbackListener,
-    homeserver: &Url,
-    idp_id: &str,
-) -> Result<Url, MatrixError> {
-    let back = listener.callback_url(MATRIX_PATH).cloned().ok_or_else(|| {
-        MatrixError::SsoListener(LoopbackError::InvalidPath {
-            path: MATRIX_PATH.to_owned(),
-        })
-    })?;
-    let sso = SsoAuthorization::prepare(homeserver, Some(idp_id), &back)?;
-    listener
-        .set_state(MATRIX_PATH, CallbackState::new(sso.state))
-        .await?;
-    Ok(sso.sso_url)
 }
 
 impl From<MatrixError> for SecondLeg {

@@ -206,6 +206,8 @@ pub enum ErrorCode {
     SeatsUnknownToken,
     /// EMS cannot be reached: the seats shown are the last fetched, and nothing is changed.
     SeatsEmsUnreachable,
+    /// The homeserver leaves this action to its authorization server (next-generation auth).
+    SeatsDelegated,
 }
 
 /// Test support: checks that `examples` hold one value per variant (as named by `variant`, an

@@ -30,6 +30,7 @@ pub struct Answer {
 pub struct Browser {
     http: reqwest::Client,
     jar: Mutex<BTreeMap<String, String>>,
+    consents: std::sync::atomic::AtomicUsize,
 }
 
 impl Default for Browser {
@@ -60,6 +61,7 @@ impl Browser {
         Self {
             http,
             jar: Mutex::new(BTreeMap::new()),
+            consents: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -115,7 +117,14 @@ impl Browser {
     /// Clicks "Continue as …" on the sandbox's consent page (shown to a signed-in browser before
     /// a code goes to a public client at a loopback address).
     pub async fn continue_as(&self, page: &Answer) -> Answer {
+        self.consents
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.click(page, "continue").await
+    }
+
+    /// How many times the user clicked "Continue as …" on a consent page.
+    pub fn consents_given(&self) -> usize {
+        self.consents.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Confirms the sandbox's "Sign out of EMS?" page.

@@ -29,6 +29,8 @@ pub struct NextGenStack {
     pub sandbox: TestSandbox,
     /// Synapse, in `matrix_authentication_service` mode.
     pub synapse: Synapse,
+    /// The first user's hosted-homeserver subscription on this Synapse, if one was asked for.
+    pub hosted: Option<String>,
 }
 
 /// How the stack is to start; [`Self::start`] starts it.
@@ -36,6 +38,8 @@ pub struct NextGenStackBuilder {
     sandbox: SandboxBuilder,
     admins: Vec<String>,
     synapse_secret: Option<String>,
+    element_one: bool,
+    hosted_seats: Option<u32>,
 }
 
 impl NextGenStack {
@@ -46,6 +50,8 @@ impl NextGenStack {
             sandbox,
             admins: Vec::new(),
             synapse_secret: None,
+            element_one: false,
+            hosted_seats: None,
         }
     }
 
@@ -85,14 +91,39 @@ impl NextGenStackBuilder {
         self
     }
 
+    /// Makes this Synapse the sandbox's Element One homeserver too: Element One subscriptions
+    /// name it, and their Matrix IDs are on its server name.
+    #[must_use]
+    pub fn hosting_element_one(mut self) -> Self {
+        self.element_one = true;
+        self
+    }
+
+    /// Hosts homeserver subscriptions on this Synapse, and gives the first user one of `seats`
+    /// seats ([`NextGenStack::hosted`]).
+    #[must_use]
+    pub fn hosting_seats(mut self, seats: u32) -> Self {
+        self.hosted_seats = Some(seats);
+        self
+    }
+
     /// Starts the sandbox, then Synapse.
     pub async fn start(self) -> NextGenStack {
         let address = SynapseAddress::free();
         let mut sandbox = self.sandbox.authorization_server_for(address);
+        if self.element_one {
+            sandbox = sandbox.element_one_on(address);
+        }
         for admin in &self.admins {
             sandbox = sandbox.matrix_admin(admin);
         }
-        let sandbox = sandbox.start().await;
+        let (sandbox, hosted) = match self.hosted_seats {
+            Some(seats) => {
+                let (sandbox, id) = sandbox.hosted_on(address).start_with_hosted(seats).await;
+                (sandbox, Some(id))
+            }
+            None => (sandbox.start().await, None),
+        };
         let issuer = sandbox
             .authorization_server()
             .expect("the sandbox serves the authorization server")
@@ -113,6 +144,10 @@ impl NextGenStackBuilder {
             .without_admin()
             .start_in_background()
             .await;
-        NextGenStack { sandbox, synapse }
+        NextGenStack {
+            sandbox,
+            synapse,
+            hosted,
+        }
     }
 }

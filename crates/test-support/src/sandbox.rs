@@ -363,6 +363,38 @@ impl TestSandbox {
         format!("{issuer}{}", path.trim_start_matches('/'))
     }
 
+    /// Gives the user `email` an Element One subscription with the user name `username`, as EMS
+    /// would.
+    pub async fn give_element_one(
+        &self,
+        email: &str,
+        username: &str,
+    ) -> ems_api::ElementOneSubscription {
+        let (store, homeservers, user, username) = (
+            self.store(),
+            self.homeservers(),
+            self.user(email).id.clone(),
+            username.to_owned(),
+        );
+        let created = tokio::task::spawn_blocking(move || {
+            store
+                .create_subscription(
+                    &user,
+                    &ems_api::NewSubscription::ElementOne(ems_api::NewElementOne {
+                        username: Some(username),
+                    }),
+                    &homeservers,
+                )
+                .expect("an Element One subscription")
+        })
+        .await
+        .expect("blocking task");
+        let ems_api::Subscription::ElementOne(one) = created else {
+            panic!("Element One: {created:?}")
+        };
+        one
+    }
+
     /// The sandbox's SQLite database.
     #[must_use]
     pub fn database(&self) -> &Path {

@@ -18,16 +18,19 @@ use crate::error::IpcError;
 
 /// Starts an OAuth 2.0 sign-in at `homeserver` (a new account there with `create_account`);
 /// `account_id` names an account to sign in again, `subscription` the EMS subscription the
-/// sign-in was opened from (kept with the account).
+/// sign-in was opened from (kept with the account); `admin` asks for the Admin API too (the
+/// Seats pane's admin sign-in).
 #[tauri::command]
 pub async fn matrix_oauth_start(
     homeserver: String,
     create_account: bool,
     account_id: Option<String>,
     subscription: Option<SubscriptionLink>,
+    admin: bool,
     core: State<'_, Accounts>,
 ) -> Result<BrowserHandoff, IpcError> {
-    let request = OAuthSignIn::new(homeserver, create_account, account_id, subscription);
+    let request =
+        OAuthSignIn::new(homeserver, create_account, account_id, subscription).as_admin(admin);
     Ok(core.matrix.begin_oauth_sign_in(request).await?)
 }
 

@@ -34,7 +34,13 @@ describe('OAuth 2.0 sign-in in the Matrix pane', () => {
       if (command === 'matrix_accounts') return accounts;
       if (command === 'matrix_discover') return nextGen;
       if (command === 'matrix_oauth_start') {
-        expect(args).toEqual({ homeserver: 'http://127.0.0.1:8448', createAccount: false, accountId: null, subscription: null });
+        expect(args).toEqual({
+          homeserver: 'http://127.0.0.1:8448',
+          createAccount: false,
+          accountId: null,
+          subscription: null,
+          admin: false,
+        });
         return { url: 'https://127.0.0.1:8481/oauth2/authorize?client_id=01C', browser_error: 'no browser' };
       }
       if (command === 'matrix_oauth_finish') return finish.promise;

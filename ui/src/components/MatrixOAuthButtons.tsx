@@ -14,6 +14,8 @@ interface Props {
   onSignedIn: (account: MatrixAccountView) => void;
   /** The EMS subscription the sign-in was opened from, kept with the account. */
   subscription?: SubscriptionLink | null;
+  /** The sign-in of a seats admin: it asks for the homeserver's Admin API too. */
+  admin?: boolean;
 }
 
 /**
@@ -21,14 +23,14 @@ interface Props {
  * browser signs in (or creates the account) there; the app waits for it to come back (the user
  * can cancel, or copy the address), then shows the account.
  */
-export function MatrixOAuthButtons({ homeserver, accountId, subscription = null, disabled, onSignedIn }: Props) {
+export function MatrixOAuthButtons({ homeserver, accountId, subscription = null, admin = false, disabled, onSignedIn }: Props) {
   const [waiting, setWaiting] = useState<Waiting | null>(null);
   const { busy, error, run } = useAction();
 
   const start = (createAccount: boolean) =>
     run(async () => {
       try {
-        const started = await matrixOauthStart(homeserver, createAccount, accountId, subscription);
+        const started = await matrixOauthStart(homeserver, createAccount, accountId, subscription, admin);
         setWaiting({ url: started.url, browserError: started.browser_error });
         onSignedIn(await matrixOauthFinish());
       } finally {

@@ -32,6 +32,8 @@ interface Props {
 export interface OpenAt {
   homeserver: string;
   link: SubscriptionLink;
+  /** Opened by the Seats pane's admin sign-in. */
+  admin?: boolean;
 }
 
 /** What the sign-in form is for: a new account, or an existing one signed in again. */
@@ -193,6 +195,7 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
           initialHomeserver={showForm.homeserver}
           discoverAtStart={showForm.subscription !== null}
           subscription={showForm.subscription}
+          admin={showForm.subscription !== null && openAt?.admin === true}
           initialIdentifier={showForm.identifier}
           accountId={showForm.accountId}
           onSignedIn={() => {

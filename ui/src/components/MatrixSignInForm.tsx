@@ -27,6 +27,8 @@ interface Props {
   discoverAtStart?: boolean;
   /** The EMS subscription the form was opened from, kept with the account signed in. */
   subscription?: SubscriptionLink | null;
+  /** The sign-in of a seats admin (an OAuth 2.0 sign-in then asks for the Admin API too). */
+  admin?: boolean;
 }
 
 /** Find the homeserver, show how it signs in, then sign in with a password. */
@@ -38,6 +40,7 @@ export function MatrixSignInForm({
   onCancel,
   discoverAtStart = false,
   subscription = null,
+  admin = false,
 }: Props) {
   const [input, setInput] = useState(initialHomeserver);
   const [info, setInfo] = useState<HomeserverInfo | null>(null);
@@ -150,6 +153,7 @@ export function MatrixSignInForm({
               homeserver={info.homeserver_url}
               accountId={accountId}
               subscription={subscription}
+              admin={admin}
               disabled={busy !== null}
               onSignedIn={onSignedIn}
             />

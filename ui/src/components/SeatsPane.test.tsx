@@ -537,7 +537,7 @@ describe('the Seats pane', () => {
     expect(figure(s, 'seats-paid')).toBe('5');
     expect(s.queryByTestId('seats-users'), 'no admin here: no user list').toBeNull();
     fireEvent.click(s.getByTestId('seats-admin-sign-in'));
-    expect(onOpenMatrix).toHaveBeenCalledWith('http://127.0.0.1:8448', { ems_account: 'e1', subscription_id: 'hs' });
+    expect(onOpenMatrix).toHaveBeenCalledWith('http://127.0.0.1:8448', { ems_account: 'e1', subscription_id: 'hs' }, true);
     expect(calls('seats_load_page')).toHaveLength(0);
   });
 
@@ -554,6 +554,29 @@ describe('the Seats pane', () => {
       expect(s.queryByTestId(id), `${id} is a change`).toBeNull();
     }
     expect(s.getByTestId('seats-user-bob')).toBeTruthy();
+  });
+
+  it('on a homeserver that delegates its sign-in, says what is done at its authorization server and offers only the rest', async () => {
+    const fake = new FakeSeats([user('alice', { admin: true }), user('bob'), user('cleo', { deactivated: true })], { seats: 5 });
+    const message = 'hs1.test leaves sign-in and accounts to its authorization server (next-generation auth), so these are done there.';
+    fake.subscriptionExtra = {
+      delegated: {
+        unavailable: ['add_user', 'import_users', 'reset_password', 'reactivate', 'set_admin', 'registration_tokens'],
+        message,
+      },
+    };
+    serve(fake);
+    renderPane();
+    await waitFor(() => expect(screen.getByTestId('seats-progress').textContent).toContain('3 of 3 users loaded'));
+    const s = await section();
+    expect(s.getByTestId('seats-delegated').textContent).toBe(message);
+    expect(s.getByTestId('seats-export'), 'export stays').toBeTruthy();
+    for (const id of ['seats-add-user', 'seats-import-file', 'seats-tokens', 'seats-reset-password-bob', 'seats-admin-toggle-bob', 'seats-reactivate-cleo']) {
+      expect(s.queryByTestId(id), `${id} is done at the authorization server`).toBeNull();
+    }
+    expect(s.getByTestId('seats-deactivate-bob'), 'deactivation stays').toBeTruthy();
+    expect(s.getByTestId('seats-sessions-bob'), 'sessions stay').toBeTruthy();
+    expect(figure(s, 'seats-free')).toBe('3');
   });
 
   it('shows the users and tokens of one selected subscription at a time', async () => {

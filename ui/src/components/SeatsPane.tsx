@@ -8,7 +8,7 @@ interface Props {
   /** The accounts on this computer: the subscriptions are fetched again when they change. */
   overview: AppOverview | null;
   /** Opens the Matrix pane's sign-in at this homeserver, for an account linked to the subscription. */
-  onOpenMatrix: (homeserver: string, link: SubscriptionLink) => void;
+  onOpenMatrix: (homeserver: string, link: SubscriptionLink, admin: boolean) => void;
 }
 
 const keyOf = (s: SeatSubscription) => `${s.ems_account}\n${s.subscription_id}`;

@@ -12,7 +12,7 @@ interface Props {
   subscription: SeatSubscription;
   /** The users and tokens views are shown for one subscription at a time: this one. */
   selected: boolean;
-  onOpenMatrix: (homeserver: string, link: SubscriptionLink) => void;
+  onOpenMatrix: (homeserver: string, link: SubscriptionLink, admin: boolean) => void;
   /** The seats changed at EMS: fetch the subscriptions again (which tells the core the new seats). */
   onSubscriptionChanged: () => Promise<void>;
 }
@@ -26,6 +26,7 @@ export function SeatsSubscription({ subscription: s, selected, onOpenMatrix, onS
   // Bumped after an import, so that the audit log is read again.
   const [revision, setRevision] = useState(0);
   const canChange = !s.stale && target !== null;
+  const unavailable = s.delegated?.unavailable ?? [];
   const free = list.ledger?.free ?? null;
   const raise = canChange && ((free !== null && free <= 0) || refused);
 
@@ -54,11 +55,18 @@ export function SeatsSubscription({ subscription: s, selected, onOpenMatrix, onS
           <button
             type="button"
             data-testid="seats-admin-sign-in"
-            onClick={() => onOpenMatrix(s.homeserver_url, { ems_account: s.ems_account, subscription_id: s.subscription_id })}
+            onClick={() =>
+              onOpenMatrix(s.homeserver_url, { ems_account: s.ems_account, subscription_id: s.subscription_id }, true)
+            }
           >
             Sign in as this homeserver's admin
           </button>
         </div>
+      )}
+      {s.delegated && (
+        <p class="status" data-testid="seats-delegated">
+          {s.delegated.message}
+        </p>
       )}
       <SeatsLedger seats={s.seats} ledger={list.ledger} />
       {raise && (
@@ -83,11 +91,12 @@ export function SeatsSubscription({ subscription: s, selected, onOpenMatrix, onS
             serverName={s.server_name}
             list={list}
             canChange={canChange}
+            unavailable={unavailable}
             onNoSeatFree={() => setRefused(true)}
           />
           <SeatsImport
             target={target}
-            canChange={canChange}
+            canChange={canChange && !unavailable.includes('import_users')}
             seatsPaid={list.ledger?.seats_paid ?? null}
             onNeedSeats={() => setRefused(true)}
             onImported={() => {
@@ -95,7 +104,9 @@ export function SeatsSubscription({ subscription: s, selected, onOpenMatrix, onS
               setRevision((n) => n + 1);
             }}
           />
-          <SeatsTokens target={target} canChange={canChange} listSettled={!list.loading} free={free} />
+          {!unavailable.includes('registration_tokens') && (
+            <SeatsTokens target={target} canChange={canChange} listSettled={!list.loading} free={free} />
+          )}
           <SeatsAudit target={target} revision={revision} ledger={list.ledger} />
         </>
       )}

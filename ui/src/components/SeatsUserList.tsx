@@ -1,5 +1,5 @@
 import { useEffect } from 'preact/hooks';
-import type { SeatUser } from '../ipc';
+import type { DelegatedAction, SeatUser } from '../ipc';
 import type { UserActionKind } from './SeatsUserActions';
 import { useVirtualRows } from './useVirtualRows';
 
@@ -14,12 +14,14 @@ interface Props {
   resetKey: string;
   /** False when no changes may be offered (stale EMS data): no action buttons. */
   canChange: boolean;
+  /** What the homeserver leaves to its authorization server: no buttons for those. */
+  unavailable?: readonly DelegatedAction[];
   onAction: (kind: UserActionKind, user: SeatUser) => void;
   onSessions: (user: SeatUser) => void;
 }
 
 /** The users, virtualised: only the rows in or near view are in the DOM. */
-export function SeatsUserList({ users, resetKey, canChange, onAction, onSessions }: Props) {
+export function SeatsUserList({ users, resetKey, canChange, unavailable = [], onAction, onSessions }: Props) {
   const { scrollRef, virtualizer } = useVirtualRows(users.length, ROW_PX, VIEWPORT_PX);
 
   useEffect(() => {
@@ -48,6 +50,7 @@ export function SeatsUserList({ users, resetKey, canChange, onAction, onSessions
                 user={user}
                 top={item.start}
                 canChange={canChange}
+                unavailable={unavailable}
                 onAction={onAction}
                 onSessions={onSessions}
               />
@@ -63,12 +66,14 @@ interface RowProps {
   user: SeatUser;
   top: number;
   canChange: boolean;
+  unavailable: readonly DelegatedAction[];
   onAction: (kind: UserActionKind, user: SeatUser) => void;
   onSessions: (user: SeatUser) => void;
 }
 
-function UserRow({ user, top, canChange, onAction, onSessions }: RowProps) {
+function UserRow({ user, top, canChange, unavailable, onAction, onSessions }: RowProps) {
   const id = user.localpart;
+  const offered = (action: DelegatedAction) => !unavailable.includes(action);
   return (
     <div
       role="listitem"
@@ -91,20 +96,26 @@ function UserRow({ user, top, canChange, onAction, onSessions }: RowProps) {
       <span class="seats-row-actions">
         {canChange &&
           (user.deactivated ? (
-            <button type="button" data-testid={`seats-reactivate-${id}`} onClick={() => onAction('reactivate', user)}>
-              Reactivate…
-            </button>
+            offered('reactivate') && (
+              <button type="button" data-testid={`seats-reactivate-${id}`} onClick={() => onAction('reactivate', user)}>
+                Reactivate…
+              </button>
+            )
           ) : (
             <>
               <button type="button" data-testid={`seats-deactivate-${id}`} onClick={() => onAction('deactivate', user)}>
                 Deactivate…
               </button>
-              <button type="button" data-testid={`seats-reset-password-${id}`} onClick={() => onAction('reset', user)}>
-                Reset password…
-              </button>
-              <button type="button" data-testid={`seats-admin-toggle-${id}`} onClick={() => onAction('admin', user)}>
-                {user.admin ? 'Revoke admin…' : 'Make admin…'}
-              </button>
+              {offered('reset_password') && (
+                <button type="button" data-testid={`seats-reset-password-${id}`} onClick={() => onAction('reset', user)}>
+                  Reset password…
+                </button>
+              )}
+              {offered('set_admin') && (
+                <button type="button" data-testid={`seats-admin-toggle-${id}`} onClick={() => onAction('admin', user)}>
+                  {user.admin ? 'Revoke admin…' : 'Make admin…'}
+                </button>
+              )}
             </>
           ))}
         <button type="button" data-testid={`seats-sessions-${id}`} onClick={() => onSessions(user)}>

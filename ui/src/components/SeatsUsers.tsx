@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { SeatsTarget, SeatUser, SeatUserChange } from '../ipc';
+import type { DelegatedAction, SeatsTarget, SeatUser, SeatUserChange } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { SeatsAddUser } from './SeatsAddUser';
 import { useSeatsDialog } from './SeatsConfirm';
@@ -33,11 +33,13 @@ interface Props {
   list: SeatUsers;
   /** False when no changes may be offered: the list is read-only. */
   canChange: boolean;
+  /** What the homeserver leaves to its authorization server: not offered here. */
+  unavailable?: readonly DelegatedAction[];
   onNoSeatFree: () => void;
 }
 
 /** The homeserver's users: progress, search and filter over the loaded list, and the actions. */
-export function SeatsUsers({ target, serverName, list, canChange, onNoSeatFree }: Props) {
+export function SeatsUsers({ target, serverName, list, canChange, unavailable = [], onNoSeatFree }: Props) {
   const [query, setQuery] = useState('');
   const [filter, setFilter] = useState<UserFilter>('all');
   const [action, setAction] = useState<{ kind: UserActionKind; user: SeatUser } | null>(null);
@@ -65,7 +67,7 @@ export function SeatsUsers({ target, serverName, list, canChange, onNoSeatFree }
   return (
     <section class="seats-users" data-testid="seats-users" aria-label="Users">
       <h4>Users</h4>
-      {canChange && (
+      {canChange && !unavailable.includes('add_user') && (
         <SeatsAddUser
           target={target}
           serverName={serverName}
@@ -138,6 +140,7 @@ export function SeatsUsers({ target, serverName, list, canChange, onNoSeatFree }
         users={shown}
         resetKey={`${filter}\n${query}`}
         canChange={canChange}
+        unavailable={unavailable}
         onAction={(kind, user) => {
           setResult(null);
           setAction({ kind, user });

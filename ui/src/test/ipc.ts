@@ -41,6 +41,7 @@ export function seatSubscription(extra: Partial<SeatSubscription> = {}): SeatSub
     stale: false,
     admin: { account_id: 'm1', matrix_id: '@admin:hs1.test' },
     admin_problem: null,
+    delegated: null,
     ...extra,
   };
 }

@@ -46,8 +46,8 @@ pub use session::{
     MatrixAccountView, SessionIds, SessionState, Sessions, SignInTarget, STORES_DIR,
 };
 pub use sign_in::oauth::{
-    new_device_id, OAuthClients, OAuthSignIn, PendingOAuth, DEFAULT_OAUTH_TIMEOUT,
-    OAUTH_CALLBACK_PATH, OAUTH_CLIENTS_FILE,
+    new_device_id, OAuthAuthorization, OAuthClients, OAuthSignIn, PendingOAuth, ADMIN_SCOPE,
+    DEFAULT_OAUTH_TIMEOUT, OAUTH_CALLBACK_PATH, OAUTH_CLIENTS_FILE,
 };
 pub use sign_in::sso::{
     complete_sso, sso_redirect_url, PendingSso, SsoAuthorization, SsoSignIn, DEFAULT_SSO_TIMEOUT,

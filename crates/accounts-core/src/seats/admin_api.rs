@@ -112,6 +112,9 @@ pub struct AdminApi {
     admin_id: Option<String>,
     /// What renews the token when it expires.
     refresher: Option<Arc<dyn Refresh>>,
+    /// The homeserver delegates its sign-in to an authorization server (see
+    /// [`super::delegated`]).
+    delegated: bool,
 }
 
 crate::debug_fields!(AdminApi, base);
@@ -136,6 +139,7 @@ impl AdminApi {
             token: Arc::new(Mutex::new(Secret::new(access_token))),
             admin_id: None,
             refresher: None,
+            delegated: false,
         }
     }
 
@@ -163,6 +167,20 @@ impl AdminApi {
     pub fn as_admin(mut self, matrix_id: &str) -> Self {
         self.admin_id = Some(matrix_id.to_owned());
         self
+    }
+
+    /// The same, having asked the homeserver whether it delegates its sign-in to an
+    /// authorization server (it answers `/_matrix/client/v1/auth_metadata`), where its Admin API
+    /// serves less.
+    pub async fn detecting_delegated_auth(mut self) -> Self {
+        self.delegated = crate::matrix::offers_oauth(&self.http, &self.base).await;
+        self
+    }
+
+    /// Whether the homeserver delegates its sign-in to an authorization server.
+    #[must_use]
+    pub fn is_delegated(&self) -> bool {
+        self.delegated
     }
 
     /// The homeserver's URL.
@@ -207,7 +225,8 @@ impl AdminApi {
             ("limit", limit.as_str()),
             ("deactivated", "true"),
             ("locked", "true"),
-            ("guests", "true"),
+            // Under delegated auth there are no guests, and Synapse refuses the parameter.
+            ("guests", if self.delegated { "false" } else { "true" }),
             ("order_by", "name"),
         ];
         let page: Page = self

@@ -17,6 +17,7 @@ use ts_rs::TS;
 use super::admin_api::{now_ms, AdminApi, RegistrationToken, UserSession};
 use super::audit::{Actor, AuditEntry, AuditLog, AuditResult};
 use super::csv_file::{self, UsersFile};
+use super::delegated::{DelegatedAction, DelegatedAuth};
 use super::import::{
     self, GeneratedPassword, ImportPlan, ImportProgress, ImportReport, ReportRow, RowOutcome,
 };
@@ -336,6 +337,7 @@ impl Desk {
     }
 
     async fn try_add_user(&self, new: &NewSeatUser) -> Result<SeatUserChange, SeatsError> {
+        self.refuse_if_delegated(DelegatedAction::AddUser)?;
         self.refuse_if_stale()?;
         let user_id = user_id_for(&new.username, self.local_server())?;
         let display_name = non_empty(new.display_name.as_deref());
@@ -412,6 +414,7 @@ impl Desk {
         user_id: &str,
         password: Option<String>,
     ) -> Result<SeatUserChange, SeatsError> {
+        self.refuse_if_delegated(DelegatedAction::Reactivate)?;
         self.refuse_if_stale()?;
         let api = self.api()?;
         let before = api.user(user_id).await?;
@@ -439,6 +442,7 @@ impl Desk {
         password: Option<String>,
     ) -> Result<SeatUserChange, SeatsError> {
         let outcome = async {
+            self.refuse_if_delegated(DelegatedAction::ResetPassword)?;
             self.refuse_if_stale()?;
             let (password, generated) = chosen_or_generated(password)?;
             let api = self.api()?;
@@ -484,6 +488,7 @@ impl Desk {
         accept_consequence: bool,
         signed_in_here: bool,
     ) -> Result<SeatUserChange, SeatsError> {
+        self.refuse_if_delegated(DelegatedAction::SetAdmin)?;
         self.refuse_if_stale()?;
         if !admin && user_id == self.admin.matrix_id {
             return Err(SeatsError::InvalidInput(format!(
@@ -556,6 +561,7 @@ impl Desk {
     /// The registration tokens, weighed against the free seats (counted afresh: registrations
     /// with a token happen without the app).
     pub async fn tokens(&self) -> Result<TokenList, SeatsError> {
+        self.refuse_if_delegated(DelegatedAction::RegistrationTokens)?;
         let tokens = self.api()?.tokens().await?;
         let free = self.recount().await?.free;
         let now = now_ms();
@@ -573,6 +579,7 @@ impl Desk {
     }
 
     async fn try_create_token(&self, new: &NewRegistrationToken) -> Result<TokenList, SeatsError> {
+        self.refuse_if_delegated(DelegatedAction::RegistrationTokens)?;
         self.refuse_if_stale()?;
         if new.uses_allowed == Some(0) {
             return Err(SeatsError::InvalidInput(
@@ -599,6 +606,7 @@ impl Desk {
     /// Deletes a registration token.
     pub async fn revoke_token(&self, token: &str) -> Result<TokenList, SeatsError> {
         let outcome = async {
+            self.refuse_if_delegated(DelegatedAction::RegistrationTokens)?;
             self.refuse_if_stale()?;
             self.api()?.revoke_token(token).await?;
             log::info!(
@@ -615,6 +623,7 @@ impl Desk {
     /// Reads a users file and judges every row against the homeserver's users and free seats
     /// (counted afresh). Nothing is created; the file is kept for [`Self::run_import`].
     pub async fn plan_import(&self, bytes: &[u8]) -> Result<ImportPlan, SeatsError> {
+        self.refuse_if_delegated(DelegatedAction::ImportUsers)?;
         let file = csv_file::parse(bytes, self.local_server())?;
         let (existing, free) = self.existing_and_free().await?;
         let plan = import::plan(
@@ -639,6 +648,7 @@ impl Desk {
     /// seats. Between rows it stops when cancelled; when the homeserver stops answering, the
     /// row under way is "unknown" and the run ends. Every row is recorded in the audit log.
     pub async fn run_import(&self, limit: Option<u32>) -> Result<ImportReport, SeatsError> {
+        self.refuse_if_delegated(DelegatedAction::ImportUsers)?;
         self.refuse_if_stale()?;
         let file = {
             let mut state = lock(&self.import);
@@ -865,6 +875,26 @@ impl Desk {
         let users = self.api()?.all_users(self.page_size).await?;
         let free = SeatLedger::count(self.seats_paid(), &users).free;
         Ok((users.into_iter().map(|u| u.user_id).collect(), free))
+    }
+
+    /// What this homeserver leaves to its authorization server, when it delegates its sign-in
+    /// (next-generation auth): Synapse's Admin API does not offer these there.
+    #[must_use]
+    pub fn delegated_auth(&self) -> Option<DelegatedAuth> {
+        self.api
+            .is_delegated()
+            .then(|| DelegatedAuth::of(&self.server_name))
+    }
+
+    /// Refuses, before any request, what the homeserver leaves to its authorization server.
+    fn refuse_if_delegated(&self, action: DelegatedAction) -> Result<(), SeatsError> {
+        if self.api.is_delegated() {
+            return Err(SeatsError::Delegated {
+                server_name: self.server_name.clone(),
+                action,
+            });
+        }
+        Ok(())
     }
 
     fn refuse_if_stale(&self) -> Result<(), SeatsError> {

@@ -3,6 +3,7 @@
 //! [`SeatsError`] never carries a token or a password: a refused request keeps the homeserver's
 //! `errcode` and its message, which name what was wrong with the request, never its body.
 
+use super::delegated::DelegatedAction;
 use crate::ems::EmsApiError;
 use crate::ErrorCode;
 
@@ -88,6 +89,14 @@ pub enum SeatsError {
         /// The token.
         token: String,
     },
+    /// The homeserver leaves this action to its authorization server (next-generation auth).
+    #[error("{server_name} leaves sign-in and accounts to its authorization server (next-generation auth), so {} is done there, not from this app.", .action.words())]
+    Delegated {
+        /// The homeserver's server name.
+        server_name: String,
+        /// What was asked for.
+        action: DelegatedAction,
+    },
     /// The EMS data are the last ones fetched, so nothing is changed.
     #[error("The EMS server cannot be reached, so these seats are the last ones fetched and nothing can be changed. Try again once it is back.")]
     EmsUnreachable,
@@ -113,6 +122,7 @@ impl SeatsError {
             Self::UserExists { .. } => ErrorCode::SeatsUserExists,
             Self::UnknownUser { .. } => ErrorCode::SeatsUnknownUser,
             Self::UnknownToken { .. } => ErrorCode::SeatsUnknownToken,
+            Self::Delegated { .. } => ErrorCode::SeatsDelegated,
             Self::EmsUnreachable => ErrorCode::SeatsEmsUnreachable,
             Self::Ems(inner) => inner.code(),
         }
@@ -138,6 +148,7 @@ mod tests {
             SeatsError::UserExists { .. } => "UserExists",
             SeatsError::UnknownUser { .. } => "UnknownUser",
             SeatsError::UnknownToken { .. } => "UnknownToken",
+            SeatsError::Delegated { .. } => "Delegated",
             SeatsError::EmsUnreachable => "EmsUnreachable",
             SeatsError::Ems(_) => "Ems",
         }
@@ -218,6 +229,13 @@ mod tests {
             (
                 SeatsError::UnknownToken { token: "t".into() },
                 "seats_unknown_token",
+            ),
+            (
+                SeatsError::Delegated {
+                    server_name: server_name(),
+                    action: DelegatedAction::ResetPassword,
+                },
+                "seats_delegated",
             ),
             (SeatsError::EmsUnreachable, "seats_ems_unreachable"),
             (

@@ -24,6 +24,7 @@ use ts_rs::TS;
 pub mod admin_api;
 pub mod audit;
 pub mod csv_file;
+pub mod delegated;
 mod desk;
 mod error;
 pub mod import;
@@ -34,6 +35,7 @@ mod sessions;
 
 pub use admin_api::{now_ms, AdminApi, Refresh, RegistrationToken, UserPage, UserSession};
 pub use audit::{AuditEntry, AuditLog, AuditResult};
+pub use delegated::{DelegatedAction, DelegatedAuth};
 pub use desk::{
     Desk, NewRegistrationToken, NewSeatUser, RegistrationTokenView, SeatUserChange, TokenList,
     UsersPage,
@@ -89,6 +91,9 @@ pub struct SeatSubscription {
     pub admin: Option<SeatAdmin>,
     /// Why none does, in words to show.
     pub admin_problem: Option<String>,
+    /// What the homeserver leaves to its authorization server, when it delegates its sign-in
+    /// (known once an admin's desk is open).
+    pub delegated: Option<DelegatedAuth>,
 }
 
 /// The seats of every hosted homeserver an EMS account here pays for, with the desks opened
@@ -243,6 +248,7 @@ impl Seats {
                 problems.push(format!("{} is not signed in here.", account.user_id));
                 continue;
             };
+            let api = api.detecting_delegated_auth().await;
             let admin = SeatAdmin {
                 account_id: account.id.clone(),
                 matrix_id: account.user_id.clone(),
@@ -262,6 +268,7 @@ impl Seats {
             match desk.check_admin().await {
                 Ok(true) => {
                     entry.admin = Some(desk.admin().clone());
+                    entry.delegated = desk.delegated_auth();
                     self.desks
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
@@ -323,6 +330,7 @@ fn hosted(
         stale,
         admin: None,
         admin_problem: None,
+        delegated: None,
     })
 }
 
@@ -349,6 +357,7 @@ mod tests {
             stale: false,
             admin: None,
             admin_problem: None,
+            delegated: None,
         }
     }
 

@@ -1,18 +1,22 @@
 //! OAuth 2.0 sign-in (next-generation auth) for homeservers that delegate their sign-in to an
 //! authorization server, through matrix-sdk's `oauth()` and the loopback listener.
 //!
-//! [`PendingOAuth::begin`] builds a matrix-sdk client without a store for the dance, binds a
-//! listener on [`OAUTH_CALLBACK_PATH`] (its `state` comes later: matrix-sdk chooses it once the
-//! redirect URI, port included, is fixed), takes the client id this app registered at that
-//! authorization server before ([`OAuthClients`]) or registers one (dynamic registration, a
-//! public native client with a loopback redirect URI, which the server matches on any port),
-//! and has matrix-sdk build the authorization URL (code + PKCE) for a device id the app chose,
-//! with `prompt=create` to create an account. [`MatrixAccounts::begin_oauth_sign_in`] opens it in
-//! the system browser through the core's opener; [`MatrixAccounts::finish_oauth_sign_in`] waits
-//! for the browser at `/oauth`, has matrix-sdk exchange the code, and keeps the session through
-//! the same path as every other sign-in, with the client id, so that it is refreshed and revoked
-//! as an OAuth 2.0 session. Cancelling or a timeout closes the listener before any session
-//! exists, so nothing is kept.
+//! The sign-in comes in two halves over a listener path [`OAUTH_CALLBACK_PATH`], so that the
+//! Element One bridge can chain it after its EMS leg on one listener. [`OAuthAuthorization::prepare`]
+//! builds a matrix-sdk client without a store for the dance, takes the client id this app
+//! registered at that authorization server before ([`OAuthClients`]) or registers one (dynamic
+//! registration, a public native client with a loopback redirect URI, which the server matches on
+//! any port), has matrix-sdk build the authorization URL (code + PKCE) for a device id the app
+//! chose, with `prompt=create` to create an account, and only then sets the path's `state`
+//! (matrix-sdk chooses it once the redirect URI, port included, is fixed).
+//! [`OAuthAuthorization::exchange`] has matrix-sdk exchange the code of that path's callback.
+//! The session is kept through the same path as every other sign-in, with the client id, so that
+//! it is refreshed and revoked as an OAuth 2.0 session; one that is not kept is revoked.
+//!
+//! A sign-in of its own ([`MatrixAccounts::begin_oauth_sign_in`], then
+//! [`MatrixAccounts::finish_oauth_sign_in`]) binds a listener for just that path and opens the
+//! authorization URL in the system browser through the core's opener. Cancelling or a timeout
+//! closes the listener before any session exists, so nothing is kept.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -30,11 +34,11 @@ use url::Url;
 
 use crate::browser::BrowserHandoff;
 use crate::loopback::{
-    CallbackListener, CallbackState, CancelHandle, LoopbackError, Reply, StaticPage,
+    Callback, CallbackListener, CallbackState, CancelHandle, LoopbackError, Reply, StaticPage,
 };
 use crate::matrix::error::MatrixError;
 use crate::matrix::homeserver::{display_url, Homeserver};
-use crate::matrix::session::{LoginGrant, MatrixAccountView, SignInTarget};
+use crate::matrix::session::{LoginGrant, MatrixAccountView, Sessions, SignInTarget};
 use crate::matrix::MatrixAccounts;
 use crate::vault::{Secret, SubscriptionLink};
 
@@ -53,6 +57,9 @@ const CLIENT_URI: &str = "https://element.io/";
 
 const SIGNED_IN: StaticPage = StaticPage::signed_in("Signed in to Matrix");
 
+/// The scope of Synapse's Admin API under delegated auth.
+pub const ADMIN_SCOPE: &str = "urn:synapse:admin:*";
+
 /// What an OAuth 2.0 sign-in needs.
 #[derive(Debug, Clone)]
 pub struct OAuthSignIn {
@@ -65,6 +72,9 @@ pub struct OAuthSignIn {
     pub account_id: Option<String>,
     /// The EMS subscription the sign-in was opened from, kept with the account.
     pub subscription: Option<SubscriptionLink>,
+    /// Whether to ask for the homeserver's Admin API too ([`ADMIN_SCOPE`]): the sign-in of a
+    /// seats admin. The authorization server grants it only to that homeserver's admins.
+    pub admin: bool,
     /// How long to wait for the browser to come back (see [`DEFAULT_OAUTH_TIMEOUT`]).
     pub timeout: Duration,
 }
@@ -83,8 +93,16 @@ impl OAuthSignIn {
             create_account,
             account_id,
             subscription,
+            admin: false,
             timeout: DEFAULT_OAUTH_TIMEOUT,
         }
+    }
+
+    /// The same sign-in, asking for the homeserver's Admin API too.
+    #[must_use]
+    pub fn as_admin(mut self, admin: bool) -> Self {
+        self.admin = admin;
+        self
     }
 }
 
@@ -169,18 +187,20 @@ fn client_metadata(redirect_uri: &Url, name: &str) -> Result<Raw<ClientMetadata>
         })
 }
 
-/// An OAuth 2.0 sign-in waiting for the browser. Dropping it closes its listener.
-pub struct PendingOAuth {
+/// An authorization request that matrix-sdk built for a listener's [`OAUTH_CALLBACK_PATH`],
+/// whose `state` that listener now expects: the first half of an OAuth 2.0 sign-in. The second
+/// half, [`Self::exchange`], takes that path's callback. A sign-in of its own and the Element One
+/// bridge (which chains it after the EMS leg, on the same listener) share both halves.
+pub struct OAuthAuthorization {
     homeserver: Url,
-    target: SignInTarget,
-    listener: CallbackListener,
     client: Client,
     issuer: String,
     device_id: String,
-    authorization_url: Url,
+    url: Url,
+    back: Url,
 }
 
-crate::debug_fields!(PendingOAuth, homeserver, device_id);
+crate::debug_fields!(OAuthAuthorization, homeserver, device_id);
 
 fn failed(homeserver: &Url, detail: String) -> MatrixError {
     MatrixError::OAuthFailed {
@@ -189,19 +209,21 @@ fn failed(homeserver: &Url, detail: String) -> MatrixError {
     }
 }
 
-impl PendingOAuth {
-    /// Asks the homeserver for its authorization server, registers there if this app has not
-    /// yet, opens a listener on [`OAUTH_CALLBACK_PATH`] and builds the authorization URL.
-    pub async fn begin(
-        request: &OAuthSignIn,
-        http: &reqwest::Client,
-        clients: &OAuthClients,
-        device_name: &str,
+impl OAuthAuthorization {
+    /// Asks `homeserver` for its authorization server, registers this app there if it has not
+    /// yet, and has matrix-sdk build the authorization URL (code + PKCE, a device id of the
+    /// app's choosing, `prompt=create` when `create_account`, the Admin API's scope when
+    /// `admin`) back to `listener`'s
+    /// [`OAUTH_CALLBACK_PATH`], whose state is then set.
+    pub async fn prepare(
+        homeserver: &Url,
+        (create_account, admin): (bool, bool),
+        sessions: &Sessions,
+        listener: &mut CallbackListener,
     ) -> Result<Self, MatrixError> {
-        let homeserver = Homeserver::parse(&request.homeserver)?.into_url();
         let client = Client::builder()
             .homeserver_url(homeserver.as_str())
-            .http_client(http.clone())
+            .http_client(sessions.http().clone())
             .build()
             .await
             .map_err(|e| MatrixError::Store {
@@ -211,24 +233,19 @@ impl PendingOAuth {
         let metadata = oauth.server_metadata().await.map_err(|e| {
             if e.is_not_supported() {
                 failed(
-                    &homeserver,
+                    homeserver,
                     "it does not sign in with OAuth 2.0; use one of the other sign-in methods"
                         .to_owned(),
                 )
             } else {
                 failed(
-                    &homeserver,
+                    homeserver,
                     format!("its authorization server could not be found ({e})"),
                 )
             }
         })?;
         let issuer = metadata.issuer.to_string();
-
-        let mut listener = CallbackListener::builder(request.timeout)
-            .path_awaiting_state(OAUTH_CALLBACK_PATH)
-            .bind()
-            .await?;
-        let redirect_uri = listener
+        let back = listener
             .callback_url(OAUTH_CALLBACK_PATH)
             .ok_or_else(|| {
                 MatrixError::SsoListener(LoopbackError::InvalidPath {
@@ -236,23 +253,24 @@ impl PendingOAuth {
                 })
             })?
             .clone();
+        let clients = sessions.oauth_clients();
         let registered = clients.get(&issuer);
         if let Some(client_id) = &registered {
             oauth.restore_registered_client(ClientId::new(client_id.clone()));
         }
         let device_id = new_device_id();
         let mut login = oauth.login(
-            redirect_uri.clone(),
+            back.clone(),
             Some(OwnedDeviceId::from(device_id.as_str())),
-            Some(client_metadata(&redirect_uri, device_name)?.into()),
-            None,
+            Some(client_metadata(&back, sessions.device_name())?.into()),
+            admin.then(|| vec![openidconnect::Scope::new(ADMIN_SCOPE.to_owned())]),
         );
-        if request.create_account {
+        if create_account {
             login = login.prompt(vec![Prompt::Create]);
         }
         let authorization = login.build().await.map_err(|e| {
             failed(
-                &homeserver,
+                homeserver,
                 format!("its authorization server refused the app's registration ({e})"),
             )
         })?;
@@ -268,29 +286,136 @@ impl PendingOAuth {
             )
             .await?;
         Ok(Self {
-            homeserver,
-            target: SignInTarget {
-                account_id: request.account_id.clone(),
-                subscription: request.subscription.clone(),
-            },
-            listener,
+            homeserver: homeserver.clone(),
             client,
             issuer,
             device_id,
-            authorization_url: authorization.url,
+            url: authorization.url,
+            back,
         })
     }
 
     /// Where the browser must go: the authorization server's authorization endpoint.
     #[must_use]
-    pub fn authorization_url(&self) -> &Url {
-        &self.authorization_url
+    pub fn url(&self) -> &Url {
+        &self.url
     }
 
     /// The device id the session will have.
     #[must_use]
     pub fn device_id(&self) -> &str {
         &self.device_id
+    }
+
+    /// Has matrix-sdk exchange the code `callback` brought back: the new session's grant, which
+    /// nothing keeps yet (see [`Self::keep`]).
+    pub async fn exchange(
+        &self,
+        callback: &Callback,
+        clients: &OAuthClients,
+    ) -> Result<LoginGrant, MatrixError> {
+        let homeserver = &self.homeserver;
+        if let Some(error) = callback.param("error") {
+            if error == "invalid_client" || error == "unauthorized_client" {
+                // A registration the server no longer knows: the next attempt registers afresh.
+                clients.forget(&self.issuer);
+            }
+            let detail = callback
+                .param("error_description")
+                .map_or_else(|| error.to_owned(), |d| format!("{error}: {d}"));
+            return Err(failed(
+                homeserver,
+                format!("the authorization server said {detail}"),
+            ));
+        }
+        let mut back = self.back.clone();
+        back.query_pairs_mut().extend_pairs(callback.query());
+        let oauth = self.client.oauth();
+        oauth
+            .finish_login(back.into())
+            .await
+            .map_err(|e| failed(homeserver, format!("the code could not be exchanged ({e})")))?;
+        let session = oauth
+            .full_session()
+            .ok_or_else(|| failed(homeserver, "no session came back".to_owned()))?;
+        Ok(LoginGrant {
+            user_id: session.user.meta.user_id.to_string(),
+            device_id: session.user.meta.device_id.to_string(),
+            access_token: Secret::new(session.user.tokens.access_token),
+            refresh_token: session.user.tokens.refresh_token.map(Secret::new),
+            oauth_client_id: Some(session.client_id.as_str().to_owned()),
+        })
+    }
+
+    /// Keeps `grant` through the path every sign-in takes, as an OAuth 2.0 session; a session
+    /// that cannot be kept is revoked.
+    pub(crate) async fn keep(
+        &self,
+        sessions: &Sessions,
+        grant: LoginGrant,
+        target: SignInTarget,
+    ) -> Result<MatrixAccountView, MatrixError> {
+        let kept = sessions.adopt(&self.homeserver, grant, target).await;
+        if kept.is_err() {
+            self.revoke().await;
+        }
+        kept
+    }
+
+    /// Revokes the session [`Self::exchange`] brought, which the app does not keep (already
+    /// signed in here, not recorded, or someone else than expected), at the authorization
+    /// server: the homeserver's `/logout` is not served under delegated auth.
+    pub(crate) async fn revoke(&self) {
+        if let Err(error) = self.client.oauth().logout().await {
+            log::warn!("could not revoke an unused OAuth 2.0 session: {error}");
+        }
+    }
+}
+
+/// An OAuth 2.0 sign-in of its own waiting for the browser. Dropping it closes its listener.
+pub struct PendingOAuth {
+    target: SignInTarget,
+    listener: CallbackListener,
+    authorization: OAuthAuthorization,
+}
+
+crate::debug_fields!(PendingOAuth, authorization);
+
+impl PendingOAuth {
+    /// Opens a listener on [`OAUTH_CALLBACK_PATH`] and prepares the authorization request.
+    pub async fn begin(request: &OAuthSignIn, sessions: &Sessions) -> Result<Self, MatrixError> {
+        let homeserver = Homeserver::parse(&request.homeserver)?.into_url();
+        let mut listener = CallbackListener::builder(request.timeout)
+            .path_awaiting_state(OAUTH_CALLBACK_PATH)
+            .bind()
+            .await?;
+        let authorization = OAuthAuthorization::prepare(
+            &homeserver,
+            (request.create_account, request.admin),
+            sessions,
+            &mut listener,
+        )
+        .await?;
+        Ok(Self {
+            target: SignInTarget {
+                account_id: request.account_id.clone(),
+                subscription: request.subscription.clone(),
+            },
+            listener,
+            authorization,
+        })
+    }
+
+    /// Where the browser must go: the authorization server's authorization endpoint.
+    #[must_use]
+    pub fn authorization_url(&self) -> &Url {
+        self.authorization.url()
+    }
+
+    /// The device id the session will have.
+    #[must_use]
+    pub fn device_id(&self) -> &str {
+        self.authorization.device_id()
     }
 
     /// Ends the flow with [`MatrixError::SsoCancelled`] from anywhere.
@@ -309,13 +434,7 @@ impl MatrixAccounts {
     ) -> Result<BrowserHandoff, MatrixError> {
         self.oauth.cancel();
         self.sessions.registry().require()?;
-        let pending = PendingOAuth::begin(
-            &request,
-            self.sessions.http(),
-            &self.sessions.oauth_clients(),
-            self.sessions.device_name(),
-        )
-        .await?;
+        let pending = PendingOAuth::begin(&request, &self.sessions).await?;
         let (url, cancel) = (pending.authorization_url().clone(), pending.cancel_handle());
         Ok(self.oauth.open(pending, cancel, &url, &self.opener)?)
     }
@@ -339,58 +458,14 @@ impl MatrixAccounts {
         mut pending: PendingOAuth,
     ) -> Result<MatrixAccountView, MatrixError> {
         let callback = pending.listener.next_callback().await?;
-        let homeserver = pending.homeserver.clone();
+        let authorization = &pending.authorization;
         let signed_in = async {
-            if let Some(error) = callback.param("error") {
-                if error == "invalid_client" || error == "unauthorized_client" {
-                    // A registration the server no longer knows: the next attempt registers
-                    // afresh.
-                    self.sessions.oauth_clients().forget(&pending.issuer);
-                }
-                let detail = callback
-                    .param("error_description")
-                    .map_or_else(|| error.to_owned(), |d| format!("{error}: {d}"));
-                return Err(failed(
-                    &homeserver,
-                    format!("the authorization server said {detail}"),
-                ));
-            }
-            let mut back = pending
-                .listener
-                .callback_url(OAUTH_CALLBACK_PATH)
-                .cloned()
-                .ok_or_else(|| failed(&homeserver, "the return address is unknown".to_owned()))?;
-            back.query_pairs_mut().extend_pairs(callback.query());
-            let oauth = pending.client.oauth();
-            oauth.finish_login(back.into()).await.map_err(|e| {
-                failed(
-                    &homeserver,
-                    format!("the code could not be exchanged ({e})"),
-                )
-            })?;
-            let session = oauth
-                .full_session()
-                .ok_or_else(|| failed(&homeserver, "no session came back".to_owned()))?;
-            let grant = LoginGrant {
-                user_id: session.user.meta.user_id.to_string(),
-                device_id: session.user.meta.device_id.to_string(),
-                access_token: Secret::new(session.user.tokens.access_token),
-                refresh_token: session.user.tokens.refresh_token.map(Secret::new),
-                oauth_client_id: Some(session.client_id.as_str().to_owned()),
-            };
-            let kept = self
-                .sessions
-                .adopt(&homeserver, grant, pending.target)
-                .await;
-            if kept.is_err() {
-                // A session the app does not keep (already signed in here, or it could not be
-                // recorded) is revoked at the authorization server: the homeserver's `/logout`,
-                // which the shared path tries, is not served under delegated auth.
-                if let Err(error) = oauth.logout().await {
-                    log::warn!("could not revoke an unused OAuth 2.0 session: {error}");
-                }
-            }
-            kept
+            let grant = authorization
+                .exchange(&callback, &self.sessions.oauth_clients())
+                .await?;
+            authorization
+                .keep(&self.sessions, grant, pending.target)
+                .await
         }
         .await;
         callback.respond(Reply::Page(if signed_in.is_ok() {
