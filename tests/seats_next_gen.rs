@@ -9,6 +9,7 @@
 //! keyring has its own tests).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use accounts_core::browser::Opener;
 use accounts_core::matrix::{OAuthSignIn, ADMIN_SCOPE};
@@ -28,14 +29,16 @@ const MEMBER: &str = "tove@example.org";
 const MEMBER_PASSWORD: &str = "tove's long sandbox password";
 const SEATS: u32 = 4;
 
+/// Access tokens expire within the test: the admin's must be renewed.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(10);
+
 fn accounts(stack: &NextGenStack, dir: &std::path::Path) -> Accounts {
+    accounts_with(stack, dir, Vault::new(Arc::new(MemoryStore::default())))
+}
+
+fn accounts_with(stack: &NextGenStack, dir: &std::path::Path, vault: Vault) -> Accounts {
     let roots = extra_roots(stack.ca_file()).expect("the test CA");
-    Accounts::open(
-        Some(dir),
-        Vault::new(Arc::new(MemoryStore::default())),
-        Opener::new(None, None),
-    )
-    .trusting(&roots)
+    Accounts::open(Some(dir), vault, Opener::new(None, None)).trusting(&roots)
 }
 
 /// Signs `email` in to Matrix with OAuth 2.0 (as the homeserver's admin when `admin`), the
@@ -78,7 +81,8 @@ async fn the_seats_pane_works_and_says_what_the_authorization_server_keeps() {
         SandboxBuilder::new()
             .user(EMAIL, "Sol Admin", Some("sol"), PASSWORD)
             .user(MEMBER, "Tove Member", Some("tove"), MEMBER_PASSWORD)
-            .app_client(),
+            .app_client()
+            .access_token_lifetime(u32::try_from(TOKEN_LIFETIME.as_secs()).expect("seconds")),
     )
     .admin(EMAIL)
     .hosting_seats(SEATS)
@@ -216,5 +220,29 @@ async fn the_seats_pane_works_and_says_what_the_authorization_server_keeps() {
         ),
         "{reactivate:?}"
     );
+
+    // Once the admin's access token has expired, the app renews it through its live OAuth 2.0
+    // session, and the command line (the sessions kept in the keyring, no client) at the
+    // authorization server's token endpoint; each keeps working.
+    tokio::time::sleep(TOKEN_LIFETIME + Duration::from_secs(1)).await;
+    let page = core
+        .seats
+        .load_page(&target, true)
+        .await
+        .expect("the list after the token expired, in the app");
+    assert_eq!(page.ledger.accounts, 1);
+    let command_line = accounts_with(&stack, data.path(), core.vault.clone());
+    let found = command_line
+        .stored_seat_subscriptions()
+        .await
+        .expect("the subscriptions, from the keyring");
+    assert!(found[0].admin.is_some(), "{:?}", found[0].admin_problem);
+    tokio::time::sleep(TOKEN_LIFETIME + Duration::from_secs(1)).await;
+    let page = command_line
+        .seats
+        .load_page(&target, true)
+        .await
+        .expect("the list after the token expired, on the command line");
+    assert_eq!(page.ledger.accounts, 1);
     stack.shutdown().await;
 }

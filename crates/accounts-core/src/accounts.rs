@@ -123,6 +123,7 @@ impl Accounts {
         let admins = AdminSessions::Stored {
             vault: &self.vault,
             registry: &self.registry,
+            http: self.matrix.sessions().http(),
         };
         self.seats.subscriptions_with(&self.ems, admins).await
     }

@@ -9,7 +9,6 @@ use url::Url;
 use super::admin_api::AdminApi;
 use super::refresh::SharedRefresh;
 use crate::matrix::{load_session, MatrixAccounts};
-use crate::transport::credential_client;
 use crate::vault::{AccountKind, Registry, SubscriptionLink, Vault};
 
 /// The Matrix accounts of this computer that may administer a homeserver.
@@ -23,6 +22,8 @@ pub enum AdminSessions<'a> {
         vault: &'a Vault,
         /// The account records.
         registry: &'a Registry,
+        /// The client for their requests, which follows no redirect.
+        http: &'a reqwest::Client,
     },
 }
 
@@ -63,9 +64,9 @@ impl AdminSessions<'_> {
     /// The Admin API of `candidate`'s session, renewed under the shared token lock, and the
     /// session's own device; `None` when it has no session here.
     pub(super) async fn api(&self, candidate: &Candidate) -> Option<(AdminApi, Option<String>)> {
-        let http = credential_client();
         match self {
             Self::Live(matrix) => {
+                let http = matrix.sessions().http().clone();
                 let client = matrix.client(&candidate.id)?;
                 let token = client.access_token()?;
                 let sessions = matrix.sessions();
@@ -81,7 +82,12 @@ impl AdminSessions<'_> {
                     .refreshed_by(Arc::new(refresher));
                 Some((api, client.device_id().map(ToString::to_string)))
             }
-            Self::Stored { vault, registry } => {
+            Self::Stored {
+                vault,
+                registry,
+                http,
+            } => {
+                let http = (*http).clone();
                 let session = match load_session(vault, &candidate.id).await {
                     Ok(session) => session?,
                     Err(error) => {
