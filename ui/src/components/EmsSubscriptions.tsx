@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { IpcError, MatrixAccountView, Subscription, SubscriptionKind } from '../ipc';
 import { ElementOneSignIn } from './ElementOneSignIn';
 import { ExternalLink } from './ExternalLink';
-import { FieldError } from './FieldError';
+import { FieldError, invalidProps } from './FieldError';
 
 const KIND_TITLES: Record<SubscriptionKind, string> = {
   hosted_homeserver: 'Cloud-hosted homeservers',
@@ -57,7 +57,7 @@ export function webClientOf(s: Subscription): string | null {
 /** The subscriptions, grouped by kind, with their configuration, status and changes. */
 export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix, elementOne }: Props) {
   return (
-    <div data-testid="ems-subscriptions">
+    <section class="pane-section" data-testid="ems-subscriptions" aria-label="Subscriptions">
       <h3>Subscriptions</h3>
       {subscriptions.length === 0 && <p>No subscriptions yet.</p>}
       {KINDS.map((kind) => {
@@ -66,7 +66,7 @@ export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error,
         return (
           <div key={kind} data-testid={`ems-kind-${kind}`}>
             <h4>{KIND_TITLES[kind]}</h4>
-            <ul>
+            <ul class="subscription-list">
               {group.map((s) => (
                 <SubscriptionRow
                   key={s.id}
@@ -85,7 +85,7 @@ export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error,
           </div>
         );
       })}
-    </div>
+    </section>
   );
 }
 
@@ -179,6 +179,7 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
               data-testid={`ems-seats-input-${s.id}`}
               type="number"
               min={seats}
+              {...invalidProps(error, 'seats', `ems-seats-error-${s.id}`, `ems-seats-hint-${s.id}`)}
               value={wanted}
               onInput={(event) => setWanted((event.target as HTMLInputElement).value)}
             />
@@ -186,8 +187,10 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
           <button type="submit" data-testid={`ems-raise-seats-${s.id}`} disabled={busy || Number(wanted) <= seats}>
             Raise seats
           </button>
-          <p class="hint">Seats can be raised, never lowered.</p>
-          <FieldError error={error} field="seats" />
+          <p class="hint" id={`ems-seats-hint-${s.id}`}>
+            Seats can be raised, never lowered.
+          </p>
+          <FieldError error={error} field="seats" id={`ems-seats-error-${s.id}`} />
         </form>
       )}
       {linked.length > 0 && (
@@ -222,7 +225,7 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
               Cancelling stops the subscription for good
               {s.kind === 'hosted_homeserver' ? ': its homeserver is taken down' : ''}
               {s.kind === 'on_premise' ? ': its licence is revoked' : ''}. It stays listed as cancelled.{' '}
-              <button type="button" data-testid={`ems-cancel-confirm-${s.id}`} disabled={busy} onClick={() => onCancel(s.id)}>
+              <button type="button" class="danger" data-testid={`ems-cancel-confirm-${s.id}`} disabled={busy} onClick={() => onCancel(s.id)}>
                 Cancel the subscription
               </button>
               <button type="button" onClick={() => setConfirmCancel(false)}>
