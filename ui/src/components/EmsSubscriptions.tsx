@@ -54,6 +54,18 @@ export function webClientOf(s: Subscription): string | null {
   }
 }
 
+/** What a subscription's card is headed with: the name people know it by. */
+function titleOf(s: Subscription): string {
+  switch (s.kind) {
+    case 'hosted_homeserver':
+      return s.homeserver?.server_name ?? 'Hosted homeserver';
+    case 'element_one':
+      return `Element One ${s.matrix_id}`;
+    case 'on_premise':
+      return s.web_client_domain === '' ? 'On-Premise licence' : `On-Premise ${s.web_client_domain}`;
+  }
+}
+
 /** The subscriptions, grouped by kind, with their configuration, status and changes. */
 export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix, elementOne }: Props) {
   return (
@@ -111,6 +123,7 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
     s.kind === 'hosted_homeserver' ? (s.homeserver?.homeserver_url ?? null) : s.kind === 'element_one' ? s.homeserver_url : null;
   return (
     <li class="card" data-testid={`subscription-${s.id}`} data-status={s.status}>
+      <h5 class="card-title">{titleOf(s)}</h5>
       <p class="status" data-testid={`ems-status-${s.id}`}>
         {STATUS_TEXT[s.status]}
       </p>
