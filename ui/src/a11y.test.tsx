@@ -2,10 +2,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { useState } from 'preact/hooks';
 import axe from 'axe-core';
-import type { Account, EmsAccountView, IpcError, Subscription } from './bindings';
+import type { Account, DeviceView, EmsAccountView, IpcError, SeatUser, Subscription } from './bindings';
 import { App } from './App';
 import { EmsDetailsForm } from './components/EmsAccountForms';
 import { EmsPane } from './components/EmsPane';
+import { MatrixManage } from './components/MatrixManage';
 import { MatrixPane } from './components/MatrixPane';
 import { MatrixSignInForm } from './components/MatrixSignInForm';
 import { SeatsConfirm } from './components/SeatsConfirm';
@@ -280,5 +281,69 @@ describe('the main panes, checked with axe-core', () => {
     await waitFor(() => expect(screen.getByTestId('account-item-m1').textContent).toContain('@alice:hs1.test'));
     expect(screen.getByTestId('account-item-m1').textContent).toContain('Alice');
     await axeClean(container);
+  });
+
+  it('Matrix account management, and the re-authentication prompt over it', async () => {
+    const own: DeviceView = { device_id: 'OWN', display_name: 'laptop', last_seen_ip: '127.0.0.1', last_seen_ts: 1, current: true };
+    const other: DeviceView = { device_id: 'OTHER', display_name: 'phone', last_seen_ip: null, last_seen_ts: null, current: false };
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'matrix_profile') return { display_name: 'alice', has_avatar: false };
+      if (command === 'matrix_avatar') return null;
+      if (command === 'matrix_threepids') return [];
+      if (command === 'matrix_devices') return [own, other];
+      if (command === 'matrix_delete_devices') return { status: 'auth_required', challenge: { session: 'S1', flows: [{ stages: ['m.login.password'] }], completed: [] } };
+      return undefined;
+    });
+    const alice = matrixAccount({ id: 'a1', user_id: '@alice:hs1.test', display_name: 'alice', session: { state: 'signed_in', device_id: 'OWN' } });
+    const { container } = render(<MatrixManage account={alice} onChanged={() => {}} onClose={() => {}} />);
+    await screen.findByTestId('device-OTHER');
+    expect(unlabelled(container)).toEqual([]);
+    await axeClean(container);
+    fireEvent.click(screen.getByTestId('device-select-OTHER'));
+    fireEvent.click(screen.getByTestId('matrix-sign-out-devices'));
+    await screen.findByTestId('uia-prompt');
+    await waitFor(() => expect(focused()).toBe(screen.getByTestId('uia-password')));
+    expect(unlabelled(container)).toEqual([]);
+    await axeClean(container);
+  });
+
+  it('Seats, administered here: users, import and tokens', async () => {
+    const users: SeatUser[] = ['alice', 'bob'].map((localpart, i) => ({
+      user_id: `@${localpart}:hs1.test`,
+      localpart,
+      display_name: localpart,
+      admin: i === 0,
+      deactivated: false,
+      locked: false,
+      guest: false,
+      user_type: null,
+      created_ms: 1_700_000_000_000,
+      last_seen_ms: 1_700_000_000_000,
+      holds_seat: true,
+      active_this_month: true,
+      stale: false,
+    }));
+    const ledger = { seats_paid: 5, accounts: 2, active_this_month: 2, free: 3, complete: true, warnings: [] };
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'seats_subscriptions') return [seatSubscription()];
+      if (command === 'seats_load_page') return { users, replaces: false, loaded: 2, total: 2, done: true, ledger };
+      if (command === 'seats_tokens') return { tokens: [], free: 3 };
+      if (command === 'seats_audit') return [];
+      return undefined;
+    });
+    const { container } = render(<SeatsPane overview={null} onOpenMatrix={() => {}} />);
+    await waitFor(() => expect(screen.getByTestId('seats-progress').textContent).toContain('2 of 2 users loaded'));
+    await screen.findByTestId('seats-token-free');
+    expect(unlabelled(container)).toEqual([]);
+    await axeClean(container);
+    const opener = screen.getByTestId('seats-deactivate-bob');
+    opener.focus();
+    fireEvent.click(opener);
+    const dialog = await screen.findByTestId('seats-dialog');
+    expect(dialog.contains(focused())).toBe(true);
+    await axeClean(container);
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByTestId('seats-dialog')).toBeNull());
+    expect(focused()).toBe(opener);
   });
 });
