@@ -229,7 +229,12 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
             The server must speak the documented EMS API (OpenID Connect sign-in and the control-panel
             API in docs/ems-api.yaml). You sign in in your browser; this app never sees your password.
           </p>
-          <button type="submit" data-testid="ems-sign-in" disabled={busy !== null || server.trim() === ''}>
+          <button
+            type="submit"
+            data-testid="ems-sign-in"
+            disabled={busy !== null || server.trim() === ''}
+            aria-busy={busy === 'sign-in'}
+          >
             {accounts.length > 0 ? 'Sign in to another EMS account' : 'Sign in to EMS'}
           </button>
           {!anySignedIn && (

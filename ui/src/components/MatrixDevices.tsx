@@ -97,6 +97,7 @@ export function MatrixDevices({ accountId, protect, delegated = null }: Props) {
                 <form onSubmit={rename} class="inline">
                   <input
                     data-testid={`matrix-device-name-${device.device_id}`}
+                    aria-label={`New name of the session ${device.device_id}`}
                     value={renaming.name}
                     disabled={busy}
                     onInput={(e) => setRenaming({ id: device.device_id, name: e.currentTarget.value })}
