@@ -19,6 +19,7 @@ import { EmsAccountPanel } from './EmsAccountPanel';
 import { ElementOneSignIn } from './ElementOneSignIn';
 import { ErrorBanner } from './ErrorBanner';
 import { useDialog } from './useDialog';
+import { Spinner } from './Progress';
 
 /** The local stack's EMS sandbox, offered when the app was not pointed at a server. */
 export const LOCAL_SANDBOX_ISSUER = 'http://127.0.0.1:8480/';
@@ -132,6 +133,7 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
           </p>
           <p class="server">{account.issuer}</p>
           <p class="status" data-testid="ems-account-status" data-status={account.status}>
+            {account.status === 'checking' && <Spinner />}
             {STATUS_TEXT[account.status]}
           </p>
           <div class="actions">

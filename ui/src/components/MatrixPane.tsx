@@ -16,6 +16,7 @@ import { MatrixAccountCard } from './MatrixAccountCard';
 import { MatrixManage } from './MatrixManage';
 import { ElementOneSignIn } from './ElementOneSignIn';
 import { MatrixSignInForm } from './MatrixSignInForm';
+import { Progress } from './Progress';
 
 /** How often the pane asks again while sessions are being restored or checked. */
 const POLL_MS = 500;
@@ -112,6 +113,7 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
         Your Matrix account lives on a homeserver and is what you use in any Matrix client to message people, make
         calls and join rooms. Several accounts, on the same or different homeservers, can be signed in side by side.
       </p>
+      {accounts === null && error === null && <Progress>Loading the Matrix accounts on this computer…</Progress>}
       {accounts !== null && accounts.length === 0 && (
         <p class="status" data-testid="matrix-status">
           No Matrix account is signed in on this computer yet.
