@@ -9,6 +9,7 @@ import { EmsPane } from './components/EmsPane';
 import { MatrixManage } from './components/MatrixManage';
 import { MatrixPane } from './components/MatrixPane';
 import { MatrixSignInForm } from './components/MatrixSignInForm';
+import { SeatsAddUser } from './components/SeatsAddUser';
 import { SeatsConfirm } from './components/SeatsConfirm';
 import { SeatsPane } from './components/SeatsPane';
 import { UiaPrompt, type PendingAuth } from './components/UiaPrompt';
@@ -183,6 +184,24 @@ describe('labels, field errors and busy buttons', () => {
     expect(screen.getByTestId('ems-details-name').getAttribute('aria-invalid'), 'only the refused field').toBeNull();
     expect(email.value, 'the typed address is kept').toBe('demo@localhost');
     expect((screen.getByTestId('ems-details-name') as HTMLInputElement).value).toBe('Renamed');
+  });
+
+  it('keeps a refused new user as typed, with the username marked invalid', async () => {
+    const taken: IpcError = { code: 'seats_user_exists', message: '@bob:hs1.test exists already.' };
+    invoke.mockImplementation(async (command: string) => {
+      if (command === 'seats_add_user') throw taken;
+      return undefined;
+    });
+    render(<SeatsAddUser target={{ ems_account: 'e1', subscription_id: 'hs' }} serverName="hs1.test" onAdded={() => {}} onNoSeatFree={() => {}} />);
+    fireEvent.click(screen.getByTestId('seats-add-user'));
+    fireEvent.input(screen.getByTestId('seats-new-username'), { target: { value: 'bob' } });
+    fireEvent.input(screen.getByTestId('seats-new-display-name'), { target: { value: 'Bob' } });
+    fireEvent.submit(screen.getByTestId('seats-new-username').closest('form') as HTMLFormElement);
+    const name = screen.getByTestId('seats-new-username') as HTMLInputElement;
+    await waitFor(() => expect(name.getAttribute('aria-invalid')).toBe('true'));
+    expect(document.getElementById(name.getAttribute('aria-describedby') ?? '')?.textContent).toBe('@bob:hs1.test exists already.');
+    expect(name.value).toBe('bob');
+    expect((screen.getByTestId('seats-new-display-name') as HTMLInputElement).value).toBe('Bob');
   });
 
   it('marks the busy button with aria-busy while discovery runs, and says what it waits for', async () => {
