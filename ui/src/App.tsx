@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { PaneId } from './components/PaneTabs';
 import {
   appOverview,
   keyringStatus,
@@ -15,7 +14,7 @@ import { ErrorBanner } from './components/ErrorBanner';
 import { EmsPane } from './components/EmsPane';
 import { MatrixPane, type OpenAt } from './components/MatrixPane';
 import { SeatsPane } from './components/SeatsPane';
-import { PANES, PaneTabs, panelId, tabId } from './components/PaneTabs';
+import { PANES, PaneTabs, panelId, tabId, type PaneId } from './components/PaneTabs';
 
 export type { PaneId } from './components/PaneTabs';
 

@@ -152,7 +152,7 @@ describe('dialogs', () => {
   it('the re-authentication prompt takes focus in its password field and Escape cancels it', () => {
     const pending: PendingAuth = {
       title: 'Sign out 2 sessions',
-      challenge: { session: 's', flows: [{ stages: ['m.login.password'] }], completed: [], params: {} } as PendingAuth['challenge'],
+      challenge: { session: 's', flows: [{ stages: ['m.login.password'] }], completed: [] },
       retry: vi.fn(),
     };
     const onCancel = vi.fn();
@@ -161,6 +161,25 @@ describe('dialogs', () => {
     expect(focused()).toBe(screen.getByTestId('uia-password'));
     fireEvent.keyDown(screen.getByTestId('uia-password'), { key: 'Escape' });
     expect(onCancel).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('a dialog in a dialog', () => {
+  it('Escape in the browser step cancels that step only', async () => {
+    invoke.mockImplementation(async (command: string) => (command === 'uia_sso_finish' ? new Promise(() => {}) : undefined));
+    const pending: PendingAuth = {
+      title: 'Deactivate the account',
+      challenge: { session: 's', flows: [{ stages: ['m.login.sso'] }], completed: [] },
+      retry: vi.fn(),
+      sso: async () => ({ status: 'browser', url: 'http://hs/fallback', browser_error: null }),
+    };
+    const onCancel = vi.fn();
+    render(<UiaPrompt pending={pending} onDone={() => {}} onCancel={onCancel} />);
+    const inner = await screen.findByTestId('uia-sso');
+    expect(inner.getAttribute('role')).toBe('dialog');
+    fireEvent.keyDown(screen.getByTestId('uia-sso-done'), { key: 'Escape' });
+    expect(invoke.mock.calls.filter(([c]) => c === 'uia_sso_cancel')).toHaveLength(1);
+    expect(onCancel, 'the outer prompt stays; the cancelled wait ends it').not.toHaveBeenCalled();
   });
 });
 
