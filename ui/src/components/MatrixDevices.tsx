@@ -75,7 +75,8 @@ export function MatrixDevices({ accountId, protect, delegated = null }: Props) {
       <h3 id="matrix-devices-title">Sessions</h3>
       <p class="hint">Every device or app signed in to this account. Sign out the ones you do not recognise.</p>
       {devices === null ? (
-        <Progress hint>Loading the sessions…</Progress>
+        // A failed load says so below, instead of a spinner that would never end.
+        error === null && <Progress hint>Loading the sessions…</Progress>
       ) : (
         <ul class="devices" data-testid="matrix-devices">
           {devices.map((device) => (
