@@ -5,6 +5,7 @@ import axe from 'axe-core';
 import type { Account, DeviceView, EmsAccountView, IpcError, SeatUser, Subscription } from './bindings';
 import { App } from './App';
 import { EmsDetailsForm } from './components/EmsAccountForms';
+import { EmsDeleteAccount } from './components/EmsDeleteAccount';
 import { EmsPane } from './components/EmsPane';
 import { MatrixManage } from './components/MatrixManage';
 import { MatrixPane } from './components/MatrixPane';
@@ -147,6 +148,22 @@ describe('dialogs', () => {
     expect(onCancel).toHaveBeenCalledTimes(1);
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(focused(), 'focus is back on the opener').toBe(opener);
+  });
+
+  it("give focus to the button that took the opener's place when the opener went away", async () => {
+    invoke.mockImplementation(async (command: string) =>
+      command === 'ems_deletion_preview' ? { email: 'demo@example.org', subscriptions: [], hosts: [], matrix_accounts: [] } : undefined,
+    );
+    render(<EmsDeleteAccount accountId="e1" onDeleted={() => {}} />);
+    const opener = screen.getByTestId('ems-delete-preview');
+    opener.focus();
+    fireEvent.click(opener);
+    const dialog = await screen.findByTestId('ems-delete-dialog');
+    expect(dialog.getAttribute('role')).toBe('dialog');
+    expect(focused()).toBe(screen.getByTestId('ems-delete-confirm'));
+    fireEvent.keyDown(screen.getByTestId('ems-delete-confirm'), { key: 'Escape' });
+    await waitFor(() => expect(focused()).toBe(screen.getByTestId('ems-delete-preview')));
+    expect(screen.queryByTestId('ems-delete-dialog')).toBeNull();
   });
 
   it('the re-authentication prompt takes focus in its password field and Escape cancels it', () => {

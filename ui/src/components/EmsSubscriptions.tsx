@@ -1,8 +1,9 @@
-import { useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import type { IpcError, MatrixAccountView, Subscription, SubscriptionKind } from '../ipc';
 import { ElementOneSignIn } from './ElementOneSignIn';
 import { ExternalLink } from './ExternalLink';
 import { FieldError, invalidProps } from './FieldError';
+import { useDialog } from './useDialog';
 
 const KIND_TITLES: Record<SubscriptionKind, string> = {
   hosted_homeserver: 'Cloud-hosted homeservers',
@@ -234,17 +235,7 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
         )}
         {live &&
           (confirmCancel ? (
-            <span>
-              Cancelling stops the subscription for good
-              {s.kind === 'hosted_homeserver' ? ': its homeserver is taken down' : ''}
-              {s.kind === 'on_premise' ? ': its licence is revoked' : ''}. It stays listed as cancelled.{' '}
-              <button type="button" class="danger" data-testid={`ems-cancel-confirm-${s.id}`} disabled={busy} onClick={() => onCancel(s.id)}>
-                Cancel the subscription
-              </button>
-              <button type="button" onClick={() => setConfirmCancel(false)}>
-                Keep it
-              </button>
-            </span>
+            <CancelQuestion subscription={s} busy={busy} onCancel={() => onCancel(s.id)} onKeep={() => setConfirmCancel(false)} />
           ) : (
             <button type="button" data-testid={`ems-cancel-${s.id}`} disabled={busy} onClick={() => setConfirmCancel(true)}>
               Cancel…
@@ -252,5 +243,35 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
           ))}
       </div>
     </li>
+  );
+}
+
+interface CancelProps {
+  subscription: Subscription;
+  busy: boolean;
+  onCancel: () => void;
+  onKeep: () => void;
+}
+
+/** "Cancel the subscription?", as a dialog: what cancelling does, and Escape keeps it. */
+function CancelQuestion({ subscription: s, busy, onCancel, onKeep }: CancelProps) {
+  const dialog = useDialog<HTMLDivElement>(busy ? null : onKeep);
+  const questionId = useId();
+  return (
+    <div class="confirm" role="dialog" aria-labelledby={questionId} ref={dialog} tabIndex={-1}>
+      <p id={questionId}>
+        Cancelling stops the subscription for good
+        {s.kind === 'hosted_homeserver' ? ': its homeserver is taken down' : ''}
+        {s.kind === 'on_premise' ? ': its licence is revoked' : ''}. It stays listed as cancelled.
+      </p>
+      <div class="actions">
+        <button type="button" class="danger" data-testid={`ems-cancel-confirm-${s.id}`} disabled={busy} onClick={onCancel}>
+          Cancel the subscription
+        </button>
+        <button type="button" onClick={onKeep}>
+          Keep it
+        </button>
+      </div>
+    </div>
   );
 }
