@@ -213,11 +213,13 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
       ) : (
         <form
           class="card"
+          aria-labelledby="ems-sign-in-title"
           onSubmit={(event) => {
             event.preventDefault();
             signIn(server);
           }}
         >
+          <h3 id="ems-sign-in-title">{accounts.length > 0 ? 'Another EMS account' : 'Sign in'}</h3>
           <label>
             EMS server{' '}
             <input
