@@ -14,14 +14,9 @@ import { ErrorBanner } from './components/ErrorBanner';
 import { EmsPane } from './components/EmsPane';
 import { MatrixPane, type OpenAt } from './components/MatrixPane';
 import { SeatsPane } from './components/SeatsPane';
+import { PANES, PaneTabs, panelId, tabId, type PaneId } from './components/PaneTabs';
 
-export type PaneId = 'ems' | 'matrix' | 'seats';
-
-const PANES: readonly { id: PaneId; label: string }[] = [
-  { id: 'ems', label: 'EMS' },
-  { id: 'matrix', label: 'Matrix' },
-  { id: 'seats', label: 'Seats' },
-];
+export type { PaneId } from './components/PaneTabs';
 
 export function App() {
   const [pane, setPane] = useState<PaneId>('ems');
@@ -70,23 +65,13 @@ export function App() {
     <div class="shell" data-keyring-check={keyringChecked ? 'done' : 'pending'}>
       <AccountList accounts={overview?.accounts ?? []} busy={removing} onRemove={onRemove} />
       <main class="main">
-        <nav class="tabs" role="tablist" aria-label="Panes">
-          {PANES.map(({ id, label }) => (
-            <button
-              key={id}
-              type="button"
-              role="tab"
-              data-testid={`nav-${id}`}
-              aria-selected={pane === id}
-              onClick={() => {
-                setMatrixAt(null);
-                setPane(id);
-              }}
-            >
-              {label}
-            </button>
-          ))}
-        </nav>
+        <PaneTabs
+          current={pane}
+          onSelect={(id) => {
+            setMatrixAt(null);
+            setPane(id);
+          }}
+        />
         {keyringProblem && (
           <div class="banner" data-testid="keyring-status">
             <ErrorBanner error={keyringProblem} />
@@ -100,11 +85,21 @@ export function App() {
         {errors.map((error, i) => (
           <ErrorBanner key={i} error={error} />
         ))}
-        {pane === 'ems' && (
-          <EmsPane overview={overview} onAccountsChanged={refresh} onOpenMatrix={openMatrix} />
-        )}
-        {pane === 'matrix' && <MatrixPane key={matrixAt ? `${matrixAt.link.subscription_id}` : ''} overview={overview} onAccountsChanged={refresh} openAt={matrixAt} />}
-        {pane === 'seats' && <SeatsPane overview={overview} onOpenMatrix={openMatrix} />}
+        {/* Every tab's panel exists (aria-controls names it); only the selected one has content. */}
+        {PANES.map(({ id }) => (
+          <div key={id} role="tabpanel" id={panelId(id)} aria-labelledby={tabId(id)} hidden={pane !== id}>
+            {pane === id && id === 'ems' && <EmsPane overview={overview} onAccountsChanged={refresh} onOpenMatrix={openMatrix} />}
+            {pane === id && id === 'matrix' && (
+              <MatrixPane
+                key={matrixAt ? `${matrixAt.link.subscription_id}` : ''}
+                overview={overview}
+                onAccountsChanged={refresh}
+                openAt={matrixAt}
+              />
+            )}
+            {pane === id && id === 'seats' && <SeatsPane overview={overview} onOpenMatrix={openMatrix} />}
+          </div>
+        ))}
         {overview && (
           <footer class="footer" data-testid="app-footer">
             Element Accounts {overview.version}. Data: <code>{overview.data_dir ?? 'unknown'}</code>. Log:{' '}

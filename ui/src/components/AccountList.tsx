@@ -24,11 +24,16 @@ export function AccountList({ accounts, busy, onRemove }: Props) {
             <li key={account.id} data-testid={`account-item-${account.id}`}>
               <span class="kind">{KIND_LABEL[account.kind]}</span>
               <span class="name">{account.display_name ?? account.user_id}</span>
+              {/* A Matrix account is known by its Matrix ID: shown under the display name. */}
+              {account.kind === 'matrix' && account.display_name !== null && account.display_name !== account.user_id && (
+                <span class="mxid">{account.user_id}</span>
+              )}
               <span class="server">{account.server}</span>
               <button
                 type="button"
                 data-testid={`account-remove-${account.id}`}
                 disabled={busy !== null}
+                aria-busy={busy === account.id}
                 onClick={() => onRemove(account.id)}
               >
                 {busy === account.id ? 'Removing…' : 'Remove from this computer'}

@@ -1,3 +1,5 @@
+import { Spinner } from './Progress';
+
 /** A sign-in handed to the system browser: the address, and why the browser could not be opened. */
 export interface Waiting {
   url: string;
@@ -33,7 +35,10 @@ export function BrowserWaiting({
 }: Props) {
   return (
     <div class={className} data-testid={testId}>
-      <p>{text}</p>
+      <p class="progress" role="status">
+        <Spinner />
+        <span>{text}</span>
+      </p>
       {waiting.browserError && (
         <p>
           {noBrowser} ({waiting.browserError}). Open this address yourself:{' '}

@@ -1,8 +1,9 @@
-import { useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { emsUpdateBillingAddress, emsUpdateDetails, type Account, type BillingAddress } from '../ipc';
 import { bannerError, useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
-import { FieldError, TextField } from './FieldError';
+import { Spinner } from './Progress';
+import { errorIdOf, FieldError, invalidProps, TextField } from './FieldError';
 
 interface DetailsProps {
   accountId: string;
@@ -19,7 +20,8 @@ const value = (event: Event) => (event.target as HTMLInputElement).value;
 function SaveOrCancel({ testId, busy, onCancel }: { testId: string; busy: boolean; onCancel: () => void }) {
   return (
     <>
-      <button type="submit" data-testid={testId} disabled={busy}>
+      <button type="submit" data-testid={testId} disabled={busy} aria-busy={busy}>
+        {busy && <Spinner />}
         Save
       </button>
       <button type="button" onClick={onCancel}>
@@ -36,6 +38,7 @@ export function EmsDetailsForm({ accountId, account, onSaved, onCancel }: Detail
   const [company, setCompany] = useState(account.company?.name ?? '');
   const [number, setNumber] = useState(account.company?.number ?? '');
   const { busy, error, run } = useAction();
+  const ids = useId();
 
   const save = (event: Event) => {
     event.preventDefault();
@@ -51,23 +54,23 @@ export function EmsDetailsForm({ accountId, account, onSaved, onCancel }: Detail
     <form data-testid="ems-details-form" onSubmit={save}>
       {banner && <ErrorBanner error={banner} />}
       <label>
-        Name <input data-testid="ems-details-name" value={name} onInput={(e) => setName(value(e))} />
+        Name <input data-testid="ems-details-name" {...invalidProps(error, 'name', errorIdOf(ids, 'name'))} value={name} onInput={(e) => setName(value(e))} />
       </label>
-      <FieldError error={error} field="name" />
+      <FieldError error={error} field="name" id={errorIdOf(ids, 'name')} />
       <label>
-        Email <input data-testid="ems-details-email" type="email" value={email} onInput={(e) => setEmail(value(e))} />
+        Email <input data-testid="ems-details-email" {...invalidProps(error, 'email', errorIdOf(ids, 'email'))} type="email" value={email} onInput={(e) => setEmail(value(e))} />
       </label>
-      <FieldError error={error} field="email" />
+      <FieldError error={error} field="email" id={errorIdOf(ids, 'email')} />
       <label>
         Company (leave empty for a private customer){' '}
-        <input data-testid="ems-details-company" value={company} onInput={(e) => setCompany(value(e))} />
+        <input data-testid="ems-details-company" {...invalidProps(error, 'company.name', errorIdOf(ids, 'company.name'))} value={company} onInput={(e) => setCompany(value(e))} />
       </label>
-      <FieldError error={error} field="company.name" />
+      <FieldError error={error} field="company.name" id={errorIdOf(ids, 'company.name')} />
       <label>
         Company registration or VAT number{' '}
-        <input data-testid="ems-details-company-number" value={number} onInput={(e) => setNumber(value(e))} />
+        <input data-testid="ems-details-company-number" {...invalidProps(error, 'company.number', errorIdOf(ids, 'company.number'))} value={number} onInput={(e) => setNumber(value(e))} />
       </label>
-      <FieldError error={error} field="company.number" />
+      <FieldError error={error} field="company.number" id={errorIdOf(ids, 'company.number')} />
       <SaveOrCancel testId="ems-details-save" busy={busy} onCancel={onCancel} />
     </form>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import {
   emsCancelSubscription,
   emsOverview,
@@ -14,6 +14,7 @@ import {
 } from '../ipc';
 import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
+import { Progress } from './Progress';
 import { EmsBillingForm, EmsDetailsForm } from './EmsAccountForms';
 import { EmsDeleteAccount } from './EmsDeleteAccount';
 import { EmsNewSubscription } from './EmsNewSubscription';
@@ -70,6 +71,8 @@ export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted, cr
     load();
   }, [accountId]);
 
+  const sectionIds = useId();
+
   const change = async (subscriptionId: string, action: () => Promise<unknown>) => {
     setChanging(subscriptionId);
     await rowChange.run(action);
@@ -77,9 +80,10 @@ export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted, cr
   };
 
   if (!account) {
-    return error ? <ErrorBanner error={error} /> : <p>Loading the EMS account…</p>;
+    return error ? <ErrorBanner error={error} /> : <Progress>Loading the EMS account…</Progress>;
   }
   const address = account.billing_address;
+  const ids = `${sectionIds}-${accountId.replace(/[^A-Za-z0-9_-]/g, '-')}`;
   const card = account.payment_method;
   return (
     <div class="ems-account" data-testid="ems-account-panel" data-stale={stale ? 'true' : 'false'}>
@@ -96,72 +100,76 @@ export function EmsAccountPanel({ accountId, issuer, onOpenMatrix, onDeleted, cr
           </button>
         </div>
       )}
-      <h3>Details</h3>
-      {editing === 'details' ? (
-        <EmsDetailsForm
-          accountId={accountId}
-          account={account}
-          onSaved={(a) => {
-            setAccount(a);
-            setEditing(null);
-          }}
-          onCancel={() => setEditing(null)}
-        />
-      ) : (
-        <dl>
-          <dt>Name</dt>
-          <dd data-testid="ems-account-name">{account.name}</dd>
-          <dt>Email</dt>
-          <dd data-testid="ems-account-email-address">{account.email}</dd>
-          <dt>Company</dt>
-          <dd data-testid="ems-company-name">
-            {account.company
-              ? [account.company.name, account.company.number, account.company.size && `${account.company.size} people`]
-                  .filter(Boolean)
-                  .join(' · ')
-              : 'Private customer'}
-          </dd>
-          <dd>
-            <button type="button" data-testid="ems-edit-details" disabled={stale !== null} onClick={() => setEditing('details')}>
-              Edit details
-            </button>
-          </dd>
-        </dl>
-      )}
-      <h3>Billing</h3>
-      {editing === 'billing' ? (
-        <EmsBillingForm
-          accountId={accountId}
-          address={address}
-          onSaved={(saved) => {
-            setAccount({ ...account, billing_address: saved });
-            setEditing(null);
-          }}
-          onCancel={() => setEditing(null)}
-        />
-      ) : (
-        <dl>
-          <dt>Billing address</dt>
-          <dd data-testid="ems-billing-address">
-            {address
-              ? [address.line1, address.line2, address.city, address.region, address.postal_code, address.country]
-                  .filter(Boolean)
-                  .join(', ')
-              : 'Not set'}
-          </dd>
-          <dd>
-            <button type="button" data-testid="ems-edit-billing" disabled={stale !== null} onClick={() => setEditing('billing')}>
-              Edit billing address
-            </button>
-          </dd>
-          <dt>Payment method</dt>
-          <dd data-testid="ems-payment-method">
-            {card
-              ? `${BRANDS[card.brand]} ending ${card.last4}, expires ${String(card.expiry_month).padStart(2, '0')}/${card.expiry_year} (${card.holder_name})`
-              : 'No card on file'}
-          </dd>
-        </dl>
-      )}
+      <section class="pane-section" aria-labelledby={`${ids}-details`}>
+        <h3 id={`${ids}-details`}>Account details</h3>
+        {editing === 'details' ? (
+          <EmsDetailsForm
+            accountId={accountId}
+            account={account}
+            onSaved={(a) => {
+              setAccount(a);
+              setEditing(null);
+            }}
+            onCancel={() => setEditing(null)}
+          />
+        ) : (
+          <dl>
+            <dt>Name</dt>
+            <dd data-testid="ems-account-name">{account.name}</dd>
+            <dt>Email</dt>
+            <dd data-testid="ems-account-email-address">{account.email}</dd>
+            <dt>Company</dt>
+            <dd data-testid="ems-company-name">
+              {account.company
+                ? [account.company.name, account.company.number, account.company.size && `${account.company.size} people`]
+                    .filter(Boolean)
+                    .join(' · ')
+                : 'Private customer'}
+            </dd>
+            <dd>
+              <button type="button" data-testid="ems-edit-details" disabled={stale !== null} onClick={() => setEditing('details')}>
+                Edit details
+              </button>
+            </dd>
+          </dl>
+        )}
+      </section>
+      <section class="pane-section" aria-labelledby={`${ids}-billing`}>
+        <h3 id={`${ids}-billing`}>Billing</h3>
+        {editing === 'billing' ? (
+          <EmsBillingForm
+            accountId={accountId}
+            address={address}
+            onSaved={(saved) => {
+              setAccount({ ...account, billing_address: saved });
+              setEditing(null);
+            }}
+            onCancel={() => setEditing(null)}
+          />
+        ) : (
+          <dl>
+            <dt>Billing address</dt>
+            <dd data-testid="ems-billing-address">
+              {address
+                ? [address.line1, address.line2, address.city, address.region, address.postal_code, address.country]
+                    .filter(Boolean)
+                    .join(', ')
+                : 'Not set'}
+            </dd>
+            <dd>
+              <button type="button" data-testid="ems-edit-billing" disabled={stale !== null} onClick={() => setEditing('billing')}>
+                Edit billing address
+              </button>
+            </dd>
+            <dt>Payment method</dt>
+            <dd data-testid="ems-payment-method">
+              {card
+                ? `${BRANDS[card.brand]} ending ${card.last4}, expires ${String(card.expiry_month).padStart(2, '0')}/${card.expiry_year} (${card.holder_name})`
+                : 'No card on file'}
+            </dd>
+          </dl>
+        )}
+      </section>
       <EmsSubscriptions
         subscriptions={subscriptions}
         linked={linked}

@@ -1,7 +1,10 @@
-import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useId, useState } from 'preact/hooks';
 import { emsDeleteAccount, emsDeletionPreview, type DeletionView } from '../ipc';
 import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
+import { Spinner } from './Progress';
+import { useDialog } from './useDialog';
 
 interface Props {
   accountId: string;
@@ -27,16 +30,19 @@ export function EmsDeleteAccount({ accountId, onDeleted }: Props) {
     });
   };
 
+  const titleId = useId();
   return (
     <div class="card danger" data-testid="ems-delete-account">
-      <h3>Delete the EMS account</h3>
-      {error && <ErrorBanner error={error} />}
+      <h3 id={titleId}>Delete the EMS account</h3>
+      {error && preview === null && <ErrorBanner error={error} />}
       {preview === null ? (
-        <button type="button" data-testid="ems-delete-preview" disabled={busy} onClick={review}>
+        <button type="button" data-testid="ems-delete-preview" disabled={busy} aria-busy={busy} onClick={review}>
+          {busy && <Spinner />}
           Delete the EMS account…
         </button>
       ) : (
-        <form onSubmit={confirm}>
+        <DeleteConfirmation titleId={titleId} busy={busy} onSubmit={confirm} onKeep={() => setPreview(null)}>
+          {error && <ErrorBanner error={error} />}
           <p>Deleting the account removes for good:</p>
           <ul data-testid="ems-delete-what">
             {preview.subscriptions.map((s) => (
@@ -56,14 +62,41 @@ export function EmsDeleteAccount({ accountId, onDeleted }: Props) {
             Type the account's email ({preview.email}) to confirm{' '}
             <input data-testid="ems-delete-confirm" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
           </label>
-          <button type="submit" data-testid="ems-delete-submit" disabled={busy || typed.trim().toLowerCase() !== preview.email.toLowerCase()}>
-            Delete everything listed
-          </button>
-          <button type="button" onClick={() => setPreview(null)}>
-            Keep the account
-          </button>
-        </form>
+          <div class="actions">
+            <button
+              type="submit"
+              class="danger"
+              data-testid="ems-delete-submit"
+              disabled={busy || typed.trim().toLowerCase() !== preview.email.toLowerCase()}
+              aria-busy={busy}
+            >
+              {busy && <Spinner />}
+              Delete everything listed
+            </button>
+            <button type="button" onClick={() => setPreview(null)}>
+              Keep the account
+            </button>
+          </div>
+        </DeleteConfirmation>
       )}
     </div>
+  );
+}
+
+interface ConfirmationProps {
+  titleId: string;
+  busy: boolean;
+  onSubmit: (event: Event) => void;
+  onKeep: () => void;
+  children: ComponentChildren;
+}
+
+/** The confirmation, as a dialog: focus moves to the email field, and Escape keeps the account. */
+function DeleteConfirmation({ titleId, busy, onSubmit, onKeep, children }: ConfirmationProps) {
+  const dialog = useDialog<HTMLFormElement>(busy ? null : onKeep);
+  return (
+    <form role="dialog" aria-labelledby={titleId} data-testid="ems-delete-dialog" ref={dialog} tabIndex={-1} onSubmit={onSubmit}>
+      {children}
+    </form>
   );
 }

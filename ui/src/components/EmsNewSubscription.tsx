@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { emsCreateSubscription, type NewSubscription, type Subscription, type SubscriptionKind } from '../ipc';
 import { bannerError, useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
+import { Spinner } from './Progress';
 import { TextField } from './FieldError';
 
 interface Props {
@@ -81,7 +82,8 @@ export function EmsNewSubscription({ accountId, onCreated, initialKind = 'hosted
           field="web_client_domain"
         />
       )}
-      <button type="submit" data-testid="ems-new-submit" disabled={busy}>
+      <button type="submit" data-testid="ems-new-submit" disabled={busy} aria-busy={busy}>
+        {busy && <Spinner />}
         Create
       </button>
     </form>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import {
   emsAccounts,
   emsRemove,
@@ -18,6 +18,8 @@ import { BrowserWaiting, type Waiting } from './BrowserWaiting';
 import { EmsAccountPanel } from './EmsAccountPanel';
 import { ElementOneSignIn } from './ElementOneSignIn';
 import { ErrorBanner } from './ErrorBanner';
+import { useDialog } from './useDialog';
+import { Spinner } from './Progress';
 
 /** The local stack's EMS sandbox, offered when the app was not pointed at a server. */
 export const LOCAL_SANDBOX_ISSUER = 'http://127.0.0.1:8480/';
@@ -131,6 +133,7 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
           </p>
           <p class="server">{account.issuer}</p>
           <p class="status" data-testid="ems-account-status" data-status={account.status}>
+            {account.status === 'checking' && <Spinner />}
             {STATUS_TEXT[account.status]}
           </p>
           <div class="actions">
@@ -150,34 +153,15 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
             </button>
           </div>
           {askSignOut?.id === account.id && (
-            <div class="confirm" data-testid="ems-sign-out-question">
-              <p>
-                This EMS account signs you in to {askSignOut.bridged.map((m) => m.user_id).join(', ')} with Element One.
-                The two are separate sessions: sign out of that Matrix account too?
-              </p>
-              <button
-                type="button"
-                data-testid="ems-sign-out-both"
-                disabled={busy !== null}
-                onClick={() => {
-                  setAskSignOut(null);
-                  act(account.id, (id) => emsSignOut(id, true));
-                }}
-              >
-                Sign out of both
-              </button>
-              <button
-                type="button"
-                data-testid="ems-sign-out-ems-only"
-                disabled={busy !== null}
-                onClick={() => {
-                  setAskSignOut(null);
-                  act(account.id, (id) => emsSignOut(id, false));
-                }}
-              >
-                Sign out of EMS only
-              </button>
-            </div>
+            <SignOutQuestion
+              bridged={askSignOut.bridged}
+              busy={busy !== null}
+              onAnswer={(both) => {
+                setAskSignOut(null);
+                act(account.id, (id) => emsSignOut(id, both));
+              }}
+              onClose={() => setAskSignOut(null)}
+            />
           )}
           {noElementOne && account.status === 'signed_in' && account.id === firstSignedIn && (
             <div class="confirm" data-testid="bridge-no-element-one">
@@ -229,11 +213,13 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
       ) : (
         <form
           class="card"
+          aria-labelledby="ems-sign-in-title"
           onSubmit={(event) => {
             event.preventDefault();
             signIn(server);
           }}
         >
+          <h3 id="ems-sign-in-title">{accounts.length > 0 ? 'Another EMS account' : 'Sign in'}</h3>
           <label>
             EMS server{' '}
             <input
@@ -247,7 +233,12 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
             The server must speak the documented EMS API (OpenID Connect sign-in and the control-panel
             API in docs/ems-api.yaml). You sign in in your browser; this app never sees your password.
           </p>
-          <button type="submit" data-testid="ems-sign-in" disabled={busy !== null || server.trim() === ''}>
+          <button
+            type="submit"
+            data-testid="ems-sign-in"
+            disabled={busy !== null || server.trim() === ''}
+            aria-busy={busy === 'sign-in'}
+          >
             {accounts.length > 0 ? 'Sign in to another EMS account' : 'Sign in to EMS'}
           </button>
           {!anySignedIn && (
@@ -281,5 +272,36 @@ export function EmsPane({ overview, onAccountsChanged, onOpenMatrix }: Props) {
         </form>
       )}
     </section>
+  );
+}
+
+interface QuestionProps {
+  bridged: MatrixAccountView[];
+  busy: boolean;
+  /** Signs out of EMS, and of the bridged Matrix accounts too when `both`. */
+  onAnswer: (both: boolean) => void;
+  /** Neither: the question goes away and nothing is signed out. */
+  onClose: () => void;
+}
+
+/** Signing out of an EMS account that bridges Matrix accounts: a question, as a dialog. */
+function SignOutQuestion({ bridged, busy, onAnswer, onClose }: QuestionProps) {
+  const dialog = useDialog<HTMLDivElement>(onClose);
+  const questionId = useId();
+  return (
+    <div class="confirm" role="dialog" aria-labelledby={questionId} data-testid="ems-sign-out-question" ref={dialog} tabIndex={-1}>
+      <p id={questionId}>
+        This EMS account signs you in to {bridged.map((m) => m.user_id).join(', ')} with Element One. The two are
+        separate sessions: sign out of that Matrix account too?
+      </p>
+      <div class="actions">
+        <button type="button" data-testid="ems-sign-out-both" disabled={busy} onClick={() => onAnswer(true)}>
+          Sign out of both
+        </button>
+        <button type="button" data-testid="ems-sign-out-ems-only" disabled={busy} onClick={() => onAnswer(false)}>
+          Sign out of EMS only
+        </button>
+      </div>
+    </div>
   );
 }

@@ -1,8 +1,9 @@
-import { useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import type { IpcError, MatrixAccountView, Subscription, SubscriptionKind } from '../ipc';
 import { ElementOneSignIn } from './ElementOneSignIn';
 import { ExternalLink } from './ExternalLink';
-import { FieldError } from './FieldError';
+import { FieldError, invalidProps } from './FieldError';
+import { useDialog } from './useDialog';
 
 const KIND_TITLES: Record<SubscriptionKind, string> = {
   hosted_homeserver: 'Cloud-hosted homeservers',
@@ -54,10 +55,22 @@ export function webClientOf(s: Subscription): string | null {
   }
 }
 
+/** What a subscription's card is headed with: the name people know it by. */
+function titleOf(s: Subscription): string {
+  switch (s.kind) {
+    case 'hosted_homeserver':
+      return s.homeserver?.server_name ?? 'Hosted homeserver';
+    case 'element_one':
+      return `Element One ${s.matrix_id}`;
+    case 'on_premise':
+      return s.web_client_domain === '' ? 'On-Premise licence' : `On-Premise ${s.web_client_domain}`;
+  }
+}
+
 /** The subscriptions, grouped by kind, with their configuration, status and changes. */
 export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error, onRaise, onCancel, onOpenMatrix, elementOne }: Props) {
   return (
-    <div data-testid="ems-subscriptions">
+    <section class="pane-section" data-testid="ems-subscriptions" aria-label="Subscriptions">
       <h3>Subscriptions</h3>
       {subscriptions.length === 0 && <p>No subscriptions yet.</p>}
       {KINDS.map((kind) => {
@@ -66,7 +79,7 @@ export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error,
         return (
           <div key={kind} data-testid={`ems-kind-${kind}`}>
             <h4>{KIND_TITLES[kind]}</h4>
-            <ul>
+            <ul class="subscription-list">
               {group.map((s) => (
                 <SubscriptionRow
                   key={s.id}
@@ -85,7 +98,7 @@ export function EmsSubscriptions({ subscriptions, linked, busy, readOnly, error,
           </div>
         );
       })}
-    </div>
+    </section>
   );
 }
 
@@ -111,6 +124,7 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
     s.kind === 'hosted_homeserver' ? (s.homeserver?.homeserver_url ?? null) : s.kind === 'element_one' ? s.homeserver_url : null;
   return (
     <li class="card" data-testid={`subscription-${s.id}`} data-status={s.status}>
+      <h5 class="card-title">{titleOf(s)}</h5>
       <p class="status" data-testid={`ems-status-${s.id}`}>
         {STATUS_TEXT[s.status]}
       </p>
@@ -179,6 +193,7 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
               data-testid={`ems-seats-input-${s.id}`}
               type="number"
               min={seats}
+              {...invalidProps(error, 'seats', `ems-seats-error-${s.id}`, `ems-seats-hint-${s.id}`)}
               value={wanted}
               onInput={(event) => setWanted((event.target as HTMLInputElement).value)}
             />
@@ -186,8 +201,10 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
           <button type="submit" data-testid={`ems-raise-seats-${s.id}`} disabled={busy || Number(wanted) <= seats}>
             Raise seats
           </button>
-          <p class="hint">Seats can be raised, never lowered.</p>
-          <FieldError error={error} field="seats" />
+          <p class="hint" id={`ems-seats-hint-${s.id}`}>
+            Seats can be raised, never lowered.
+          </p>
+          <FieldError error={error} field="seats" id={`ems-seats-error-${s.id}`} />
         </form>
       )}
       {linked.length > 0 && (
@@ -218,17 +235,7 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
         )}
         {live &&
           (confirmCancel ? (
-            <span>
-              Cancelling stops the subscription for good
-              {s.kind === 'hosted_homeserver' ? ': its homeserver is taken down' : ''}
-              {s.kind === 'on_premise' ? ': its licence is revoked' : ''}. It stays listed as cancelled.{' '}
-              <button type="button" data-testid={`ems-cancel-confirm-${s.id}`} disabled={busy} onClick={() => onCancel(s.id)}>
-                Cancel the subscription
-              </button>
-              <button type="button" onClick={() => setConfirmCancel(false)}>
-                Keep it
-              </button>
-            </span>
+            <CancelQuestion subscription={s} busy={busy} onCancel={() => onCancel(s.id)} onKeep={() => setConfirmCancel(false)} />
           ) : (
             <button type="button" data-testid={`ems-cancel-${s.id}`} disabled={busy} onClick={() => setConfirmCancel(true)}>
               Cancel…
@@ -236,5 +243,35 @@ function SubscriptionRow({ subscription: s, linked, busy, readOnly, error, onRai
           ))}
       </div>
     </li>
+  );
+}
+
+interface CancelProps {
+  subscription: Subscription;
+  busy: boolean;
+  onCancel: () => void;
+  onKeep: () => void;
+}
+
+/** "Cancel the subscription?", as a dialog: what cancelling does, and Escape keeps it. */
+function CancelQuestion({ subscription: s, busy, onCancel, onKeep }: CancelProps) {
+  const dialog = useDialog<HTMLDivElement>(busy ? null : onKeep);
+  const questionId = useId();
+  return (
+    <div class="confirm" role="dialog" aria-labelledby={questionId} ref={dialog} tabIndex={-1}>
+      <p id={questionId}>
+        Cancelling stops the subscription for good
+        {s.kind === 'hosted_homeserver' ? ': its homeserver is taken down' : ''}
+        {s.kind === 'on_premise' ? ': its licence is revoked' : ''}. It stays listed as cancelled.
+      </p>
+      <div class="actions">
+        <button type="button" class="danger" data-testid={`ems-cancel-confirm-${s.id}`} disabled={busy} onClick={onCancel}>
+          Cancel the subscription
+        </button>
+        <button type="button" onClick={onKeep}>
+          Keep it
+        </button>
+      </div>
+    </div>
   );
 }

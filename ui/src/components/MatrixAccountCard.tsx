@@ -1,4 +1,5 @@
 import type { MatrixAccountView } from '../ipc';
+import { Spinner } from './Progress';
 
 interface Props {
   account: MatrixAccountView;
@@ -30,6 +31,7 @@ export function MatrixAccountCard({ account, paidBy, busy, onSignOut, onRemove, 
         </div>
       )}
       <div data-testid="matrix-session-state">
+        {(session.state === 'restoring' || session.state === 'checking') && <Spinner />}
         {session.state === 'restoring' && 'Restoring the session…'}
         {session.state === 'checking' && 'Checking the session with the server…'}
         {session.state === 'signed_in' && (

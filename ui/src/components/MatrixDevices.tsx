@@ -4,6 +4,7 @@ import { useAction } from '../useAction';
 import type { ManageAction } from '../ipc';
 import { ManageActionButtons } from './MatrixAccountManagement';
 import type { Protect } from './MatrixManage';
+import { Progress } from './Progress';
 import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
@@ -74,7 +75,8 @@ export function MatrixDevices({ accountId, protect, delegated = null }: Props) {
       <h3 id="matrix-devices-title">Sessions</h3>
       <p class="hint">Every device or app signed in to this account. Sign out the ones you do not recognise.</p>
       {devices === null ? (
-        <p class="hint">Loading the sessions…</p>
+        // A failed load says so below, instead of a spinner that would never end.
+        error === null && <Progress hint>Loading the sessions…</Progress>
       ) : (
         <ul class="devices" data-testid="matrix-devices">
           {devices.map((device) => (
@@ -96,6 +98,7 @@ export function MatrixDevices({ accountId, protect, delegated = null }: Props) {
                 <form onSubmit={rename} class="inline">
                   <input
                     data-testid={`matrix-device-name-${device.device_id}`}
+                    aria-label={`New name of the session ${device.device_id}`}
                     value={renaming.name}
                     disabled={busy}
                     onInput={(e) => setRenaming({ id: device.device_id, name: e.currentTarget.value })}

@@ -16,6 +16,7 @@ import { MatrixAccountCard } from './MatrixAccountCard';
 import { MatrixManage } from './MatrixManage';
 import { ElementOneSignIn } from './ElementOneSignIn';
 import { MatrixSignInForm } from './MatrixSignInForm';
+import { Progress } from './Progress';
 
 /** How often the pane asks again while sessions are being restored or checked. */
 const POLL_MS = 500;
@@ -114,27 +115,31 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
         Your Matrix account lives on a homeserver and is what you use in any Matrix client to message people, make
         calls and join rooms. Several accounts, on the same or different homeservers, can be signed in side by side.
       </p>
-      {accounts !== null && accounts.length === 0 && (
-        <p class="status" data-testid="matrix-status">
-          No Matrix account is signed in on this computer yet.
-        </p>
-      )}
-      {accounts !== null && accounts.length > 0 && (
-        <ul class="accounts" data-testid="matrix-accounts">
-          {accounts.map((account) => (
-            <MatrixAccountCard
-              key={account.id}
-              account={account}
-              paidBy={paidBy(account, overview)}
-              busy={busy !== null}
-              onSignOut={() => act(account.id, matrixSignOut)}
-              onRemove={() => act(account.id, matrixRemove)}
-              onSignInAgain={() => signInAgain(account)}
-              onManage={() => setManaging(account.id)}
-            />
-          ))}
-        </ul>
-      )}
+      <section class="pane-section" aria-labelledby="matrix-on-this-computer">
+        <h3 id="matrix-on-this-computer">On this computer</h3>
+        {accounts === null && error === null && <Progress>Loading the Matrix accounts on this computer…</Progress>}
+        {accounts !== null && accounts.length === 0 && (
+          <p class="status" data-testid="matrix-status">
+            No Matrix account is signed in on this computer yet.
+          </p>
+        )}
+        {accounts !== null && accounts.length > 0 && (
+          <ul class="accounts" data-testid="matrix-accounts">
+            {accounts.map((account) => (
+              <MatrixAccountCard
+                key={account.id}
+                account={account}
+                paidBy={paidBy(account, overview)}
+                busy={busy !== null}
+                onSignOut={() => act(account.id, matrixSignOut)}
+                onRemove={() => act(account.id, matrixRemove)}
+                onSignInAgain={() => signInAgain(account)}
+                onManage={() => setManaging(account.id)}
+              />
+            ))}
+          </ul>
+        )}
+      </section>
       {error && <ErrorBanner error={error} />}
       {managed && (
         <MatrixManage
@@ -147,73 +152,76 @@ export function MatrixPane({ overview, onAccountsChanged, openAt = null }: Props
           onClose={() => setManaging(null)}
         />
       )}
-      {again && (
-        <div class="card" data-testid="matrix-element-one-again">
-          <p class="hint">
-            {again.target.matrix_id ?? 'This account'} is an Element One account: it signs in with its EMS account.
-          </p>
-          <ElementOneSignIn
-            key={`${again.accountId} ${again.attempt}`}
-            issuer={again.target.issuer}
-            homeserverUrl={again.target.homeserver}
-            idpId={again.target.idp_id}
-            matrixId={again.target.matrix_id}
-            link={again.target.subscription}
-            testId="matrix-element-one-sign-in-again"
-            autoStart
-            onSignedIn={() => {
-              setAgain(null);
-              load();
-              onAccountsChanged();
-            }}
-            onAccountsChanged={onAccountsChanged}
-          />
-        </div>
-      )}
-      {showForm && showForm.accountId === null && overview?.ems_issuer && (
-        <div class="card">
-          <p class="hint">An Element One account signs in with its EMS account: one sign-in covers both.</p>
-          <ElementOneSignIn
-            issuer={overview.ems_issuer}
-            homeserverUrl={showForm.subscription ? showForm.homeserver : null}
-            idpId={null}
-            matrixId={null}
-            link={showForm.subscription}
-            testId="matrix-element-one-sign-in"
+      <section class="pane-section" aria-labelledby="matrix-sign-in-title">
+        <h3 id="matrix-sign-in-title">{showForm?.accountId || again ? 'Sign in again' : 'Add an account'}</h3>
+        {again && (
+          <div class="card" data-testid="matrix-element-one-again">
+            <p class="hint">
+              {again.target.matrix_id ?? 'This account'} is an Element One account: it signs in with its EMS account.
+            </p>
+            <ElementOneSignIn
+              key={`${again.accountId} ${again.attempt}`}
+              issuer={again.target.issuer}
+              homeserverUrl={again.target.homeserver}
+              idpId={again.target.idp_id}
+              matrixId={again.target.matrix_id}
+              link={again.target.subscription}
+              testId="matrix-element-one-sign-in-again"
+              autoStart
+              onSignedIn={() => {
+                setAgain(null);
+                load();
+                onAccountsChanged();
+              }}
+              onAccountsChanged={onAccountsChanged}
+            />
+          </div>
+        )}
+        {showForm && showForm.accountId === null && overview?.ems_issuer && (
+          <div class="card">
+            <p class="hint">An Element One account signs in with its EMS account: one sign-in covers both.</p>
+            <ElementOneSignIn
+              issuer={overview.ems_issuer}
+              homeserverUrl={showForm.subscription ? showForm.homeserver : null}
+              idpId={null}
+              matrixId={null}
+              link={showForm.subscription}
+              testId="matrix-element-one-sign-in"
+              onSignedIn={() => {
+                setForm(null);
+                load();
+                onAccountsChanged();
+              }}
+              onAccountsChanged={onAccountsChanged}
+            />
+          </div>
+        )}
+        {showForm ? (
+          <MatrixSignInForm
+            key={`${showForm.accountId ?? 'new'} ${showForm.homeserver}`}
+            initialHomeserver={showForm.homeserver}
+            discoverAtStart={showForm.subscription !== null}
+            subscription={showForm.subscription}
+            admin={showForm.subscription !== null && openAt?.admin === true}
+            initialIdentifier={showForm.identifier}
+            accountId={showForm.accountId}
             onSignedIn={() => {
               setForm(null);
               load();
               onAccountsChanged();
             }}
-            onAccountsChanged={onAccountsChanged}
+            onCancel={form && accounts !== null && accounts.length > 0 ? () => setForm(null) : null}
           />
-        </div>
-      )}
-      {showForm ? (
-        <MatrixSignInForm
-          key={`${showForm.accountId ?? 'new'} ${showForm.homeserver}`}
-          initialHomeserver={showForm.homeserver}
-          discoverAtStart={showForm.subscription !== null}
-          subscription={showForm.subscription}
-          admin={showForm.subscription !== null && openAt?.admin === true}
-          initialIdentifier={showForm.identifier}
-          accountId={showForm.accountId}
-          onSignedIn={() => {
-            setForm(null);
-            load();
-            onAccountsChanged();
-          }}
-          onCancel={form && accounts !== null && accounts.length > 0 ? () => setForm(null) : null}
-        />
-      ) : (
-        <button
-          type="button"
-          data-testid="matrix-add"
-          onClick={() => setForm({ accountId: null, homeserver: configured, identifier: '', subscription: null })}
-        >
-          Add a Matrix account
-        </button>
-      )}
+        ) : (
+          <button
+            type="button"
+            data-testid="matrix-add"
+            onClick={() => setForm({ accountId: null, homeserver: configured, identifier: '', subscription: null })}
+          >
+            Add a Matrix account
+          </button>
+        )}
+      </section>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { matrixChangePassword } from '../ipc';
 import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
+import { Spinner } from './Progress';
 
 /** Change the password: the current one (which confirms it is you), the new one twice. */
 export function MatrixPasswordForm({ accountId }: { accountId: string }) {
@@ -56,7 +57,8 @@ export function MatrixPasswordForm({ accountId }: { accountId: string }) {
             Password changed.{signOutOthers ? ' Your other sessions are signed out.' : ''}
           </p>
         )}
-        <button type="submit" data-testid="matrix-change-password" disabled={busy || current === ''}>
+        <button type="submit" data-testid="matrix-change-password" disabled={busy || current === ''} aria-busy={busy}>
+          {busy && <Spinner />}
           {busy ? 'Changing…' : 'Change password'}
         </button>
       </form>

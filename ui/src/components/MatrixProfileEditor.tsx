@@ -10,6 +10,7 @@ import {
 } from '../ipc';
 import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
+import { Spinner } from './Progress';
 
 interface Props {
   accountId: string;
@@ -106,7 +107,8 @@ export function MatrixProfileEditor({ accountId, onChanged }: Props) {
             onInput={(e) => setName(e.currentTarget.value)}
           />
         </label>{' '}
-        <button type="submit" data-testid="matrix-save-profile" disabled={name === null || busy}>
+        <button type="submit" data-testid="matrix-save-profile" disabled={name === null || busy} aria-busy={busy}>
+          {busy && <Spinner />}
           Save
         </button>
       </form>

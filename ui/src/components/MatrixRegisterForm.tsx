@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import {
   matrixRegisterAcceptTerms,
   matrixRegisterCancel,
@@ -18,7 +18,8 @@ import {
 import { bannerError, fieldOf, useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 import { ExternalLink } from './ExternalLink';
-import { FieldError } from './FieldError';
+import { errorIdOf, FieldError, invalidProps } from './FieldError';
+import { Progress, Spinner } from './Progress';
 
 /** How long the user name must rest before it is checked with the server. */
 const USERNAME_PAUSE_MS = 500;
@@ -141,7 +142,10 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
     onCancel();
   };
 
-  const errorFor = (field: Field) => <FieldError error={error} field={field} block />;
+  const ids = useId();
+  const errorFor = (field: Field) => <FieldError error={error} field={field} block id={errorIdOf(ids, field)} />;
+  const aria = (field: Field) => invalidProps(error, field, errorIdOf(ids, field));
+  const mismatchId = `${ids}-mismatch`;
   const formError = bannerError(error, FIELDS);
   const mismatch = passwordAgain !== '' && password !== passwordAgain;
 
@@ -165,7 +169,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
   return (
     <div class="matrix-form" data-testid="matrix-register-form">
       <h3>Create an account on {homeserver}</h3>
-      {offer === null && error === null && <p class="status">Asking the homeserver how it creates accounts…</p>}
+      {offer === null && error === null && <Progress>Asking the homeserver how it creates accounts…</Progress>}
       {offer === null && error !== null && (
         <>
           <ErrorBanner error={error} />
@@ -188,6 +192,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             User name{' '}
             <input
               data-testid="matrix-register-username"
+              {...aria('username')}
               value={username}
               autocomplete="username"
               onInput={(e) => setUsername(e.currentTarget.value)}
@@ -204,6 +209,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             Password{' '}
             <input
               data-testid="matrix-register-password"
+              {...aria('password')}
               type="password"
               value={password}
               autocomplete="new-password"
@@ -214,6 +220,8 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             Password again{' '}
             <input
               data-testid="matrix-register-password-again"
+              aria-invalid={mismatch ? 'true' : undefined}
+              aria-describedby={mismatch ? mismatchId : undefined}
               type="password"
               value={passwordAgain}
               autocomplete="new-password"
@@ -221,7 +229,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             />
           </label>
           {mismatch && (
-            <div class="error" role="alert" data-testid="error" data-code="password_mismatch">
+            <div class="error" role="alert" id={mismatchId} data-testid="error" data-code="password_mismatch">
               The two passwords differ. Type the same password twice.
             </div>
           )}
@@ -230,7 +238,9 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             type="submit"
             data-testid="matrix-register-submit"
             disabled={busy || username.trim() === '' || password === '' || password !== passwordAgain}
+            aria-busy={busy}
           >
+            {busy && <Spinner />}
             {busy ? 'Creating the account…' : 'Create account'}
           </button>
           {cancelButton}
@@ -248,13 +258,15 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             Registration token{' '}
             <input
               data-testid="matrix-register-token"
+              {...aria('token')}
               value={token}
               autocomplete="off"
               onInput={(e) => setToken(e.currentTarget.value)}
             />
           </label>
           {errorFor('token')}
-          <button type="submit" data-testid="matrix-register-continue" disabled={busy || token.trim() === ''}>
+          <button type="submit" data-testid="matrix-register-continue" disabled={busy || token.trim() === ''} aria-busy={busy}>
+            {busy && <Spinner />}
             {busy ? 'Checking the token…' : 'Continue'}
           </button>
           {cancelButton}
@@ -275,6 +287,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
                   <input
                     type="checkbox"
                     data-testid={`matrix-register-terms-${policy.id}`}
+                    {...aria('terms')}
                     checked={accepted.includes(policy.id)}
                     onChange={(e) =>
                       setAccepted((now) =>
@@ -314,6 +327,7 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             Email address{' '}
             <input
               data-testid="matrix-register-email"
+              {...aria('email')}
               type="email"
               value={email}
               autocomplete="email"
@@ -321,7 +335,8 @@ export function MatrixRegisterForm({ homeserver, subscription = null, onCreated,
             />
           </label>
           {errorFor('email')}
-          <button type="submit" data-testid="matrix-register-continue" disabled={busy || email.trim() === ''}>
+          <button type="submit" data-testid="matrix-register-continue" disabled={busy || email.trim() === ''} aria-busy={busy}>
+            {busy && <Spinner />}
             {busy ? 'Sending…' : 'Send the link'}
           </button>
           {cancelButton}

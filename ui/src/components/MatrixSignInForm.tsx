@@ -10,6 +10,7 @@ import {
 } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
 import { LoginMethodList } from './LoginMethodList';
+import { Spinner } from './Progress';
 import { MatrixRegisterForm } from './MatrixRegisterForm';
 import { MatrixOAuthButtons } from './MatrixOAuthButtons';
 import { MatrixSsoButtons } from './MatrixSsoButtons';
@@ -94,7 +95,13 @@ export function MatrixSignInForm({
             }}
           />
         </label>{' '}
-        <button type="submit" data-testid="matrix-discover" disabled={busy !== null || input.trim() === ''}>
+        <button
+          type="submit"
+          data-testid="matrix-discover"
+          disabled={busy !== null || input.trim() === ''}
+          aria-busy={busy === 'discover'}
+        >
+          {busy === 'discover' && <Spinner />}
           {busy === 'discover' ? 'Looking for the homeserver…' : 'Continue'}
         </button>
         {onCancel && (
@@ -143,7 +150,9 @@ export function MatrixSignInForm({
                 type="submit"
                 data-testid="matrix-sign-in"
                 disabled={busy !== null || identifier.trim() === '' || password === ''}
+                aria-busy={busy === 'sign-in'}
               >
+                {busy === 'sign-in' && <Spinner />}
                 {busy === 'sign-in' ? 'Signing in…' : 'Sign in'}
               </button>
             </form>

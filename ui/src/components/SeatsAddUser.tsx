@@ -1,6 +1,7 @@
-import { useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { seatsAddUser, type SeatsTarget, type SeatUserChange } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
+import { Spinner } from './Progress';
 import { useAction } from '../useAction';
 
 interface Props {
@@ -18,6 +19,7 @@ export function SeatsAddUser({ target, serverName, onAdded, onNoSeatFree }: Prop
   const [displayName, setDisplayName] = useState('');
   const [email, setEmail] = useState('');
   const action = useAction();
+  const errorId = useId();
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -53,6 +55,8 @@ export function SeatsAddUser({ target, serverName, onAdded, onNoSeatFree }: Prop
       </button>
     );
   }
+  // The homeserver's refusals of the name: tied to the username field for screen readers.
+  const nameRefused = action.error?.code === 'seats_user_exists' || action.error?.code === 'seats_invalid_input';
   return (
     <form class="card seats-form" onSubmit={submit} aria-label="Add a user">
       <h4>Add a user</h4>
@@ -60,6 +64,8 @@ export function SeatsAddUser({ target, serverName, onAdded, onNoSeatFree }: Prop
         Username{' '}
         <input
           data-testid="seats-new-username"
+          aria-invalid={nameRefused ? 'true' : undefined}
+          aria-describedby={nameRefused ? errorId : undefined}
           value={username}
           autocomplete="off"
           onInput={(e) => setUsername(e.currentTarget.value)}
@@ -75,14 +81,15 @@ export function SeatsAddUser({ target, serverName, onAdded, onNoSeatFree }: Prop
         <input data-testid="seats-new-email" type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
       </label>
       <p class="hint">The account takes a seat. A password is generated and shown once, for you to pass on.</p>
-      {action.error && <ErrorBanner error={action.error} testId="seats-error" />}
+      {action.error && <ErrorBanner error={action.error} testId="seats-error" id={errorId} />}
       {action.error?.code === 'seats_no_seat_free' && (
         <p class="hint" data-testid="seats-no-seat-hint">
           Raise the seats with “Raise seats” above, or deactivate an account that no longer needs one.
         </p>
       )}
       <div class="actions">
-        <button type="submit" data-testid="seats-new-submit" disabled={action.busy || username.trim() === ''}>
+        <button type="submit" data-testid="seats-new-submit" disabled={action.busy || username.trim() === ''} aria-busy={action.busy}>
+          {action.busy && <Spinner />}
           Add the user
         </button>
         <button type="button" disabled={action.busy} onClick={() => setOpen(false)}>

@@ -2,6 +2,8 @@ import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useId } from 'preact/hooks';
 import type { IpcError } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
+import { Spinner } from './Progress';
+import { useDialog } from './useDialog';
 
 /**
  * Which confirmation is open in the Seats pane. One at a time, so that `seats-confirm` and
@@ -42,11 +44,15 @@ interface Props {
 /** A confirmation: what will happen, any fields it needs, and the two buttons. */
 export function SeatsConfirm({ title, confirmLabel, danger = false, busy, canConfirm = true, error, onConfirm, onCancel, children }: Props) {
   const titleId = useId();
+  // Escape cancels, as the Cancel button does (not while the action runs).
+  const dialog = useDialog<HTMLFormElement>(busy ? null : onCancel);
   return (
     <form
       class="card seats-dialog"
       role="dialog"
       aria-labelledby={titleId}
+      ref={dialog}
+      tabIndex={-1}
       data-testid="seats-dialog"
       onSubmit={(event) => {
         event.preventDefault();
@@ -57,7 +63,8 @@ export function SeatsConfirm({ title, confirmLabel, danger = false, busy, canCon
       {children}
       {error && <ErrorBanner error={error} testId="seats-error" />}
       <div class="actions">
-        <button type="submit" data-testid="seats-confirm" class={danger ? 'danger' : undefined} disabled={busy || !canConfirm}>
+        <button type="submit" data-testid="seats-confirm" class={danger ? 'danger' : undefined} disabled={busy || !canConfirm} aria-busy={busy}>
+          {busy && <Spinner />}
           {confirmLabel}
         </button>
         <button type="button" data-testid="seats-cancel" disabled={busy} onClick={onCancel}>

@@ -13,6 +13,7 @@ import {
   type SeatsTarget,
 } from '../ipc';
 import { useAction } from '../useAction';
+import { Progress, Spinner } from './Progress';
 import { ErrorBanner } from './ErrorBanner';
 
 interface Props {
@@ -125,7 +126,7 @@ export function SeatsImport({ target, canChange, seatsPaid, onNeedSeats, onImpor
           />
         </label>
       )}
-      {planning.busy && <p class="hint">Reading {fileName} and checking it against the homeserver…</p>}
+      {planning.busy && <Progress hint>Reading {fileName} and checking it against the homeserver…</Progress>}
       {planning.error && <ErrorBanner error={planning.error} testId="seats-import-error" />}
       {plan && <PlanView plan={plan} />}
       {plan && !running.busy && (
@@ -164,6 +165,9 @@ export function SeatsImport({ target, canChange, seatsPaid, onNeedSeats, onImpor
         </div>
       )}
       {simulated && <p class="status" data-testid="seats-import-simulated">Simulated only: nothing was created.</p>}
+      {progress && running.busy && (
+        <progress class="seats-import-bar" value={progress.done} max={Math.max(progress.total, 1)} aria-label="Users imported" />
+      )}
       {progress && (running.busy || report) && (
         <p data-testid="seats-import-progress" aria-live="polite">
           {running.busy ? 'Importing: ' : 'Done: '}
@@ -232,11 +236,13 @@ export function SeatsImport({ target, canChange, seatsPaid, onNeedSeats, onImpor
           type="button"
           data-testid="seats-export"
           disabled={exporting.busy}
+          aria-busy={exporting.busy}
           onClick={async () => {
             const result = await exporting.run(() => seatsExport(target));
             if (result.ok && result.value !== null) setExported(`Exported ${result.value} users.`);
           }}
         >
+          {exporting.busy && <Spinner />}
           {exporting.busy ? 'Exporting…' : 'Export users to CSV…'}
         </button>
         {exported && <span class="status">{exported}</span>}

@@ -3,6 +3,7 @@ import { seatsSubscriptions, toIpcError, type AppOverview, type IpcError, type S
 import { ErrorBanner } from './ErrorBanner';
 import { SeatsDialogContext } from './SeatsConfirm';
 import { SeatsSubscription } from './SeatsSubscription';
+import { Progress } from './Progress';
 
 interface Props {
   /** The accounts on this computer: the subscriptions are fetched again when they change. */
@@ -46,6 +47,7 @@ export function SeatsPane({ overview, onOpenMatrix }: Props) {
           the homeserver, and the users and registration tokens behind them.
         </p>
         {error && <ErrorBanner error={error} testId="seats-error" />}
+        {subscriptions === null && error === null && <Progress>Asking EMS for the hosted homeserver subscriptions…</Progress>}
         {subscriptions !== null && subscriptions.length === 0 && (
           <p class="status" data-testid="seats-status">
             Seats appear here once an EMS account that administers a hosted homeserver is signed in: the seats its

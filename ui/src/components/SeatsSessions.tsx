@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { seatsSessions, seatsSignOutSessions, type SeatsTarget, type SeatUser, type UserSession } from '../ipc';
+import { Progress } from './Progress';
 import { ErrorBanner } from './ErrorBanner';
 import { useAction } from '../useAction';
 import { SeatsConfirm, useSeatsDialog } from './SeatsConfirm';
@@ -49,7 +50,7 @@ export function SeatsSessions({ target, user, canChange, onClose }: Props) {
     <section class="card" data-testid="seats-sessions-panel" aria-label={`Sessions of ${user.user_id}`}>
       <h4>Sessions of {user.user_id}</h4>
       {loading.error && <ErrorBanner error={loading.error} testId="seats-error" />}
-      {sessions === null && !loading.error && <p class="hint">Loading the sessions…</p>}
+      {sessions === null && !loading.error && <Progress hint>Loading the sessions…</Progress>}
       {sessions !== null && sessions.length === 0 && <p>No session is signed in.</p>}
       {sessions !== null && sessions.length > 0 && (
         <ul class="devices">

@@ -8,6 +8,7 @@ import {
   type TokenList,
 } from '../ipc';
 import { ErrorBanner } from './ErrorBanner';
+import { Spinner } from './Progress';
 import { useAction } from '../useAction';
 import { SeatsConfirm, useSeatsDialog } from './SeatsConfirm';
 
@@ -193,7 +194,8 @@ function NewTokenForm({ target, onCreated, onCancel }: FormProps) {
       </p>
       {action.error && <ErrorBanner error={action.error} testId="seats-error" />}
       <div class="actions">
-        <button type="submit" data-testid="seats-token-submit" disabled={action.busy || !usesValid}>
+        <button type="submit" data-testid="seats-token-submit" disabled={action.busy || !usesValid} aria-busy={action.busy}>
+          {action.busy && <Spinner />}
           Create the token
         </button>
         <button type="button" disabled={action.busy} onClick={onCancel}>

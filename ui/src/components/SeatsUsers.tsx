@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { DelegatedAction, SeatsTarget, SeatUser, SeatUserChange } from '../ipc';
+import { Spinner } from './Progress';
 import { ErrorBanner } from './ErrorBanner';
 import { SeatsAddUser } from './SeatsAddUser';
 import { useSeatsDialog } from './SeatsConfirm';
@@ -101,7 +102,7 @@ export function SeatsUsers({ target, serverName, list, canChange, unavailable = 
         </button>
       </div>
       <p class="hint">
-        <span data-testid="seats-progress" data-done={list.done ? 'true' : 'false'}>
+        {list.loading && <Spinner />} <span data-testid="seats-progress" data-done={list.done ? 'true' : 'false'}>
           {list.loaded} of {list.total} users loaded
           {list.loading ? ', loading…' : list.done ? '' : ', the list is incomplete'}
         </span>

@@ -3,6 +3,8 @@ import type { UiaAnswer, UiaChallenge, UiaStep } from '../ipc';
 import { useAction } from '../useAction';
 import { ErrorBanner } from './ErrorBanner';
 import { UiaSsoPrompt } from './UiaSsoPrompt';
+import { Spinner } from './Progress';
+import { useDialog } from './useDialog';
 
 const PASSWORD_STAGE = 'm.login.password';
 const SSO_STAGE = 'm.login.sso';
@@ -45,6 +47,8 @@ export function UiaPrompt({ pending, onDone, onCancel }: Props) {
   const [browser, setBrowser] = useState<{ url: string; browserError: string | null } | null>(null);
   const passwordOffered = offersStage(challenge, PASSWORD_STAGE);
   const ssoOffered = pending.sso !== undefined && offersStage(challenge, SSO_STAGE);
+  // Escape cancels, as the Cancel button does; the browser step has its own Cancel.
+  const dialog = useDialog<HTMLDivElement>(browser || busy ? null : onCancel);
 
   const startSso = () => {
     const sso = pending.sso;
@@ -64,7 +68,7 @@ export function UiaPrompt({ pending, onDone, onCancel }: Props) {
 
   if (browser) {
     return (
-      <div class="card uia" role="dialog" aria-labelledby="uia-title" data-testid="uia-prompt">
+      <div class="card uia" role="dialog" aria-labelledby="uia-title" data-testid="uia-prompt" ref={dialog} tabIndex={-1}>
         <h3 id="uia-title">{pending.title}: confirm it is you</h3>
         <UiaSsoPrompt
           url={browser.url}
@@ -100,7 +104,7 @@ export function UiaPrompt({ pending, onDone, onCancel }: Props) {
   };
 
   return (
-    <div class="card uia" role="dialog" aria-labelledby="uia-title" data-testid="uia-prompt">
+    <div class="card uia" role="dialog" aria-labelledby="uia-title" data-testid="uia-prompt" ref={dialog} tabIndex={-1}>
       <h3 id="uia-title">{pending.title}: confirm it is you</h3>
       {passwordOffered ? (
         <form onSubmit={submit}>
@@ -110,15 +114,18 @@ export function UiaPrompt({ pending, onDone, onCancel }: Props) {
             <input
               type="password"
               data-testid="uia-password"
+              aria-invalid={error !== null}
+              aria-describedby={error ? 'uia-error' : undefined}
               autocomplete="current-password"
               value={password}
               disabled={busy}
               onInput={(e) => setPassword(e.currentTarget.value)}
             />
           </label>
-          {error && <ErrorBanner error={error} />}
+          {error && <ErrorBanner error={error} id="uia-error" />}
           <div class="actions">
-            <button type="submit" data-testid="uia-submit" disabled={busy || password === ''}>
+            <button type="submit" data-testid="uia-submit" disabled={busy || password === ''} aria-busy={busy}>
+              {busy && <Spinner />}
               {busy ? 'Confirming…' : 'Confirm'}
             </button>
             <button type="button" data-testid="uia-cancel" disabled={busy} onClick={onCancel}>

@@ -1,4 +1,6 @@
 import { useEffect } from 'preact/hooks';
+import { Spinner } from './Progress';
+import { useDialog } from './useDialog';
 import { toIpcError, uiaSsoCancel, uiaSsoDone, uiaSsoFinish, type IpcError } from '../ipc';
 
 interface Props {
@@ -22,9 +24,15 @@ export function UiaSsoPrompt({ url, browserError, onFinished, onFailed }: Props)
     uiaSsoFinish().then(onFinished, (e: unknown) => onFailed(toIpcError(e)));
   }, []);
 
+  // Escape cancels, as the Cancel button does (the wait then ends as cancelled).
+  const dialog = useDialog<HTMLDivElement>(() => {
+    uiaSsoCancel().catch(() => undefined);
+  });
+
   return (
-    <div class="card" data-testid="uia-sso" role="dialog" aria-label="Confirm it's you">
-      <p>
+    <div class="card" data-testid="uia-sso" role="dialog" aria-label="Confirm it's you" ref={dialog} tabIndex={-1}>
+      <p class="progress">
+        <Spinner />
         Confirm it's you: finish in your browser, then continue. This also continues by itself a few seconds after you
         have finished.
       </p>
