@@ -13,6 +13,7 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::free_port;
+use crate::gui::wait_for_element;
 use crate::wait::{until_listening, wait_for};
 
 /// A headless Chromium with a fresh profile.
@@ -107,11 +108,7 @@ impl Chromium {
 
     /// Types `text` into the input named `name`.
     pub async fn fill(&self, name: &str, text: &str) {
-        let input = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(&format!("input[name='{name}']")))
+        let input = wait_for_element(&self.client, Locator::Css(&format!("input[name='{name}']")))
             .await
             .unwrap_or_else(|e| panic!("no input named {name}: {e}"));
         input.send_keys(text).await.expect("typing");
@@ -166,10 +163,7 @@ impl Chromium {
     /// Clicks "Continue as …" on the EMS sandbox's consent page, which a browser that is signed
     /// in already gets before a code goes to the app (a public client at a loopback address).
     pub async fn continue_as(&self) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Id("continue"))
+        wait_for_element(&self.client, Locator::Id("continue"))
             .await
             .unwrap_or_else(|e| panic!("no consent page with a Continue button: {e}"))
             .click()

@@ -93,19 +93,7 @@ impl PrivateBus {
     }
 
     fn has_name(&self, name: &str) -> bool {
-        Command::new("gdbus")
-            .args([
-                "call",
-                "--session",
-                "--dest",
-                "org.freedesktop.DBus",
-                "--object-path",
-                "/org/freedesktop/DBus",
-            ])
-            .args(["--method", "org.freedesktop.DBus.NameHasOwner", name])
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"))
+        bus_has_name(Some(&self.address), name)
     }
 
     /// Locks every collection of this bus's keyring (the way a screen lock or timeout would).
@@ -124,6 +112,26 @@ impl PrivateBus {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// Whether `name` has an owner on the session bus at `address` (the test run's own bus when
+/// `None`); a bus that does not answer owns nothing.
+pub(crate) fn bus_has_name(address: Option<&str>, name: &str) -> bool {
+    let mut cmd = Command::new("gdbus");
+    cmd.args([
+        "call",
+        "--session",
+        "--dest",
+        "org.freedesktop.DBus",
+        "--object-path",
+        "/org/freedesktop/DBus",
+    ])
+    .args(["--method", "org.freedesktop.DBus.NameHasOwner", name]);
+    if let Some(address) = address {
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", address);
+    }
+    cmd.output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"))
 }
 
 impl Drop for PrivateBus {
