@@ -310,6 +310,22 @@ fn not_found() -> ApiError {
     )
 }
 
+/// Subscription `id` of `user_id` as `tx` sees it; another customer's is not found, like an
+/// unknown one.
+fn owned(tx: &Transaction<'_>, user_id: &str, id: &str) -> Result<Subscription, ApiError> {
+    one(tx, user_id, id)
+        .map_err(SandboxError::from)?
+        .ok_or_else(not_found)
+}
+
+/// Reads subscription `id` back as `tx` left it, then commits: what a call that changes a
+/// subscription answers with.
+fn commit_and_read(tx: Transaction<'_>, user_id: &str, id: &str) -> Result<Subscription, ApiError> {
+    let read = owned(&tx, user_id, id)?;
+    tx.commit().map_err(SandboxError::from)?;
+    Ok(read)
+}
+
 impl Store {
     /// Every subscription of `user_id`, oldest first.
     pub fn subscriptions(&self, user_id: &str) -> Result<Vec<Subscription>, SandboxError> {
@@ -436,11 +452,7 @@ impl Store {
                 .map_err(SandboxError::from)?;
             }
         }
-        let created = one(&tx, user_id, &id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
-        tx.commit().map_err(SandboxError::from)?;
-        Ok(created)
+        commit_and_read(tx, user_id, &id)
     }
 
     /// Raises the seats of a hosted homeserver or On-Premise licence; lowering is a conflict.
@@ -452,9 +464,7 @@ impl Store {
     ) -> Result<Subscription, ApiError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(SandboxError::from)?;
-        let sub = one(&tx, user_id, id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
+        let sub = owned(&tx, user_id, id)?;
         let current = match &sub {
             Subscription::ElementOne(_) => {
                 return Err(refused(
@@ -486,11 +496,7 @@ impl Store {
             params![seats, id],
         )
         .map_err(SandboxError::from)?;
-        let updated = one(&tx, user_id, id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
-        tx.commit().map_err(SandboxError::from)?;
-        Ok(updated)
+        commit_and_read(tx, user_id, id)
     }
 
     /// Cancels a subscription; a hosted homeserver's host is released for the next in line.
@@ -502,9 +508,7 @@ impl Store {
     ) -> Result<Subscription, ApiError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(SandboxError::from)?;
-        let sub = one(&tx, user_id, id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
+        let sub = owned(&tx, user_id, id)?;
         if sub.status() == SubscriptionStatus::Cancelled {
             return Err(refused(
                 ProblemCode::SubscriptionCancelled,
@@ -520,11 +524,7 @@ impl Store {
             assign_pending(&tx, homeservers)
         };
         write().map_err(SandboxError::from)?;
-        let updated = one(&tx, user_id, id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
-        tx.commit().map_err(SandboxError::from)?;
-        Ok(updated)
+        commit_and_read(tx, user_id, id)
     }
 
     /// Deletes the account in one transaction: its hosts, then its subscriptions, then the user
