@@ -12,7 +12,7 @@ use ems_api::{
 use rand::RngCore as _;
 use rusqlite::{params, Connection, OptionalExtension as _, Transaction};
 
-use super::Store;
+use super::{exists, Store};
 use crate::api::ApiError;
 use crate::config::ProviderConfig;
 use crate::secret::now;
@@ -195,14 +195,11 @@ fn assign(tx: &Transaction<'_>, id: &str, hs: &HostedHomeserver) -> rusqlite::Re
 
 /// Whether the user has an Element One subscription that is not cancelled.
 fn has_element_one(conn: &Connection, user_id: &str) -> Result<bool, SandboxError> {
-    Ok(conn
-        .query_row(
-            "SELECT 1 FROM subscriptions WHERE user_id = ?1 AND kind = 'element_one' AND status <> 'cancelled'",
-            [user_id],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
+    Ok(exists(
+        conn,
+        "SELECT 1 FROM subscriptions WHERE user_id = ?1 AND kind = 'element_one' AND status <> 'cancelled'",
+        [user_id],
+    )?)
 }
 
 fn new_id() -> String {
@@ -219,14 +216,11 @@ fn unavailable(code: ProblemCode, field: &str, detail: String) -> ApiError {
 
 /// Whether a host already serves `server_name`.
 fn host_taken(tx: &Transaction<'_>, server_name: &str) -> rusqlite::Result<bool> {
-    Ok(tx
-        .query_row(
-            "SELECT 1 FROM hosts WHERE server_name = ?1",
-            [server_name],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
+    exists(
+        tx,
+        "SELECT 1 FROM hosts WHERE server_name = ?1",
+        [server_name],
+    )
 }
 
 /// The listed homeserver named `wanted`, if it is free.
@@ -293,14 +287,11 @@ fn element_one_id<'a>(
 
 /// Whether another Element One subscription that is not cancelled holds `matrix_id`.
 fn matrix_id_taken(tx: &Transaction<'_>, matrix_id: &str) -> rusqlite::Result<bool> {
-    Ok(tx
-        .query_row(
-            "SELECT 1 FROM subscriptions WHERE kind = 'element_one' AND status <> 'cancelled' AND matrix_id = ?1",
-            [matrix_id],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
+    exists(
+        tx,
+        "SELECT 1 FROM subscriptions WHERE kind = 'element_one' AND status <> 'cancelled' AND matrix_id = ?1",
+        [matrix_id],
+    )
 }
 
 fn not_found() -> ApiError {
