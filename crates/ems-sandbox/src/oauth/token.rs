@@ -106,21 +106,21 @@ pub(super) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let basic = headers.contains_key(header::AUTHORIZATION);
-    let result = async {
-        let params = Params::parse(&body)?;
-        let caller = authenticate(&provider, &headers, &params)?;
-        match params.get("grant_type") {
+    let answered = for_client(
+        &provider,
+        &headers,
+        &body,
+        async |params, caller| match params.get("grant_type") {
             Some("authorization_code") => exchange_code(&provider, &caller, &params).await,
             Some("refresh_token") => refresh(&provider, &caller, &params),
             Some(_) => Err(OAuthError::UnsupportedGrantType(
                 "use authorization_code or refresh_token",
             )),
             None => Err(OAuthError::InvalidRequest("grant_type is missing")),
-        }
-    }
+        },
+    )
     .await;
-    match result {
+    match answered {
         Ok(body) => {
             let mut response = (StatusCode::OK, Json(body)).into_response();
             response
@@ -131,8 +131,27 @@ pub(super) async fn token(
                 .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             response
         }
-        Err(e) => e.into_json_response(basic),
+        Err(refusal) => refusal,
     }
+}
+
+/// What the token and revocation endpoints share: the form is parsed and the client
+/// authenticated before `endpoint` runs, and a refusal is answered as RFC 6749 §5.2 JSON
+/// (challenging HTTP Basic when the client tried it).
+async fn for_client<T>(
+    provider: &Provider,
+    headers: &HeaderMap,
+    body: &[u8],
+    endpoint: impl AsyncFnOnce(Params, Caller) -> Result<T, OAuthError>,
+) -> Result<T, Response> {
+    let basic = headers.contains_key(header::AUTHORIZATION);
+    let answered = async {
+        let params = Params::parse(body)?;
+        let caller = authenticate(provider, headers, &params)?;
+        endpoint(params, caller).await
+    }
+    .await;
+    answered.map_err(|e| e.into_json_response(basic))
 }
 
 /// Whether a token request may redeem the code issued for `grant`.
@@ -358,10 +377,7 @@ pub(super) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let basic = headers.contains_key(header::AUTHORIZATION);
-    let result = async {
-        let params = Params::parse(&body)?;
-        let caller = authenticate(&provider, &headers, &params)?;
+    let answered = for_client(&provider, &headers, &body, async |params, caller| {
         let token = params
             .get("token")
             .ok_or(OAuthError::InvalidRequest("token is missing"))?;
@@ -379,10 +395,10 @@ pub(super) async fn revoke(
             .store
             .revoke_token(token, &caller.client.client_id)?;
         Ok(())
-    }
+    })
     .await;
-    match result {
+    match answered {
         Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response(),
-        Err(e) => e.into_json_response(basic),
+        Err(refusal) => refusal,
     }
 }
