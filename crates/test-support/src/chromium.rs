@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::free_port;
 use crate::gui::wait_for_element;
 use crate::wait::{until_listening, wait_for};
+use crate::{free_port, run_to_success};
 
 /// A headless Chromium with a fresh profile.
 pub struct Chromium {
@@ -39,14 +39,9 @@ impl Chromium {
         std::fs::create_dir_all(&db).expect("the NSS database folder");
         let db = format!("sql:{}", db.display());
         let certutil = |args: &[&str]| {
-            let output = Command::new("certutil")
-                .args(args)
-                .output()
-                .expect("certutil is installed (libnss3-tools)");
-            assert!(
-                output.status.success(),
-                "certutil {args:?} failed: {}",
-                String::from_utf8_lossy(&output.stderr)
+            run_to_success(
+                Command::new("certutil").args(args),
+                &format!("certutil {args:?} (from libnss3-tools)"),
             );
         };
         certutil(&["-N", "-d", &db, "--empty-password"]);

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::run_to_success;
 use crate::wait::blocking_wait_until;
 
 /// A `dbus-daemon` of our own, stopped on drop (with the keyring daemon, if any).
@@ -98,18 +99,14 @@ impl PrivateBus {
 
     /// Locks every collection of this bus's keyring (the way a screen lock or timeout would).
     pub fn lock_keyring(&self) {
-        let output = Command::new("gdbus")
-            .args(["call", "--session", "--dest", "org.freedesktop.secrets"])
-            .args(["--object-path", "/org/freedesktop/secrets"])
-            .args(["--method", "org.freedesktop.Secret.Service.Lock"])
-            .arg("['/org/freedesktop/secrets/collection/login', '/org/freedesktop/secrets/aliases/default']")
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .output()
-            .expect("gdbus is installed");
-        assert!(
-            output.status.success(),
-            "locking the private keyring failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+        run_to_success(
+            Command::new("gdbus")
+                .args(["call", "--session", "--dest", "org.freedesktop.secrets"])
+                .args(["--object-path", "/org/freedesktop/secrets"])
+                .args(["--method", "org.freedesktop.Secret.Service.Lock"])
+                .arg("['/org/freedesktop/secrets/collection/login', '/org/freedesktop/secrets/aliases/default']")
+                .env("DBUS_SESSION_BUS_ADDRESS", &self.address),
+            "locking the private keyring (gdbus)",
         );
     }
 }
