@@ -351,21 +351,18 @@ fn refresh(provider: &Provider, caller: &Caller, params: &Params) -> Result<Valu
             asked
         }
     };
-    let access_token = new_token();
-    let refresh_token = new_token();
     let expires_in = i64::from(provider.config.access_token_lifetime_secs);
-    provider.store.add_tokens(
-        grant_id,
-        &scope,
-        &access_token,
-        now() + expires_in,
-        Some(&refresh_token),
-    )?;
+    let tokens = IssuedTokens {
+        access_token: new_token(),
+        access_expires_at: now() + expires_in,
+        refresh_token: Some(new_token()),
+    };
+    provider.store.add_tokens(grant_id, &scope, &tokens)?;
     Ok(json!({
-        "access_token": access_token,
+        "access_token": tokens.access_token,
         "token_type": "Bearer",
         "expires_in": expires_in,
-        "refresh_token": refresh_token,
+        "refresh_token": tokens.refresh_token,
         "scope": scope,
     }))
 }
