@@ -562,22 +562,18 @@ fn read_password(from_stdin: bool) -> Result<Option<String>, Failure> {
     Ok(Some(password))
 }
 
+/// One row of a users file as the plan or the report shows it: its line, the user, what
+/// happened (or will), and why when there is a reason.
+fn row_text(line: u32, user: &str, what: impl std::fmt::Debug, reason: Option<&str>) -> String {
+    let why = reason.map(|why| format!(": {why}")).unwrap_or_default();
+    format!("line {line}\t{user}\t{what:?}{why}")
+}
+
 fn plan_text(plan: &ImportPlan) -> String {
     let mut lines: Vec<String> = plan
         .rows
         .iter()
-        .map(|r| {
-            format!(
-                "line {}\t{}\t{:?}{}",
-                r.line,
-                r.user,
-                r.verdict,
-                r.reason
-                    .as_deref()
-                    .map(|why| format!(": {why}"))
-                    .unwrap_or_default()
-            )
-        })
+        .map(|r| row_text(r.line, &r.user, r.verdict, r.reason.as_deref()))
         .collect();
     if !plan.unknown_columns.is_empty() {
         lines.push(format!(
@@ -603,18 +599,7 @@ fn report_text(report: &ImportReport) -> String {
     let mut lines: Vec<String> = report
         .rows
         .iter()
-        .map(|r| {
-            format!(
-                "line {}\t{}\t{:?}{}",
-                r.line,
-                r.user,
-                r.outcome,
-                r.reason
-                    .as_deref()
-                    .map(|why| format!(": {why}"))
-                    .unwrap_or_default()
-            )
-        })
+        .map(|r| row_text(r.line, &r.user, r.outcome, r.reason.as_deref()))
         .collect();
     for generated in &report.passwords {
         lines.push(format!(

@@ -303,11 +303,7 @@ mod tests {
         EnvBrowser::parse(&dir.path().join(DESKTOP_OPENER).display().to_string())
             .open(&url)
             .expect("the script starts");
-        assert_eq!(
-            wait_for_file(&log).as_deref(),
-            Some(format!("{url}\n").as_str()),
-            "the command gets the exact URL as its argument"
-        );
+        assert_opened(&log, &url, "the command gets the exact URL as its argument");
     }
 
     #[test]
@@ -350,6 +346,17 @@ mod tests {
         None
     }
 
+    /// Checks that the recorder's `log` comes to hold `url` and nothing else (the opener runs
+    /// in its own process, so this waits for it); `why` is what the check protects.
+    #[track_caller]
+    fn assert_opened(log: &Path, url: &Url, why: &str) {
+        assert_eq!(
+            wait_for_file(log).as_deref(),
+            Some(format!("{url}\n").as_str()),
+            "{why}"
+        );
+    }
+
     #[test]
     fn the_desktop_opener_gets_only_web_addresses() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -386,10 +393,10 @@ mod tests {
             .hand_off(&allowed)
             .expect("an https address is opened");
         assert_eq!(handoff.browser_error, None);
-        assert_eq!(
-            wait_for_file(&log).as_deref(),
-            Some(format!("{allowed}\n").as_str()),
-            "the allowed address reaches the desktop opener, and only it"
+        assert_opened(
+            &log,
+            &allowed,
+            "the allowed address reaches the desktop opener, and only it",
         );
     }
 

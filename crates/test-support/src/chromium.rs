@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::free_port;
+use crate::gui::wait_for_element;
 use crate::wait::{until_listening, wait_for};
+use crate::{free_port, run_to_success};
 
 /// A headless Chromium with a fresh profile.
 pub struct Chromium {
@@ -38,14 +39,9 @@ impl Chromium {
         std::fs::create_dir_all(&db).expect("the NSS database folder");
         let db = format!("sql:{}", db.display());
         let certutil = |args: &[&str]| {
-            let output = Command::new("certutil")
-                .args(args)
-                .output()
-                .expect("certutil is installed (libnss3-tools)");
-            assert!(
-                output.status.success(),
-                "certutil {args:?} failed: {}",
-                String::from_utf8_lossy(&output.stderr)
+            run_to_success(
+                Command::new("certutil").args(args),
+                &format!("certutil {args:?} (from libnss3-tools)"),
             );
         };
         certutil(&["-N", "-d", &db, "--empty-password"]);
@@ -107,11 +103,7 @@ impl Chromium {
 
     /// Types `text` into the input named `name`.
     pub async fn fill(&self, name: &str, text: &str) {
-        let input = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(&format!("input[name='{name}']")))
+        let input = wait_for_element(&self.client, Locator::Css(&format!("input[name='{name}']")))
             .await
             .unwrap_or_else(|e| panic!("no input named {name}: {e}"));
         input.send_keys(text).await.expect("typing");
@@ -166,10 +158,7 @@ impl Chromium {
     /// Clicks "Continue as …" on the EMS sandbox's consent page, which a browser that is signed
     /// in already gets before a code goes to the app (a public client at a loopback address).
     pub async fn continue_as(&self) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Id("continue"))
+        wait_for_element(&self.client, Locator::Id("continue"))
             .await
             .unwrap_or_else(|e| panic!("no consent page with a Continue button: {e}"))
             .click()

@@ -22,9 +22,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::free_port;
+use crate::secret_service::bus_has_name;
 use crate::wait::{until_listening, wait_for, wait_until};
 
 /// An [`AppBuilder`] for the app binary Cargo built for this test (`CARGO_BIN_EXE_element-accounts`,
@@ -250,27 +253,23 @@ impl AppUnderTest {
         .await;
     }
 
-    /// Waits for the element with `data-testid` = `id` and returns its text.
-    pub async fn text_of(&self, id: &str) -> String {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+    /// Waits for the element with `data-testid` = `id` (up to 15 s, like every wait for one
+    /// element here).
+    async fn element(&self, id: &str) -> Element {
+        wait_for_element(&self.client, Locator::Css(&format!("[data-testid='{id}']")))
             .await
             .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"))
-            .text()
-            .await
-            .expect("element text")
+    }
+
+    /// Waits for the element with `data-testid` = `id` and returns its text.
+    pub async fn text_of(&self, id: &str) -> String {
+        self.element(id).await.text().await.expect("element text")
     }
 
     /// Clicks the element with `data-testid` = `id`.
     pub async fn click(&self, id: &str) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+        self.element(id)
             .await
-            .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"))
             .click()
             .await
             .unwrap_or_else(|e| panic!("could not click {id}: {e}"));
@@ -289,10 +288,7 @@ impl AppUnderTest {
     /// Waits until an element matches the CSS selector `css` (a state the front end reports in an
     /// attribute, say), up to 15 s.
     pub async fn wait_for_css(&self, css: &str) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(css))
+        wait_for_element(&self.client, Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("nothing matches {css}: {e}"));
     }
@@ -307,12 +303,8 @@ impl AppUnderTest {
 
     /// The value of the input with `data-testid` = `id`.
     pub async fn value_of(&self, id: &str) -> String {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+        self.element(id)
             .await
-            .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"))
             .prop("value")
             .await
             .expect("element value")
@@ -321,13 +313,7 @@ impl AppUnderTest {
 
     /// Types `text` into the input with `data-testid` = `id`, replacing what it held.
     pub async fn type_into(&self, id: &str, text: &str) {
-        let input = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
-            .await
-            .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"));
+        let input = self.element(id).await;
         input
             .clear()
             .await
@@ -340,10 +326,7 @@ impl AppUnderTest {
 
     /// Clicks the element matching the CSS selector `css` (e.g. a button inside one card).
     pub async fn click_css(&self, css: &str) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(css))
+        wait_for_element(&self.client, Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no element matches {css}: {e}"))
             .click()
@@ -430,6 +413,19 @@ impl AppUnderTest {
     }
 }
 
+/// Waits up to 15 s for an element that `locator` finds on `client`'s page: the one wait for an
+/// element that the app's window and the test browser share.
+pub(crate) async fn wait_for_element(
+    client: &Client,
+    locator: Locator<'_>,
+) -> Result<Element, CmdError> {
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(locator)
+        .await
+}
+
 /// The D-Bus name the single-instance plugin takes (`<identifier>.SingleInstance`).
 const SINGLE_INSTANCE_NAME: &str = "io.element.accounts.SingleInstance";
 
@@ -439,27 +435,7 @@ const SINGLE_INSTANCE_NAME: &str = "io.element.accounts.SingleInstance";
 async fn wait_until_no_instance(bus: Option<&str>) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let mut cmd = Command::new("gdbus");
-        cmd.args([
-            "call",
-            "--session",
-            "--dest",
-            "org.freedesktop.DBus",
-            "--object-path",
-            "/org/freedesktop/DBus",
-        ])
-        .args([
-            "--method",
-            "org.freedesktop.DBus.NameHasOwner",
-            SINGLE_INSTANCE_NAME,
-        ]);
-        if let Some(address) = bus {
-            cmd.env("DBUS_SESSION_BUS_ADDRESS", address);
-        }
-        let owned = cmd
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"));
-        if !owned || Instant::now() > deadline {
+        if !bus_has_name(bus, SINGLE_INSTANCE_NAME) || Instant::now() > deadline {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -46,6 +46,21 @@ pub mod wait;
 
 pub use wait::{wait_for, wait_until};
 
+/// Runs `command` to its end and returns its standard output; unless it succeeds, fails the
+/// test with everything it printed. `what` names it in the messages.
+pub(crate) fn run_to_success(command: &mut std::process::Command, what: &str) -> String {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what} cannot run: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// A port on 127.0.0.1 that nothing listens on right now.
 #[must_use]
 pub fn free_port() -> u16 {

@@ -421,28 +421,13 @@ impl TestSandbox {
     /// restart of the server does).
     pub async fn restart(self) -> Self {
         let addr = self.running.local_addr();
-        let Self {
-            running,
-            users,
-            database,
-            config,
-            ca_file,
-            dir,
-        } = self;
         assert!(
-            running.authorization_server().is_none(),
+            self.running.authorization_server().is_none(),
             "restarting restarts the http listener only"
         );
-        running.shutdown().await.expect("a clean shutdown");
-        let running = serve(&config, addr).await;
-        Self {
-            running,
-            users,
-            database,
-            config,
-            ca_file,
-            dir,
-        }
+        self.running.shutdown().await.expect("a clean shutdown");
+        let running = serve(&self.config, addr).await;
+        Self { running, ..self }
     }
 
     /// Stops the sandbox and waits until it has stopped; returns the folder of its database,

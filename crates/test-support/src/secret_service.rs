@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::run_to_success;
 use crate::wait::blocking_wait_until;
 
 /// A `dbus-daemon` of our own, stopped on drop (with the keyring daemon, if any).
@@ -93,37 +94,41 @@ impl PrivateBus {
     }
 
     fn has_name(&self, name: &str) -> bool {
-        Command::new("gdbus")
-            .args([
-                "call",
-                "--session",
-                "--dest",
-                "org.freedesktop.DBus",
-                "--object-path",
-                "/org/freedesktop/DBus",
-            ])
-            .args(["--method", "org.freedesktop.DBus.NameHasOwner", name])
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"))
+        bus_has_name(Some(&self.address), name)
     }
 
     /// Locks every collection of this bus's keyring (the way a screen lock or timeout would).
     pub fn lock_keyring(&self) {
-        let output = Command::new("gdbus")
-            .args(["call", "--session", "--dest", "org.freedesktop.secrets"])
-            .args(["--object-path", "/org/freedesktop/secrets"])
-            .args(["--method", "org.freedesktop.Secret.Service.Lock"])
-            .arg("['/org/freedesktop/secrets/collection/login', '/org/freedesktop/secrets/aliases/default']")
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .output()
-            .expect("gdbus is installed");
-        assert!(
-            output.status.success(),
-            "locking the private keyring failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+        run_to_success(
+            Command::new("gdbus")
+                .args(["call", "--session", "--dest", "org.freedesktop.secrets"])
+                .args(["--object-path", "/org/freedesktop/secrets"])
+                .args(["--method", "org.freedesktop.Secret.Service.Lock"])
+                .arg("['/org/freedesktop/secrets/collection/login', '/org/freedesktop/secrets/aliases/default']")
+                .env("DBUS_SESSION_BUS_ADDRESS", &self.address),
+            "locking the private keyring (gdbus)",
         );
     }
+}
+
+/// Whether `name` has an owner on the session bus at `address` (the test run's own bus when
+/// `None`); a bus that does not answer owns nothing.
+pub(crate) fn bus_has_name(address: Option<&str>, name: &str) -> bool {
+    let mut cmd = Command::new("gdbus");
+    cmd.args([
+        "call",
+        "--session",
+        "--dest",
+        "org.freedesktop.DBus",
+        "--object-path",
+        "/org/freedesktop/DBus",
+    ])
+    .args(["--method", "org.freedesktop.DBus.NameHasOwner", name]);
+    if let Some(address) = address {
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", address);
+    }
+    cmd.output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"))
 }
 
 impl Drop for PrivateBus {

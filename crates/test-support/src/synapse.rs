@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::free_port;
+use crate::{free_port, run_to_success};
 
 /// The repository root, found from this crate's manifest directory.
 #[must_use]
@@ -284,14 +284,7 @@ impl Launch<'_> {
         for (key, value) in self.env {
             cmd.env(key, value);
         }
-        let output = cmd.output().expect("run scripts/synapse");
-        assert!(
-            output.status.success(),
-            "scripts/synapse {what} failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        run_to_success(&mut cmd, &format!("scripts/synapse {what}"))
     }
 }
 

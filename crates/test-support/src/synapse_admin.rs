@@ -1,6 +1,7 @@
 //! The Synapse Admin API and a few client-server calls, for setting up and checking Matrix tests
 //! (users, deactivation, devices, whoami). Test fixtures only: the app never uses this.
 
+use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::wait::wait_for;
@@ -15,86 +16,65 @@ pub struct Admin {
 impl Admin {
     /// Signs the admin in.
     pub async fn sign_in(base: &str, admin_user: &str, admin_password: &str) -> Self {
-        let http = reqwest::Client::new();
-        let answer: Value = http
-            .post(format!("{base}/_matrix/client/v3/login"))
-            .json(&json!({
-                "type": "m.login.password",
-                "identifier": { "type": "m.id.user", "user": admin_user },
-                "password": admin_password,
-            }))
-            .send()
+        let (token, _device) = login(base, admin_user, admin_password)
             .await
-            .expect("admin login request")
-            .json()
-            .await
-            .expect("admin login answer");
-        let token = answer["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("admin login failed: {answer}"))
-            .to_owned();
+            .unwrap_or_else(|status| panic!("admin login failed: HTTP {status}"));
         Self {
             base: base.to_owned(),
             token,
-            http,
+            http: reqwest::Client::new(),
         }
+    }
+
+    /// A request to `path` on the server (a path from its root), made with the admin's token.
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
     }
 
     /// Creates (or updates) `@localpart:server_name` with `password`; returns the full ID.
     pub async fn create_user(&self, server_name: &str, localpart: &str, password: &str) -> String {
         let user_id = format!("@{localpart}:{server_name}");
-        let status = self
-            .http
-            .put(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
-            .bearer_auth(&self.token)
-            .json(&json!({ "password": password, "displayname": localpart }))
-            .send()
-            .await
-            .expect("create user")
-            .status();
-        assert!(status.is_success(), "creating {user_id}: HTTP {status}");
+        succeeded(
+            self.request(Method::PUT, &format!("/_synapse/admin/v2/users/{user_id}"))
+                .json(&json!({ "password": password, "displayname": localpart })),
+            &format!("creating {user_id}"),
+        )
+        .await;
         user_id
     }
 
     /// Deactivates `user_id`.
     pub async fn deactivate(&self, user_id: &str) {
-        let status = self
-            .http
-            .post(format!(
-                "{}/_synapse/admin/v1/deactivate/{user_id}",
-                self.base
-            ))
-            .bearer_auth(&self.token)
-            .json(&json!({ "erase": false }))
-            .send()
-            .await
-            .expect("deactivate")
-            .status();
-        assert!(status.is_success(), "deactivating {user_id}: HTTP {status}");
+        succeeded(
+            self.request(
+                Method::POST,
+                &format!("/_synapse/admin/v1/deactivate/{user_id}"),
+            )
+            .json(&json!({ "erase": false })),
+            &format!("deactivating {user_id}"),
+        )
+        .await;
     }
 
     /// The devices of `user_id`: (device id, display name).
     pub async fn devices(&self, user_id: &str) -> Vec<(String, Option<String>)> {
-        let answer: Value = self
-            .http
-            .get(format!(
-                "{}/_synapse/admin/v2/users/{user_id}/devices",
-                self.base
-            ))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("list devices")
-            .json()
-            .await
-            .expect("devices answer");
+        let answer = succeeded(
+            self.request(
+                Method::GET,
+                &format!("/_synapse/admin/v2/users/{user_id}/devices"),
+            ),
+            &format!("listing the devices of {user_id}"),
+        )
+        .await;
         answer["devices"]
             .as_array()
             .unwrap_or_else(|| panic!("no devices list: {answer}"))
             .iter()
             .map(|d| {
                 (
-                    d["device_id"].as_str().unwrap_or_default().to_owned(),
+                    text(&d["device_id"]),
                     d["display_name"].as_str().map(str::to_owned),
                 )
             })
@@ -103,18 +83,14 @@ impl Admin {
 
     /// Deletes a device of `user_id`, which revokes its tokens.
     pub async fn delete_device(&self, user_id: &str, device_id: &str) {
-        let status = self
-            .http
-            .delete(format!(
-                "{}/_synapse/admin/v2/users/{user_id}/devices/{device_id}",
-                self.base
-            ))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("delete device")
-            .status();
-        assert!(status.is_success(), "deleting {device_id}: HTTP {status}");
+        succeeded(
+            self.request(
+                Method::DELETE,
+                &format!("/_synapse/admin/v2/users/{user_id}/devices/{device_id}"),
+            ),
+            &format!("deleting {device_id}"),
+        )
+        .await;
     }
     // Account management fixtures.
 
@@ -125,43 +101,22 @@ impl Admin {
             .iter()
             .map(|(medium, address)| json!({ "medium": medium, "address": address }))
             .collect();
-        let status = self
-            .http
-            .put(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
-            .bearer_auth(&self.token)
-            .json(&json!({ "threepids": list }))
-            .send()
-            .await
-            .expect("set 3PIDs")
-            .status();
-        assert!(
-            status.is_success(),
-            "setting 3PIDs of {user_id}: HTTP {status}"
-        );
+        self.modify_user(user_id, &json!({ "threepids": list }), "setting the 3PIDs")
+            .await;
     }
 
     /// The 3PIDs of `user_id` as the server holds them: (medium, address).
     pub async fn threepids(&self, user_id: &str) -> Vec<(String, String)> {
-        let answer: Value = self
-            .http
-            .get(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("query user")
-            .json()
-            .await
-            .expect("user answer");
+        let answer = succeeded(
+            self.request(Method::GET, &format!("/_synapse/admin/v2/users/{user_id}")),
+            &format!("querying {user_id}"),
+        )
+        .await;
         answer["threepids"]
             .as_array()
             .map(|list| {
                 list.iter()
-                    .map(|t| {
-                        (
-                            t["medium"].as_str().unwrap_or_default().to_owned(),
-                            t["address"].as_str().unwrap_or_default().to_owned(),
-                        )
-                    })
+                    .map(|t| (text(&t["medium"]), text(&t["address"])))
                     .collect()
             })
             .unwrap_or_default()
@@ -171,12 +126,10 @@ impl Admin {
     pub async fn download(&self, mxc: &str) -> Vec<u8> {
         let path = mxc.strip_prefix("mxc://").expect("an mxc:// URI");
         let response = self
-            .http
-            .get(format!(
-                "{}/_matrix/client/v1/media/download/{path}",
-                self.base
-            ))
-            .bearer_auth(&self.token)
+            .request(
+                Method::GET,
+                &format!("/_matrix/client/v1/media/download/{path}"),
+            )
             .send()
             .await
             .expect("download media");
@@ -192,29 +145,19 @@ impl Admin {
 /// Signs `user` in over plain HTTP (a session made outside the app): (access token, device id),
 /// or the HTTP status of a refusal.
 pub async fn login(base: &str, user: &str, password: &str) -> Result<(String, String), u16> {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/_matrix/client/v3/login"))
-        .json(&json!({
-            "type": "m.login.password",
-            "identifier": { "type": "m.id.user", "user": user },
-            "password": password,
-            "initial_device_display_name": "made by the test",
-        }))
-        .send()
-        .await
-        .expect("login request");
-    let status = response.status().as_u16();
-    if status != 200 {
-        return Err(status);
-    }
-    let answer: Value = response.json().await.expect("login answer");
-    Ok((
-        answer["access_token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        answer["device_id"].as_str().unwrap_or_default().to_owned(),
-    ))
+    let answer = answer_if_ok(
+        reqwest::Client::new()
+            .post(format!("{base}/_matrix/client/v3/login"))
+            .json(&json!({
+                "type": "m.login.password",
+                "identifier": { "type": "m.id.user", "user": user },
+                "password": password,
+                "initial_device_display_name": "made by the test",
+            })),
+        "login",
+    )
+    .await?;
+    Ok((text(&answer["access_token"]), text(&answer["device_id"])))
 }
 
 /// The public profile of `user_id`: the display name and the avatar's mxc URI.
@@ -243,34 +186,22 @@ impl Admin {
         uses_allowed: Option<u32>,
         expiry_time: Option<u64>,
     ) {
-        let response = self
-            .http
-            .post(format!(
-                "{}/_synapse/admin/v1/registration_tokens/new",
-                self.base
-            ))
-            .bearer_auth(&self.token)
-            .json(&json!({
-                "token": token,
-                "uses_allowed": uses_allowed,
-                "expiry_time": expiry_time,
-            }))
-            .send()
-            .await
-            .expect("create registration token");
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
-        assert!(
-            status.is_success(),
-            "creating registration token {token}: HTTP {status}: {body}"
-        );
+        succeeded(
+            self.request(Method::POST, "/_synapse/admin/v1/registration_tokens/new")
+                .json(&json!({
+                    "token": token,
+                    "uses_allowed": uses_allowed,
+                    "expiry_time": expiry_time,
+                })),
+            &format!("creating registration token {token}"),
+        )
+        .await;
     }
 
-    /// The Admin API's record of `user_id` (threepids, consent version, ...).
+    /// The Admin API's record of `user_id` (threepids, consent version, ...), or its refusal
+    /// (`errcode`) when there is no such user.
     pub async fn user_details(&self, user_id: &str) -> Value {
-        self.http
-            .get(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
-            .bearer_auth(&self.token)
+        self.request(Method::GET, &format!("/_synapse/admin/v2/users/{user_id}"))
             .send()
             .await
             .expect("user details")
@@ -282,21 +213,14 @@ impl Admin {
 
 /// What the server's `whoami` says of `access_token`: (user id, device id), or the HTTP status.
 pub async fn whoami(base: &str, access_token: &str) -> Result<(String, String), u16> {
-    let response = reqwest::Client::new()
-        .get(format!("{base}/_matrix/client/v3/account/whoami"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .expect("whoami request");
-    let status = response.status().as_u16();
-    if status != 200 {
-        return Err(status);
-    }
-    let answer: Value = response.json().await.expect("whoami answer");
-    Ok((
-        answer["user_id"].as_str().unwrap_or_default().to_owned(),
-        answer["device_id"].as_str().unwrap_or_default().to_owned(),
-    ))
+    let answer = answer_if_ok(
+        reqwest::Client::new()
+            .get(format!("{base}/_matrix/client/v3/account/whoami"))
+            .bearer_auth(access_token),
+        "whoami",
+    )
+    .await?;
+    Ok((text(&answer["user_id"]), text(&answer["device_id"])))
 }
 
 // Seats: the kinds of account the counting rules tell apart, and when a user was last seen.
@@ -310,21 +234,19 @@ impl Admin {
     /// Modifies `user_id` through `PUT /_synapse/admin/v2/users/<id>` with `body`; returns the
     /// user as the server then holds it.
     async fn modify_user(&self, user_id: &str, body: &Value, what: &str) -> Value {
-        let response = self
-            .http
-            .put(format!("{}/_synapse/admin/v2/users/{user_id}", self.base))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{what} of {user_id}: {e}"));
-        let status = response.status();
-        let answer: Value = response.json().await.unwrap_or_default();
-        assert!(
-            status.is_success(),
-            "{what} of {user_id}: HTTP {status}: {answer}"
-        );
-        answer
+        succeeded(
+            self.request(Method::PUT, &format!("/_synapse/admin/v2/users/{user_id}"))
+                .json(body),
+            &format!("{what} of {user_id}"),
+        )
+        .await
+    }
+
+    /// The Admin API's user list (`GET /_synapse/admin/v2/users`) with `params` as its query:
+    /// the raw answer.
+    async fn list_users(&self, params: &[(&str, &str)], what: &str) -> Value {
+        let url = with_query(&format!("{}/_synapse/admin/v2/users", self.base), params);
+        succeeded(self.http.get(url).bearer_auth(&self.token), what).await
     }
 
     /// Sets the `user_type` of `user_id` (`bot`, `support`, a type from the config's
@@ -361,29 +283,16 @@ impl Admin {
     /// guests are included by default): the raw answer, with `users`, `total` and `next_token`.
     pub async fn list_users_page(&self, from: u64, limit: u64) -> Value {
         let (from, limit) = (from.to_string(), limit.to_string());
-        let url = with_query(
-            &format!("{}/_synapse/admin/v2/users", self.base),
+        self.list_users(
             &[
                 ("from", from.as_str()),
                 ("limit", limit.as_str()),
                 ("deactivated", "true"),
                 ("locked", "true"),
             ],
-        );
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("list users");
-        let status = response.status();
-        let answer: Value = response.json().await.expect("user list answer");
-        assert!(
-            status.is_success(),
-            "listing users: HTTP {status}: {answer}"
-        );
-        answer
+            "listing users",
+        )
+        .await
     }
 
     /// The Admin API's `total` of all local users: deactivated, locked and guests included.
@@ -397,23 +306,17 @@ impl Admin {
     /// `last_seen_ts` of `user_id` as the Admin API's list gives it (the same figure the core
     /// reads): milliseconds since the epoch, or `None` when never seen.
     pub async fn listed_last_seen(&self, user_id: &str) -> Option<i64> {
-        let url = with_query(
-            &format!("{}/_synapse/admin/v2/users", self.base),
-            &[
-                ("user_id", user_id),
-                ("deactivated", "true"),
-                ("locked", "true"),
-                ("limit", "100"),
-            ],
-        );
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("list users by id");
-        let answer: Value = response.json().await.expect("user list answer");
+        let answer = self
+            .list_users(
+                &[
+                    ("user_id", user_id),
+                    ("deactivated", "true"),
+                    ("locked", "true"),
+                    ("limit", "100"),
+                ],
+                "listing users by id",
+            )
+            .await;
         // `user_id` is a substring (SQL LIKE) filter: pick the exact user.
         let user = answer["users"]
             .as_array()
@@ -445,27 +348,16 @@ impl Admin {
 /// Registers a guest (`POST /register?kind=guest`, which needs `allow_guest_access: true`):
 /// (user id, access token). Guests get numeric localparts.
 pub async fn register_guest(base: &str) -> (String, String) {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/_matrix/client/v3/register?kind=guest"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("guest registration request");
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or_default();
-    assert!(
-        status.is_success(),
-        "guest registration: HTTP {status}: {answer}"
-    );
+    let answer = succeeded(
+        reqwest::Client::new()
+            .post(format!("{base}/_matrix/client/v3/register?kind=guest"))
+            .json(&json!({})),
+        "guest registration",
+    )
+    .await;
     (
-        answer["user_id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no guest user id: {answer}"))
-            .to_owned(),
-        answer["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no guest access token: {answer}"))
-            .to_owned(),
+        required_text(&answer, "user_id", "no guest user id"),
+        required_text(&answer, "access_token", "no guest access token"),
     )
 }
 
@@ -473,27 +365,19 @@ pub async fn register_guest(base: &str) -> (String, String) {
 /// (`m.login.application_service`); the localpart must be in its exclusive namespace. Returns
 /// the full user id.
 pub async fn register_appservice_user(base: &str, as_token: &str, localpart: &str) -> String {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/_matrix/client/v3/register"))
-        .bearer_auth(as_token)
-        .json(&json!({
-            "type": "m.login.application_service",
-            "username": localpart,
-            "inhibit_login": true,
-        }))
-        .send()
-        .await
-        .expect("appservice registration request");
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or_default();
-    assert!(
-        status.is_success(),
-        "registering {localpart} through the appservice: HTTP {status}: {answer}"
-    );
-    answer["user_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no user id for {localpart}: {answer}"))
-        .to_owned()
+    let answer = succeeded(
+        reqwest::Client::new()
+            .post(format!("{base}/_matrix/client/v3/register"))
+            .bearer_auth(as_token)
+            .json(&json!({
+                "type": "m.login.application_service",
+                "username": localpart,
+                "inhibit_login": true,
+            })),
+        &format!("registering {localpart} through the appservice"),
+    )
+    .await;
+    required_text(&answer, "user_id", &format!("no user id for {localpart}"))
 }
 
 /// `whoami` as `user_id`, made by the application service (its `as_token` and
@@ -505,21 +389,17 @@ pub async fn whoami_through_appservice(
     as_token: &str,
     user_id: &str,
 ) -> Result<String, u16> {
-    let response = reqwest::Client::new()
-        .get(with_query(
-            &format!("{base}/_matrix/client/v3/account/whoami"),
-            &[("user_id", user_id)],
-        ))
-        .bearer_auth(as_token)
-        .send()
-        .await
-        .expect("whoami through the appservice");
-    let status = response.status().as_u16();
-    if status != 200 {
-        return Err(status);
-    }
-    let answer: Value = response.json().await.expect("whoami answer");
-    Ok(answer["user_id"].as_str().unwrap_or_default().to_owned())
+    let answer = answer_if_ok(
+        reqwest::Client::new()
+            .get(with_query(
+                &format!("{base}/_matrix/client/v3/account/whoami"),
+                &[("user_id", user_id)],
+            ))
+            .bearer_auth(as_token),
+        "whoami through the appservice",
+    )
+    .await?;
+    Ok(text(&answer["user_id"]))
 }
 
 /// Signs `user` in with a password and makes one client request (`whoami`) with the new
@@ -540,4 +420,47 @@ pub async fn sign_in_and_request(base: &str, user: &str, password: &str) -> Stri
 fn with_query(base: &str, params: &[(&str, &str)]) -> reqwest::Url {
     reqwest::Url::parse_with_params(base, params)
         .unwrap_or_else(|e| panic!("a URL from {base}: {e}"))
+}
+
+/// Sends `request` and checks that it succeeded; returns its JSON answer (`null` when the body
+/// is not JSON). `what` names the request in the failure message.
+async fn succeeded(request: reqwest::RequestBuilder, what: &str) -> Value {
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or_default();
+    assert!(status.is_success(), "{what}: HTTP {status}: {answer}");
+    answer
+}
+
+/// Sends `request`: its JSON answer when the server says 200, else the HTTP status (for calls
+/// whose refusal is what a test looks at).
+async fn answer_if_ok(request: reqwest::RequestBuilder, what: &str) -> Result<Value, u16> {
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(status);
+    }
+    Ok(response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: the answer is not JSON: {e}")))
+}
+
+/// A string field of an answer, empty when it is missing.
+fn text(field: &Value) -> String {
+    field.as_str().unwrap_or_default().to_owned()
+}
+
+/// The string field `key` of `answer`; its absence fails the test with `missing`.
+fn required_text(answer: &Value, key: &str, missing: &str) -> String {
+    answer[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{missing}: {answer}"))
+        .to_owned()
 }

@@ -144,29 +144,27 @@ impl EmsSession {
 
     /// A valid access token, refreshed first when it expires within half a minute.
     pub async fn access_token(&self) -> Result<Secret, EmsError> {
-        let mut guard = self.tokens.lock().await;
-        self.load_into(&mut guard).await?;
-        let needs_refresh = guard
-            .as_ref()
-            .is_some_and(|t| t.expires_within(REFRESH_MARGIN_SECS));
-        if needs_refresh {
-            self.refresh_locked(&mut guard).await?;
-        }
-        guard
-            .as_ref()
-            .map(|t| t.access_token.clone())
-            .ok_or(EmsError::NotSignedIn)
+        self.token_refreshed_if(|t| t.expires_within(REFRESH_MARGIN_SECS))
+            .await
     }
 
     /// After the server refused `rejected` with a 401: refreshes unless another caller already
     /// did, and returns the token to retry with.
     pub async fn refresh_after_unauthorized(&self, rejected: &Secret) -> Result<Secret, EmsError> {
+        self.token_refreshed_if(|t| t.access_token.expose() == rejected.expose())
+            .await
+    }
+
+    /// The access token, refreshed first when `stale` says the tokens held should not be used.
+    /// One lock covers the check, the refresh and the answer, so that callers who find the same
+    /// tokens stale refresh them once.
+    async fn token_refreshed_if(
+        &self,
+        stale: impl FnOnce(&TokenSet) -> bool,
+    ) -> Result<Secret, EmsError> {
         let mut guard = self.tokens.lock().await;
         self.load_into(&mut guard).await?;
-        let still_current = guard
-            .as_ref()
-            .is_some_and(|t| t.access_token.expose() == rejected.expose());
-        if still_current {
+        if guard.as_ref().is_some_and(stale) {
             self.refresh_locked(&mut guard).await?;
         }
         guard

@@ -303,20 +303,9 @@ fn rate_limited_message(retry_after: Option<Duration>) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::challenge::UiaFlow;
+    use super::super::homeserver::error_examples::{homeserver, refused_connection};
     use super::*;
     use crate::error_code::assert_pinned;
-
-    const HOMESERVER: &str = "https://matrix.example.org";
-
-    fn homeserver() -> String {
-        HOMESERVER.to_owned()
-    }
-
-    fn refused_connection() -> DiscoveryError {
-        DiscoveryError::ConnectionRefused {
-            host: "matrix.example.org:443".into(),
-        }
-    }
 
     /// One value of every variant, with the code it must keep. Each wrapping variant holds a
     /// cause whose code differs from any the wrapper could pick itself, to show it is kept.

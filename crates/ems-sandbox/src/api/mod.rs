@@ -27,6 +27,7 @@ use serde::de::DeserializeOwned;
 
 pub use error::ApiError;
 
+use crate::oauth::bearer_token;
 use crate::store::{Homeservers, Store, User};
 
 /// Request bodies larger than this are refused with 413.
@@ -161,13 +162,7 @@ async fn authorize(
 }
 
 fn caller(state: &ApiState, headers: &HeaderMap, scopes: &[&str]) -> Result<Caller, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    let Some(token) = token else {
+    let Some(token) = bearer_token(headers) else {
         return Err(Problem::new(
             ProblemCode::MissingToken,
             "send an access token: Authorization: Bearer <token>",

@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use url::Url;
 
-use super::authorize::{browser_session, carried, AuthRequest};
+use super::authorize::{browser_session, carried, posted_request, AuthRequest};
 use super::csrf::{check_form, PreSession, CSRF_FIELD};
 use super::html::{error_page, escape, hidden_inputs, page};
 use super::matrix::{self, MatrixAuth};
@@ -104,15 +104,10 @@ pub(super) async fn sign_up(
     if provider.matrix.is_none() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let Ok(params) = Params::parse(&body) else {
-        return error_page(StatusCode::BAD_REQUEST, "The form repeats a field.");
-    };
-    if let Err(forgery) = check_form(&provider, &headers, &params) {
-        return error_page(StatusCode::FORBIDDEN, forgery.message());
-    }
-    let request = match AuthRequest::check(&provider, &params) {
-        Ok(r) => r,
-        Err(refusal) => return refusal.into_response(),
+    let repeated = "The form repeats a field.";
+    let (params, request) = match posted_request(&provider, &headers, &body, repeated) {
+        Ok(checked) => checked,
+        Err(page) => return *page,
     };
     let pre = PreSession::of(&headers);
     let new = NewUser {

@@ -432,6 +432,37 @@ pub(super) fn browser_session(
         .flatten())
 }
 
+/// A browser's form POST to one of this provider's pages, parsed and checked against forgery
+/// ([`check_form`]); when it is refused, the page to answer with. `repeated` is what that page
+/// says when the form repeats a field.
+pub(super) fn posted_form(
+    provider: &Provider,
+    headers: &HeaderMap,
+    body: &[u8],
+    repeated: &str,
+) -> Result<Params, Box<Response>> {
+    let Ok(params) = Params::parse(body) else {
+        return Err(Box::new(error_page(StatusCode::BAD_REQUEST, repeated)));
+    };
+    check_form(provider, headers, &params)
+        .map_err(|forgery| Box::new(error_page(StatusCode::FORBIDDEN, forgery.message())))?;
+    Ok(params)
+}
+
+/// A [`posted_form`] that carries an authorization request (the sign-in, consent and sign-up
+/// pages), with that request checked as the authorization endpoint checks it.
+pub(super) fn posted_request(
+    provider: &Provider,
+    headers: &HeaderMap,
+    body: &[u8],
+    repeated: &str,
+) -> Result<(Params, AuthRequest), Box<Response>> {
+    let params = posted_form(provider, headers, body, repeated)?;
+    let request = AuthRequest::check(provider, &params)
+        .map_err(|refusal| Box::new(refusal.into_response()))?;
+    Ok((params, request))
+}
+
 /// `GET /oauth2/authorize`: the authorization request.
 pub(super) async fn start(
     State(provider): State<Provider>,
@@ -488,15 +519,10 @@ pub(super) async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(params) = Params::parse(&body) else {
-        return error_page(StatusCode::BAD_REQUEST, "The sign-in form repeats a field.");
-    };
-    if let Err(forgery) = check_form(&provider, &headers, &params) {
-        return error_page(StatusCode::FORBIDDEN, forgery.message());
-    }
-    let request = match AuthRequest::check(&provider, &params) {
-        Ok(r) => r,
-        Err(refusal) => return refusal.into_response(),
+    let repeated = "The sign-in form repeats a field.";
+    let (params, request) = match posted_request(&provider, &headers, &body, repeated) {
+        Ok(checked) => checked,
+        Err(page) => return *page,
     };
     let pre = PreSession::of(&headers);
     if params.get(CONSENT_FIELD) != Some("continue") {

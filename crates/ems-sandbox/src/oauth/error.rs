@@ -9,67 +9,64 @@ use serde_json::json;
 
 use crate::SandboxError;
 
-/// Why an OAuth request was refused. Each description is for the client's developer.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum OAuthError {
+/// Declares [`OAuthError`] from a table: each refusal that shows the client's developer its
+/// description, with the RFC `error` code it is answered with.
+macro_rules! refusals {
+    ($($(#[doc = $doc:literal])+ $variant:ident => $code:literal,)+) => {
+        /// Why an OAuth request was refused. Each description is for the client's developer.
+        #[derive(Debug, thiserror::Error)]
+        #[non_exhaustive]
+        pub enum OAuthError {
+            $(
+                $(#[doc = $doc])+
+                #[error("{0}")]
+                $variant(&'static str),
+            )+
+            /// The server's database failed (`server_error`); the details are logged, not sent.
+            #[error("the server could not complete the request; try again")]
+            Server(#[from] SandboxError),
+        }
+
+        impl OAuthError {
+            /// The RFC 6749 `error` code.
+            #[must_use]
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => $code,)+
+                    Self::Server(_) => "server_error",
+                }
+            }
+        }
+    };
+}
+
+refusals! {
     /// A parameter is missing, repeated, malformed or has an unsupported value (`invalid_request`).
-    #[error("{0}")]
-    InvalidRequest(&'static str),
+    InvalidRequest => "invalid_request",
     /// Client authentication failed: unknown client, or a wrong or missing secret (`invalid_client`).
-    #[error("{0}")]
-    InvalidClient(&'static str),
+    InvalidClient => "invalid_client",
     /// The code or refresh token is unknown, expired, spent or revoked, or does not match the
     /// client, redirect URI or PKCE verifier (`invalid_grant`).
-    #[error("{0}")]
-    InvalidGrant(&'static str),
+    InvalidGrant => "invalid_grant",
     /// The grant type is not one this server supports (`unsupported_grant_type`).
-    #[error("{0}")]
-    UnsupportedGrantType(&'static str),
+    UnsupportedGrantType => "unsupported_grant_type",
     /// The response type is not `code` (`unsupported_response_type`).
-    #[error("{0}")]
-    UnsupportedResponseType(&'static str),
+    UnsupportedResponseType => "unsupported_response_type",
     /// A requested scope is unknown or wider than the grant (`invalid_scope`).
-    #[error("{0}")]
-    InvalidScope(&'static str),
+    InvalidScope => "invalid_scope",
     /// `prompt=none` was asked but the browser has no session (`login_required`).
-    #[error("{0}")]
-    LoginRequired(&'static str),
+    LoginRequired => "login_required",
     /// `prompt=none` was asked but the user must confirm this client first
     /// (`consent_required`).
-    #[error("{0}")]
-    ConsentRequired(&'static str),
+    ConsentRequired => "consent_required",
     /// The user may not sign in to this client (`access_denied`).
-    #[error("{0}")]
-    AccessDenied(&'static str),
+    AccessDenied => "access_denied",
     /// The homeserver did not take the user or device it was told about
     /// (`temporarily_unavailable`); nothing was handed out.
-    #[error("{0}")]
-    HomeserverUnavailable(&'static str),
-    /// The server's database failed (`server_error`); the details are logged, not sent.
-    #[error("the server could not complete the request; try again")]
-    Server(#[from] SandboxError),
+    HomeserverUnavailable => "temporarily_unavailable",
 }
 
 impl OAuthError {
-    /// The RFC 6749 `error` code.
-    #[must_use]
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidRequest(_) => "invalid_request",
-            Self::InvalidClient(_) => "invalid_client",
-            Self::InvalidGrant(_) => "invalid_grant",
-            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
-            Self::UnsupportedResponseType(_) => "unsupported_response_type",
-            Self::InvalidScope(_) => "invalid_scope",
-            Self::LoginRequired(_) => "login_required",
-            Self::ConsentRequired(_) => "consent_required",
-            Self::AccessDenied(_) => "access_denied",
-            Self::HomeserverUnavailable(_) => "temporarily_unavailable",
-            Self::Server(_) => "server_error",
-        }
-    }
-
     /// Logs server-side failures; returns the error for chaining.
     pub(crate) fn logged(self) -> Self {
         if let Self::Server(e) = &self {

@@ -11,7 +11,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
-use super::csrf::{check_form, PreSession, CSRF_FIELD};
+use super::authorize::posted_form;
+use super::csrf::{PreSession, CSRF_FIELD};
 use super::html::{error_page, page, sign_out_page};
 use super::{cookie, paths, Params, Provider, SESSION_COOKIE};
 
@@ -73,15 +74,11 @@ pub(super) async fn end_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(params) = Params::parse(&body) else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "The sign-out request repeats a parameter.",
-        );
+    let repeated = "The sign-out request repeats a parameter.";
+    let params = match posted_form(&provider, &headers, &body, repeated) {
+        Ok(params) => params,
+        Err(page) => return *page,
     };
-    if let Err(forgery) = check_form(&provider, &headers, &params) {
-        return error_page(StatusCode::FORBIDDEN, forgery.message());
-    }
     match checked_redirect(&provider, &params) {
         Ok(redirect) => finish(&provider, &headers, &params, redirect),
         Err(message) => error_page(StatusCode::BAD_REQUEST, message),

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{paths, OAuthError, Params, Provider};
+use super::{bearer_token, paths, OAuthError, Params, Provider};
 use crate::config::{ClientConfig, MatrixAuthConfig};
 use crate::secret::{new_token, now, secrets_match};
 use crate::store::{LiveGrant, RegisteredClient, User};
@@ -451,13 +451,9 @@ pub(super) async fn introspect(
     let Some(auth) = provider.matrix.clone() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, secret)| secret.trim());
-    if !bearer.is_some_and(|given| secrets_match(given, auth.config.secret.expose())) {
+    if !bearer_token(&headers)
+        .is_some_and(|given| secrets_match(given, auth.config.secret.expose()))
+    {
         return OAuthError::InvalidClient("only the homeserver may introspect tokens")
             .into_json_response(false);
     }

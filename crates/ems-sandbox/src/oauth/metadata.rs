@@ -8,7 +8,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::html::{escape, page};
-use super::{has_scope, identity_claims, paths, Provider, SCOPES};
+use super::{bearer_token, has_scope, identity_claims, paths, Provider, SCOPES};
 
 /// `GET /.well-known/openid-configuration`.
 pub(super) async fn discovery(State(provider): State<Provider>) -> Json<Value> {
@@ -61,13 +61,7 @@ pub(super) async fn home(State(provider): State<Provider>) -> Response {
 
 /// `GET` or `POST /oauth2/userinfo` with `Authorization: Bearer`.
 pub(super) async fn userinfo(State(provider): State<Provider>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    let Some(token) = token else {
+    let Some(token) = bearer_token(&headers) else {
         return challenge(StatusCode::UNAUTHORIZED, "Bearer realm=\"ems-sandbox\"");
     };
     match provider.store.access_token(token) {

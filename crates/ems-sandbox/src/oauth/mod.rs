@@ -172,6 +172,17 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .find_map(|(n, v)| (n == name).then_some(v))
 }
 
+/// The credential of an `Authorization: Bearer <credential>` header (the scheme in any case),
+/// if the request has one.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, credential)| credential.trim())
+}
+
 /// The granted scopes, deduplicated, in request order; unknown scopes are refused. `matrix` says
 /// whether the Matrix scopes are known (on the authorization-server listener).
 pub(crate) fn parse_scope(scope: &str, matrix: bool) -> Result<String, OAuthError> {

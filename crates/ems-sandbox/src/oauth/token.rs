@@ -106,21 +106,21 @@ pub(super) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let basic = headers.contains_key(header::AUTHORIZATION);
-    let result = async {
-        let params = Params::parse(&body)?;
-        let caller = authenticate(&provider, &headers, &params)?;
-        match params.get("grant_type") {
+    let answered = for_client(
+        &provider,
+        &headers,
+        &body,
+        async |params, caller| match params.get("grant_type") {
             Some("authorization_code") => exchange_code(&provider, &caller, &params).await,
             Some("refresh_token") => refresh(&provider, &caller, &params),
             Some(_) => Err(OAuthError::UnsupportedGrantType(
                 "use authorization_code or refresh_token",
             )),
             None => Err(OAuthError::InvalidRequest("grant_type is missing")),
-        }
-    }
+        },
+    )
     .await;
-    match result {
+    match answered {
         Ok(body) => {
             let mut response = (StatusCode::OK, Json(body)).into_response();
             response
@@ -131,8 +131,27 @@ pub(super) async fn token(
                 .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             response
         }
-        Err(e) => e.into_json_response(basic),
+        Err(refusal) => refusal,
     }
+}
+
+/// What the token and revocation endpoints share: the form is parsed and the client
+/// authenticated before `endpoint` runs, and a refusal is answered as RFC 6749 §5.2 JSON
+/// (challenging HTTP Basic when the client tried it).
+async fn for_client<T>(
+    provider: &Provider,
+    headers: &HeaderMap,
+    body: &[u8],
+    endpoint: impl AsyncFnOnce(Params, Caller) -> Result<T, OAuthError>,
+) -> Result<T, Response> {
+    let basic = headers.contains_key(header::AUTHORIZATION);
+    let answered = async {
+        let params = Params::parse(body)?;
+        let caller = authenticate(provider, headers, &params)?;
+        endpoint(params, caller).await
+    }
+    .await;
+    answered.map_err(|e| e.into_json_response(basic))
 }
 
 /// Whether a token request may redeem the code issued for `grant`.
@@ -332,21 +351,18 @@ fn refresh(provider: &Provider, caller: &Caller, params: &Params) -> Result<Valu
             asked
         }
     };
-    let access_token = new_token();
-    let refresh_token = new_token();
     let expires_in = i64::from(provider.config.access_token_lifetime_secs);
-    provider.store.add_tokens(
-        grant_id,
-        &scope,
-        &access_token,
-        now() + expires_in,
-        Some(&refresh_token),
-    )?;
+    let tokens = IssuedTokens {
+        access_token: new_token(),
+        access_expires_at: now() + expires_in,
+        refresh_token: Some(new_token()),
+    };
+    provider.store.add_tokens(grant_id, &scope, &tokens)?;
     Ok(json!({
-        "access_token": access_token,
+        "access_token": tokens.access_token,
         "token_type": "Bearer",
         "expires_in": expires_in,
-        "refresh_token": refresh_token,
+        "refresh_token": tokens.refresh_token,
         "scope": scope,
     }))
 }
@@ -358,10 +374,7 @@ pub(super) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let basic = headers.contains_key(header::AUTHORIZATION);
-    let result = async {
-        let params = Params::parse(&body)?;
-        let caller = authenticate(&provider, &headers, &params)?;
+    let answered = for_client(&provider, &headers, &body, async |params, caller| {
         let token = params
             .get("token")
             .ok_or(OAuthError::InvalidRequest("token is missing"))?;
@@ -379,10 +392,10 @@ pub(super) async fn revoke(
             .store
             .revoke_token(token, &caller.client.client_id)?;
         Ok(())
-    }
+    })
     .await;
-    match result {
+    match answered {
         Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response(),
-        Err(e) => e.into_json_response(basic),
+        Err(refusal) => refusal,
     }
 }

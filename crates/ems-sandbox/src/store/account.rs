@@ -7,7 +7,7 @@ use ems_api::{
 };
 use rusqlite::{params, Connection, OptionalExtension as _};
 
-use super::Store;
+use super::{exists, Store};
 use crate::api::ApiError;
 use crate::secret::{new_token, now};
 use crate::SandboxError;
@@ -26,15 +26,12 @@ impl Store {
     ) -> Result<Account, ApiError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(SandboxError::from)?;
-        let taken = tx
-            .query_row(
-                "SELECT 1 FROM users WHERE email = ?1 AND id <> ?2",
-                params![details.email, user_id],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(SandboxError::from)?
-            .is_some();
+        let taken = exists(
+            &tx,
+            "SELECT 1 FROM users WHERE email = ?1 AND id <> ?2",
+            params![details.email, user_id],
+        )
+        .map_err(SandboxError::from)?;
         if taken {
             return Err(Problem::new(
                 ProblemCode::EmailTaken,

@@ -245,14 +245,7 @@ impl Store {
                             "UPDATE authorization_codes SET grant_id = ?1 WHERE code_hash = ?2",
                             params![grant_id, hash],
                         )?;
-                        insert_tokens(
-                            &tx,
-                            grant_id,
-                            &grant.scope,
-                            &tokens.access_token,
-                            tokens.access_expires_at,
-                            tokens.refresh_token.as_deref(),
-                        )?;
+                        insert_tokens(&tx, grant_id, &grant.scope, &tokens)?;
                         CodeExchange::Granted(Box::new(grant), tokens)
                     }
                 }
@@ -317,20 +310,11 @@ impl Store {
         &self,
         grant_id: i64,
         scope: &str,
-        access_token: &str,
-        access_expires_at: i64,
-        refresh_token: Option<&str>,
+        tokens: &IssuedTokens,
     ) -> Result<(), SandboxError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        insert_tokens(
-            &tx,
-            grant_id,
-            scope,
-            access_token,
-            access_expires_at,
-            refresh_token,
-        )?;
+        insert_tokens(&tx, grant_id, scope, tokens)?;
         tx.commit()?;
         Ok(())
     }
@@ -381,15 +365,13 @@ fn insert_tokens(
     tx: &Transaction<'_>,
     grant_id: i64,
     scope: &str,
-    access_token: &str,
-    access_expires_at: i64,
-    refresh_token: Option<&str>,
+    tokens: &IssuedTokens,
 ) -> Result<(), SandboxError> {
     tx.execute(
         "INSERT INTO access_tokens (token_hash, grant_id, scope, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash(access_token), grant_id, scope, access_expires_at],
+        params![token_hash(&tokens.access_token), grant_id, scope, tokens.access_expires_at],
     )?;
-    if let Some(refresh) = refresh_token {
+    if let Some(refresh) = &tokens.refresh_token {
         tx.execute(
             "INSERT INTO refresh_tokens (token_hash, grant_id, created_at) VALUES (?1, ?2, ?3)",
             params![token_hash(refresh), grant_id, now()],

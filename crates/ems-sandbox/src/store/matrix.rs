@@ -5,7 +5,7 @@
 use rusqlite::{params, OptionalExtension as _};
 
 use super::users::{user_from_row, User};
-use super::Store;
+use super::{exists, Store};
 use crate::secret::{now, token_hash};
 use crate::SandboxError;
 
@@ -153,14 +153,10 @@ impl Store {
 
     /// Whether the user's Matrix account was deactivated.
     pub fn matrix_deactivated(&self, user_id: &str) -> Result<bool, SandboxError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT 1 FROM matrix_deactivations WHERE user_id = ?1",
-                [user_id],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
+        Ok(exists(
+            &self.conn(),
+            "SELECT 1 FROM matrix_deactivations WHERE user_id = ?1",
+            [user_id],
+        )?)
     }
 }

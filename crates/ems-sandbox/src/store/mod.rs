@@ -258,6 +258,13 @@ fn owner_only(_path: &Path) -> Result<(), SandboxError> {
     Ok(())
 }
 
+/// Whether `sql` (a `SELECT 1 ...`) finds a row.
+fn exists(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<bool> {
+    conn.query_row(sql, params, |_| Ok(()))
+        .optional()
+        .map(|row| row.is_some())
+}
+
 fn migrate(conn: &mut Connection) -> Result<(), SandboxError> {
     let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
     let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;

@@ -12,7 +12,7 @@ use ems_api::{
 use rand::RngCore as _;
 use rusqlite::{params, Connection, OptionalExtension as _, Transaction};
 
-use super::Store;
+use super::{exists, Store};
 use crate::api::ApiError;
 use crate::config::ProviderConfig;
 use crate::secret::now;
@@ -195,14 +195,11 @@ fn assign(tx: &Transaction<'_>, id: &str, hs: &HostedHomeserver) -> rusqlite::Re
 
 /// Whether the user has an Element One subscription that is not cancelled.
 fn has_element_one(conn: &Connection, user_id: &str) -> Result<bool, SandboxError> {
-    Ok(conn
-        .query_row(
-            "SELECT 1 FROM subscriptions WHERE user_id = ?1 AND kind = 'element_one' AND status <> 'cancelled'",
-            [user_id],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
+    Ok(exists(
+        conn,
+        "SELECT 1 FROM subscriptions WHERE user_id = ?1 AND kind = 'element_one' AND status <> 'cancelled'",
+        [user_id],
+    )?)
 }
 
 fn new_id() -> String {
@@ -219,14 +216,11 @@ fn unavailable(code: ProblemCode, field: &str, detail: String) -> ApiError {
 
 /// Whether a host already serves `server_name`.
 fn host_taken(tx: &Transaction<'_>, server_name: &str) -> rusqlite::Result<bool> {
-    Ok(tx
-        .query_row(
-            "SELECT 1 FROM hosts WHERE server_name = ?1",
-            [server_name],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
+    exists(
+        tx,
+        "SELECT 1 FROM hosts WHERE server_name = ?1",
+        [server_name],
+    )
 }
 
 /// The listed homeserver named `wanted`, if it is free.
@@ -293,14 +287,11 @@ fn element_one_id<'a>(
 
 /// Whether another Element One subscription that is not cancelled holds `matrix_id`.
 fn matrix_id_taken(tx: &Transaction<'_>, matrix_id: &str) -> rusqlite::Result<bool> {
-    Ok(tx
-        .query_row(
-            "SELECT 1 FROM subscriptions WHERE kind = 'element_one' AND status <> 'cancelled' AND matrix_id = ?1",
-            [matrix_id],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
+    exists(
+        tx,
+        "SELECT 1 FROM subscriptions WHERE kind = 'element_one' AND status <> 'cancelled' AND matrix_id = ?1",
+        [matrix_id],
+    )
 }
 
 fn not_found() -> ApiError {
@@ -308,6 +299,22 @@ fn not_found() -> ApiError {
         ProblemCode::NotFound,
         "this account has no subscription with that id",
     )
+}
+
+/// Subscription `id` of `user_id` as `tx` sees it; another customer's is not found, like an
+/// unknown one.
+fn owned(tx: &Transaction<'_>, user_id: &str, id: &str) -> Result<Subscription, ApiError> {
+    one(tx, user_id, id)
+        .map_err(SandboxError::from)?
+        .ok_or_else(not_found)
+}
+
+/// Reads subscription `id` back as `tx` left it, then commits: what a call that changes a
+/// subscription answers with.
+fn commit_and_read(tx: Transaction<'_>, user_id: &str, id: &str) -> Result<Subscription, ApiError> {
+    let read = owned(&tx, user_id, id)?;
+    tx.commit().map_err(SandboxError::from)?;
+    Ok(read)
 }
 
 impl Store {
@@ -436,11 +443,7 @@ impl Store {
                 .map_err(SandboxError::from)?;
             }
         }
-        let created = one(&tx, user_id, &id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
-        tx.commit().map_err(SandboxError::from)?;
-        Ok(created)
+        commit_and_read(tx, user_id, &id)
     }
 
     /// Raises the seats of a hosted homeserver or On-Premise licence; lowering is a conflict.
@@ -452,9 +455,7 @@ impl Store {
     ) -> Result<Subscription, ApiError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(SandboxError::from)?;
-        let sub = one(&tx, user_id, id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
+        let sub = owned(&tx, user_id, id)?;
         let current = match &sub {
             Subscription::ElementOne(_) => {
                 return Err(refused(
@@ -486,11 +487,7 @@ impl Store {
             params![seats, id],
         )
         .map_err(SandboxError::from)?;
-        let updated = one(&tx, user_id, id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
-        tx.commit().map_err(SandboxError::from)?;
-        Ok(updated)
+        commit_and_read(tx, user_id, id)
     }
 
     /// Cancels a subscription; a hosted homeserver's host is released for the next in line.
@@ -502,9 +499,7 @@ impl Store {
     ) -> Result<Subscription, ApiError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(SandboxError::from)?;
-        let sub = one(&tx, user_id, id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
+        let sub = owned(&tx, user_id, id)?;
         if sub.status() == SubscriptionStatus::Cancelled {
             return Err(refused(
                 ProblemCode::SubscriptionCancelled,
@@ -520,11 +515,7 @@ impl Store {
             assign_pending(&tx, homeservers)
         };
         write().map_err(SandboxError::from)?;
-        let updated = one(&tx, user_id, id)
-            .map_err(SandboxError::from)?
-            .ok_or_else(not_found)?;
-        tx.commit().map_err(SandboxError::from)?;
-        Ok(updated)
+        commit_and_read(tx, user_id, id)
     }
 
     /// Deletes the account in one transaction: its hosts, then its subscriptions, then the user

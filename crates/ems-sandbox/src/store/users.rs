@@ -4,7 +4,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier 
 use argon2::Argon2;
 use rusqlite::{params, OptionalExtension as _};
 
-use super::Store;
+use super::{exists, Store};
 use crate::secret::{new_token, now, Secret};
 use crate::SandboxError;
 
@@ -91,12 +91,7 @@ impl Store {
             username,
         };
         let conn = self.conn();
-        let taken = |sql: &str, value: &str| -> Result<bool, SandboxError> {
-            Ok(conn
-                .query_row(sql, [value], |_| Ok(()))
-                .optional()?
-                .is_some())
-        };
+        let taken = |sql: &str, value: &str| exists(&conn, sql, [value]);
         if taken("SELECT 1 FROM users WHERE email = ?1", &user.email)? {
             return Err(SandboxError::UserExists("email"));
         }

@@ -115,11 +115,7 @@ async fn read_well_known(http: &reqwest::Client, url: &Url) -> Result<Option<Url
         base_url: String,
     }
 
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| network_error(url, &e))?;
+    let response = get(http, url).await?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_FOUND {
         return Ok(None);
@@ -131,7 +127,7 @@ async fn read_well_known(http: &reqwest::Client, url: &Url) -> Result<Option<Url
     if !status.is_success() {
         return Err(invalid(format!("it answered HTTP {status}")));
     }
-    let body = response.bytes().await.map_err(|e| network_error(url, &e))?;
+    let body = body_of(response, url).await?;
     let parsed: WellKnown = serde_json::from_slice(&body)
         .map_err(|e| invalid(format!("it is not a valid well-known document: {e}")))?;
     let base = Url::parse(parsed.homeserver.base_url.trim()).map_err(|e| {
@@ -150,11 +146,7 @@ async fn confirm_matrix(http: &reqwest::Client, base: &Url) -> Result<(), Discov
         versions: Vec<String>,
     }
     let url = join(base, "_matrix/client/versions")?;
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
+    let response = get(http, &url).await?;
     let not_matrix = |detail: String| DiscoveryError::NotMatrix {
         url: display_url(base),
         detail,
@@ -165,10 +157,7 @@ async fn confirm_matrix(http: &reqwest::Client, base: &Url) -> Result<(), Discov
             "/_matrix/client/versions answered HTTP {status}"
         )));
     }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
+    let body = body_of(response, &url).await?;
     match serde_json::from_slice::<Versions>(&body) {
         Ok(v) if !v.versions.is_empty() => Ok(()),
         _ => Err(not_matrix(
@@ -193,16 +182,9 @@ async fn login_methods(http: &reqwest::Client, base: &Url) -> Result<LoginMethod
 
     let mut methods = LoginMethods::default();
     let url = join(base, "_matrix/client/v3/login")?;
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
+    let response = get(http, &url).await?;
     if response.status().is_success() {
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| network_error(&url, &e))?;
+        let body = body_of(response, &url).await?;
         if let Ok(flows) = serde_json::from_slice::<Flows>(&body) {
             for flow in flows.flows {
                 match flow.kind.as_str() {
@@ -220,6 +202,20 @@ async fn login_methods(http: &reqwest::Client, base: &Url) -> Result<LoginMethod
         .await
         .is_ok_and(|r| r.status().is_success());
     Ok(methods)
+}
+
+/// GETs `url` once; a failure to reach it is the error a person reads.
+async fn get(http: &reqwest::Client, url: &Url) -> Result<reqwest::Response, DiscoveryError> {
+    http.get(url.clone())
+        .send()
+        .await
+        .map_err(|e| network_error(url, &e))
+}
+
+/// The body of `response` (from `url`); a connection lost while reading it is a network error.
+async fn body_of(response: reqwest::Response, url: &Url) -> Result<Vec<u8>, DiscoveryError> {
+    let body = response.bytes().await.map_err(|e| network_error(url, &e))?;
+    Ok(body.to_vec())
 }
 
 /// `base` joined with `path`, keeping any path prefix of `base`.

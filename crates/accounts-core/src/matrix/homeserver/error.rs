@@ -116,22 +116,29 @@ impl DiscoveryError {
     }
 }
 
+/// Example values that the error tests here and in the modules above share.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error_code::assert_pinned;
+pub(crate) mod examples {
+    use super::DiscoveryError;
 
-    const HOMESERVER: &str = "https://matrix.example.org";
-
-    fn homeserver() -> String {
-        HOMESERVER.to_owned()
+    /// The homeserver the examples name.
+    pub(crate) fn homeserver() -> String {
+        "https://matrix.example.org".to_owned()
     }
 
-    fn refused_connection() -> DiscoveryError {
+    /// A discovery failure, for errors that wrap one.
+    pub(crate) fn refused_connection() -> DiscoveryError {
         DiscoveryError::ConnectionRefused {
             host: "matrix.example.org:443".into(),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::examples::{homeserver, refused_connection};
+    use super::*;
+    use crate::error_code::assert_pinned;
 
     /// One value of every variant, with the code it must keep.
     fn discovery_examples() -> Vec<(DiscoveryError, &'static str)> {

@@ -11,6 +11,8 @@ pub use discovery::{
     LoginMethods,
 };
 pub(crate) use discovery::{join, network_error};
+#[cfg(test)]
+pub(crate) use error::examples as error_examples;
 pub use error::DiscoveryError;
 pub use input::{
     is_loopback_host, parse_homeserver_input, Homeserver, HomeserverInput, ServerName,

@@ -177,11 +177,11 @@ fn rate_limited(retry_after: Option<Duration>) -> String {
 mod tests {
     use super::*;
     use crate::error_code::assert_pinned;
+    use crate::matrix::homeserver::error_examples::homeserver;
     use crate::vault::VaultError;
 
     /// One value of every variant, with the code it must keep.
     fn registration_examples() -> Vec<(RegistrationError, &'static str)> {
-        let homeserver = || "https://matrix.example.org".to_owned();
         vec![
             (
                 RegistrationError::Discovery(DiscoveryError::NoSuchHost {

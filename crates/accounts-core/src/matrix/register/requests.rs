@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
@@ -91,21 +92,9 @@ pub(crate) async fn register(
         refresh_token: Option<String>,
     }
     let url = join(homeserver, "_matrix/client/v3/register")?;
-    let response = http
-        .post(url.clone())
-        .json(body)
-        .send()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
-    let status = response.status();
-    let retry_after = retry_after_header(&response);
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
-    if status.is_success() {
-        let grant: Grant =
-            serde_json::from_slice(&bytes).map_err(|e| unexpected(homeserver, &e.to_string()))?;
+    let answer = Answer::of(http.post(url.clone()).json(body), &url).await?;
+    if answer.status.is_success() {
+        let grant: Grant = answer.read(homeserver)?;
         return Ok(Registered::Done(LoginGrant {
             user_id: grant.user_id,
             device_id: grant.device_id,
@@ -114,15 +103,15 @@ pub(crate) async fn register(
             oauth_client_id: None,
         }));
     }
-    if status == reqwest::StatusCode::UNAUTHORIZED {
-        if let Ok(needed) = serde_json::from_slice::<AuthNeeded>(&bytes) {
+    if answer.status == reqwest::StatusCode::UNAUTHORIZED {
+        if let Ok(needed) = serde_json::from_slice::<AuthNeeded>(&answer.bytes) {
             if !needed.flows.is_empty() {
                 return Ok(Registered::AuthNeeded(needed));
             }
         }
     }
     let username = body["username"].as_str().unwrap_or_default();
-    Err(failure(homeserver, status, &bytes, retry_after, username))
+    Err(answer.failure(homeserver, username))
 }
 
 /// Whether `username` is free: `Ok` when it is, else why not.
@@ -135,23 +124,22 @@ pub(crate) async fn username_available(
     struct Available {
         available: bool,
     }
-    let (status, retry_after, bytes) = get_with_query(
+    let answer = get_with_query(
         http,
         homeserver,
         "_matrix/client/v3/register/available",
         ("username", username),
     )
     .await?;
-    if status.is_success() {
-        return match serde_json::from_slice::<Available>(&bytes) {
-            Ok(Available { available: true }) => Ok(()),
-            Ok(Available { available: false }) => Err(RegistrationError::UsernameTaken {
-                username: username.to_owned(),
-            }),
-            Err(e) => Err(unexpected(homeserver, &e.to_string())),
-        };
+    if !answer.status.is_success() {
+        return Err(answer.failure(homeserver, username));
     }
-    Err(failure(homeserver, status, &bytes, retry_after, username))
+    match answer.read(homeserver)? {
+        Available { available: true } => Ok(()),
+        Available { available: false } => Err(RegistrationError::UsernameTaken {
+            username: username.to_owned(),
+        }),
+    }
 }
 
 /// Whether the server would accept `token` as a registration token now.
@@ -164,19 +152,17 @@ pub(crate) async fn token_is_valid(
     struct Validity {
         valid: bool,
     }
-    let (status, retry_after, bytes) = get_with_query(
+    let answer = get_with_query(
         http,
         homeserver,
         "_matrix/client/v1/register/m.login.registration_token/validity",
         ("token", token),
     )
     .await?;
-    if status.is_success() {
-        return serde_json::from_slice::<Validity>(&bytes)
-            .map(|v| v.valid)
-            .map_err(|e| unexpected(homeserver, &e.to_string()));
+    if !answer.status.is_success() {
+        return Err(answer.failure(homeserver, ""));
     }
-    Err(failure(homeserver, status, &bytes, retry_after, ""))
+    answer.read(homeserver).map(|v: Validity| v.valid)
 }
 
 /// Asks the server to mail a validation link to `address`; returns the validation session id.
@@ -192,35 +178,23 @@ pub(crate) async fn request_email_token(
         sid: String,
     }
     let url = join(homeserver, "_matrix/client/v3/register/email/requestToken")?;
-    let response = http
-        .post(url.clone())
-        .json(&serde_json::json!({
-            "client_secret": client_secret,
-            "email": address,
-            "send_attempt": send_attempt,
-        }))
-        .send()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
-    let status = response.status();
-    let retry_after = retry_after_header(&response);
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
-    if status.is_success() {
-        return serde_json::from_slice::<Sid>(&bytes)
-            .map(|s| s.sid)
-            .map_err(|e| unexpected(homeserver, &e.to_string()));
+    let request = http.post(url.clone()).json(&serde_json::json!({
+        "client_secret": client_secret,
+        "email": address,
+        "send_attempt": send_attempt,
+    }));
+    let answer = Answer::of(request, &url).await?;
+    if answer.status.is_success() {
+        return answer.read(homeserver).map(|s: Sid| s.sid);
     }
-    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    let body: Option<ErrorBody> = serde_json::from_slice(&answer.bytes).ok();
     let message = body
         .as_ref()
         .and_then(|b| b.error.clone())
-        .unwrap_or_else(|| format!("HTTP {status}"));
+        .unwrap_or_else(|| format!("HTTP {}", answer.status));
     Err(
         match (
-            status.as_u16(),
+            answer.status.as_u16(),
             body.as_ref().and_then(|b| b.errcode.as_deref()),
         ) {
             (_, Some("M_THREEPID_IN_USE")) => RegistrationError::EmailInUse {
@@ -233,33 +207,60 @@ pub(crate) async fn request_email_token(
                     detail: message,
                 }
             }
-            _ => failure(homeserver, status, &bytes, retry_after, ""),
+            _ => answer.failure(homeserver, ""),
         },
     )
 }
 
-/// GETs `path` on the homeserver with one query parameter; answers the status, the
-/// `Retry-After` and the body.
+/// What the server answered one request with.
+struct Answer {
+    status: reqwest::StatusCode,
+    /// The `Retry-After` header, in seconds.
+    retry_after: Option<Duration>,
+    bytes: Vec<u8>,
+}
+
+impl Answer {
+    /// Sends `request` once; `url` is where it goes, for the message of a network error.
+    async fn of(request: reqwest::RequestBuilder, url: &Url) -> Result<Self, RegistrationError> {
+        let response = request.send().await.map_err(|e| network_error(url, &e))?;
+        let status = response.status();
+        let retry_after = retry_after_header(&response);
+        let bytes = response.bytes().await.map_err(|e| network_error(url, &e))?;
+        Ok(Self {
+            status,
+            retry_after,
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// The body read as `T`; a body that is not one is an unexpected answer from `homeserver`.
+    fn read<T: DeserializeOwned>(&self, homeserver: &Url) -> Result<T, RegistrationError> {
+        serde_json::from_slice(&self.bytes).map_err(|e| unexpected(homeserver, &e.to_string()))
+    }
+
+    /// The refusal this answer is, as the error a person reads (see [`failure`]).
+    fn failure(&self, homeserver: &Url, username: &str) -> RegistrationError {
+        failure(
+            homeserver,
+            self.status,
+            &self.bytes,
+            self.retry_after,
+            username,
+        )
+    }
+}
+
+/// GETs `path` on the homeserver with one query parameter.
 async fn get_with_query(
     http: &reqwest::Client,
     homeserver: &Url,
     path: &str,
     (key, value): (&str, &str),
-) -> Result<(reqwest::StatusCode, Option<Duration>, Vec<u8>), RegistrationError> {
+) -> Result<Answer, RegistrationError> {
     let mut url = join(homeserver, path)?;
     url.query_pairs_mut().append_pair(key, value);
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
-    let status = response.status();
-    let retry_after = retry_after_header(&response);
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| network_error(&url, &e))?;
-    Ok((status, retry_after, bytes.to_vec()))
+    Answer::of(http.get(url.clone()), &url).await
 }
 
 fn retry_after_header(response: &reqwest::Response) -> Option<Duration> {
