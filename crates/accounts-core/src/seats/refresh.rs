@@ -64,6 +64,18 @@ impl SharedRefresh {
 
     async fn renew(&self, stale: &Secret) -> Option<Secret> {
         let _shared = TokenLock::acquire_in(self.data_dir.as_deref(), &self.account_id).await;
+        // The live client refreshes by itself too (its own requests), and its tokens are saved
+        // to the keyring a moment later: when it holds a newer token than ours, that is the
+        // newest, whatever the keyring says yet.
+        if let Some(current) = self
+            .client
+            .as_ref()
+            .and_then(matrix_sdk::Client::access_token)
+        {
+            if current != stale.expose() {
+                return Some(Secret::new(current));
+            }
+        }
         let (stored, oauth_client) = match load_stored(&self.vault, &self.account_id).await {
             Ok(Some(stored)) => stored,
             Ok(None) => return None,
