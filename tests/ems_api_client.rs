@@ -312,6 +312,12 @@ async fn the_last_overview_is_shown_stale_while_the_server_is_down() {
         .expect("served from the cache");
     let reason = offline.stale.clone().expect("marked stale");
     assert!(reason.contains("Could not reach"), "says why: {reason}");
+    assert!(
+        reason.contains("the server may be down")
+            && !reason.contains("error sending request")
+            && !reason.contains("os error"),
+        "in a person's words, not the HTTP client's: {reason}"
+    );
     assert_eq!(
         (offline.account, offline.subscriptions, offline.fetched_at),
         (fresh.account, fresh.subscriptions, fresh.fetched_at),

@@ -43,6 +43,40 @@ pub fn http_client() -> reqwest::Client {
     crate::transport::credential_client()
 }
 
+/// Why a request to the EMS server got no answer, in a person's words. The HTTP client's own
+/// chain of errors (sockets, OS error numbers, the request's URL) goes to the log instead.
+pub(crate) fn unreachable_detail(error: &(dyn std::error::Error + 'static)) -> String {
+    let chain = error_chain(error);
+    log::warn!("an EMS request got no answer: {chain}");
+    let mut http = None;
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(found) = current.downcast_ref::<reqwest::Error>() {
+            http = Some(found);
+            break;
+        }
+        cause = current.source();
+    }
+    let lower = chain.to_lowercase();
+    let words = if http.is_some_and(reqwest::Error::is_timeout) {
+        "it did not answer in time"
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+    {
+        "no server of that name could be found"
+    } else if lower.contains("certificate") {
+        "its certificate is not trusted"
+    } else if lower.contains("connection refused") {
+        "nothing answered there (the connection was refused): the server may be down"
+    } else if http.is_some_and(reqwest::Error::is_connect) {
+        "no connection could be made to it"
+    } else {
+        "the connection broke off before it answered"
+    };
+    words.to_owned()
+}
+
 /// An error and its causes on one line ("a: b: c"), for messages.
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();

@@ -123,7 +123,7 @@ impl EmsProvider {
         // from wherever the document says before anything can check that address.
         let unreachable = |cause: &reqwest::Error| EmsError::Unreachable {
             issuer: issuer.clone(),
-            detail: super::error_chain(cause),
+            detail: super::unreachable_detail(cause),
         };
         let not_oidc = |detail: String| EmsError::NotOidcProvider {
             issuer: issuer.clone(),

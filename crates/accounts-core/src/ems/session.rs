@@ -198,7 +198,7 @@ impl EmsSession {
             .await
             .map_err(|e| EmsError::Unreachable {
                 issuer: self.issuer.clone(),
-                detail: super::error_chain(&e),
+                detail: super::unreachable_detail(&e),
             })
     }
 
@@ -358,7 +358,7 @@ impl EmsSession {
             Err(error) => {
                 return Err(EmsError::Unreachable {
                     issuer: self.issuer.clone(),
-                    detail: super::error_chain(&error),
+                    detail: super::unreachable_detail(&error),
                 })
             }
         };
